@@ -1,0 +1,52 @@
+// kura — a self-hosted encrypted container registry.
+// KuraConfig: the effective settings of one `kura serve` process.
+
+/// Every setting of `kura serve`, after defaults, the YAML file, `KURA_*` variables and flags
+/// have been applied in that order (later wins). See ``ConfigLoader``.
+public struct KuraConfig: Sendable, Equatable {
+    /// Where the metadata lives.
+    public enum MetadataBackend: String, Sendable, CaseIterable {
+        /// SQLite (WAL) in the data dir: the embedded default.
+        case sqlite
+        /// PostgreSQL at ``KuraConfig/metadataURL``: the cluster tier.
+        case postgres
+    }
+
+    /// Where blob bytes (always KBF1 ciphertext) live.
+    public enum BlobBackend: String, Sendable, CaseIterable {
+        /// Files under ``KuraConfig/blobPath``.
+        case filesystem
+    }
+
+    /// TCP port every listener binds (0 = any free port, for tests).
+    public var port: Int = 8443
+    /// Addresses to listen on; both loopback families by default, since `*.localhost` resolves to `::1` first.
+    public var listenAddresses: [String] = ["127.0.0.1", "::1"]
+    /// Host name of the login + management plane (no port).
+    public var mainHost: String = "localhost"
+    /// Vault hosts are `{vault}.{vaultSuffix}`.
+    public var vaultSuffix: String = "vault.localhost"
+    /// Registry login servers are `{registry}.{registrySuffix}`.
+    public var registrySuffix: String = "cr.localhost"
+    public var metadataBackend: MetadataBackend = .sqlite
+    /// PostgreSQL URL (`postgres://user:pass@host:port/db`); required when the backend is postgres.
+    public var metadataURL: String? = nil
+    public var blobBackend: BlobBackend = .filesystem
+    /// Root directory of the filesystem blob store; nil means `<data dir>/blobs`.
+    public var blobPath: String? = nil
+    /// How often a customer-managed key is re-validated by an unwrap call.
+    public var keyCheckInterval: Duration = .seconds(30)
+    /// How long a registry keeps serving from its cached data key while its vault is unreachable.
+    public var keyUnavailableGrace: Duration = .seconds(300)
+    /// swift-log level name: trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String = "info"
+
+    public init() {}
+}
+
+/// Why a configuration could not be loaded; the message names the key and the source.
+public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,35 @@
+// kura — a self-hosted encrypted container registry.
+// HostRouter: the one responder of every listener; picks the plane by Host.
+
+import Hummingbird
+import KuraCore
+
+/// Dispatches each request to its plane by Host header (DESIGN §2). A host that names no plane,
+/// or a vault/registry that does not exist, gets 404 in the addressed plane's own error format.
+struct HostRouter<Main: HTTPResponder>: HTTPResponder where Main.Context == BasicRequestContext {
+    typealias Context = BasicRequestContext
+
+    let config: KuraConfig
+    let main: Main
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let host = request.head.authority
+        do {
+            switch PlaneHost(host: host, config: config) {
+            case .main:
+                return try await main.respond(to: request, context: context)
+            case .vault(let name):
+                throw AzureError(status: .notFound, code: "VaultNotFound",
+                                 message: "No vault named '\(name)' exists in this installation.")
+            case .registry(let name):
+                throw OCIError(status: .notFound, code: "NAME_UNKNOWN",
+                               message: "registry '\(name)' does not exist in this installation")
+            case .unknown(let name):
+                throw AzureError(status: .notFound, code: "UnknownHost", message:
+                    "kura does not serve host '\(name)'; it serves \(config.mainHost), *.\(config.vaultSuffix) and *.\(config.registrySuffix).")
+            }
+        } catch let error as any HTTPResponseError {
+            return try error.response(from: request, context: context)
+        }
+    }
+}

@@ -1,0 +1,130 @@
+// kura — a self-hosted encrypted container registry.
+// KuraServer: the composition root — data dir, stores, TLS, listeners.
+
+import Crypto
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+public import KuraCore
+import KuraCrypto
+public import KuraStorage
+public import Logging
+import NIOSSL
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+import _CryptoExtras
+
+/// One `kura serve` process: everything it opened, ready to serve.
+///
+/// ```swift
+/// let server = try await KuraServer.bootstrap(directory: dir, config: config, environment: env, logger: logger)
+/// try await server.run()   // until SIGTERM/SIGINT
+/// ```
+public final class KuraServer: Sendable {
+    public let config: KuraConfig
+    public let directory: DataDirectory
+    public let installation: Installation
+    public let metadata: any MetadataStore
+    public let blobs: EncryptedBlobStore
+    public let keys: KeyHierarchy
+    /// What the first start created that the operator must see once (nil on later starts).
+    public let firstStart: FirstStartReport?
+    let tls: TLSConfiguration
+    let metrics: PrometheusCollectorRegistry
+    let logger: Logger
+
+    /// What a first start prints: the admin's secret is shown here and never again.
+    public struct FirstStartReport: Sendable {
+        public let admin: AdminCredentials
+    }
+
+    /// Opens (creating on first start) everything in `directory`. Idempotent: a later start reuses
+    /// the root key, CA, ids and admin. Sets the process umask to 077 first, so every file kura or
+    /// its libraries (SQLite) create is 0600 and every directory 0700.
+    /// - Throws: ``BootstrapError`` naming the file that is unusable, or a store error.
+    public static func bootstrap(directory: DataDirectory, config: KuraConfig, environment: [String: String],
+                                 logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> KuraServer {
+        umask(0o077)
+        try directory.prepare()
+        let (rootKey, _) = try directory.rootKey(environment: environment)
+        let keys = KeyHierarchy(rootKey: rootKey)
+        let sealer = SealedFile(hierarchy: keys)
+        let (installation, _) = try directory.installation()
+        let (tls, _) = try ServerCertificates(directory: directory, sealer: sealer).load(config: config)
+        _ = try directory.tokenSigningKey(sealer: sealer)
+
+        let metadata: SQLMetadataStore
+        switch config.metadataBackend {
+        case .sqlite: metadata = try await SQLMetadataStore.sqlite(path: directory.metadataFile, logger: logger)
+        case .postgres: metadata = try SQLMetadataStore.postgres(url: config.metadataURL!, logger: logger)
+        }
+        do {
+            try await metadata.migrate()
+            let (admin, created) = try directory.adminCredentials(tenant: installation.tenantId)
+            if try await metadata.principal(appID: admin.appId) == nil {
+                try await metadata.insertPrincipal(PrincipalRecord(
+                    objectID: admin.objectId, appID: admin.appId, displayName: admin.displayName, kind: .servicePrincipal,
+                    secretHash: SecretHash.make(admin.password), createdAt: Int64(Date().timeIntervalSince1970 * 1000)))
+            }
+            let blobStore: any BlobStore
+            switch config.blobBackend {
+            case .filesystem: blobStore = try await FileSystemBlobStore.open(root: config.blobPath ?? directory.blobDirectory)
+            }
+            return KuraServer(config: config, directory: directory, installation: installation, metadata: metadata,
+                              blobs: EncryptedBlobStore(store: blobStore), keys: keys,
+                              firstStart: created ? FirstStartReport(admin: admin) : nil,
+                              tls: tls, metrics: metrics, logger: logger)
+        } catch {
+            try? await metadata.close()
+            throw error
+        }
+    }
+
+    private init(config: KuraConfig, directory: DataDirectory, installation: Installation, metadata: any MetadataStore,
+                 blobs: EncryptedBlobStore, keys: KeyHierarchy, firstStart: FirstStartReport?, tls: TLSConfiguration,
+                 metrics: PrometheusCollectorRegistry, logger: Logger) {
+        self.config = config
+        self.directory = directory
+        self.installation = installation
+        self.metadata = metadata
+        self.blobs = blobs
+        self.keys = keys
+        self.firstStart = firstStart
+        self.tls = tls
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Serves on every listen address until SIGTERM or SIGINT, then drains connections and
+    /// closes the stores. Does not return before shutdown completes.
+    public func run() async throws {
+        let responder = HostRouter(config: config, main: MainPlaneRoutes.router(metrics: metrics).buildResponder())
+        var services: [any Service] = [StoreCloser(metadata: metadata)]
+        for address in config.listenAddresses {
+            let port = config.port
+            let logger = self.logger
+            services.append(Application(
+                responder: responder,
+                server: try .tls(.http1(), tlsConfiguration: tls),
+                configuration: ApplicationConfiguration(address: .hostname(address, port: port), serverName: "kura"),
+                onServerRunning: { channel in
+                    logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? address)"])
+                },
+                logger: logger))
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Closes the metadata store after the listeners have drained (services stop in reverse order).
+struct StoreCloser: Service {
+    let metadata: any MetadataStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await metadata.close()
+    }
+}

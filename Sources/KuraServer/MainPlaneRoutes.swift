@@ -1,0 +1,25 @@
+// kura — a self-hosted encrypted container registry.
+// MainPlaneRoutes: the route table of the main host (health and metrics for now).
+
+import Hummingbird
+import NIOCore
+import Prometheus
+
+/// Routes of `localhost:<port>`: `/healthz`, `/metrics`; the login and management planes add
+/// theirs here.
+enum MainPlaneRoutes {
+    static func router(metrics: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: AzureErrorMiddleware())
+        router.add(middleware: MetricsMiddleware())
+        router.get("/healthz") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+        }
+        return router
+    }
+}

@@ -1,0 +1,229 @@
+// kura — a self-hosted encrypted container registry.
+// SQLMetadataStore: MetadataStore in SQLKit, the same SQL on SQLite and PostgreSQL.
+
+import Foundation
+public import KuraCore
+public import Logging
+import SQLKit
+
+/// ``MetadataStore`` over SQLKit. Only the session provider differs between SQLite and
+/// PostgreSQL; every query is built with SQLKit's builders so each dialect renders its own SQL.
+///
+/// Conventions: binary values are stored as base64 text (portable across both databases), times
+/// as Unix milliseconds (`bigint`), names matched case-insensitively through a `name_key` column.
+public final class SQLMetadataStore: MetadataStore {
+    private let sessions: any SQLSessionProvider
+
+    /// The embedded store: SQLite in WAL mode at `path` (created 0600 under kura's umask).
+    public static func sqlite(path: String, logger: Logger = Logger(label: "kura.metadata")) async throws -> SQLMetadataStore {
+        SQLMetadataStore(sessions: try await SQLiteSessionProvider.open(path: path, logger: logger))
+    }
+
+    /// The cluster store: PostgreSQL at `url` (`postgres://user:password@host:port/database`).
+    public static func postgres(url: String, logger: Logger = Logger(label: "kura.metadata")) throws -> SQLMetadataStore {
+        SQLMetadataStore(sessions: try PostgresSessionProvider(url: url, logger: logger))
+    }
+
+    private init(sessions: any SQLSessionProvider) { self.sessions = sessions }
+
+    public func close() async throws { try await sessions.shutdown() }
+
+    // MARK: Migrations
+
+    @discardableResult
+    public func migrate() async throws -> Int {
+        try await transaction { database in
+            try await database.create(table: "kura_migrations").ifNotExists()
+                .column("version", type: .bigint, .primaryKey(autoIncrement: false))
+                .column("name", type: .text, .notNull)
+                .column("applied_at", type: .bigint, .notNull)
+                .run()
+            let applied = try await database.select().column("version").from("kura_migrations").all()
+                .map { try $0.decode(column: "version", as: Int.self) }
+            let current = applied.max() ?? 0
+            for migration in MetadataSchema.migrations where migration.version > current {
+                try await migration.apply(database)
+                try await database.insert(into: "kura_migrations").columns("version", "name", "applied_at")
+                    .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(Self.now())).run()
+            }
+            return MetadataSchema.migrations.last?.version ?? current
+        }
+    }
+
+    // MARK: Principals
+
+    public func insertPrincipal(_ principal: PrincipalRecord) async throws {
+        try await insertUnique(into: "principals", what: "principal \(principal.appID)", [
+            ("object_id", principal.objectID), ("app_id", principal.appID), ("display_name", principal.displayName),
+            ("kind", principal.kind.rawValue), ("secret_hash", principal.secretHash), ("created_at", principal.createdAt),
+        ])
+    }
+
+    public func principal(appID: String) async throws -> PrincipalRecord? {
+        try await principals(where: "app_id", appID).first
+    }
+
+    public func principal(objectID: String) async throws -> PrincipalRecord? {
+        try await principals(where: "object_id", objectID).first
+    }
+
+    public func principals() async throws -> [PrincipalRecord] {
+        try await principals(where: nil, nil)
+    }
+
+    private func principals(where column: String?, _ value: String?) async throws -> [PrincipalRecord] {
+        try await session { database in
+            var query = database.select().columns("*").from("principals")
+            if let column, let value { query = query.where(SQLIdentifier(column), .equal, SQLBind(value)) }
+            return try await query.orderBy("created_at").orderBy("object_id").all().map { row in
+                PrincipalRecord(
+                    objectID: try row.decode(column: "object_id", as: String.self),
+                    appID: try row.decode(column: "app_id", as: String.self),
+                    displayName: try row.decode(column: "display_name", as: String.self),
+                    kind: PrincipalRecord.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .servicePrincipal,
+                    secretHash: try row.decode(column: "secret_hash", as: String?.self),
+                    createdAt: try row.decode(column: "created_at", as: Int64.self))
+            }
+        }
+    }
+
+    // MARK: Registries
+
+    public func insertRegistry(_ registry: RegistryRecord) async throws {
+        try await insertUnique(into: "registries", what: "registry \(registry.name)", [
+            ("id", registry.id), ("name", registry.name), ("name_key", registry.name.lowercased()),
+            ("wrapped_data_key", Data(registry.wrappedDataKey).base64EncodedString()),
+            ("key_generation", Int64(registry.keyGeneration)), ("created_at", registry.createdAt),
+        ])
+    }
+
+    public func registry(named name: String) async throws -> RegistryRecord? {
+        try await registries(named: name).first
+    }
+
+    public func registries() async throws -> [RegistryRecord] {
+        try await registries(named: nil)
+    }
+
+    private func registries(named name: String?) async throws -> [RegistryRecord] {
+        try await session { database in
+            var query = database.select().columns("*").from("registries")
+            if let name { query = query.where("name_key", .equal, SQLBind(name.lowercased())) }
+            return try await query.orderBy("name_key").all().map { row in
+                RegistryRecord(
+                    id: try row.decode(column: "id", as: String.self),
+                    name: try row.decode(column: "name", as: String.self),
+                    wrappedDataKey: try Self.bytes(row.decode(column: "wrapped_data_key", as: String.self)),
+                    keyGeneration: UInt32(try row.decode(column: "key_generation", as: Int64.self)),
+                    createdAt: try row.decode(column: "created_at", as: Int64.self))
+            }
+        }
+    }
+
+    public func replaceWrappedDataKey(registryID: String, expected: [UInt8], new: [UInt8]) async throws {
+        try await transaction { database in
+            let updated = try await database.update("registries")
+                .set("wrapped_data_key", to: SQLBind(Data(new).base64EncodedString()))
+                .where("id", .equal, SQLBind(registryID))
+                .where("wrapped_data_key", .equal, SQLBind(Data(expected).base64EncodedString()))
+                .returning("id").all()
+            guard updated.isEmpty else { return }
+            let exists = try await database.select().column("id").from("registries")
+                .where("id", .equal, SQLBind(registryID)).first() != nil
+            throw exists
+                ? MetadataStoreError(.preconditionFailed, "the data key of registry \(registryID) changed concurrently")
+                : MetadataStoreError(.notFound, "no registry with id \(registryID)")
+        }
+    }
+
+    @discardableResult
+    public func deleteRegistry(id: String) async throws -> Bool {
+        try await transaction { database in
+            try await database.delete(from: "blobs").where("registry_id", .equal, SQLBind(id)).run()
+            return try await !database.delete(from: "registries").where("id", .equal, SQLBind(id)).returning("id").all().isEmpty
+        }
+    }
+
+    // MARK: Blobs
+
+    public func recordBlob(_ blob: BlobRecord) async throws {
+        try await session { database in
+            try await database.insert(into: "blobs").columns("registry_id", "digest", "size", "created_at")
+                .values(SQLBind(blob.registryID), SQLBind(blob.digest.description), SQLBind(blob.size), SQLBind(blob.createdAt))
+                .ignoringConflicts(with: ["registry_id", "digest"]).run()
+        }
+    }
+
+    public func blob(registryID: String, digest: ContentDigest) async throws -> BlobRecord? {
+        try await session { database in
+            try await database.select().columns("*").from("blobs")
+                .where("registry_id", .equal, SQLBind(registryID)).where("digest", .equal, SQLBind(digest.description))
+                .first().map(Self.blobRecord)
+        }
+    }
+
+    public func blobs(registryID: String, after: ContentDigest?, limit: Int) async throws -> [BlobRecord] {
+        try await session { database in
+            var query = database.select().columns("*").from("blobs").where("registry_id", .equal, SQLBind(registryID))
+            if let after { query = query.where("digest", .greaterThan, SQLBind(after.description)) }
+            return try await query.orderBy("digest").limit(max(0, limit)).all().map(Self.blobRecord)
+        }
+    }
+
+    @discardableResult
+    public func deleteBlob(registryID: String, digest: ContentDigest) async throws -> Bool {
+        try await session { database in
+            try await !database.delete(from: "blobs").where("registry_id", .equal, SQLBind(registryID))
+                .where("digest", .equal, SQLBind(digest.description)).returning("digest").all().isEmpty
+        }
+    }
+
+    private static func blobRecord(_ row: any SQLRow) throws -> BlobRecord {
+        let text = try row.decode(column: "digest", as: String.self)
+        guard let digest = ContentDigest(text) else { throw MetadataStoreError(.unavailable, "stored digest '\(text)' is malformed") }
+        return BlobRecord(registryID: try row.decode(column: "registry_id", as: String.self), digest: digest,
+                          size: try row.decode(column: "size", as: Int64.self),
+                          createdAt: try row.decode(column: "created_at", as: Int64.self))
+    }
+
+    // MARK: Plumbing
+
+    private func session<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await sessions.withSession(body)
+    }
+
+    /// Runs `body` in one transaction on one session; rolls back on any error.
+    private func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await sessions.withSession { database in
+            try await database.raw("BEGIN").run()
+            do {
+                let result = try await body(database)
+                try await database.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await database.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    /// Inserts a row unless a unique key is taken, in which case it throws `.conflict`.
+    private func insertUnique(into table: String, what: String, _ columns: [(String, (any Encodable & Sendable)?)]) async throws {
+        let names = columns.map(\.0)
+        let values: [any SQLExpression] = columns.map { column -> any SQLExpression in
+            if let value = column.1 { SQLBind(value) } else { SQLLiteral.null }
+        }
+        let inserted = try await session { database in
+            try await database.insert(into: table).columns(names).values(values)
+                .ignoringConflicts().returning(SQLIdentifier(names[0])).all().count
+        }
+        guard inserted == 1 else { throw MetadataStoreError(.conflict, "\(what) already exists") }
+    }
+
+    private static func bytes(_ base64: String) throws -> [UInt8] {
+        guard let data = Data(base64Encoded: base64) else { throw MetadataStoreError(.unavailable, "stored key is not base64") }
+        return Array(data)
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}

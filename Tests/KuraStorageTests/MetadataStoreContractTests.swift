@@ -1,0 +1,222 @@
+import Foundation
+import KuraCore
+import KuraStorage
+import Testing
+
+/// One contract, two databases: every test runs against SQLite (a temp file) and PostgreSQL
+/// (a scratch database on the server the test command starts; `DATABASE_URL` names it).
+@Suite struct MetadataStoreContractTests {
+    enum Backend: String, CaseIterable, CustomTestStringConvertible {
+        case sqlite, postgres
+        var testDescription: String { rawValue }
+    }
+
+    /// A store on a fresh, empty database, plus a way to reopen the same database.
+    struct Scratch {
+        let open: @Sendable () async throws -> SQLMetadataStore
+        let cleanUp: @Sendable () async -> Void
+
+        static func make(_ backend: Backend) async throws -> Scratch {
+            switch backend {
+            case .sqlite:
+                let directory = try TemporaryDirectory()
+                let path = directory.path + "/metadata.sqlite"
+                return Scratch(open: { try await SQLMetadataStore.sqlite(path: path) }, cleanUp: { directory.remove() })
+            case .postgres:
+                let database = try ScratchPostgresDatabase()
+                return Scratch(open: { try SQLMetadataStore.postgres(url: database.url) }, cleanUp: { database.drop() })
+            }
+        }
+    }
+
+    static func withStore(_ backend: Backend, _ body: (SQLMetadataStore, Scratch) async throws -> Void) async throws {
+        let scratch = try await Scratch.make(backend)
+        let store = try await scratch.open()
+        do {
+            try await store.migrate()
+            try await body(store, scratch)
+            try await store.close()
+        } catch {
+            try? await store.close()
+            await scratch.cleanUp()
+            throw error
+        }
+        await scratch.cleanUp()
+    }
+
+    static func digest(_ byte: UInt8) -> ContentDigest { ContentDigest(algorithm: .sha256, bytes: [UInt8](repeating: byte, count: 32)) }
+
+    static func registry(_ name: String, id: String = UUID().uuidString.lowercased(), key: [UInt8] = [1, 2, 3]) -> RegistryRecord {
+        RegistryRecord(id: id, name: name, wrappedDataKey: key, keyGeneration: 1, createdAt: 1_700_000_000_000)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func migrationsAreIdempotent(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+            #expect(try await store.migrate() == 1)
+            #expect(try await store.migrate() == 1)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func principalsAreUniqueByObjectAndAppID(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+            let admin = PrincipalRecord(objectID: "o-1", appID: "a-1", displayName: "admin", kind: .servicePrincipal,
+                                        secretHash: "sha256$x$y", createdAt: 10)
+            let identity = PrincipalRecord(objectID: "o-2", appID: "a-2", displayName: "id", kind: .managedIdentity,
+                                           secretHash: nil, createdAt: 20)
+            try await store.insertPrincipal(admin)
+            try await store.insertPrincipal(identity)
+            #expect(try await store.principal(appID: "a-1") == admin)
+            #expect(try await store.principal(objectID: "o-2") == identity)
+            #expect(try await store.principal(appID: "missing") == nil)
+            #expect(try await store.principals() == [admin, identity])
+
+            var sameApp = identity
+            sameApp.objectID = "o-3"
+            sameApp.appID = "a-1"
+            let error = await #expect(throws: MetadataStoreError.self) { try await store.insertPrincipal(sameApp) }
+            #expect(error?.code == .conflict)
+            var sameObject = admin
+            sameObject.appID = "a-9"
+            await #expect(throws: MetadataStoreError.self) { try await store.insertPrincipal(sameObject) }
+            #expect(try await store.principals().count == 2)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func registryNamesMatchCaseInsensitivelyAndKeepTheirSpelling(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+            let registry = Self.registry("MyRegistry")
+            try await store.insertRegistry(registry)
+            #expect(try await store.registry(named: "myregistry") == registry)
+            #expect(try await store.registry(named: "MYREGISTRY")?.name == "MyRegistry")
+            let error = await #expect(throws: MetadataStoreError.self) { try await store.insertRegistry(Self.registry("myREGISTRY")) }
+            #expect(error?.code == .conflict)
+            try await store.insertRegistry(Self.registry("another"))
+            #expect(try await store.registries().map(\.name) == ["another", "MyRegistry"])
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func wrappedDataKeysChangeOnlyByCompareAndSwap(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+            let registry = Self.registry("rotating", key: [1, 1, 1])
+            try await store.insertRegistry(registry)
+            try await store.replaceWrappedDataKey(registryID: registry.id, expected: [1, 1, 1], new: [2, 2, 2])
+            #expect(try await store.registry(named: "rotating")?.wrappedDataKey == [2, 2, 2])
+            let stale = await #expect(throws: MetadataStoreError.self) {
+                try await store.replaceWrappedDataKey(registryID: registry.id, expected: [1, 1, 1], new: [3, 3, 3])
+            }
+            #expect(stale?.code == .preconditionFailed)
+            #expect(try await store.registry(named: "rotating")?.wrappedDataKey == [2, 2, 2])
+            let missing = await #expect(throws: MetadataStoreError.self) {
+                try await store.replaceWrappedDataKey(registryID: "nope", expected: [2, 2, 2], new: [3, 3, 3])
+            }
+            #expect(missing?.code == .notFound)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func blobsAreRecordedOncePagedInDigestOrderAndScopedToTheirRegistry(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+            let first = Self.registry("first")
+            let second = Self.registry("second")
+            try await store.insertRegistry(first)
+            try await store.insertRegistry(second)
+            for byte in [UInt8(5), 1, 9, 3] {
+                try await store.recordBlob(BlobRecord(registryID: first.id, digest: Self.digest(byte), size: Int64(byte), createdAt: 100))
+            }
+            try await store.recordBlob(BlobRecord(registryID: first.id, digest: Self.digest(5), size: 5, createdAt: 999))
+            try await store.recordBlob(BlobRecord(registryID: second.id, digest: Self.digest(1), size: 1, createdAt: 100))
+
+            #expect(try await store.blob(registryID: first.id, digest: Self.digest(5))?.createdAt == 100, "the first record is kept")
+            let page1 = try await store.blobs(registryID: first.id, after: nil, limit: 2)
+            #expect(page1.map(\.digest) == [Self.digest(1), Self.digest(3)])
+            let page2 = try await store.blobs(registryID: first.id, after: page1.last?.digest, limit: 2)
+            #expect(page2.map(\.digest) == [Self.digest(5), Self.digest(9)])
+            #expect(try await store.blobs(registryID: first.id, after: Self.digest(9), limit: 2).isEmpty)
+
+            #expect(try await store.deleteBlob(registryID: first.id, digest: Self.digest(1)))
+            #expect(try await !store.deleteBlob(registryID: first.id, digest: Self.digest(1)))
+            #expect(try await store.blob(registryID: second.id, digest: Self.digest(1)) != nil, "other registries are untouched")
+
+            #expect(try await store.deleteRegistry(id: first.id))
+            #expect(try await !store.deleteRegistry(id: first.id))
+            #expect(try await store.blobs(registryID: first.id, after: nil, limit: 10).isEmpty)
+            #expect(try await store.registry(named: "first") == nil)
+            #expect(try await store.blobs(registryID: second.id, after: nil, limit: 10).count == 1)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func concurrentWritersAllLand(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+            let registry = Self.registry("busy")
+            try await store.insertRegistry(registry)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for byte in 0..<64 {
+                    group.addTask {
+                        try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(UInt8(byte)),
+                                                              size: Int64(byte), createdAt: 1))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await store.blobs(registryID: registry.id, after: nil, limit: 100).count == 64)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func recordsSurviveReopening(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { (store: SQLMetadataStore, scratch: Scratch) async throws in
+            let registry = Self.registry("durable")
+            try await store.insertRegistry(registry)
+            try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(1), size: 1, createdAt: 1))
+            let reopened = try await scratch.open()
+            #expect(try await reopened.migrate() == 1)
+            #expect(try await reopened.registry(named: "durable") == registry)
+            #expect(try await reopened.blob(registryID: registry.id, digest: Self.digest(1))?.size == 1)
+            try await reopened.close()
+        }
+    }
+}
+
+/// A database of its own on the PostgreSQL server at `DATABASE_URL`, dropped afterwards.
+/// There is no fallback: without `DATABASE_URL` the PostgreSQL half of the contract fails.
+struct ScratchPostgresDatabase: Sendable {
+    let url: String
+    private let adminURL: String
+    private let name: String
+
+    struct Unavailable: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    init() throws {
+        guard let base = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
+            throw Unavailable(description: "DATABASE_URL is not set: run the tests with scripts/test, which starts PostgreSQL")
+        }
+        name = "kura_contract_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        adminURL = base
+        guard let slash = base.lastIndex(of: "/") else { throw Unavailable(description: "DATABASE_URL has no database name") }
+        url = base[..<slash] + "/" + name
+        try Self.psql(base, "CREATE DATABASE \(name)")
+    }
+
+    func drop() { try? Self.psql(adminURL, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+
+    private static func psql(_ url: String, _ statement: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url + "?sslmode=disable", "-c", statement]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            throw Unavailable(description: "psql \(statement): \(message)")
+        }
+    }
+}
