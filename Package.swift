@@ -33,6 +33,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // Hummingbird's own HTTP types: header names (HTTPField.Name) for OCI's headers.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         // Vocabulary, no I/O: digests, configuration, errors.
@@ -74,6 +77,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Registry plane: OCI content rules, uploads, registry access tokens (no HTTP).
+        .target(
+            name: "KuraRegistry",
+            dependencies: [
+                "KuraCore",
+                "KuraCrypto",
+                "KuraStorage",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: data dir bootstrap, Hummingbird apps, host routing, TLS.
         .target(
             name: "KuraServer",
@@ -81,6 +97,7 @@ let package = Package(
                 "KuraCore",
                 "KuraCrypto",
                 "KuraStorage",
+                "KuraRegistry",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -88,6 +105,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -144,9 +162,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "KuraRegistryTests",
+            dependencies: ["KuraRegistry", "KuraStorage", "KuraCrypto", "KuraCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "KuraServerTests",
             dependencies: [
-                "KuraServer", "KuraStorage", "KuraCrypto",
+                "KuraServer", "KuraStorage", "KuraCrypto", "KuraRegistry", "KuraCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -11,6 +11,7 @@ import Foundation
 /// root key ─ HKDF(info: "kura registry service key v1" ‖ registry id) → service key of a registry
 ///          ─ HKDF(info: "kura sealed file v1" ‖ name)                 → key of a sealed data-dir file
 ///          ─ HKDF(info: "kura vault key material v1" ‖ vault id)      → key of a vault's key material
+///          ─ HKDF(info: "kura registry tokens v1")                   → HMAC key of registry access tokens
 /// ```
 public struct KeyHierarchy: Sendable {
     /// Size of the root key, in bytes.
@@ -32,12 +33,15 @@ public struct KeyHierarchy: Sendable {
         case sealedFile(name: String)
         /// Seals the private key material of one vault's keys.
         case vaultKeyMaterial(vaultID: String)
+        /// Signs and verifies registry access tokens (HMAC).
+        case registryTokens
 
         var info: Data {
             switch self {
             case .registryServiceKey(let id): Data("kura registry service key v1".utf8) + [0] + Data(id.utf8)
             case .sealedFile(let name): Data("kura sealed file v1".utf8) + [0] + Data(name.utf8)
             case .vaultKeyMaterial(let id): Data("kura vault key material v1".utf8) + [0] + Data(id.utf8)
+            case .registryTokens: Data("kura registry tokens v1".utf8)
             }
         }
     }

@@ -11,6 +11,7 @@ struct HostRouter<Main: HTTPResponder>: HTTPResponder where Main.Context == Basi
 
     let config: KuraConfig
     let main: Main
+    let registries: RegistryPlane
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let host = request.head.authority
@@ -22,8 +23,7 @@ struct HostRouter<Main: HTTPResponder>: HTTPResponder where Main.Context == Basi
                 throw AzureError(status: .notFound, code: "VaultNotFound",
                                  message: "No vault named '\(name)' exists in this installation.")
             case .registry(let name):
-                throw OCIError(status: .notFound, code: "NAME_UNKNOWN",
-                               message: "registry '\(name)' does not exist in this installation")
+                return try await registries.respond(to: request, registryName: name, host: host ?? name)
             case .unknown(let name):
                 throw AzureError(status: .notFound, code: "UnknownHost", message:
                     "kura does not serve host '\(name)'; it serves \(config.mainHost), *.\(config.vaultSuffix) and *.\(config.registrySuffix).")

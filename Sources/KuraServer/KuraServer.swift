@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTLS
 public import KuraCore
 import KuraCrypto
+public import KuraRegistry
 public import KuraStorage
 public import Logging
 import NIOSSL
@@ -33,10 +34,15 @@ public final class KuraServer: Sendable {
     let tls: TLSConfiguration
     let metrics: PrometheusCollectorRegistry
     let logger: Logger
+    let registryPlane: RegistryPlane
+    /// Creates and deletes registries (the management plane will call it too).
+    public let provisioner: RegistryProvisioner
 
     /// What a first start prints: the admin's secret is shown here and never again.
     public struct FirstStartReport: Sendable {
         public let admin: AdminCredentials
+        /// The out-of-the-box registry `default` and its admin user.
+        public let defaultRegistry: (name: String, credentials: RegistryAdminCredentials?)?
     }
 
     /// Opens (creating on first start) everything in `directory`. Idempotent: a later start reuses
@@ -61,20 +67,39 @@ public final class KuraServer: Sendable {
         }
         do {
             try await metadata.migrate()
+            let blobStore: any BlobStore
+            switch config.blobBackend {
+            case .filesystem: blobStore = try await FileSystemBlobStore.open(root: config.blobPath ?? directory.blobDirectory)
+            }
+            let blobs = EncryptedBlobStore(store: blobStore)
+            let keyring = RegistryKeyring(hierarchy: keys)
+            let provisioner = RegistryProvisioner(metadata: metadata, blobs: blobs, keyring: keyring, sealer: sealer)
+            // The default registry is made before the admin file, whose absence marks a first start:
+            // a crash in between repeats the step instead of skipping it.
+            let firstStart = !FileManager.default.fileExists(atPath: directory.adminCredentialsFile)
+            var defaultRegistry: (name: String, credentials: RegistryAdminCredentials?)? = nil
+            if firstStart {
+                if let existing = try await metadata.registry(named: "default") {
+                    defaultRegistry = (existing.name, try provisioner.adminCredentials(of: existing))
+                } else {
+                    let (record, credentials) = try await provisioner.create(name: "default", adminUserEnabled: true)
+                    defaultRegistry = (record.name, credentials)
+                }
+            }
             let (admin, created) = try directory.adminCredentials(tenant: installation.tenantId)
             if try await metadata.principal(appID: admin.appId) == nil {
                 try await metadata.insertPrincipal(PrincipalRecord(
                     objectID: admin.objectId, appID: admin.appId, displayName: admin.displayName, kind: .servicePrincipal,
                     secretHash: SecretHash.make(admin.password), createdAt: Int64(Date().timeIntervalSince1970 * 1000)))
             }
-            let blobStore: any BlobStore
-            switch config.blobBackend {
-            case .filesystem: blobStore = try await FileSystemBlobStore.open(root: config.blobPath ?? directory.blobDirectory)
-            }
+            let content = RegistryService(metadata: metadata, blobs: blobs)
+            let plane = RegistryPlane(metadata: metadata, keyring: keyring, provisioner: provisioner,
+                                      tokens: await RegistryTokenService(hierarchy: keys), content: content,
+                                      uploads: UploadService(service: content))
             return KuraServer(config: config, directory: directory, installation: installation, metadata: metadata,
-                              blobs: EncryptedBlobStore(store: blobStore), keys: keys,
-                              firstStart: created ? FirstStartReport(admin: admin) : nil,
-                              tls: tls, metrics: metrics, logger: logger)
+                              blobs: blobs, keys: keys,
+                              firstStart: created ? FirstStartReport(admin: admin, defaultRegistry: defaultRegistry) : nil,
+                              tls: tls, metrics: metrics, logger: logger, registryPlane: plane, provisioner: provisioner)
         } catch {
             try? await metadata.close()
             throw error
@@ -83,7 +108,7 @@ public final class KuraServer: Sendable {
 
     private init(config: KuraConfig, directory: DataDirectory, installation: Installation, metadata: any MetadataStore,
                  blobs: EncryptedBlobStore, keys: KeyHierarchy, firstStart: FirstStartReport?, tls: TLSConfiguration,
-                 metrics: PrometheusCollectorRegistry, logger: Logger) {
+                 metrics: PrometheusCollectorRegistry, logger: Logger, registryPlane: RegistryPlane, provisioner: RegistryProvisioner) {
         self.config = config
         self.directory = directory
         self.installation = installation
@@ -94,23 +119,26 @@ public final class KuraServer: Sendable {
         self.tls = tls
         self.metrics = metrics
         self.logger = logger
+        self.registryPlane = registryPlane
+        self.provisioner = provisioner
+    }
+
+    /// The responder of every listener: host routing over all planes.
+    var responder: some HTTPResponder<BasicRequestContext> {
+        HostRouter(config: config, main: MainPlaneRoutes.router(metrics: metrics).buildResponder(), registries: registryPlane)
     }
 
     /// Serves on every listen address until SIGTERM or SIGINT, then drains connections and
     /// closes the stores. Does not return before shutdown completes.
     public func run() async throws {
-        let responder = HostRouter(config: config, main: MainPlaneRoutes.router(metrics: metrics).buildResponder())
+        let responder = self.responder
         var services: [any Service] = [StoreCloser(metadata: metadata)]
         for address in config.listenAddresses {
             let port = config.port
-            let logger = self.logger
             services.append(Application(
                 responder: responder,
                 server: try .tls(.http1(), tlsConfiguration: tls),
                 configuration: ApplicationConfiguration(address: .hostname(address, port: port), serverName: "kura"),
-                onServerRunning: { channel in
-                    logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? address)"])
-                },
                 logger: logger))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

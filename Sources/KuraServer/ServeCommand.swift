@@ -4,6 +4,7 @@
 public import ArgumentParser
 import Foundation
 import KuraCore
+import KuraRegistry
 import Logging
 import Metrics
 import Prometheus
@@ -112,6 +113,12 @@ public struct ServeCommand: AsyncParsableCommand {
                 "  password:  \(first.admin.password)",
                 "  tenant:    \(first.admin.tenant)",
             ]
+            if let registry = first.defaultRegistry {
+                lines += ["", "Registry '\(registry.name)' (service-managed encryption) at \(registry.name).\(config.registrySuffix):\(config.port):"]
+                if let credentials = registry.credentials {
+                    lines += ["  username:  \(credentials.username)", "  password:  \(credentials.passwords[0])"]
+                }
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }

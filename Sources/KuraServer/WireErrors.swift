@@ -2,7 +2,12 @@
 // WireErrors: each plane's error envelope, rendered in one place.
 
 import Foundation
+import HTTPTypes
 import Hummingbird
+import KuraCore
+import KuraCrypto
+import KuraRegistry
+import KuraStorage
 import NIOCore
 
 /// An error in Azure's envelope (`{"error":{"code","message"}}`), as ARM, Azure AD-style
@@ -19,19 +24,55 @@ struct AzureError: Error, HTTPResponseError {
     }
 }
 
-/// An error in the OCI Distribution envelope (`{"errors":[{"code","message","detail"}]}`).
+/// An error in the OCI Distribution envelope (`{"errors":[{"code","message","detail"}]}`): the
+/// registry plane's one place where errors become responses. Any error maps to a code here, so a
+/// storage or crypto failure never leaks as an unformatted 500.
 struct OCIError: Error, HTTPResponseError {
     let status: HTTPResponse.Status
     /// One of the spec's codes: `NAME_UNKNOWN`, `BLOB_UNKNOWN`, `DENIED`, ...
     let code: String
     let message: String
+    var headers: HTTPFields = [:]
 
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = try JSONSerialization.data(withJSONObject: ["errors": [["code": code, "message": message, "detail": NSNull()]]],
-                                              options: [.sortedKeys])
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    init(status: HTTPResponse.Status, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
     }
+
+    init(_ error: any Error) {
+        switch error {
+        case let error as OCIError:
+            self = error
+        case let error as RegistryError:
+            self.init(status: HTTPResponse.Status(code: error.code.status), code: error.code.name, message: error.message)
+            if let challenge = error.detail?["WWW-Authenticate"] { headers[.wwwAuthenticate] = challenge }
+        case let error as BlobStoreError where error.code == .notFound:
+            self.init(status: .notFound, code: "BLOB_UNKNOWN", message: error.message)
+        case let error as BlobStoreError where error.code == .invalidRange:
+            self.init(status: .rangeNotSatisfiable, code: "RANGE_INVALID", message: error.message)
+        case let error as MetadataStoreError where error.code == .unavailable:
+            self.init(status: .serviceUnavailable, code: "UNAVAILABLE", message: "the metadata store is unavailable")
+        case let error as CryptoFailure:
+            self.init(status: .internalServerError, code: "UNKNOWN", message: "stored data failed its integrity check: \(error)")
+        case let error as HTTPError:
+            self.init(status: error.status, code: error.status == .contentTooLarge ? "SIZE_INVALID" : "UNSUPPORTED",
+                      message: error.body ?? error.status.reasonPhrase)
+        default:
+            self.init(status: .internalServerError, code: "UNKNOWN", message: "internal error")
+        }
+    }
+
+    func response() -> Response {
+        let body = (try? JSONSerialization.data(withJSONObject: ["errors": [["code": code, "message": message, "detail": NSNull()]]],
+                                                options: [.sortedKeys])) ?? Data()
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        fields[.contentLength] = String(body.count)
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response { response() }
 }
 
 /// Re-renders errors of the main host's routes (Hummingbird's own 404/405 included) in Azure's

@@ -10,6 +10,11 @@ public import NIOCore
 public struct StoredBlob: Sendable, Equatable {
     public let digest: ContentDigest
     public let size: Int64
+
+    public init(digest: ContentDigest, size: Int64) {
+        self.digest = digest
+        self.size = size
+    }
 }
 
 /// A blob whose header and trailer have been authenticated, ready for (ranged) reads.
@@ -27,8 +32,9 @@ public struct OpenedBlob: Sendable {
 ///
 /// Layout inside the ``BlobStore``:
 /// ```
-/// registries/<registry id>/blobs/<algorithm>/<first 2 hex>/<hex>   committed objects
+/// registries/<registry id>/blobs/<algorithm>/<first 2 hex>/<hex>   committed objects (blobs and manifests)
 /// registries/<registry id>/staging/<uuid>                          writes whose digest is not yet known
+/// registries/<registry id>/uploads/<upload id>/part-<n>            acknowledged chunks of an upload
 /// ```
 public struct EncryptedBlobStore: Sendable {
     public let store: any BlobStore
@@ -75,11 +81,31 @@ public struct EncryptedBlobStore: Sendable {
         return StoredBlob(digest: result.digest!, size: result.plaintextLength!)
     }
 
+    /// Encrypts `body` into a KBF1 object at `path` (not content-addressed: upload parts).
+    /// - Returns: the plaintext's SHA-256 digest and size.
+    public func writeObject<Body: AsyncSequence>(_ body: Body, dataKey: DataKey,
+                                                 at path: BlobPath) async throws -> StoredBlob where Body.Element == ByteBuffer {
+        let result = KBF1WriteResult()
+        _ = try await store.put(path, body: KBF1EncryptingSequence(body, dataKey: dataKey, expectedDigest: nil, result: result,
+                                                                   segmentSize: segmentSize, statistics: statistics))
+        return StoredBlob(digest: result.digest!, size: result.plaintextLength!)
+    }
+
+    /// Commits the object at `path` (written by ``writeObject(_:dataKey:at:)``) as blob `digest`
+    /// without copying: O(1). The object's trailer must already name `digest`.
+    public func promote(_ path: BlobPath, as digest: ContentDigest, registryID: String) async throws {
+        try await store.move(path, to: Self.path(registryID: registryID, digest: digest))
+    }
+
     /// Authenticates the header and trailer of a stored object.
     /// - Throws: ``BlobStoreError`` `.notFound`; ``CryptoFailure/integrity`` when the object was
     ///   modified, truncated, extended or stored under another digest.
     public func open(_ digest: ContentDigest, dataKey: DataKey) async throws -> OpenedBlob {
-        let path = Self.path(registryID: dataKey.registryID, digest: digest)
+        try await openObject(at: Self.path(registryID: dataKey.registryID, digest: digest), digest: digest, dataKey: dataKey)
+    }
+
+    /// Authenticates the object at `path`, which must hold plaintext with `digest`.
+    public func openObject(at path: BlobPath, digest: ContentDigest, dataKey: DataKey) async throws -> OpenedBlob {
         let storedSize = try await store.size(of: path)
         guard storedSize >= Int64(KBF1.headerSize + KBF1.tagSize + KBF1.trailerSize) else {
             throw CryptoFailure.integrity("object \(digest) is too short to be KBF1")

@@ -3,72 +3,6 @@
 
 public import KuraCore
 
-/// A directory principal: a service principal (the bootstrap admin included) or a managed identity.
-public struct PrincipalRecord: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable {
-        case servicePrincipal
-        case managedIdentity
-    }
-
-    /// Directory object id (the token's `oid`).
-    public var objectID: String
-    /// Application (client) id (the token's `appid`); unique.
-    public var appID: String
-    public var displayName: String
-    public var kind: Kind
-    /// Salted hash of the client secret (``SecretHash``); nil for identities that have none.
-    public var secretHash: String?
-    /// Creation time, Unix milliseconds.
-    public var createdAt: Int64
-
-    public init(objectID: String, appID: String, displayName: String, kind: Kind, secretHash: String?, createdAt: Int64) {
-        self.objectID = objectID
-        self.appID = appID
-        self.displayName = displayName
-        self.kind = kind
-        self.secretHash = secretHash
-        self.createdAt = createdAt
-    }
-}
-
-/// A registry and its wrapped data key.
-public struct RegistryRecord: Sendable, Equatable {
-    /// Stable id (lowercase UUID); names the registry's objects in the blob store.
-    public var id: String
-    /// Name as created; matched case-insensitively.
-    public var name: String
-    /// The data key as stored: always service-key-wrapped (``DataKeyWrapper``), never plaintext.
-    public var wrappedDataKey: [UInt8]
-    public var keyGeneration: UInt32
-    /// Creation time, Unix milliseconds.
-    public var createdAt: Int64
-
-    public init(id: String, name: String, wrappedDataKey: [UInt8], keyGeneration: UInt32, createdAt: Int64) {
-        self.id = id
-        self.name = name
-        self.wrappedDataKey = wrappedDataKey
-        self.keyGeneration = keyGeneration
-        self.createdAt = createdAt
-    }
-}
-
-/// A committed blob of a registry.
-public struct BlobRecord: Sendable, Equatable {
-    public var registryID: String
-    public var digest: ContentDigest
-    /// Plaintext size in bytes.
-    public var size: Int64
-    /// First commit time, Unix milliseconds.
-    public var createdAt: Int64
-
-    public init(registryID: String, digest: ContentDigest, size: Int64, createdAt: Int64) {
-        self.registryID = registryID
-        self.digest = digest
-        self.size = size
-        self.createdAt = createdAt
-    }
-}
-
 /// Why a metadata operation failed.
 public struct MetadataStoreError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Code: Sendable, Equatable {
@@ -100,12 +34,16 @@ public protocol MetadataStore: Sendable {
     /// Applies pending schema migrations (idempotent); returns the schema version.
     @discardableResult func migrate() async throws -> Int
 
+    // MARK: Principals
+
     /// - Throws: `.conflict` when the object id or app id exists.
     func insertPrincipal(_ principal: PrincipalRecord) async throws
     func principal(appID: String) async throws -> PrincipalRecord?
     func principal(objectID: String) async throws -> PrincipalRecord?
     /// All principals, by creation time then object id.
     func principals() async throws -> [PrincipalRecord]
+
+    // MARK: Registries
 
     /// - Throws: `.conflict` when the id or the name (case-insensitively) is taken.
     func insertRegistry(_ registry: RegistryRecord) async throws
@@ -116,8 +54,10 @@ public protocol MetadataStore: Sendable {
     /// Replaces the wrapped data key if it still equals `expected` (rotation is one such swap).
     /// - Throws: `.notFound`, `.preconditionFailed` when another writer changed it first.
     func replaceWrappedDataKey(registryID: String, expected: [UInt8], new: [UInt8]) async throws
-    /// Deletes the registry and every blob record of it; returns whether it existed.
+    /// Deletes the registry and everything recorded under it; returns whether it existed.
     @discardableResult func deleteRegistry(id: String) async throws -> Bool
+
+    // MARK: Blobs
 
     /// Records a committed blob; recording it again keeps the first record.
     func recordBlob(_ blob: BlobRecord) async throws
@@ -126,6 +66,52 @@ public protocol MetadataStore: Sendable {
     func blobs(registryID: String, after: ContentDigest?, limit: Int) async throws -> [BlobRecord]
     /// - Returns: whether a record was deleted.
     @discardableResult func deleteBlob(registryID: String, digest: ContentDigest) async throws -> Bool
+
+    // MARK: Repositories
+
+    /// Makes a recorded blob part of `repository` (creating the repository); idempotent.
+    /// - Throws: `.notFound` when the blob is not recorded.
+    func linkBlob(registryID: String, repository: String, digest: ContentDigest) async throws
+    /// The blob if it is part of `repository`.
+    func linkedBlob(registryID: String, repository: String, digest: ContentDigest) async throws -> BlobRecord?
+    /// Removes the blob from `repository`; returns whether it was linked.
+    @discardableResult func unlinkBlob(registryID: String, repository: String, digest: ContentDigest) async throws -> Bool
+    /// Whether any repository links the blob or any manifest references it (then its bytes must stay).
+    func blobIsReferenced(registryID: String, digest: ContentDigest) async throws -> Bool
+    func repositoryExists(registryID: String, name: String) async throws -> Bool
+    /// Repository names of a registry in order, after `after` (exclusive), at most `limit`.
+    func repositories(registryID: String, after: String?, limit: Int) async throws -> [String]
+
+    // MARK: Manifests and tags
+
+    /// Commits a manifest into `repository` in one transaction: the manifest and its references
+    /// (kept if already recorded), the repository link, and `tag` (moved if it existed).
+    /// - Precondition: the manifest's bytes and everything it references are durable.
+    func commitManifest(_ manifest: ManifestRecord, references: [ManifestReference], repository: String,
+                        tag: String?) async throws
+    /// The manifest if it is part of `repository`.
+    func manifest(registryID: String, repository: String, digest: ContentDigest) async throws -> ManifestRecord?
+    /// Removes the manifest and every tag pointing at it from `repository`; returns whether it was there.
+    @discardableResult func unlinkManifest(registryID: String, repository: String, digest: ContentDigest) async throws -> Bool
+    func tag(registryID: String, repository: String, name: String) async throws -> TagRecord?
+    /// Tags of a repository in lexical order, after `after` (exclusive), at most `limit`.
+    func tags(registryID: String, repository: String, after: String?, limit: Int) async throws -> [TagRecord]
+    /// - Returns: whether the tag existed.
+    @discardableResult func deleteTag(registryID: String, repository: String, name: String) async throws -> Bool
+    /// Manifests of `repository` whose `subject` is `subject`, in digest order.
+    func referrers(registryID: String, repository: String, subject: ContentDigest) async throws -> [ManifestRecord]
+
+    // MARK: Uploads
+
+    func insertUpload(_ upload: UploadRecord) async throws
+    func upload(id: String) async throws -> UploadRecord?
+    /// Appends a committed part if the upload still has `expectedSize` bytes (so two racing
+    /// chunks cannot both land); returns the updated upload.
+    /// - Throws: `.notFound`; `.preconditionFailed` when the size moved.
+    func appendUploadPart(uploadID: String, expectedSize: Int64, part: UploadPartRecord) async throws -> UploadRecord
+    func uploadParts(uploadID: String) async throws -> [UploadPartRecord]
+    /// - Returns: whether the upload existed.
+    @discardableResult func deleteUpload(id: String) async throws -> Bool
 
     /// Closes connections; the store is unusable afterwards.
     func close() async throws

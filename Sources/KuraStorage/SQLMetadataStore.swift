@@ -93,7 +93,9 @@ public final class SQLMetadataStore: MetadataStore {
         try await insertUnique(into: "registries", what: "registry \(registry.name)", [
             ("id", registry.id), ("name", registry.name), ("name_key", registry.name.lowercased()),
             ("wrapped_data_key", Data(registry.wrappedDataKey).base64EncodedString()),
-            ("key_generation", Int64(registry.keyGeneration)), ("created_at", registry.createdAt),
+            ("key_generation", Int64(registry.keyGeneration)), ("admin_user_enabled", registry.adminUserEnabled ? 1 : 0),
+            ("sealed_admin_passwords", registry.sealedAdminPasswords.map { Data($0).base64EncodedString() }),
+            ("anonymous_pull_enabled", registry.anonymousPullEnabled ? 1 : 0), ("created_at", registry.createdAt),
         ])
     }
 
@@ -115,6 +117,9 @@ public final class SQLMetadataStore: MetadataStore {
                     name: try row.decode(column: "name", as: String.self),
                     wrappedDataKey: try Self.bytes(row.decode(column: "wrapped_data_key", as: String.self)),
                     keyGeneration: UInt32(try row.decode(column: "key_generation", as: Int64.self)),
+                    adminUserEnabled: try row.decode(column: "admin_user_enabled", as: Int64.self) != 0,
+                    sealedAdminPasswords: try row.decode(column: "sealed_admin_passwords", as: String?.self).map(Self.bytes),
+                    anonymousPullEnabled: try row.decode(column: "anonymous_pull_enabled", as: Int64.self) != 0,
                     createdAt: try row.decode(column: "created_at", as: Int64.self))
             }
         }
@@ -139,7 +144,12 @@ public final class SQLMetadataStore: MetadataStore {
     @discardableResult
     public func deleteRegistry(id: String) async throws -> Bool {
         try await transaction { database in
-            try await database.delete(from: "blobs").where("registry_id", .equal, SQLBind(id)).run()
+            let uploads = database.select().column("id").from("uploads").where("registry_id", .equal, SQLBind(id))
+            try await database.delete(from: "upload_parts").where(SQLIdentifier("upload_id"), .in, SQLGroupExpression(uploads.query)).run()
+            for table in ["uploads", "tags", "repository_manifests", "manifest_references", "manifests", "repository_blobs",
+                          "repositories", "blobs"] {
+                try await database.delete(from: table).where("registry_id", .equal, SQLBind(id)).run()
+            }
             return try await !database.delete(from: "registries").where("id", .equal, SQLBind(id)).returning("id").all().isEmpty
         }
     }
@@ -178,7 +188,7 @@ public final class SQLMetadataStore: MetadataStore {
         }
     }
 
-    private static func blobRecord(_ row: any SQLRow) throws -> BlobRecord {
+    static func blobRecord(_ row: any SQLRow) throws -> BlobRecord {
         let text = try row.decode(column: "digest", as: String.self)
         guard let digest = ContentDigest(text) else { throw MetadataStoreError(.unavailable, "stored digest '\(text)' is malformed") }
         return BlobRecord(registryID: try row.decode(column: "registry_id", as: String.self), digest: digest,
@@ -188,12 +198,12 @@ public final class SQLMetadataStore: MetadataStore {
 
     // MARK: Plumbing
 
-    private func session<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+    func session<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await sessions.withSession(body)
     }
 
     /// Runs `body` in one transaction on one session; rolls back on any error.
-    private func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+    func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await sessions.withSession { database in
             try await database.raw("BEGIN").run()
             do {
@@ -208,7 +218,7 @@ public final class SQLMetadataStore: MetadataStore {
     }
 
     /// Inserts a row unless a unique key is taken, in which case it throws `.conflict`.
-    private func insertUnique(into table: String, what: String, _ columns: [(String, (any Encodable & Sendable)?)]) async throws {
+    func insertUnique(into table: String, what: String, _ columns: [(String, (any Encodable & Sendable)?)]) async throws {
         let names = columns.map(\.0)
         let values: [any SQLExpression] = columns.map { column -> any SQLExpression in
             if let value = column.1 { SQLBind(value) } else { SQLLiteral.null }
@@ -220,7 +230,7 @@ public final class SQLMetadataStore: MetadataStore {
         guard inserted == 1 else { throw MetadataStoreError(.conflict, "\(what) already exists") }
     }
 
-    private static func bytes(_ base64: String) throws -> [UInt8] {
+    static func bytes(_ base64: String) throws -> [UInt8] {
         guard let data = Data(base64Encoded: base64) else { throw MetadataStoreError(.unavailable, "stored key is not base64") }
         return Array(data)
     }

@@ -1,0 +1,63 @@
+// kura — a self-hosted encrypted container registry.
+// RegistryProvisioner: creating a registry (data key, admin user) and deleting one with its data.
+
+import Foundation
+public import KuraCore
+public import KuraCrypto
+public import KuraStorage
+
+/// Creates and deletes registries. A new registry gets a fresh random data key, wrapped by its
+/// service key (service-managed encryption; a customer-managed key adds a layer, issue 7).
+public struct RegistryProvisioner: Sendable {
+    let metadata: any MetadataStore
+    let blobs: EncryptedBlobStore
+    let keyring: RegistryKeyring
+    let sealer: SealedFile
+
+    public init(metadata: any MetadataStore, blobs: EncryptedBlobStore, keyring: RegistryKeyring, sealer: SealedFile) {
+        self.metadata = metadata
+        self.blobs = blobs
+        self.keyring = keyring
+        self.sealer = sealer
+    }
+
+    /// Registry names as ACR allows them: 5–50 alphanumerics (kura also accepts the shorter
+    /// `default`, 7 characters, so the rule is just 1–50 here).
+    public static func isValidName(_ name: String) -> Bool {
+        (1...50).contains(name.utf8.count)
+            && name.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) }
+    }
+
+    /// Creates a registry.
+    /// - Returns: the record and, when the admin user is enabled, its credentials.
+    /// - Throws: `MetadataStoreError` `.conflict` when the name is taken.
+    public func create(name: String, adminUserEnabled: Bool, anonymousPullEnabled: Bool = false)
+        async throws -> (RegistryRecord, RegistryAdminCredentials?) {
+        guard Self.isValidName(name) else { throw RegistryError(.nameInvalid, "registry name '\(name)' must be 1-50 letters and digits") }
+        let id = UUID().uuidString.lowercased()
+        let dataKey = DataKey.generate(registryID: id)
+        let credentials = adminUserEnabled ? RegistryAdminCredentials.generate(username: name) : nil
+        let record = RegistryRecord(id: id, name: name, wrappedDataKey: try keyring.wrap(dataKey), keyGeneration: dataKey.generation,
+                                    adminUserEnabled: adminUserEnabled,
+                                    sealedAdminPasswords: try credentials?.sealed(registryID: id, with: sealer),
+                                    anonymousPullEnabled: anonymousPullEnabled,
+                                    createdAt: Int64(Date().timeIntervalSince1970 * 1000))
+        try await metadata.insertRegistry(record)
+        return (record, credentials)
+    }
+
+    /// The admin credentials of `registry`, if it has any.
+    public func adminCredentials(of registry: RegistryRecord) throws -> RegistryAdminCredentials? {
+        try registry.sealedAdminPasswords.map { try RegistryAdminCredentials.open($0, registryID: registry.id, with: sealer) }
+    }
+
+    /// Deletes the registry's records, then its stored objects (crypto-shredding: the data key
+    /// goes with the record, so leftover objects are unreadable even if deletion is interrupted).
+    public func delete(_ registry: RegistryRecord) async throws {
+        try await metadata.deleteRegistry(id: registry.id)
+        keyring.forget(registryID: registry.id)
+        for path in try await blobs.store.list(prefix: BlobPath("registries", registry.id)) {
+            try await blobs.store.delete(path)
+        }
+    }
+}

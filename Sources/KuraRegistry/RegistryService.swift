@@ -1,0 +1,194 @@
+// kura — a self-hosted encrypted container registry.
+// RegistryService: blobs, manifests, tags, catalog and referrers — the rules, no HTTP.
+
+import Foundation
+public import KuraCore
+public import KuraCrypto
+public import KuraStorage
+public import NIOCore
+
+/// The OCI content rules over the stores. Blob bytes and manifest bytes are KBF1 objects in the
+/// registry's content store; the metadata store says what exists and where it is linked.
+///
+/// Invariants: a record is written only after the bytes it names are durable; a manifest commits
+/// only when every blob and child manifest it references is linked in its repository; bytes are
+/// deleted only when nothing links or references them.
+public struct RegistryService: Sendable {
+    public let metadata: any MetadataStore
+    public let blobs: EncryptedBlobStore
+
+    public init(metadata: any MetadataStore, blobs: EncryptedBlobStore) {
+        self.metadata = metadata
+        self.blobs = blobs
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    // MARK: Blobs
+
+    /// The blob if `repository` holds it.
+    /// - Throws: `BLOB_UNKNOWN`.
+    public func blob(_ registry: RegistryContext, repository: RepositoryName, digest: ContentDigest) async throws -> BlobRecord {
+        guard let blob = try await metadata.linkedBlob(registryID: registry.id, repository: repository.value, digest: digest) else {
+            throw RegistryError(.blobUnknown, "blob \(digest) is not in repository \(repository)")
+        }
+        return blob
+    }
+
+    /// Opens a blob for reading (authenticating its KBF1 header and trailer).
+    public func openBlob(_ registry: RegistryContext, repository: RepositoryName, digest: ContentDigest) async throws -> OpenedBlob {
+        _ = try await blob(registry, repository: repository, digest: digest)
+        return try await blobs.open(digest, dataKey: registry.dataKey)
+    }
+
+    /// Stores a whole blob sent in one request and links it into `repository`.
+    /// - Throws: `DIGEST_INVALID` when the body does not hash to `digest`.
+    public func putBlob<Body: AsyncSequence>(_ registry: RegistryContext, repository: RepositoryName, digest: ContentDigest,
+                                             body: Body) async throws -> BlobRecord where Body.Element == ByteBuffer {
+        let stored: StoredBlob
+        do {
+            stored = try await blobs.write(body, dataKey: registry.dataKey, expectedDigest: digest)
+        } catch let KBF1WriteError.digestMismatch(expected, actual) {
+            throw RegistryError(.digestInvalid, "the content hashes to \(actual), not \(expected)")
+        }
+        return try await record(registry, repository: repository, stored)
+    }
+
+    /// Records stored bytes as a blob of `repository`.
+    func record(_ registry: RegistryContext, repository: RepositoryName, _ stored: StoredBlob) async throws -> BlobRecord {
+        let record = BlobRecord(registryID: registry.id, digest: stored.digest, size: stored.size, createdAt: Self.now())
+        try await metadata.recordBlob(record)
+        try await metadata.linkBlob(registryID: registry.id, repository: repository.value, digest: stored.digest)
+        return try await metadata.blob(registryID: registry.id, digest: stored.digest) ?? record
+    }
+
+    /// Links a blob another repository of this registry holds (cross-repository mount).
+    /// - Returns: the blob, or nil when `source` does not hold it (the client then uploads).
+    public func mount(_ registry: RegistryContext, repository: RepositoryName, digest: ContentDigest,
+                      from source: RepositoryName?) async throws -> BlobRecord? {
+        guard let source, try await metadata.linkedBlob(registryID: registry.id, repository: source.value, digest: digest) != nil,
+              try await blobs.exists(digest, registryID: registry.id)
+        else { return nil }
+        try await metadata.linkBlob(registryID: registry.id, repository: repository.value, digest: digest)
+        return try await metadata.blob(registryID: registry.id, digest: digest)
+    }
+
+    /// Removes a blob from `repository`; its bytes go when nothing else links or references them.
+    /// - Throws: `BLOB_UNKNOWN`.
+    public func deleteBlob(_ registry: RegistryContext, repository: RepositoryName, digest: ContentDigest) async throws {
+        guard try await metadata.unlinkBlob(registryID: registry.id, repository: repository.value, digest: digest) else {
+            throw RegistryError(.blobUnknown, "blob \(digest) is not in repository \(repository)")
+        }
+        try await collectIfUnreferenced(registry, digest: digest)
+    }
+
+    private func collectIfUnreferenced(_ registry: RegistryContext, digest: ContentDigest) async throws {
+        guard try await !metadata.blobIsReferenced(registryID: registry.id, digest: digest) else { return }
+        try await metadata.deleteBlob(registryID: registry.id, digest: digest)
+        try await blobs.delete(digest, registryID: registry.id)
+    }
+
+    // MARK: Manifests
+
+    /// Validates and commits a manifest under `reference` (a tag, or the digest of the body).
+    /// - Throws: `MANIFEST_INVALID`, `UNSUPPORTED`, `DIGEST_INVALID` (digest reference does not
+    ///   match the body), `MANIFEST_BLOB_UNKNOWN` (a reference is missing).
+    public func putManifest(_ registry: RegistryContext, repository: RepositoryName, reference: Reference,
+                            body: [UInt8], contentType: String?) async throws -> (ManifestRecord, ManifestDocument) {
+        guard body.count <= ManifestDocument.maximumSize else {
+            throw RegistryError(.manifestTooLarge, "manifests are limited to \(ManifestDocument.maximumSize) bytes")
+        }
+        let document = try ManifestDocument(body: body, contentType: contentType)
+        var hasher = StreamingHasher(.sha256)
+        if case .digest(let claimed) = reference, claimed.algorithm != .sha256 { hasher = StreamingHasher(claimed.algorithm) }
+        hasher.update(ByteBuffer(bytes: body))
+        let digest = hasher.finalize()
+        if case .digest(let claimed) = reference, claimed != digest {
+            throw RegistryError(.digestInvalid, "the manifest hashes to \(digest), not \(claimed)")
+        }
+        for child in document.references {
+            let present: Bool
+            switch child.kind {
+            case .blob: present = try await metadata.linkedBlob(registryID: registry.id, repository: repository.value, digest: child.digest) != nil
+            case .manifest: present = try await metadata.manifest(registryID: registry.id, repository: repository.value, digest: child.digest) != nil
+            }
+            guard present else {
+                throw RegistryError(.manifestBlobUnknown, "the manifest references \(child.digest), which repository \(repository) does not hold")
+            }
+        }
+        if try await !blobs.exists(digest, registryID: registry.id) {
+            _ = try await blobs.write(ByteStream(buffers: [ByteBuffer(bytes: body)]), dataKey: registry.dataKey, expectedDigest: digest)
+        }
+        let record = ManifestRecord(registryID: registry.id, digest: digest, mediaType: document.mediaType.rawValue,
+                                    size: Int64(body.count), artifactType: document.artifactType, subject: document.subject,
+                                    annotations: document.annotations, createdAt: Self.now())
+        let tag: String? = if case .tag(let tag) = reference { tag.value } else { nil }
+        try await metadata.commitManifest(record, references: document.references, repository: repository.value, tag: tag)
+        return (record, document)
+    }
+
+    /// Resolves a tag or digest to a manifest of `repository`.
+    /// - Throws: `MANIFEST_UNKNOWN`.
+    public func manifest(_ registry: RegistryContext, repository: RepositoryName, reference: Reference) async throws -> ManifestRecord {
+        let digest: ContentDigest
+        switch reference {
+        case .digest(let value): digest = value
+        case .tag(let tag):
+            guard let found = try await metadata.tag(registryID: registry.id, repository: repository.value, name: tag.value) else {
+                throw RegistryError(.manifestUnknown, "tag \(tag) is not in repository \(repository)")
+            }
+            digest = found.digest
+        }
+        guard let manifest = try await metadata.manifest(registryID: registry.id, repository: repository.value, digest: digest) else {
+            throw RegistryError(.manifestUnknown, "manifest \(digest) is not in repository \(repository)")
+        }
+        return manifest
+    }
+
+    /// The bytes of a manifest, exactly as pushed.
+    public func manifestBytes(_ registry: RegistryContext, _ manifest: ManifestRecord) async throws -> ByteBuffer {
+        let opened = try await blobs.open(manifest.digest, dataKey: registry.dataKey)
+        return try await blobs.read(opened).collect(upTo: ManifestDocument.maximumSize)
+    }
+
+    /// Deletes a tag (reference is a tag) or a manifest with every tag pointing at it (reference
+    /// is a digest). Blobs stay while anything else needs them.
+    /// - Throws: `MANIFEST_UNKNOWN`.
+    public func deleteManifest(_ registry: RegistryContext, repository: RepositoryName, reference: Reference) async throws {
+        switch reference {
+        case .tag(let tag):
+            guard try await metadata.deleteTag(registryID: registry.id, repository: repository.value, name: tag.value) else {
+                throw RegistryError(.manifestUnknown, "tag \(tag) is not in repository \(repository)")
+            }
+        case .digest(let digest):
+            guard try await metadata.unlinkManifest(registryID: registry.id, repository: repository.value, digest: digest) else {
+                throw RegistryError(.manifestUnknown, "manifest \(digest) is not in repository \(repository)")
+            }
+        }
+    }
+
+    // MARK: Listing
+
+    /// Up to `limit` tag names of `repository` after `last`.
+    /// - Throws: `NAME_UNKNOWN` when the repository does not exist.
+    public func tags(_ registry: RegistryContext, repository: RepositoryName, after last: String?, limit: Int) async throws -> [String] {
+        let tags = try await metadata.tags(registryID: registry.id, repository: repository.value, after: last, limit: limit)
+        if tags.isEmpty, try await !metadata.repositoryExists(registryID: registry.id, name: repository.value) {
+            throw RegistryError(.nameUnknown, "repository \(repository) does not exist")
+        }
+        return tags.map(\.name)
+    }
+
+    /// Up to `limit` repository names after `last`.
+    public func catalog(_ registry: RegistryContext, after last: String?, limit: Int) async throws -> [String] {
+        try await metadata.repositories(registryID: registry.id, after: last, limit: limit)
+    }
+
+    /// Manifests of `repository` whose subject is `digest`, optionally of one artifact type.
+    public func referrers(_ registry: RegistryContext, repository: RepositoryName, subject digest: ContentDigest,
+                          artifactType: String?) async throws -> [ManifestRecord] {
+        let all = try await metadata.referrers(registryID: registry.id, repository: repository.value, subject: digest)
+        guard let artifactType else { return all }
+        return all.filter { $0.artifactType == artifactType }
+    }
+}

@@ -1,0 +1,151 @@
+// kura — a self-hosted encrypted container registry.
+// UploadService: upload sessions that survive restarts.
+
+import Foundation
+public import KuraCore
+public import KuraCrypto
+public import KuraStorage
+public import NIOCore
+
+/// Blob upload sessions (OCI "push a blob in chunks"). Each acknowledged chunk is a KBF1 object
+/// of its own (a part) and a row in the metadata store, so a session survives a restart and
+/// resumes at the acknowledged offset. Completing a one-part upload whose part already has the
+/// final digest moves the part into place (O(1)); otherwise the parts are streamed into the blob.
+public struct UploadService: Sendable {
+    let service: RegistryService
+    var metadata: any MetadataStore { service.metadata }
+    var blobs: EncryptedBlobStore { service.blobs }
+
+    public init(service: RegistryService) { self.service = service }
+
+    static func partPath(registryID: String, uploadID: String, number: Int) -> BlobPath {
+        BlobPath("registries", registryID, "uploads", uploadID, "part-" + String(format: "%06d", number))
+    }
+
+    /// Opens a new session in `repository`.
+    public func start(_ registry: RegistryContext, repository: RepositoryName) async throws -> UploadRecord {
+        let upload = UploadRecord(id: UUID().uuidString.lowercased(), registryID: registry.id, repository: repository.value,
+                                  createdAt: RegistryService.now())
+        try await metadata.insertUpload(upload)
+        return upload
+    }
+
+    /// The session `id` of `repository`.
+    /// - Throws: `BLOB_UPLOAD_UNKNOWN` (also for a malformed id or another repository's session).
+    public func session(_ registry: RegistryContext, repository: RepositoryName, id: String) async throws -> UploadRecord {
+        guard UUID(uuidString: id) != nil, let upload = try await metadata.upload(id: id.lowercased()),
+              upload.registryID == registry.id, upload.repository == repository.value
+        else { throw RegistryError(.blobUploadUnknown, "upload \(id) is not in progress in repository \(repository)") }
+        return upload
+    }
+
+    /// Appends a chunk. `range`, when the client sent `Content-Range`, must start at the current
+    /// size (chunks in order) and, with `length`, must match what arrives.
+    /// - Throws: `RANGE_INVALID` (416) for an out-of-order or inconsistent range, `SIZE_INVALID`.
+    public func append<Body: AsyncSequence>(_ registry: RegistryContext, upload: UploadRecord, body: Body,
+                                            range: ClosedRange<Int64>?, length: Int64?) async throws -> UploadRecord
+    where Body.Element == ByteBuffer {
+        if let range, range.lowerBound != upload.size {
+            throw RegistryError(.rangeInvalid, "chunk starts at \(range.lowerBound); the upload is at \(upload.size)")
+        }
+        if let range, let length, Int64(range.count) != length {
+            throw RegistryError(.rangeInvalid, "Content-Range covers \(range.count) bytes but Content-Length is \(length)")
+        }
+        let number = upload.partCount + 1
+        let path = Self.partPath(registryID: registry.id, uploadID: upload.id, number: number)
+        let stored = try await blobs.writeObject(body, dataKey: registry.dataKey, at: path)
+        if stored.size == 0 { 
+            try await blobs.store.delete(path)
+            return upload
+        }
+        if let range, Int64(range.count) != stored.size {
+            try await blobs.store.delete(path)
+            throw RegistryError(.rangeInvalid, "Content-Range covers \(range.count) bytes but \(stored.size) arrived")
+        }
+        do {
+            return try await metadata.appendUploadPart(uploadID: upload.id, expectedSize: upload.size,
+                                                       part: UploadPartRecord(number: number, size: stored.size, digest: stored.digest))
+        } catch let error as MetadataStoreError where error.code == .preconditionFailed {
+            throw RegistryError(.rangeInvalid, "another chunk of upload \(upload.id) landed first")
+        } catch let error as MetadataStoreError where error.code == .notFound {
+            try? await blobs.store.delete(path)
+            throw RegistryError(.blobUploadUnknown, "upload \(upload.id) was cancelled")
+        }
+    }
+
+    /// Completes the session: appends `finalChunk` if any, checks the digest, commits the blob
+    /// into the session's repository and ends the session.
+    /// - Throws: `DIGEST_INVALID` when the uploaded bytes do not hash to `digest` (the session stays open).
+    public func complete<Body: AsyncSequence>(_ registry: RegistryContext, upload: UploadRecord, digest: ContentDigest,
+                                              finalChunk: Body, range: ClosedRange<Int64>?, length: Int64?) async throws -> BlobRecord
+    where Body.Element == ByteBuffer {
+        let upload = try await append(registry, upload: upload, body: finalChunk, range: range, length: length)
+        let parts = try await metadata.uploadParts(uploadID: upload.id)
+        let repository = RepositoryName(upload.repository)!
+        let stored: StoredBlob
+        if parts.count == 1 && parts[0].digest == digest {
+            try await blobs.promote(Self.partPath(registryID: registry.id, uploadID: upload.id, number: 1), as: digest,
+                                    registryID: registry.id)
+            stored = StoredBlob(digest: digest, size: parts[0].size)
+        } else {
+            do {
+                stored = try await blobs.write(concatenation(registry, upload: upload, parts: parts), dataKey: registry.dataKey,
+                                               expectedDigest: digest)
+            } catch let KBF1WriteError.digestMismatch(expected, actual) {
+                throw RegistryError(.digestInvalid, "the uploaded content hashes to \(actual), not \(expected)")
+            }
+        }
+        let blob = try await service.record(registry, repository: repository, stored)
+        try await discard(registry, upload: upload, parts: parts.count)
+        return blob
+    }
+
+    /// Cancels the session and deletes its parts.
+    public func cancel(_ registry: RegistryContext, upload: UploadRecord) async throws {
+        try await discard(registry, upload: upload, parts: upload.partCount)
+    }
+
+    private func discard(_ registry: RegistryContext, upload: UploadRecord, parts: Int) async throws {
+        try await metadata.deleteUpload(id: upload.id)
+        for number in stride(from: 1, through: parts, by: 1) {
+            try? await blobs.store.delete(Self.partPath(registryID: registry.id, uploadID: upload.id, number: number))
+        }
+    }
+
+    /// The plaintext of all parts in order, decrypted one part at a time.
+    private func concatenation(_ registry: RegistryContext, upload: UploadRecord, parts: [UploadPartRecord]) -> ByteStream {
+        let blobs = self.blobs
+        let state = PartCursor(parts: parts)
+        return ByteStream {
+            {
+                while true {
+                    if let chunk = try await state.nextChunk() { return chunk }
+                    guard let part = state.advance() else { return nil }
+                    let path = Self.partPath(registryID: registry.id, uploadID: upload.id, number: part.number)
+                    let opened = try await blobs.openObject(at: path, digest: part.digest, dataKey: registry.dataKey)
+                    state.begin(try await blobs.read(opened))
+                }
+            }
+        }
+    }
+}
+
+/// Walks the parts of an upload for ``UploadService``'s concatenation.
+///
+/// `@unchecked Sendable`: driven by one iteration at a time (a ByteStream is single-pass).
+private final class PartCursor: @unchecked Sendable {
+    private var remaining: ArraySlice<UploadPartRecord>
+    private var current: ByteStream.AsyncIterator?
+
+    init(parts: [UploadPartRecord]) { remaining = parts[...] }
+
+    func nextChunk() async throws -> ByteBuffer? {
+        guard current != nil else { return nil }
+        if let chunk = try await current!.next() { return chunk }
+        current = nil
+        return nil
+    }
+
+    func advance() -> UploadPartRecord? { remaining.popFirst() }
+    func begin(_ stream: ByteStream) { current = stream.makeAsyncIterator() }
+}

@@ -1,0 +1,68 @@
+// kura — a self-hosted encrypted container registry.
+// ListingController: tags list, catalog and referrers.
+
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KuraCore
+import KuraRegistry
+import KuraStorage
+import NIOCore
+
+struct ListingController {
+    let service: RegistryService
+    /// Page size when the client sends no `n`, and the largest it may ask for.
+    static let maximumPage = 10_000
+
+    func tags(_ context: RegistryRequest, repository: RepositoryName) async throws -> Response {
+        try Self.requireGet(context)
+        let n = try Self.pageSize(context.query)
+        let tags = try await service.tags(context.registry, repository: repository, after: context.query["last"], limit: n)
+        struct Body: Encodable { let name: String; let tags: [String] }
+        return OCIResponse.json(try OCIResponse.encode(Body(name: repository.value, tags: tags)),
+                                headers: OCIResponse.nextLink(path: "/v2/\(repository)/tags/list", last: tags.last, n: n, count: tags.count))
+    }
+
+    func catalog(_ context: RegistryRequest) async throws -> Response {
+        try Self.requireGet(context)
+        let n = try Self.pageSize(context.query)
+        let names = try await service.catalog(context.registry, after: context.query["last"], limit: n)
+        struct Body: Encodable { let repositories: [String] }
+        return OCIResponse.json(try OCIResponse.encode(Body(repositories: names)),
+                                headers: OCIResponse.nextLink(path: "/v2/_catalog", last: names.last, n: n, count: names.count))
+    }
+
+    /// The referrers API: an OCI image index of the manifests whose subject is `subject`.
+    func referrers(_ context: RegistryRequest, repository: RepositoryName, subject: ContentDigest) async throws -> Response {
+        try Self.requireGet(context)
+        let artifactType = context.query["artifactType"]
+        let manifests = try await service.referrers(context.registry, repository: repository, subject: subject, artifactType: artifactType)
+        var descriptors: [[String: Any]] = []
+        for manifest in manifests {
+            var descriptor: [String: Any] = ["mediaType": manifest.mediaType, "digest": manifest.digest.description, "size": manifest.size]
+            if let type = manifest.artifactType { descriptor["artifactType"] = type }
+            if let annotations = manifest.annotations, let object = try? JSONSerialization.jsonObject(with: Data(annotations.utf8)) {
+                descriptor["annotations"] = object
+            }
+            descriptors.append(descriptor)
+        }
+        let index: [String: Any] = ["schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": descriptors]
+        let data = try JSONSerialization.data(withJSONObject: index, options: [.sortedKeys, .withoutEscapingSlashes])
+        var response = OCIResponse.json(String(decoding: data, as: UTF8.self),
+                                        headers: artifactType == nil ? [:] : [.ociFiltersApplied: "artifactType"])
+        response.headers[.contentType] = "application/vnd.oci.image.index.v1+json"
+        return response
+    }
+
+    private static func requireGet(_ context: RegistryRequest) throws {
+        guard context.request.method == .get || context.request.method == .head else {
+            throw RegistryError(.unsupported, "\(context.method) is not supported here")
+        }
+    }
+
+    private static func pageSize(_ query: FormParameters) throws -> Int {
+        guard let text = query["n"] else { return maximumPage }
+        guard let n = Int(text), n >= 0 else { throw RegistryError(.paginationInvalid, "n must be a non-negative integer") }
+        return min(n, maximumPage)
+    }
+}

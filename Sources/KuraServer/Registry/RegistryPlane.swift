@@ -1,0 +1,191 @@
+// kura — a self-hosted encrypted container registry.
+// RegistryPlane: `{registry}.cr.<suffix>` — resolve the registry, authenticate, dispatch.
+
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KuraCore
+import KuraCrypto
+import KuraRegistry
+import KuraStorage
+import NIOCore
+
+/// A request to one registry, resolved and authenticated.
+struct RegistryRequest: Sendable {
+    let request: Request
+    let registry: RegistryContext
+    /// The Host the client used (with port): login server, token `service` and challenge `realm`.
+    let host: String
+    let query: FormParameters
+    let caller: RegistryCaller
+
+    var method: String { request.method.rawValue }
+}
+
+/// The registry plane's front door. Each request: find the registry by host name → parse the
+/// route → authenticate (Bearer access token, Basic admin user, or anonymous) → check the scope
+/// → hand over to the controller for the route. Errors leave in OCI's envelope (``OCIError``).
+struct RegistryPlane: Sendable {
+    let metadata: any MetadataStore
+    let keyring: RegistryKeyring
+    let provisioner: RegistryProvisioner
+    let tokens: RegistryTokenService
+    let content: RegistryService
+    let uploads: UploadService
+
+    func respond(to request: Request, registryName: String, host: String) async throws -> Response {
+        var response: Response
+        do {
+            response = try await route(request, registryName: registryName, host: host)
+        } catch {
+            response = OCIError(error).response()
+            if response.status == .unauthorized, request.headers[.contentLength].map({ $0 != "0" }) ?? (request.headers[.transferEncoding] != nil) {
+                // The body was not read: close rather than let it corrupt the next request.
+                response.headers[.connection] = "close"
+            }
+        }
+        response.headers[HTTPField.Name("Docker-Distribution-API-Version")!] = "registry/2.0"
+        return response
+    }
+
+    private func route(_ request: Request, registryName: String, host: String) async throws -> Response {
+        guard let record = try await metadata.registry(named: registryName) else {
+            throw RegistryError(.nameUnknown, "registry '\(registryName)' does not exist in this installation")
+        }
+        let path = request.uri.path.removingPercentEncoding ?? request.uri.path
+        guard let route = try RegistryRoute(path: path) else {
+            throw RegistryError(.nameUnknown, "no registry endpoint at \(request.method) \(path)")
+        }
+        let registry = RegistryContext(record: record, dataKey: try keyring.dataKey(for: record))
+        let query = FormParameters(request.uri.query)
+        if route == .token {
+            return try await RegistryTokenController(plane: self).token(request, registry: registry, host: host, query: query)
+        }
+        if route == .exchange {
+            throw RegistryError(.unsupported, "AAD token exchange needs the login plane (not yet available)")
+        }
+
+        let caller = try await authenticate(request, registry: registry, route: route, host: host)
+        let context = RegistryRequest(request: request, registry: registry, host: host, query: query, caller: caller)
+        switch route {
+        case .base:
+            return OCIResponse.json(#"{}"#)
+        case .catalog:
+            return try await ListingController(service: content).catalog(context)
+        case .tags(let name):
+            return try await ListingController(service: content).tags(context, repository: name)
+        case .referrers(let name, let digest):
+            return try await ListingController(service: content).referrers(context, repository: name, subject: digest)
+        case .manifest(let name, let reference):
+            return try await ManifestController(service: content).handle(context, repository: name, reference: reference)
+        case .blob(let name, let digest):
+            return try await BlobController(service: content).handle(context, repository: name, digest: digest)
+        case .uploads(let name):
+            return try await UploadController(service: content, uploads: uploads).start(context, repository: name)
+        case .upload(let name, let id):
+            return try await UploadController(service: content, uploads: uploads).handle(context, repository: name, id: id)
+        case .token, .exchange:
+            preconditionFailure("handled above")
+        }
+    }
+
+    /// Establishes the caller and checks it may do what the route needs.
+    /// - Throws: `UNAUTHORIZED` (401 + challenge) when it may not.
+    private func authenticate(_ request: Request, registry: RegistryContext, route: RegistryRoute, host: String) async throws -> RegistryCaller {
+        let needed = route.requiredScope(method: request.method.rawValue)
+        let authorization = request.headers[.authorization]
+        var caller = RegistryCaller.anonymous
+        var granted: [AccessScope] = []
+        if let authorization, authorization.lowercased().hasPrefix("bearer ") {
+            guard let verified = await tokens.verify(String(authorization.dropFirst(7)), registry: registry) else {
+                throw challenge(registry: registry, host: host, needed: needed, message: "the access token is invalid or expired")
+            }
+            (caller, granted) = verified
+        } else if let authorization, authorization.lowercased().hasPrefix("basic ") {
+            guard let basicCaller = try basicCaller(authorization, registry: registry) else {
+                throw challenge(registry: registry, host: host, needed: needed, message: "invalid username or password")
+            }
+            caller = basicCaller
+            granted = needed.flatMap { RegistryAuthorizer.grant($0, to: caller, in: registry) }.map { [$0] } ?? []
+        } else {
+            granted = needed.flatMap { RegistryAuthorizer.grant($0, to: .anonymous, in: registry) }.map { [$0] } ?? []
+        }
+        if let needed {
+            guard granted.contains(where: { $0.covers(needed) }) else {
+                throw challenge(registry: registry, host: host, needed: needed,
+                                message: authorization == nil ? "authentication required" : "the credentials do not grant \(needed)")
+            }
+        } else if caller == .anonymous && authorization == nil && !registry.record.anonymousPullEnabled {
+            throw challenge(registry: registry, host: host, needed: nil, message: "authentication required")
+        }
+        return caller
+    }
+
+    /// The caller behind a Basic header: the admin user when enabled and the password matches.
+    func basicCaller(_ authorization: String, registry: RegistryContext) throws -> RegistryCaller? {
+        guard let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+              let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        let username = String(text[..<colon])
+        let password = String(text[text.index(after: colon)...])
+        guard registry.record.adminUserEnabled, let credentials = try provisioner.adminCredentials(of: registry.record),
+              credentials.accepts(username: username, password: password)
+        else { return nil }
+        return .admin
+    }
+
+    /// A 401 with the ACR-style challenge: realm on this host, service = host without port, scope always present.
+    func challenge(registry: RegistryContext, host: String, needed: AccessScope?, message: String) -> RegistryError {
+        let service = Self.service(of: host)
+        let scope = needed ?? .catalog
+        let header = "Bearer realm=\"https://\(host)/oauth2/token\",service=\"\(service)\",scope=\"\(scope.type):\(scope.name):\(challengeActions(scope))\""
+        return RegistryError(.unauthorized, message, detail: ["WWW-Authenticate": header])
+    }
+
+    private func challengeActions(_ scope: AccessScope) -> String {
+        scope.actions == ["push"] ? "pull,push" : scope.actions.joined(separator: ",")
+    }
+
+    /// ACR's `service`: the login host without port.
+    static func service(of host: String) -> String {
+        if host.hasPrefix("[") { return host }
+        return host.split(separator: ":").first.map(String.init) ?? host
+    }
+}
+
+/// Response builders shared by the registry controllers.
+enum OCIResponse {
+    static func json(_ text: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        fields[.contentLength] = String(text.utf8.count)
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func empty(_ status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentLength] = "0"
+        return Response(status: status, headers: fields, body: ResponseBody())
+    }
+
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// `Link: </v2/...?last=X&n=N>; rel="next"` when a page came back full.
+    static func nextLink(path: String, last: String?, n: Int, count: Int) -> HTTPFields {
+        guard count == n, n > 0, let last else { return [:] }
+        let escaped = last.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? last
+        return [.link: "<\(path)?last=\(escaped)&n=\(n)>; rel=\"next\""]
+    }
+}
+
+extension HTTPField.Name {
+    static let dockerContentDigest = Self("Docker-Content-Digest")!
+    static let dockerUploadUUID = Self("Docker-Upload-UUID")!
+    static let ociSubject = Self("OCI-Subject")!
+    static let ociFiltersApplied = Self("OCI-Filters-Applied")!
+    static let link = Self("Link")!
+}

@@ -1,0 +1,96 @@
+// kura — a self-hosted encrypted container registry.
+// RegistryRoute: the OCI Distribution URL grammar, parsed once (names may contain slashes).
+
+import KuraCore
+import KuraRegistry
+
+/// One endpoint of a registry host, parsed from a percent-decoded path. The route table reads
+/// like the spec's endpoint list (end-1 … end-13) plus ACR's token endpoints.
+enum RegistryRoute: Equatable, Sendable {
+    /// `/v2/`
+    case base
+    /// `/v2/_catalog`
+    case catalog
+    /// `/v2/<name>/tags/list`
+    case tags(RepositoryName)
+    /// `/v2/<name>/manifests/<reference>`
+    case manifest(RepositoryName, Reference)
+    /// `/v2/<name>/blobs/<digest>`
+    case blob(RepositoryName, ContentDigest)
+    /// `/v2/<name>/blobs/uploads/`
+    case uploads(RepositoryName)
+    /// `/v2/<name>/blobs/uploads/<id>`
+    case upload(RepositoryName, String)
+    /// `/v2/<name>/referrers/<digest>`
+    case referrers(RepositoryName, ContentDigest)
+    /// `/oauth2/token`
+    case token
+    /// `/oauth2/exchange`
+    case exchange
+
+    /// - Returns: nil for a path that is no registry endpoint.
+    /// - Throws: ``RegistryError`` `NAME_INVALID`, `DIGEST_INVALID` or `MANIFEST_INVALID` for an
+    ///   endpoint whose name, digest or reference is malformed.
+    init?(path: String) throws(RegistryError) {
+        switch path {
+        case "/v2", "/v2/": self = .base; return
+        case "/v2/_catalog": self = .catalog; return
+        case "/oauth2/token": self = .token; return
+        case "/oauth2/exchange": self = .exchange; return
+        default: break
+        }
+        guard path.hasPrefix("/v2/") else { return nil }
+        var segments = path.dropFirst(4).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let trailingSlash = segments.last == ""
+        if trailingSlash { segments.removeLast() }
+        guard segments.count >= 2 else { return nil }
+
+        func name(dropping count: Int) throws(RegistryError) -> RepositoryName {
+            let text = segments.dropLast(count).joined(separator: "/")
+            guard let name = RepositoryName(text) else { throw RegistryError(.nameInvalid, "invalid repository name '\(text)'") }
+            return name
+        }
+        func digest(_ text: String) throws(RegistryError) -> ContentDigest {
+            guard let digest = ContentDigest(text) else { throw RegistryError(.digestInvalid, "invalid digest '\(text)'") }
+            return digest
+        }
+
+        let last = segments[segments.count - 1]
+        let secondLast = segments[segments.count - 2]
+        if secondLast == "tags" && last == "list" && segments.count >= 3 {
+            self = .tags(try name(dropping: 2))
+        } else if secondLast == "manifests" && segments.count >= 3 {
+            guard let reference = Reference(last) else {
+                if last.contains(":") { throw RegistryError(.digestInvalid, "invalid digest '\(last)'") }
+                throw RegistryError(.manifestInvalid, "invalid tag '\(last)'")
+            }
+            self = .manifest(try name(dropping: 2), reference)
+        } else if secondLast == "blobs" && last == "uploads" && segments.count >= 3 {
+            self = .uploads(try name(dropping: 2))
+        } else if segments.count >= 4 && segments[segments.count - 3] == "blobs" && secondLast == "uploads" {
+            self = .upload(try name(dropping: 3), last)
+        } else if secondLast == "blobs" && segments.count >= 3 {
+            self = .blob(try name(dropping: 2), try digest(last))
+        } else if secondLast == "referrers" && segments.count >= 3 {
+            self = .referrers(try name(dropping: 2), try digest(last))
+        } else {
+            return nil
+        }
+    }
+
+    /// The scope a request to this route needs (nil: any authenticated caller, e.g. `/v2/`).
+    func requiredScope(method: String) -> AccessScope? {
+        let action: String = switch method {
+        case "GET", "HEAD": "pull"
+        case "DELETE": "delete"
+        default: "push"
+        }
+        switch self {
+        case .base, .token, .exchange: return nil
+        case .catalog: return .catalog
+        case .tags(let name), .manifest(let name, _), .blob(let name, _), .uploads(let name), .upload(let name, _),
+             .referrers(let name, _):
+            return .repository(name, action)
+        }
+    }
+}

@@ -1,0 +1,198 @@
+// kura — a self-hosted encrypted container registry.
+// SQLMetadataStore+Content: repositories, manifests, tags and referrers.
+
+import Foundation
+import KuraCore
+import SQLKit
+
+extension SQLMetadataStore {
+    // MARK: Repositories
+
+    public func linkBlob(registryID: String, repository: String, digest: ContentDigest) async throws {
+        try await transaction { database in
+            guard try await database.select().column("digest").from("blobs").where("registry_id", .equal, SQLBind(registryID))
+                .where("digest", .equal, SQLBind(digest.description)).first() != nil
+            else { throw MetadataStoreError(.notFound, "blob \(digest) is not recorded") }
+            try await Self.ensureRepository(database, registryID: registryID, repository: repository)
+            try await database.insert(into: "repository_blobs").columns("registry_id", "repository", "digest")
+                .values(SQLBind(registryID), SQLBind(repository), SQLBind(digest.description))
+                .ignoringConflicts(with: ["registry_id", "repository", "digest"]).run()
+        }
+    }
+
+    public func linkedBlob(registryID: String, repository: String, digest: ContentDigest) async throws -> BlobRecord? {
+        try await session { database in
+            try await database.select().columns(SQLColumn(SQLLiteral.all, table: SQLIdentifier("blobs"))).from("blobs")
+                .join("repository_blobs", method: SQLJoinMethod.inner, on: SQLBinaryExpression(
+                    left: SQLBinaryExpression(left: SQLColumn("registry_id", table: "repository_blobs"), op: SQLBinaryOperator.equal,
+                                              right: SQLColumn("registry_id", table: "blobs")),
+                    op: SQLBinaryOperator.and,
+                    right: SQLBinaryExpression(left: SQLColumn("digest", table: "repository_blobs"), op: SQLBinaryOperator.equal,
+                                               right: SQLColumn("digest", table: "blobs"))))
+                .where(SQLColumn("registry_id", table: "blobs"), .equal, SQLBind(registryID))
+                .where(SQLColumn("repository", table: "repository_blobs"), .equal, SQLBind(repository))
+                .where(SQLColumn("digest", table: "blobs"), .equal, SQLBind(digest.description))
+                .first().map(Self.blobRecord)
+        }
+    }
+
+    @discardableResult
+    public func unlinkBlob(registryID: String, repository: String, digest: ContentDigest) async throws -> Bool {
+        try await session { database in
+            try await !database.delete(from: "repository_blobs").where("registry_id", .equal, SQLBind(registryID))
+                .where("repository", .equal, SQLBind(repository)).where("digest", .equal, SQLBind(digest.description))
+                .returning("digest").all().isEmpty
+        }
+    }
+
+    public func blobIsReferenced(registryID: String, digest: ContentDigest) async throws -> Bool {
+        try await session { database in
+            let linked = try await database.select().column("digest").from("repository_blobs")
+                .where("registry_id", .equal, SQLBind(registryID)).where("digest", .equal, SQLBind(digest.description))
+                .limit(1).first() != nil
+            if linked { return true }
+            return try await database.select().column("child").from("manifest_references")
+                .where("registry_id", .equal, SQLBind(registryID)).where("child", .equal, SQLBind(digest.description))
+                .limit(1).first() != nil
+        }
+    }
+
+    public func repositoryExists(registryID: String, name: String) async throws -> Bool {
+        try await session { database in
+            try await database.select().column("name").from("repositories").where("registry_id", .equal, SQLBind(registryID))
+                .where("name", .equal, SQLBind(name)).first() != nil
+        }
+    }
+
+    public func repositories(registryID: String, after: String?, limit: Int) async throws -> [String] {
+        try await session { database in
+            var query = database.select().column("name").from("repositories").where("registry_id", .equal, SQLBind(registryID))
+            if let after { query = query.where("name", .greaterThan, SQLBind(after)) }
+            return try await query.orderBy("name").limit(max(0, limit)).all().map { try $0.decode(column: "name", as: String.self) }
+        }
+    }
+
+    static func ensureRepository(_ database: any SQLDatabase, registryID: String, repository: String) async throws {
+        try await database.insert(into: "repositories").columns("registry_id", "name", "created_at")
+            .values(SQLBind(registryID), SQLBind(repository), SQLBind(now()))
+            .ignoringConflicts(with: ["registry_id", "name"]).run()
+    }
+
+    // MARK: Manifests and tags
+
+    public func commitManifest(_ manifest: ManifestRecord, references: [ManifestReference], repository: String,
+                               tag: String?) async throws {
+        try await transaction { database in
+            try await Self.ensureRepository(database, registryID: manifest.registryID, repository: repository)
+            try await database.insert(into: "manifests")
+                .columns("registry_id", "digest", "media_type", "size", "artifact_type", "subject", "annotations", "created_at")
+                .values(SQLBind(manifest.registryID), SQLBind(manifest.digest.description), SQLBind(manifest.mediaType),
+                        SQLBind(manifest.size), Self.bindOrNull(manifest.artifactType), Self.bindOrNull(manifest.subject?.description),
+                        Self.bindOrNull(manifest.annotations), SQLBind(manifest.createdAt))
+                .ignoringConflicts(with: ["registry_id", "digest"]).run()
+            for reference in Set(references) {
+                try await database.insert(into: "manifest_references").columns("registry_id", "digest", "child", "kind")
+                    .values(SQLBind(manifest.registryID), SQLBind(manifest.digest.description), SQLBind(reference.digest.description),
+                            SQLBind(reference.kind.rawValue))
+                    .ignoringConflicts(with: ["registry_id", "digest", "child"]).run()
+            }
+            try await database.insert(into: "repository_manifests").columns("registry_id", "repository", "digest", "created_at")
+                .values(SQLBind(manifest.registryID), SQLBind(repository), SQLBind(manifest.digest.description), SQLBind(manifest.createdAt))
+                .ignoringConflicts(with: ["registry_id", "repository", "digest"]).run()
+            if let tag {
+                try await database.insert(into: "tags").columns("registry_id", "repository", "name", "digest", "updated_at")
+                    .values(SQLBind(manifest.registryID), SQLBind(repository), SQLBind(tag), SQLBind(manifest.digest.description),
+                            SQLBind(Self.now()))
+                    .onConflict(with: ["registry_id", "repository", "name"]) { update in
+                        update.set(excludedValueOf: "digest").set(excludedValueOf: "updated_at")
+                    }
+                    .run()
+            }
+        }
+    }
+
+    public func manifest(registryID: String, repository: String, digest: ContentDigest) async throws -> ManifestRecord? {
+        try await session { database in
+            guard try await database.select().column("digest").from("repository_manifests")
+                .where("registry_id", .equal, SQLBind(registryID)).where("repository", .equal, SQLBind(repository))
+                .where("digest", .equal, SQLBind(digest.description)).first() != nil
+            else { return nil }
+            return try await database.select().columns("*").from("manifests").where("registry_id", .equal, SQLBind(registryID))
+                .where("digest", .equal, SQLBind(digest.description)).first().map(Self.manifestRecord)
+        }
+    }
+
+    @discardableResult
+    public func unlinkManifest(registryID: String, repository: String, digest: ContentDigest) async throws -> Bool {
+        try await transaction { database in
+            try await database.delete(from: "tags").where("registry_id", .equal, SQLBind(registryID))
+                .where("repository", .equal, SQLBind(repository)).where("digest", .equal, SQLBind(digest.description)).run()
+            return try await !database.delete(from: "repository_manifests").where("registry_id", .equal, SQLBind(registryID))
+                .where("repository", .equal, SQLBind(repository)).where("digest", .equal, SQLBind(digest.description))
+                .returning("digest").all().isEmpty
+        }
+    }
+
+    public func tag(registryID: String, repository: String, name: String) async throws -> TagRecord? {
+        try await session { database in
+            try await database.select().columns("*").from("tags").where("registry_id", .equal, SQLBind(registryID))
+                .where("repository", .equal, SQLBind(repository)).where("name", .equal, SQLBind(name)).first().map(Self.tagRecord)
+        }
+    }
+
+    public func tags(registryID: String, repository: String, after: String?, limit: Int) async throws -> [TagRecord] {
+        try await session { database in
+            var query = database.select().columns("*").from("tags").where("registry_id", .equal, SQLBind(registryID))
+                .where("repository", .equal, SQLBind(repository))
+            if let after { query = query.where("name", .greaterThan, SQLBind(after)) }
+            return try await query.orderBy("name").limit(max(0, limit)).all().map(Self.tagRecord)
+        }
+    }
+
+    @discardableResult
+    public func deleteTag(registryID: String, repository: String, name: String) async throws -> Bool {
+        try await session { database in
+            try await !database.delete(from: "tags").where("registry_id", .equal, SQLBind(registryID))
+                .where("repository", .equal, SQLBind(repository)).where("name", .equal, SQLBind(name)).returning("name").all().isEmpty
+        }
+    }
+
+    public func referrers(registryID: String, repository: String, subject: ContentDigest) async throws -> [ManifestRecord] {
+        try await session { database in
+            let linked = try await database.select().column("digest").from("repository_manifests")
+                .where("registry_id", .equal, SQLBind(registryID)).where("repository", .equal, SQLBind(repository)).all()
+                .map { try $0.decode(column: "digest", as: String.self) }
+            let inRepository = Set(linked)
+            return try await database.select().columns("*").from("manifests").where("registry_id", .equal, SQLBind(registryID))
+                .where("subject", .equal, SQLBind(subject.description)).orderBy("digest").all()
+                .map(Self.manifestRecord).filter { inRepository.contains($0.digest.description) }
+        }
+    }
+
+    // MARK: Rows
+
+    static func manifestRecord(_ row: any SQLRow) throws -> ManifestRecord {
+        ManifestRecord(registryID: try row.decode(column: "registry_id", as: String.self),
+                       digest: try digest(row.decode(column: "digest", as: String.self)),
+                       mediaType: try row.decode(column: "media_type", as: String.self),
+                       size: try row.decode(column: "size", as: Int64.self),
+                       artifactType: try row.decode(column: "artifact_type", as: String?.self),
+                       subject: try row.decode(column: "subject", as: String?.self).map(digest),
+                       annotations: try row.decode(column: "annotations", as: String?.self),
+                       createdAt: try row.decode(column: "created_at", as: Int64.self))
+    }
+
+    static func tagRecord(_ row: any SQLRow) throws -> TagRecord {
+        TagRecord(name: try row.decode(column: "name", as: String.self), digest: try digest(row.decode(column: "digest", as: String.self)),
+                  updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+    }
+
+    static func digest(_ text: String) throws -> ContentDigest {
+        guard let digest = ContentDigest(text) else { throw MetadataStoreError(.unavailable, "stored digest '\(text)' is malformed") }
+        return digest
+    }
+
+    static func bindOrNull(_ value: String?) -> any SQLExpression {
+        if let value { SQLBind(value) } else { SQLLiteral.null }
+    }
+}
