@@ -16,8 +16,9 @@ struct BlobController {
         switch context.request.method {
         case .head:
             let blob = try await service.blob(context.registry, repository: repository, digest: digest)
-            return OCIResponse.empty(.ok, headers: [.contentType: "application/octet-stream", .contentLength: String(blob.size),
-                                                    .dockerContentDigest: digest.description, .acceptRanges: "bytes"])
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream", .contentLength: String(blob.size),
+                                                   .dockerContentDigest: digest.description, .acceptRanges: "bytes"],
+                            body: ResponseBody())
         case .get:
             return try await get(context, repository: repository, digest: digest)
         case .delete:
