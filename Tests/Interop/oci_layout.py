@@ -5,7 +5,9 @@ Layers are deterministic pseudo-random bytes (plus an optional marker), stored u
 with a `tar`-like media type so skopeo's --preserve-digests copies them byte for byte.
 """
 import hashlib
+import io
 import json
+import tarfile
 import os
 import random
 
@@ -29,13 +31,23 @@ class Layout:
             f.write(data)
         return {"mediaType": media_type, "digest": "sha256:" + digest, "size": len(data)}
 
-    def image(self, layer_sizes, seed=1, marker=b"", platform=("linux", "amd64")):
-        """An image manifest with one layer per size; returns (descriptor, manifest bytes)."""
+    def image(self, layer_sizes, seed=1, marker=b"", platform=("linux", "amd64"), tar=False):
+        """An image manifest with one layer per size; returns (descriptor, manifest bytes).
+
+        With `tar`, each layer is a real tar archive holding one file of that size (what
+        runtimes such as podman unpack); otherwise layers are raw bytes."""
         rng = random.Random(seed)
         layers = []
         for index, size in enumerate(layer_sizes):
-            body = marker + rng.randbytes(max(0, size - len(marker))) if size else b""
-            layers.append(self.blob(body[:size] if size else body, LAYER))
+            body = (marker + rng.randbytes(max(0, size - len(marker))))[:size] if size else b""
+            if tar:
+                archive = io.BytesIO()
+                with tarfile.open(fileobj=archive, mode="w", format=tarfile.PAX_FORMAT) as t:
+                    info = tarfile.TarInfo(f"layer-{index}.bin")
+                    info.size, info.mtime = len(body), 0
+                    t.addfile(info, io.BytesIO(body))
+                body = archive.getvalue()
+            layers.append(self.blob(body, LAYER))
         config = json.dumps({"architecture": platform[1], "os": platform[0],
                              "rootfs": {"type": "layers", "diff_ids": [l["digest"] for l in layers]}},
                             sort_keys=True).encode()
