@@ -168,6 +168,123 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func blobsAreLinkedPerRepositoryAndStayWhileReferenced(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+            let registry = Self.registry("content")
+            try await store.insertRegistry(registry)
+            let missing = await #expect(throws: MetadataStoreError.self) {
+                try await store.linkBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1))
+            }
+            #expect(missing?.code == .notFound)
+            try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(1), size: 10, createdAt: 1))
+            try await store.linkBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1))
+            try await store.linkBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1))
+            #expect(try await store.linkedBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1))?.size == 10)
+            #expect(try await store.linkedBlob(registryID: registry.id, repository: "other", digest: Self.digest(1)) == nil)
+            #expect(try await store.repositoryExists(registryID: registry.id, name: "a/b"))
+            #expect(try await !store.repositoryExists(registryID: registry.id, name: "a"))
+            #expect(try await store.blobIsReferenced(registryID: registry.id, digest: Self.digest(1)))
+
+            let manifest = ManifestRecord(registryID: registry.id, digest: Self.digest(9), mediaType: "application/vnd.oci.image.manifest.v1+json",
+                                          size: 100, createdAt: 5)
+            try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(9), size: 100, createdAt: 1))
+            try await store.commitManifest(manifest, references: [ManifestReference(digest: Self.digest(1), kind: .blob)],
+                                           repository: "a/b", tag: nil)
+            #expect(try await store.unlinkBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1)))
+            #expect(try await !store.unlinkBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1)))
+            #expect(try await store.blobIsReferenced(registryID: registry.id, digest: Self.digest(1)), "a manifest still references it")
+            #expect(try await !store.blobIsReferenced(registryID: registry.id, digest: Self.digest(2)))
+            try await store.linkBlob(registryID: registry.id, repository: "c", digest: Self.digest(9))
+            #expect(try await store.repositories(registryID: registry.id, after: nil, limit: 10) == ["a/b", "c"])
+            #expect(try await store.repositories(registryID: registry.id, after: "a/b", limit: 10) == ["c"])
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func manifestsTagsAndReferrers(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+            let registry = Self.registry("manifests")
+            try await store.insertRegistry(registry)
+            func manifest(_ byte: UInt8, subject: ContentDigest? = nil, type: String? = nil) -> ManifestRecord {
+                ManifestRecord(registryID: registry.id, digest: Self.digest(byte), mediaType: "application/vnd.oci.image.manifest.v1+json",
+                               size: Int64(byte), artifactType: type, subject: subject, annotations: #"{"k":"v"}"#, createdAt: 7)
+            }
+            try await store.commitManifest(manifest(1), references: [], repository: "r", tag: "latest")
+            try await store.commitManifest(manifest(2, subject: Self.digest(1), type: "sbom"), references: [], repository: "r", tag: nil)
+            try await store.commitManifest(manifest(3, subject: Self.digest(1), type: "sig"), references: [], repository: "elsewhere", tag: nil)
+            #expect(try await store.manifest(registryID: registry.id, repository: "r", digest: Self.digest(2)) == manifest(2, subject: Self.digest(1), type: "sbom"))
+            #expect(try await store.manifest(registryID: registry.id, repository: "r", digest: Self.digest(3)) == nil)
+            #expect(try await store.tag(registryID: registry.id, repository: "r", name: "latest")?.digest == Self.digest(1))
+
+            try await store.commitManifest(manifest(2, subject: Self.digest(1), type: "sbom"), references: [], repository: "r", tag: "latest")
+            #expect(try await store.tag(registryID: registry.id, repository: "r", name: "latest")?.digest == Self.digest(2), "a tag moves")
+            try await store.commitManifest(manifest(1), references: [], repository: "r", tag: "old")
+            #expect(try await store.tags(registryID: registry.id, repository: "r", after: nil, limit: 10).map(\.name) == ["latest", "old"])
+            #expect(try await store.tags(registryID: registry.id, repository: "r", after: "latest", limit: 10).map(\.name) == ["old"])
+
+            #expect(try await store.referrers(registryID: registry.id, repository: "r", subject: Self.digest(1)).map(\.digest) == [Self.digest(2)])
+            #expect(try await store.referrers(registryID: registry.id, repository: "elsewhere", subject: Self.digest(1)).map(\.artifactType) == ["sig"])
+
+            #expect(try await store.deleteTag(registryID: registry.id, repository: "r", name: "old"))
+            #expect(try await !store.deleteTag(registryID: registry.id, repository: "r", name: "old"))
+            #expect(try await store.manifest(registryID: registry.id, repository: "r", digest: Self.digest(1)) != nil)
+            #expect(try await store.unlinkManifest(registryID: registry.id, repository: "r", digest: Self.digest(2)))
+            #expect(try await store.tag(registryID: registry.id, repository: "r", name: "latest") == nil, "its tags went with it")
+            #expect(try await !store.unlinkManifest(registryID: registry.id, repository: "r", digest: Self.digest(2)))
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func uploadPartsAppendInOrderOnly(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+            let registry = Self.registry("uploads")
+            try await store.insertRegistry(registry)
+            let upload = UploadRecord(id: UUID().uuidString.lowercased(), registryID: registry.id, repository: "r", createdAt: 3)
+            try await store.insertUpload(upload)
+            #expect(try await store.upload(id: upload.id) == upload)
+            let first = try await store.appendUploadPart(uploadID: upload.id, expectedSize: 0,
+                                                         part: UploadPartRecord(number: 1, size: 100, digest: Self.digest(1)))
+            #expect(first.size == 100 && first.partCount == 1)
+            let stale = await #expect(throws: MetadataStoreError.self) {
+                _ = try await store.appendUploadPart(uploadID: upload.id, expectedSize: 0,
+                                                     part: UploadPartRecord(number: 2, size: 50, digest: Self.digest(2)))
+            }
+            #expect(stale?.code == .preconditionFailed)
+            _ = try await store.appendUploadPart(uploadID: upload.id, expectedSize: 100, part: UploadPartRecord(number: 2, size: 50, digest: Self.digest(2)))
+            #expect(try await store.uploadParts(uploadID: upload.id).map(\.size) == [100, 50])
+            #expect(try await store.upload(id: upload.id)?.size == 150)
+            let gone = await #expect(throws: MetadataStoreError.self) {
+                _ = try await store.appendUploadPart(uploadID: "nope", expectedSize: 0, part: UploadPartRecord(number: 1, size: 1, digest: Self.digest(1)))
+            }
+            #expect(gone?.code == .notFound)
+            #expect(try await store.deleteUpload(id: upload.id))
+            #expect(try await store.upload(id: upload.id) == nil)
+            #expect(try await store.uploadParts(uploadID: upload.id).isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func deletingARegistryDeletesEverythingRecordedUnderIt(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+            let registry = Self.registry("doomed")
+            try await store.insertRegistry(registry)
+            try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(1), size: 1, createdAt: 1))
+            try await store.linkBlob(registryID: registry.id, repository: "r", digest: Self.digest(1))
+            try await store.commitManifest(ManifestRecord(registryID: registry.id, digest: Self.digest(2), mediaType: "m", size: 1, createdAt: 1),
+                                           references: [ManifestReference(digest: Self.digest(1), kind: .blob)], repository: "r", tag: "t")
+            let upload = UploadRecord(id: UUID().uuidString.lowercased(), registryID: registry.id, repository: "r", createdAt: 1)
+            try await store.insertUpload(upload)
+            _ = try await store.appendUploadPart(uploadID: upload.id, expectedSize: 0, part: UploadPartRecord(number: 1, size: 1, digest: Self.digest(3)))
+            #expect(try await store.deleteRegistry(id: registry.id))
+            #expect(try await store.upload(id: upload.id) == nil)
+            #expect(try await store.repositories(registryID: registry.id, after: nil, limit: 10).isEmpty)
+            #expect(try await store.tag(registryID: registry.id, repository: "r", name: "t") == nil)
+            #expect(try await !store.blobIsReferenced(registryID: registry.id, digest: Self.digest(1)))
+            try await store.insertRegistry(Self.registry("doomed"))
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func recordsSurviveReopening(_ backend: Backend) async throws {
         try await Self.withStore(backend) { (store: SQLMetadataStore, scratch: Scratch) async throws in
             let registry = Self.registry("durable")
