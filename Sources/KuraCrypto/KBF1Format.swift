@@ -1,7 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // KBF1: the streaming AEAD format of every blob and manifest at rest (docs/format-kbf1.md).
 
-public import Crypto
+import Crypto
 public import KuraCore
 import Foundation
 

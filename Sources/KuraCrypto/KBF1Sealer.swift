@@ -1,7 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // KBF1Sealer / KBF1Opener: segment-level encryption and authenticated opening.
 
-public import Crypto
+import Crypto
 public import KuraCore
 import Foundation
 public import NIOCore

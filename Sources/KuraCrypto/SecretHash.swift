@@ -1,7 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // SecretHash: how client secrets are stored (never in plaintext).
 
-public import Crypto
+import Crypto
 import Foundation
 
 /// Salted hash of a high-entropy client secret: `sha256$<salt base64>$<hash base64>` with

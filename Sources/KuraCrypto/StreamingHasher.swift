@@ -1,7 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // StreamingHasher: SHA-256 / SHA-512 over a stream of buffers.
 
-public import Crypto
+import Crypto
 public import KuraCore
 public import NIOCore
 

@@ -2,7 +2,7 @@
 // RegistryProvisioner: creating a registry (data key, admin user) and deleting one with its data.
 
 import Foundation
-public import KuraCore
+import KuraCore
 public import KuraCrypto
 public import KuraStorage
 

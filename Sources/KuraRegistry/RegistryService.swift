@@ -3,7 +3,7 @@
 
 import Foundation
 public import KuraCore
-public import KuraCrypto
+import KuraCrypto
 public import KuraStorage
 public import NIOCore
 

@@ -3,7 +3,7 @@
 
 import Crypto
 import Foundation
-public import JWTKit
+import JWTKit
 public import KuraCrypto
 
 /// Claims of a registry access token (docker token spec: `access` lists what it grants).

@@ -3,7 +3,7 @@
 
 import Foundation
 public import KuraCore
-public import KuraCrypto
+import KuraCrypto
 public import KuraStorage
 public import NIOCore
 
@@ -84,8 +84,13 @@ public struct UploadService: Sendable {
         let repository = RepositoryName(upload.repository)!
         let stored: StoredBlob
         if parts.count == 1 && parts[0].digest == digest {
-            try await blobs.promote(Self.partPath(registryID: registry.id, uploadID: upload.id, number: 1), as: digest,
-                                    registryID: registry.id)
+            do {
+                try await blobs.promote(Self.partPath(registryID: registry.id, uploadID: upload.id, number: 1), as: digest,
+                                        registryID: registry.id)
+            } catch let error as BlobStoreError where error.code == .notFound {
+                // A crash after the move and before the records: the blob is already in place.
+                _ = try await blobs.open(digest, dataKey: registry.dataKey)
+            }
             stored = StoredBlob(digest: digest, size: parts[0].size)
         } else {
             do {

@@ -64,6 +64,27 @@ import Testing
         }
     }
 
+    @Test func anonymousPullWorksOnlyWhereItIsSwitchedOn() async throws {
+        try await RegistryHarness.run { (registry: RegistryHarness) async throws in
+            let (_, credentials) = try await registry.server.provisioner.create(name: "public", adminUserEnabled: true,
+                                                                                 anonymousPullEnabled: true)
+            let host = "public.cr.localhost:8443"
+            let admin = RegistryHarness.Auth.basic("public", credentials!.passwords[0])
+            let digest = RegistryHarness.digest([4, 2])
+            #expect(try await registry.send(.POST, "/v2/open/blobs/uploads/?digest=\(digest)", body: [4, 2], auth: admin, host: host).status == 201)
+            #expect(try await registry.send(.GET, "/v2/open/blobs/\(digest)", auth: .none, host: host).body == [4, 2])
+            let token = try #require(try await registry.send(.GET, "/oauth2/token?service=x&scope=repository:open:pull,push",
+                                                             auth: .none, host: host).json["token"] as? String)
+            #expect(try await registry.send(.GET, "/v2/open/blobs/\(digest)", auth: .bearer(token), host: host).status == 200)
+            #expect(try await registry.send(.POST, "/v2/open/blobs/uploads/", auth: .bearer(token), host: host).status == 401,
+                    "anonymous callers never push")
+            #expect(try await registry.send(.DELETE, "/v2/open/blobs/\(digest)", auth: .none, host: host).status == 401)
+            #expect(try await registry.send(.GET, "/v2/_catalog", auth: .none, host: host).status == 401)
+            // The default registry keeps anonymous pull off.
+            #expect(try await registry.send(.GET, "/v2/open/blobs/\(digest)", auth: .none).status == 401)
+        }
+    }
+
     @Test func aTokenOfOneRegistryDoesNotOpenAnother() async throws {
         try await RegistryHarness.run { (registry: RegistryHarness) async throws in
             let (other, credentials) = try await registry.server.provisioner.create(name: "second", adminUserEnabled: true)
