@@ -1,0 +1,54 @@
+import KuraCore
+import KuraRegistry
+@testable import KuraServer
+import Testing
+
+@Suite struct RegistryRouteTests {
+    let digest = ContentDigest("sha256:" + String(repeating: "a", count: 64))!
+
+    @Test func parsesEveryEndpointWithNestedNames() throws {
+        let name = RepositoryName("a/blobs/b")!
+        #expect(try RegistryRoute(path: "/v2/") == .base)
+        #expect(try RegistryRoute(path: "/v2") == .base)
+        #expect(try RegistryRoute(path: "/v2/_catalog") == .catalog)
+        #expect(try RegistryRoute(path: "/v2/a/blobs/b/tags/list") == .tags(name))
+        #expect(try RegistryRoute(path: "/v2/a/blobs/b/manifests/v1") == .manifest(name, .tag(Tag("v1")!)))
+        #expect(try RegistryRoute(path: "/v2/a/blobs/b/manifests/\(digest)") == .manifest(name, .digest(digest)))
+        #expect(try RegistryRoute(path: "/v2/a/blobs/b/blobs/\(digest)") == .blob(name, digest))
+        #expect(try RegistryRoute(path: "/v2/a/blobs/b/blobs/uploads/") == .uploads(name))
+        #expect(try RegistryRoute(path: "/v2/a/blobs/b/blobs/uploads") == .uploads(name))
+        #expect(try RegistryRoute(path: "/v2/a/blobs/b/blobs/uploads/123") == .upload(name, "123"))
+        #expect(try RegistryRoute(path: "/v2/a/blobs/b/referrers/\(digest)") == .referrers(name, digest))
+        #expect(try RegistryRoute(path: "/oauth2/token") == .token)
+        #expect(try RegistryRoute(path: "/elsewhere") == nil)
+        #expect(try RegistryRoute(path: "/v2/a/unknown/thing") == nil)
+    }
+
+    @Test func malformedPartsAreTypedErrors() {
+        #expect(throws: RegistryError.self) { _ = try RegistryRoute(path: "/v2/UPPER/tags/list") }
+        let digestError = #expect(throws: RegistryError.self) { _ = try RegistryRoute(path: "/v2/a/blobs/sha256:xyz") }
+        #expect(digestError?.code == .digestInvalid)
+        let tagError = #expect(throws: RegistryError.self) { _ = try RegistryRoute(path: "/v2/a/manifests/-tag") }
+        #expect(tagError?.code == .manifestInvalid)
+    }
+
+    @Test func scopesFollowTheMethod() {
+        let name = RepositoryName("team/app")!
+        #expect(RegistryRoute.blob(name, digest).requiredScope(method: "GET") == .repository(name, "pull"))
+        #expect(RegistryRoute.uploads(name).requiredScope(method: "POST") == .repository(name, "push"))
+        #expect(RegistryRoute.manifest(name, .tag(Tag("x")!)).requiredScope(method: "DELETE") == .repository(name, "delete"))
+        #expect(RegistryRoute.catalog.requiredScope(method: "GET") == .catalog)
+        #expect(RegistryRoute.base.requiredScope(method: "GET") == nil)
+    }
+
+    @Test func byteRanges() {
+        #expect(ByteRange.parse("bytes=0-0", size: 10) == 0..<1)
+        #expect(ByteRange.parse("bytes=5-", size: 10) == 5..<10)
+        #expect(ByteRange.parse("bytes=-4", size: 10) == 6..<10)
+        #expect(ByteRange.parse("bytes=-40", size: 10) == 0..<10)
+        #expect(ByteRange.parse("bytes=8-100", size: 10) == 8..<10)
+        #expect(ByteRange.parse("bytes=10-11", size: 10) == nil)
+        #expect(ByteRange.parse("bytes=0-0", size: 0) == nil)
+        #expect(ByteRange.parse("bytes=3-2", size: 10) == nil)
+    }
+}
