@@ -46,6 +46,13 @@ public struct RegistryProvisioner: Sendable {
         return (record, credentials)
     }
 
+    /// The out-of-the-box registry `default` (service-managed encryption, admin user enabled),
+    /// created if it does not exist yet.
+    public func ensureDefaultRegistry() async throws -> (record: RegistryRecord, credentials: RegistryAdminCredentials?) {
+        if let existing = try await metadata.registry(named: "default") { return (existing, try adminCredentials(of: existing)) }
+        return try await create(name: "default", adminUserEnabled: true)
+    }
+
     /// The admin credentials of `registry`, if it has any.
     public func adminCredentials(of registry: RegistryRecord) throws -> RegistryAdminCredentials? {
         try registry.sealedAdminPasswords.map { try RegistryAdminCredentials.open($0, registryID: registry.id, with: sealer) }

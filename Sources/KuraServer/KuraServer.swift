@@ -42,7 +42,7 @@ public final class KuraServer: Sendable {
     public struct FirstStartReport: Sendable {
         public let admin: AdminCredentials
         /// The out-of-the-box registry `default` and its admin user.
-        public let defaultRegistry: (name: String, credentials: RegistryAdminCredentials?)?
+        public let defaultRegistry: (record: RegistryRecord, credentials: RegistryAdminCredentials?)?
     }
 
     /// Opens (creating on first start) everything in `directory`. Idempotent: a later start reuses
@@ -77,15 +77,7 @@ public final class KuraServer: Sendable {
             // The default registry is made before the admin file, whose absence marks a first start:
             // a crash in between repeats the step instead of skipping it.
             let firstStart = !FileManager.default.fileExists(atPath: directory.adminCredentialsFile)
-            var defaultRegistry: (name: String, credentials: RegistryAdminCredentials?)? = nil
-            if firstStart {
-                if let existing = try await metadata.registry(named: "default") {
-                    defaultRegistry = (existing.name, try provisioner.adminCredentials(of: existing))
-                } else {
-                    let (record, credentials) = try await provisioner.create(name: "default", adminUserEnabled: true)
-                    defaultRegistry = (record.name, credentials)
-                }
-            }
+            let defaultRegistry = firstStart ? try await provisioner.ensureDefaultRegistry() : nil
             let (admin, created) = try directory.adminCredentials(tenant: installation.tenantId)
             if try await metadata.principal(appID: admin.appId) == nil {
                 try await metadata.insertPrincipal(PrincipalRecord(

@@ -5,6 +5,7 @@ public import ArgumentParser
 import Foundation
 import KuraCore
 import KuraRegistry
+import KuraStorage
 import Logging
 import Metrics
 import Prometheus
@@ -114,7 +115,7 @@ public struct ServeCommand: AsyncParsableCommand {
                 "  tenant:    \(first.admin.tenant)",
             ]
             if let registry = first.defaultRegistry {
-                lines += ["", "Registry '\(registry.name)' (service-managed encryption) at \(registry.name).\(config.registrySuffix):\(config.port):"]
+                lines += ["", "Registry '\(registry.record.name)' (service-managed encryption) at \(registry.record.name).\(config.registrySuffix):\(config.port):"]
                 if let credentials = registry.credentials {
                     lines += ["  username:  \(credentials.username)", "  password:  \(credentials.passwords[0])"]
                 }
