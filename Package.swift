@@ -77,6 +77,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Login plane: the directory, access tokens (RS256) and their one verifier (no HTTP).
+        .target(
+            name: "KuraDirectory",
+            dependencies: [
+                "KuraCore",
+                "KuraCrypto",
+                "KuraStorage",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Registry plane: OCI content rules, uploads, registry access tokens (no HTTP).
         .target(
             name: "KuraRegistry",
@@ -98,6 +111,7 @@ let package = Package(
                 "KuraCrypto",
                 "KuraStorage",
                 "KuraRegistry",
+                "KuraDirectory",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -159,6 +173,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KuraDirectoryTests",
+            dependencies: ["KuraDirectory", "KuraStorage", "KuraCrypto", .product(name: "_CryptoExtras", package: "swift-crypto"),
+                           .product(name: "JWTKit", package: "jwt-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

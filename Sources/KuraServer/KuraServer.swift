@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTLS
 public import KuraCore
 import KuraCrypto
+import KuraDirectory
 public import KuraRegistry
 public import KuraStorage
 public import Logging
@@ -35,6 +36,7 @@ public final class KuraServer: Sendable {
     let metrics: PrometheusCollectorRegistry
     let logger: Logger
     let registryPlane: RegistryPlane
+    let login: LoginRoutes
     /// Creates and deletes registries (the management plane will call it too).
     public let provisioner: RegistryProvisioner
 
@@ -58,7 +60,11 @@ public final class KuraServer: Sendable {
         let sealer = SealedFile(hierarchy: keys)
         let (installation, _) = try directory.installation()
         let (tls, _) = try ServerCertificates(directory: directory, sealer: sealer).load(config: config)
-        _ = try directory.tokenSigningKey(sealer: sealer)
+        let signingKey = try directory.tokenSigningKey(sealer: sealer)
+        let endpoints = InstallationEndpoints(mainHost: config.mainHost, vaultSuffix: config.vaultSuffix,
+                                              registrySuffix: config.registrySuffix, port: config.port)
+        let authority = try await TokenAuthority(signingKeyPEM: signingKey.pemRepresentation, tenantID: installation.tenantId,
+                                                 loginEndpoint: endpoints.main)
 
         let metadata: SQLMetadataStore
         switch config.metadataBackend {
@@ -88,8 +94,10 @@ public final class KuraServer: Sendable {
             let plane = RegistryPlane(metadata: metadata, keyring: keyring, provisioner: provisioner,
                                       tokens: await RegistryTokenService(hierarchy: keys), content: content,
                                       uploads: UploadService(service: content))
+            let login = LoginRoutes(directory: DirectoryService(metadata: metadata, authority: authority, endpoints: endpoints),
+                                    subscriptionID: installation.subscriptionId)
             return KuraServer(config: config, directory: directory, installation: installation, metadata: metadata,
-                              blobs: blobs, keys: keys,
+                              blobs: blobs, keys: keys, login: login,
                               firstStart: created ? FirstStartReport(admin: admin, defaultRegistry: defaultRegistry) : nil,
                               tls: tls, metrics: metrics, logger: logger, registryPlane: plane, provisioner: provisioner)
         } catch {
@@ -99,7 +107,7 @@ public final class KuraServer: Sendable {
     }
 
     private init(config: KuraConfig, directory: DataDirectory, installation: Installation, metadata: any MetadataStore,
-                 blobs: EncryptedBlobStore, keys: KeyHierarchy, firstStart: FirstStartReport?, tls: TLSConfiguration,
+                 blobs: EncryptedBlobStore, keys: KeyHierarchy, login: LoginRoutes, firstStart: FirstStartReport?, tls: TLSConfiguration,
                  metrics: PrometheusCollectorRegistry, logger: Logger, registryPlane: RegistryPlane, provisioner: RegistryProvisioner) {
         self.config = config
         self.directory = directory
@@ -107,6 +115,7 @@ public final class KuraServer: Sendable {
         self.metadata = metadata
         self.blobs = blobs
         self.keys = keys
+        self.login = login
         self.firstStart = firstStart
         self.tls = tls
         self.metrics = metrics
@@ -117,7 +126,7 @@ public final class KuraServer: Sendable {
 
     /// The responder of every listener: host routing over all planes.
     var responder: some HTTPResponder<BasicRequestContext> {
-        HostRouter(config: config, main: MainPlaneRoutes.router(metrics: metrics).buildResponder(), registries: registryPlane)
+        HostRouter(config: config, main: MainPlaneRoutes.router(metrics: metrics, login: login).buildResponder(), registries: registryPlane)
     }
 
     /// Serves on every listen address until SIGTERM or SIGINT, then drains connections and

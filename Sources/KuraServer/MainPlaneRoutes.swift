@@ -5,10 +5,10 @@ import Hummingbird
 import NIOCore
 import Prometheus
 
-/// Routes of `localhost:<port>`: `/healthz`, `/metrics`; the login and management planes add
-/// theirs here.
+/// Routes of `localhost:<port>`: `/healthz`, `/metrics`, the login plane (``LoginRoutes``); the
+/// management plane adds its routes here.
 enum MainPlaneRoutes {
-    static func router(metrics: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+    static func router(metrics: PrometheusCollectorRegistry, login: LoginRoutes) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: AzureErrorMiddleware())
         router.add(middleware: MetricsMiddleware())
@@ -20,6 +20,7 @@ enum MainPlaneRoutes {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
         }
+        login.add(to: router)
         return router
     }
 }

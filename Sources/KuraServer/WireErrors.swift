@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import KuraCore
 import KuraCrypto
+import KuraDirectory
 import KuraRegistry
 import KuraStorage
 import NIOCore
@@ -16,11 +17,49 @@ struct AzureError: Error, HTTPResponseError {
     let status: HTTPResponse.Status
     let code: String
     let message: String
+    var headers: HTTPFields = [:]
+
+    init(status: HTTPResponse.Status, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = try JSONSerialization.data(withJSONObject: ["error": ["code": code, "message": message]], options: [.sortedKeys])
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+extension AzureError {
+    /// ARM's answer to a request without a token, with the challenge az and the SDKs follow.
+    static func authenticationMissing(endpoints: InstallationEndpoints, tenant: String) -> AzureError {
+        var error = AzureError(status: .unauthorized, code: "AuthenticationFailed",
+                               message: "Authentication failed. The 'Authorization' header is missing.")
+        error.headers[.wwwAuthenticate] = "Bearer authorization_uri=\"\(endpoints.main)/\(tenant)\", error=\"invalid_token\", error_description=\"The authentication failed because of missing 'Authorization' header.\""
+        return error
+    }
+}
+
+/// An error in Azure AD's OAuth2 shape: `{"error","error_description","error_codes",…}`.
+struct AADError: Error, HTTPResponseError {
+    let error: DirectoryError
+
+    init(_ error: DirectoryError) { self.error = error }
+
+    var status: HTTPResponse.Status { HTTPResponse.Status(code: error.code.status) }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body: [String: Any] = [
+            "error": error.code.error, "error_description": error.description, "error_codes": [error.code.number],
+            "timestamp": ISO8601DateFormatter().string(from: Date()), "trace_id": UUID().uuidString.lowercased(),
+            "correlation_id": UUID().uuidString.lowercased(),
+        ]
+        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 
@@ -82,6 +121,8 @@ struct AzureErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as AzureError {
+            throw error
+        } catch let error as AADError {
             throw error
         } catch let error as HTTPError {
             switch error.status {

@@ -1,0 +1,66 @@
+// kura — a self-hosted encrypted container registry.
+// DirectoryService: who the principals are and the tokens they get (no HTTP).
+
+import Foundation
+public import KuraCrypto
+public import KuraStorage
+
+/// The directory of one installation (one tenant): authenticates service principals by client
+/// secret and issues access tokens for the installation's resources.
+public struct DirectoryService: Sendable {
+    public let metadata: any MetadataStore
+    public let authority: TokenAuthority
+    public let endpoints: InstallationEndpoints
+
+    public init(metadata: any MetadataStore, authority: TokenAuthority, endpoints: InstallationEndpoints) {
+        self.metadata = metadata
+        self.authority = authority
+        self.endpoints = endpoints
+    }
+
+    /// An issued token and what it is for.
+    public struct IssuedToken: Sendable {
+        public let accessToken: String
+        public let audience: String
+        /// Seconds until expiry.
+        public let expiresIn: Int
+    }
+
+    /// The `client_credentials` grant.
+    /// - Parameters:
+    ///   - tenant: the tenant segment of the token endpoint path.
+    ///   - resource: `scope` (v2, `<resource>/.default`) or `resource` (v1).
+    /// - Throws: ``DirectoryError`` in Azure AD's terms (unknown tenant, client, secret, resource).
+    public func clientCredentials(tenant: String, clientID: String?, clientSecret: String?, resource: String?,
+                                  version: TokenAuthority.Version) async throws -> IssuedToken {
+        guard tenant.lowercased() == authority.tenantID else {
+            throw DirectoryError(.tenantNotFound, "Tenant '\(tenant)' not found. This installation's tenant is \(authority.tenantID).")
+        }
+        guard let clientID, !clientID.isEmpty else {
+            throw DirectoryError(.invalidRequest, "The request body must contain the following parameter: 'client_id'.")
+        }
+        guard let resource, !resource.isEmpty else {
+            let name = version == .v2 ? "scope" : "resource"
+            throw DirectoryError(.invalidRequest, "The request body must contain the following parameter: '\(name)'.")
+        }
+        if version == .v2, !resource.hasSuffix("/.default") {
+            throw DirectoryError(.invalidScope, "The provided value for the input parameter 'scope' is not valid. The scope \(resource) is not valid; client credentials need '<resource>/.default'.")
+        }
+        guard let principal = try await metadata.principal(appID: clientID.lowercased()), principal.kind == .servicePrincipal else {
+            throw DirectoryError(.unknownClient, "Application with identifier '\(clientID)' was not found in the directory '\(authority.tenantID)'.")
+        }
+        guard let clientSecret, let stored = principal.secretHash, SecretHash.verify(clientSecret, against: stored) else {
+            throw DirectoryError(.invalidClientSecret, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '\(clientID)'.")
+        }
+        return try await issue(to: principal, resource: resource, version: version)
+    }
+
+    /// A token for `principal` (also used by the managed-identity endpoint).
+    public func issue(to principal: PrincipalRecord, resource: String, version: TokenAuthority.Version) async throws -> IssuedToken {
+        guard let audience = endpoints.audience(forResource: resource) else {
+            throw DirectoryError(.invalidResource, "The resource principal named \(resource) was not found in the tenant named \(authority.tenantID). Known resources: \(endpoints.allAudiences.joined(separator: ", ")).")
+        }
+        let token = try await authority.issue(objectID: principal.objectID, appID: principal.appID, audience: audience, version: version)
+        return IssuedToken(accessToken: token, audience: audience, expiresIn: TokenAuthority.lifetime)
+    }
+}

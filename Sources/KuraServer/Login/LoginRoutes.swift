@@ -1,0 +1,147 @@
+// kura — a self-hosted encrypted container registry.
+// LoginRoutes: Azure AD-style discovery, token and key endpoints, and ARM's tenant/subscription discovery.
+
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KuraDirectory
+import NIOCore
+
+/// The login plane's routes on the main host, in the order a client meets them:
+/// `/metadata/endpoints` (az cloud register) → OpenID discovery → token → JWKS; then ARM's
+/// `/subscriptions` and `/tenants` (az login).
+struct LoginRoutes {
+    let directory: DirectoryService
+    let subscriptionID: String
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.get("/metadata/endpoints") { _, _ in try json(metadataEndpoints()) }
+        router.get("/:tenant/v2.0/.well-known/openid-configuration") { _, context in
+            try json(openIDConfiguration(tenant: try context.parameters.require("tenant"), version: .v2))
+        }
+        router.get("/:tenant/.well-known/openid-configuration") { _, context in
+            try json(openIDConfiguration(tenant: try context.parameters.require("tenant"), version: .v1))
+        }
+        router.post("/:tenant/oauth2/v2.0/token") { request, context in
+            try await token(request, tenant: try context.parameters.require("tenant"), version: .v2)
+        }
+        router.post("/:tenant/oauth2/token") { request, context in
+            try await token(request, tenant: try context.parameters.require("tenant"), version: .v1)
+        }
+        router.get("/:tenant/discovery/v2.0/keys") { _, _ in try json(try directory.authority.jwks()) }
+        router.get("/:tenant/discovery/keys") { _, _ in try json(try directory.authority.jwks()) }
+        router.get("/subscriptions") { request, _ in
+            try await requireManagementToken(request)
+            return try json(["value": [subscription()]])
+        }
+        router.get("/subscriptions/:subscription") { request, context in
+            try await requireManagementToken(request)
+            guard try context.parameters.require("subscription").lowercased() == subscriptionID else {
+                throw AzureError(status: .notFound, code: "SubscriptionNotFound",
+                                 message: "The subscription '\(try context.parameters.require("subscription"))' could not be found.")
+            }
+            return try json(subscription())
+        }
+        router.get("/tenants") { request, _ in
+            try await requireManagementToken(request)
+            let tenant = directory.authority.tenantID
+            return try json(["value": [["id": "/tenants/\(tenant)", "tenantId": tenant, "tenantCategory": "Home", "displayName": "kura"]]])
+        }
+    }
+
+    /// The cloud metadata document `az cloud register` reads (suffixes carry the port).
+    func metadataEndpoints() -> [String: Any] {
+        let endpoints = directory.endpoints
+        return [
+            "name": "kura",
+            "resourceManager": endpoints.main + "/",
+            "portal": endpoints.main + "/",
+            "authentication": ["loginEndpoint": endpoints.main + "/", "audiences": [endpoints.managementAudience],
+                               "tenant": directory.authority.tenantID, "identityProvider": "AAD"],
+            "suffixes": ["keyVaultDns": endpoints.vaultDNSSuffix, "acrLoginServer": endpoints.registryLoginSuffix],
+        ]
+    }
+
+    func openIDConfiguration(tenant: String, version: TokenAuthority.Version) throws -> [String: Any] {
+        guard tenant.lowercased() == directory.authority.tenantID else {
+            throw AADError(DirectoryError(.tenantNotFound, "Tenant '\(tenant)' not found."))
+        }
+        let base = "\(directory.endpoints.main)/\(directory.authority.tenantID)"
+        let path = version == .v2 ? "oauth2/v2.0" : "oauth2"
+        return [
+            "issuer": directory.authority.issuer(version),
+            "authorization_endpoint": "\(base)/\(path)/authorize",
+            "token_endpoint": "\(base)/\(path)/token",
+            "device_authorization_endpoint": "\(base)/\(path)/devicecode",
+            "jwks_uri": "\(base)/discovery/\(version == .v2 ? "v2.0/" : "")keys",
+            "response_types_supported": ["token"],
+            "grant_types_supported": ["client_credentials"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+            "tenant_region_scope": "kura",
+        ]
+    }
+
+    /// `client_credentials` with `scope` (v2) or `resource` (v1); MSAL's `claims` and
+    /// `client_info` are ignored. Errors in Azure AD's shape.
+    func token(_ request: Request, tenant: String, version: TokenAuthority.Version) async throws -> Response {
+        do {
+            var mutable = request
+            let body = try await mutable.collectBody(upTo: 64 << 10)
+            let form = FormParameters(Substring(String(buffer: body)))
+            var clientID = form["client_id"]
+            var clientSecret = form["client_secret"]
+            if let basic = request.headers[.authorization], basic.lowercased().hasPrefix("basic "),
+               let decoded = Data(base64Encoded: String(basic.dropFirst(6))).flatMap({ String(data: $0, encoding: .utf8) }),
+               let colon = decoded.firstIndex(of: ":") {
+                clientID = clientID ?? String(decoded[..<colon]).removingPercentEncoding
+                clientSecret = clientSecret ?? String(decoded[decoded.index(after: colon)...]).removingPercentEncoding
+            }
+            guard form["grant_type"] == "client_credentials" else {
+                throw DirectoryError(.unsupportedGrantType, "The provided value for the input parameter 'grant_type' is not valid. Expected client_credentials.")
+            }
+            let issued = try await directory.clientCredentials(tenant: tenant, clientID: clientID, clientSecret: clientSecret,
+                                                               resource: version == .v2 ? form["scope"] : form["resource"], version: version)
+            var answer: [String: Any] = ["token_type": "Bearer", "expires_in": issued.expiresIn, "ext_expires_in": issued.expiresIn,
+                                         "access_token": issued.accessToken]
+            if version == .v1 {
+                let now = Int(Date().timeIntervalSince1970)
+                answer["resource"] = issued.audience
+                answer["expires_on"] = String(now + issued.expiresIn)
+                answer["not_before"] = String(now)
+                answer["expires_in"] = String(issued.expiresIn)
+            }
+            var response = try json(answer)
+            response.headers[.cacheControl] = "no-store, no-cache"
+            return response
+        } catch let error as DirectoryError {
+            throw AADError(error)
+        }
+    }
+
+    /// ARM calls need a valid token for the management audience.
+    func requireManagementToken(_ request: Request) async throws {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw AzureError.authenticationMissing(endpoints: directory.endpoints, tenant: directory.authority.tenantID)
+        }
+        do {
+            _ = try await directory.authority.verify(String(header.dropFirst(7)), audiences: [directory.endpoints.managementAudience])
+        } catch {
+            throw AzureError(status: .unauthorized, code: "InvalidAuthenticationToken", message: "The access token is invalid: \(error).")
+        }
+    }
+
+    func subscription() -> [String: Any] {
+        ["id": "/subscriptions/\(subscriptionID)", "subscriptionId": subscriptionID, "displayName": "kura",
+         "state": "Enabled", "tenantId": directory.authority.tenantID, "managedByTenants": [] as [Any],
+         "subscriptionPolicies": ["locationPlacementId": "Public_2014-09-01", "quotaId": "PayAsYouGo_2014-09-01", "spendingLimit": "Off"],
+         "authorizationSource": "RoleBased"]
+    }
+}
+
+/// A JSON response.
+func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) throws -> Response {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+}
