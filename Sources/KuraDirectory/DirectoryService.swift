@@ -55,6 +55,19 @@ public struct DirectoryService: Sendable {
         return try await issue(to: principal, resource: resource, version: version)
     }
 
+    /// A new service principal with a fresh secret (returned once; stored only as a salted hash).
+    public func createServicePrincipal(displayName: String) async throws -> (PrincipalRecord, secret: String) {
+        guard !displayName.isEmpty, displayName.count <= 120 else {
+            throw DirectoryError(.invalidRequest, "displayName must be 1-120 characters.")
+        }
+        let secret = SecretHash.generateSecret()
+        let principal = PrincipalRecord(objectID: UUID().uuidString.lowercased(), appID: UUID().uuidString.lowercased(),
+                                        displayName: displayName, kind: .servicePrincipal, secretHash: SecretHash.make(secret),
+                                        createdAt: Int64(Date().timeIntervalSince1970 * 1000))
+        try await metadata.insertPrincipal(principal)
+        return (principal, secret)
+    }
+
     /// A token for `principal` (also used by the managed-identity endpoint).
     public func issue(to principal: PrincipalRecord, resource: String, version: TokenAuthority.Version) async throws -> IssuedToken {
         guard let audience = endpoints.audience(forResource: resource) else {

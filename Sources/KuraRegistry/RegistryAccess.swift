@@ -64,6 +64,30 @@ public enum RegistryCaller: Sendable, Equatable {
     }
 }
 
+/// The built-in roles that carry registry data actions (ARM's role names).
+public enum RegistryRole: String, Sendable, CaseIterable {
+    case owner = "Owner"
+    case contributor = "Contributor"
+    case reader = "Reader"
+    case acrPull = "AcrPull"
+    case acrPush = "AcrPush"
+    case acrDelete = "AcrDelete"
+
+    /// Repository actions the role grants (Reader is a management role: no data access).
+    public var repositoryActions: [String] {
+        switch self {
+        case .owner, .contributor: RegistryAuthorizer.repositoryActions
+        case .acrPush: ["pull", "push", "metadata_read", "metadata_write"]
+        case .acrPull: ["pull", "metadata_read"]
+        case .acrDelete: ["delete"]
+        case .reader: []
+        }
+    }
+
+    /// Whether the role may list the catalog.
+    public var listsCatalog: Bool { !repositoryActions.isEmpty && self != .acrDelete }
+}
+
 /// The registry's authorization rules.
 public enum RegistryAuthorizer {
     /// Every action the spec and ACR know on repositories.
@@ -71,12 +95,17 @@ public enum RegistryAuthorizer {
 
     /// What `caller` may do under `requested` in `registry`: every entitled action for the
     /// requested repository at once (oras-py reuses its first token), or nothing.
-    public static func grant(_ requested: AccessScope, to caller: RegistryCaller, in registry: RegistryContext) -> AccessScope? {
+    /// - Parameter roles: the roles a `.principal` caller holds on this registry.
+    public static func grant(_ requested: AccessScope, to caller: RegistryCaller, in registry: RegistryContext,
+                             roles: Set<RegistryRole> = []) -> AccessScope? {
         let entitled: [String]
         switch (caller, requested.type) {
         case (.admin, "repository"): entitled = repositoryActions
         case (.admin, "registry"): entitled = ["*"]
         case (.anonymous, "repository") where registry.record.anonymousPullEnabled: entitled = ["pull", "metadata_read"]
+        case (.principal, "repository"):
+            entitled = repositoryActions.filter { action in roles.contains { $0.repositoryActions.contains(action) } }
+        case (.principal, "registry"): entitled = roles.contains(where: \.listsCatalog) ? ["*"] : []
         default: entitled = []
         }
         guard !entitled.isEmpty else { return nil }

@@ -25,6 +25,27 @@ struct RegistryAccessClaims: JWTPayload {
     }
 }
 
+/// Claims of a registry refresh token (what `/oauth2/exchange` hands out for an AAD token).
+struct RegistryRefreshClaims: JWTPayload {
+    var iss: IssuerClaim
+    var sub: SubjectClaim
+    var aud: AudienceClaim
+    var exp: ExpirationClaim
+    var nbf: NotBeforeClaim
+    var iat: IssuedAtClaim
+    var reg: String
+    var grant_type: String
+    var tenant: String
+    /// Re-rolled until the payload's base64url has no `-` or `_` (the ACR SDK decodes it with
+    /// the standard alphabet; wire notes §9.4).
+    var nonce: String
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired(currentDate: Date())
+        try nbf.verifyNotBefore(currentDate: Date().addingTimeInterval(60))
+    }
+}
+
 /// Issues and verifies registry access tokens. They are HMAC-signed with a key derived from the
 /// root key, so they survive restarts and every node of an installation accepts them; clients
 /// never look inside.
@@ -46,6 +67,32 @@ public struct RegistryTokenService: Sendable {
             exp: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(Self.lifetime))), nbf: NotBeforeClaim(value: now),
             iat: IssuedAtClaim(value: now), jti: IDClaim(value: UUID().uuidString.lowercased()), reg: registry.id, access: access)
         return try await keys.sign(claims, kid: "registry")
+    }
+
+    /// Lifetime of a refresh token, in seconds (hours, so the ACR SDK does not re-exchange on every call).
+    public static let refreshLifetime = 3 * 3600
+
+    /// A refresh token for a directory principal, whose payload segment is free of `-` and `_`.
+    public func issueRefreshToken(objectID: String, tenant: String, registry: RegistryContext, service: String) async throws -> String {
+        let now = Date()
+        for attempt in 0..<100_000 {
+            let claims = RegistryRefreshClaims(
+                iss: IssuerClaim(value: "kura"), sub: SubjectClaim(value: objectID), aud: AudienceClaim(value: [service]),
+                exp: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(Self.refreshLifetime))), nbf: NotBeforeClaim(value: now),
+                iat: IssuedAtClaim(value: now), reg: registry.id, grant_type: "refresh_token", tenant: tenant, nonce: String(attempt))
+            let token = try await keys.sign(claims, kid: "registry")
+            let payload = token.split(separator: ".")[1]
+            if !payload.contains("-") && !payload.contains("_") { return token }
+        }
+        throw RegistryError(.unavailable, "could not mint a refresh token the ACR SDK can decode")
+    }
+
+    /// The principal of a valid refresh token for `registry`, or nil.
+    public func verifyRefreshToken(_ token: String, registry: RegistryContext) async -> String? {
+        guard let claims = try? await keys.verify(token, as: RegistryRefreshClaims.self), claims.reg == registry.id,
+              claims.grant_type == "refresh_token"
+        else { return nil }
+        return claims.sub.value
     }
 
     /// The grants of a valid token for `registry`, or nil when the token is invalid, expired or for another registry.

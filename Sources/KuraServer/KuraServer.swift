@@ -90,12 +90,17 @@ public final class KuraServer: Sendable {
                     objectID: admin.objectId, appID: admin.appId, displayName: admin.displayName, kind: .servicePrincipal,
                     secretHash: SecretHash.make(admin.password), createdAt: Int64(Date().timeIntervalSince1970 * 1000)))
             }
+            // Until role assignments exist, the bootstrap admin is Owner of the subscription and every
+            // registry, and no other principal holds a role.
+            let adminObjectID = admin.objectId
             let content = RegistryService(metadata: metadata, blobs: blobs)
             let plane = RegistryPlane(metadata: metadata, keyring: keyring, provisioner: provisioner,
                                       tokens: await RegistryTokenService(hierarchy: keys), content: content,
-                                      uploads: UploadService(service: content))
+                                      uploads: UploadService(service: content), authority: authority,
+                                      registryAudiences: Set(endpoints.registryAudiences),
+                                      principalRoles: { objectID, _ in objectID == adminObjectID ? [.owner] : [] })
             let login = LoginRoutes(directory: DirectoryService(metadata: metadata, authority: authority, endpoints: endpoints),
-                                    subscriptionID: installation.subscriptionId)
+                                    subscriptionID: installation.subscriptionId, isOwner: { $0 == adminObjectID })
             return KuraServer(config: config, directory: directory, installation: installation, metadata: metadata,
                               blobs: blobs, keys: keys, login: login,
                               firstStart: created ? FirstStartReport(admin: admin, defaultRegistry: defaultRegistry) : nil,

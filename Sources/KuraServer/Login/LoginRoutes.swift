@@ -5,7 +5,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import KuraDirectory
+import KuraStorage
 import NIOCore
+import NIOFoundationCompat
 
 /// The login plane's routes on the main host, in the order a client meets them:
 /// `/metadata/endpoints` (az cloud register) → OpenID discovery → token → JWKS; then ARM's
@@ -13,6 +15,8 @@ import NIOCore
 struct LoginRoutes {
     let directory: DirectoryService
     let subscriptionID: String
+    /// Whether a principal may administer the directory (Owner of the subscription).
+    let isOwner: @Sendable (_ objectID: String) -> Bool
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/metadata/endpoints") { _, _ in try json(metadataEndpoints()) }
@@ -41,6 +45,28 @@ struct LoginRoutes {
                                  message: "The subscription '\(try context.parameters.require("subscription"))' could not be found.")
             }
             return try json(subscription())
+        }
+        // kura's directory API: create and list service principals (Owner only).
+        router.post("/directory/v1/servicePrincipals") { request, _ in
+            try await requireOwner(request)
+            var mutable = request
+            let body = try await mutable.collectBody(upTo: 64 << 10)
+            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+            guard let name = object["displayName"] as? String else {
+                throw AzureError(status: .badRequest, code: "InvalidRequestContent", message: "The request body needs a 'displayName' string.")
+            }
+            do {
+                let (principal, secret) = try await directory.createServicePrincipal(displayName: name)
+                return try json(["appId": principal.appID, "objectId": principal.objectID, "displayName": principal.displayName,
+                                 "password": secret, "tenant": directory.authority.tenantID], status: .created)
+            } catch let error as DirectoryError {
+                throw AzureError(status: .badRequest, code: "InvalidRequestContent", message: error.message)
+            }
+        }
+        router.get("/directory/v1/servicePrincipals") { request, _ in
+            try await requireOwner(request)
+            let principals = try await directory.metadata.principals().filter { $0.kind == .servicePrincipal }
+            return try json(["value": principals.map { ["appId": $0.appID, "objectId": $0.objectID, "displayName": $0.displayName] }])
         }
         router.get("/tenants") { request, _ in
             try await requireManagementToken(request)
@@ -119,13 +145,23 @@ struct LoginRoutes {
         }
     }
 
+    /// Directory administration needs a management token of an Owner.
+    func requireOwner(_ request: Request) async throws {
+        let claims = try await requireManagementToken(request)
+        guard isOwner(claims.oid) else {
+            throw AzureError(status: .forbidden, code: "AuthorizationFailed",
+                             message: "The client '\(claims.oid)' does not have authorization to manage service principals.")
+        }
+    }
+
     /// ARM calls need a valid token for the management audience.
-    func requireManagementToken(_ request: Request) async throws {
+    @discardableResult
+    func requireManagementToken(_ request: Request) async throws -> AccessTokenClaims {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw AzureError.authenticationMissing(endpoints: directory.endpoints, tenant: directory.authority.tenantID)
         }
         do {
-            _ = try await directory.authority.verify(String(header.dropFirst(7)), audiences: [directory.endpoints.managementAudience])
+            return try await directory.authority.verify(String(header.dropFirst(7)), audiences: [directory.endpoints.managementAudience])
         } catch {
             throw AzureError(status: .unauthorized, code: "InvalidAuthenticationToken", message: "The access token is invalid: \(error).")
         }

@@ -23,13 +23,13 @@ struct ListingController {
                                 headers: OCIResponse.nextLink(path: "/v2/\(repository)/tags/list", last: tags.last, n: n, count: tags.count))
     }
 
-    func catalog(_ context: RegistryRequest) async throws -> Response {
+    func catalog(_ context: RegistryRequest, linkPath: String = "/v2/_catalog") async throws -> Response {
         try Self.requireGet(context)
         let n = try Self.pageSize(context.query)
         let names = try await service.catalog(context.registry, after: context.query["last"], limit: n)
         struct Body: Encodable { let repositories: [String] }
         return OCIResponse.json(try OCIResponse.encode(Body(repositories: names)),
-                                headers: OCIResponse.nextLink(path: "/v2/_catalog", last: names.last, n: n, count: names.count))
+                                headers: OCIResponse.nextLink(path: linkPath, last: names.last, n: n, count: names.count))
     }
 
     /// The referrers API: an OCI image index of the manifests whose subject is `subject`.

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import KuraCore
 import KuraCrypto
+import KuraDirectory
 import KuraRegistry
 import KuraStorage
 import NIOCore
@@ -32,6 +33,12 @@ struct RegistryPlane: Sendable {
     let tokens: RegistryTokenService
     let content: RegistryService
     let uploads: UploadService
+    /// Verifies AAD-style access tokens presented to `/oauth2/exchange`.
+    let authority: TokenAuthority
+    /// Audiences a token must carry to be exchanged here.
+    let registryAudiences: Set<String>
+    /// The roles a directory principal holds on a registry.
+    let principalRoles: @Sendable (_ objectID: String, _ registry: RegistryContext) async throws -> Set<RegistryRole>
 
     func respond(to request: Request, registryName: String, host: String) async throws -> Response {
         var response: Response
@@ -62,7 +69,7 @@ struct RegistryPlane: Sendable {
             return try await RegistryTokenController(plane: self).token(request, registry: registry, host: host, query: query)
         }
         if route == .exchange {
-            throw RegistryError(.unsupported, "AAD token exchange needs the login plane (not yet available)")
+            return try await RegistryTokenController(plane: self).exchange(request, registry: registry, host: host)
         }
 
         let caller = try await authenticate(request, registry: registry, route: route, host: host)
@@ -70,6 +77,8 @@ struct RegistryPlane: Sendable {
         switch route {
         case .base:
             return OCIResponse.json(#"{}"#)
+        case .acrCatalog:
+            return try await ListingController(service: content).catalog(context, linkPath: "/acr/v1/_catalog")
         case .catalog:
             return try await ListingController(service: content).catalog(context)
         case .tags(let name):
@@ -102,13 +111,13 @@ struct RegistryPlane: Sendable {
             }
             (caller, granted) = verified
         } else if let authorization, authorization.lowercased().hasPrefix("basic ") {
-            guard let basicCaller = try basicCaller(authorization, registry: registry) else {
+            guard let basicCaller = try await basicCaller(authorization, registry: registry) else {
                 throw challenge(registry: registry, host: host, needed: needed, message: "invalid username or password")
             }
             caller = basicCaller
-            granted = needed.flatMap { RegistryAuthorizer.grant($0, to: caller, in: registry) }.map { [$0] } ?? []
+            granted = try await needed.asyncMap { try await grant($0, to: caller, in: registry) } ?? []
         } else {
-            granted = needed.flatMap { RegistryAuthorizer.grant($0, to: .anonymous, in: registry) }.map { [$0] } ?? []
+            granted = try await needed.asyncMap { try await grant($0, to: .anonymous, in: registry) } ?? []
         }
         if let needed {
             guard granted.contains(where: { $0.covers(needed) }) else {
@@ -121,13 +130,27 @@ struct RegistryPlane: Sendable {
         return caller
     }
 
-    /// The caller behind a Basic header: the admin user when enabled and the password matches.
-    func basicCaller(_ authorization: String, registry: RegistryContext) throws -> RegistryCaller? {
+    /// What `caller` is granted for `requested`, with the roles of a principal looked up.
+    func grant(_ requested: AccessScope, to caller: RegistryCaller, in registry: RegistryContext) async throws -> [AccessScope] {
+        var roles: Set<RegistryRole> = []
+        if case .principal(let objectID) = caller { roles = try await principalRoles(objectID, registry) }
+        return RegistryAuthorizer.grant(requested, to: caller, in: registry, roles: roles).map { [$0] } ?? []
+    }
+
+    /// ACR's user name for "the password is a refresh token" (`az acr login --expose-token`).
+    static let refreshTokenUser = "00000000-0000-0000-0000-000000000000"
+
+    /// The caller behind a Basic header: a refresh token under the all-zero user name, or the
+    /// admin user when enabled and the password matches.
+    func basicCaller(_ authorization: String, registry: RegistryContext) async throws -> RegistryCaller? {
         guard let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
               let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
         else { return nil }
         let username = String(text[..<colon])
         let password = String(text[text.index(after: colon)...])
+        if username == Self.refreshTokenUser {
+            return await tokens.verifyRefreshToken(password, registry: registry).map { .principal(objectID: $0) }
+        }
         guard registry.record.adminUserEnabled, let credentials = try provisioner.adminCredentials(of: registry.record),
               credentials.accepts(username: username, password: password)
         else { return nil }
@@ -150,6 +173,13 @@ struct RegistryPlane: Sendable {
     static func service(of host: String) -> String {
         if host.hasPrefix("[") { return host }
         return host.split(separator: ":").first.map(String.init) ?? host
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }
 

@@ -27,6 +27,8 @@ enum RegistryRoute: Equatable, Sendable {
     case token
     /// `/oauth2/exchange`
     case exchange
+    /// `/acr/v1/_catalog` (ACR's catalog, what the Azure SDK lists repositories with)
+    case acrCatalog
 
     /// - Returns: nil for a path that is no registry endpoint.
     /// - Throws: ``RegistryError`` `NAME_INVALID`, `DIGEST_INVALID` or `MANIFEST_INVALID` for an
@@ -37,6 +39,7 @@ enum RegistryRoute: Equatable, Sendable {
         case "/v2/_catalog": self = .catalog; return
         case "/oauth2/token": self = .token; return
         case "/oauth2/exchange": self = .exchange; return
+        case "/acr/v1/_catalog": self = .acrCatalog; return
         default: break
         }
         guard path.hasPrefix("/v2/") else { return nil }
@@ -87,7 +90,7 @@ enum RegistryRoute: Equatable, Sendable {
         }
         switch self {
         case .base, .token, .exchange: return nil
-        case .catalog: return .catalog
+        case .catalog, .acrCatalog: return .catalog
         case .tags(let name), .manifest(let name, _), .blob(let name, _), .uploads(let name), .upload(let name, _),
              .referrers(let name, _):
             return .repository(name, action)

@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import KuraCore
+import KuraDirectory
 import KuraRegistry
 import KuraStorage
 import NIOCore
@@ -22,7 +23,7 @@ struct RegistryTokenController {
         switch request.method {
         case .get:
             if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("basic ") {
-                guard let basic = try plane.basicCaller(authorization, registry: registry) else {
+                guard let basic = try await plane.basicCaller(authorization, registry: registry) else {
                     throw plane.challenge(registry: registry, host: host, needed: nil, message: "invalid username or password")
                 }
                 caller = basic
@@ -35,13 +36,16 @@ struct RegistryTokenController {
             case "password":
                 if let username = parameters["username"], let password = parameters["password"] {
                     let encoded = Data("\(username):\(password)".utf8).base64EncodedString()
-                    guard let basic = try plane.basicCaller("Basic " + encoded, registry: registry) else {
+                    guard let basic = try await plane.basicCaller("Basic " + encoded, registry: registry) else {
                         throw plane.challenge(registry: registry, host: host, needed: nil, message: "invalid username or password")
                     }
                     caller = basic
                 }
             case "refresh_token":
-                throw RegistryError(.unsupported, "refresh tokens need the login plane (not yet available)")
+                guard let refresh = parameters["refresh_token"],
+                      let objectID = await plane.tokens.verifyRefreshToken(refresh, registry: registry)
+                else { throw plane.challenge(registry: registry, host: host, needed: nil, message: "the refresh token is invalid or expired") }
+                caller = .principal(objectID: objectID)
             default:
                 throw RegistryError(.unsupported, "grant_type must be password or refresh_token")
             }
@@ -51,7 +55,7 @@ struct RegistryTokenController {
         var access: [AccessScope] = []
         for text in parameters.all("scope").flatMap({ $0.split(separator: " ").map(String.init) }) {
             guard let requested = AccessScope(parsing: text) else { continue }
-            if let granted = RegistryAuthorizer.grant(requested, to: caller, in: registry) { access.append(granted) }
+            access += try await plane.grant(requested, to: caller, in: registry)
         }
         let token = try await plane.tokens.issue(caller: caller, access: access, registry: registry, service: RegistryPlane.service(of: host))
         struct Body: Encodable {
@@ -61,7 +65,28 @@ struct RegistryTokenController {
             let issued_at: String
         }
         let issued = ISO8601DateFormatter().string(from: Date())
+        // docker clients that sent a refresh token get it back (they keep using it).
         return OCIResponse.json(try OCIResponse.encode(Body(token: token, access_token: token, expires_in: RegistryTokenService.lifetime,
                                                             issued_at: issued)))
+    }
+
+    /// `POST /oauth2/exchange`: an AAD-style access token for the registry audience becomes a
+    /// registry refresh token (`{"refresh_token": …}`), as ACR's `/oauth2/exchange`.
+    func exchange(_ request: Request, registry: RegistryContext, host: String) async throws -> Response {
+        guard request.method == .post else { throw RegistryError(.unsupported, "\(request.method) is not supported on /oauth2/exchange") }
+        var mutable = request
+        let form = FormParameters(Substring(String(buffer: try await mutable.collectBody(upTo: 64 << 10))))
+        guard form["grant_type"] == "access_token" || form["grant_type"] == "access_token_refresh_token" || form["grant_type"] == nil,
+              let accessToken = form["access_token"]
+        else { throw RegistryError(.unsupported, "grant_type must be access_token, with access_token") }
+        let claims: AccessTokenClaims
+        do {
+            claims = try await plane.authority.verify(accessToken, audiences: plane.registryAudiences)
+        } catch {
+            throw RegistryError(.unauthorized, "the access token cannot be exchanged: \(error)")
+        }
+        let refresh = try await plane.tokens.issueRefreshToken(objectID: claims.oid, tenant: claims.tid, registry: registry,
+                                                               service: RegistryPlane.service(of: host))
+        return OCIResponse.json(try OCIResponse.encode(["refresh_token": refresh]))
     }
 }
