@@ -13,6 +13,7 @@ import Testing
         let dataDir = NSTemporaryDirectory() + "kura-live-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dataDir) }
         let port = try LiveServer.freePort()
+        let managementToken = LockedString()
 
         let first = try LiveServer.start(dataDir: dataDir, port: port)
         let client: HTTPClient
@@ -45,11 +46,14 @@ import Testing
             let (routeStatus, route) = try await LiveServer.get(client, "https://127.0.0.1:\(port)/no/such/route")
             #expect(routeStatus == 404)
             #expect(route.contains(#""code":"NotFound""#))
+            managementToken.set(try await LiveServer.managementToken(client, port: port, dataDir: dataDir))
         } catch {
             try await client.shutdown()
             _ = try? first.stop()
             throw error
         }
+        let token = managementToken.get()
+        #expect(!token.isEmpty)
         let firstExit = try first.stop()
         #expect(firstExit.status == 0, "graceful shutdown exits 0; stderr: \(firstExit.stderr)")
         #expect(firstExit.stdout.contains("password:"), "the first start prints the admin secret")
@@ -62,6 +66,10 @@ import Testing
             try await second.waitUntilHealthy(client: client)
             #expect(try LiveServer.tenant(dataDir) == tenant)
             #expect(try Data(contentsOf: URL(fileURLWithPath: dataDir + "/tls/ca.pem")) == ca, "same CA: clients keep trusting it")
+            let (status, subscriptions) = try await LiveServer.get(client, "https://127.0.0.1:\(port)/subscriptions?api-version=2022-12-01",
+                                                                   bearer: token)
+            #expect(status == 200, "a token issued before the restart is accepted after it")
+            #expect(subscriptions.contains(#""state":"Enabled""#))
         } catch {
             try await client.shutdown()
             _ = try? second.stop()
@@ -181,12 +189,27 @@ struct LiveServer {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    static func get(_ client: HTTPClient, _ url: String, host: String? = nil) async throws -> (Int, String) {
+    static func get(_ client: HTTPClient, _ url: String, host: String? = nil, bearer: String? = nil) async throws -> (Int, String) {
         var request = HTTPClientRequest(url: url)
         if let host { request.headers.replaceOrAdd(name: "Host", value: host) }
+        if let bearer { request.headers.add(name: "Authorization", value: "Bearer " + bearer) }
         let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), String(buffer: body))
+    }
+
+    /// A management token for the bootstrap admin, from the v2 token endpoint.
+    static func managementToken(_ client: HTTPClient, port: Int, dataDir: String) async throws -> String {
+        let admin = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dataDir + "/admin-credentials.json"))) as! [String: Any]
+        var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/\(admin["tenant"]!)/oauth2/v2.0/token")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        let form = "grant_type=client_credentials&client_id=\(admin["appId"]!)&client_secret=\(admin["password"]!)&scope=https%3A%2F%2Fmanagement.localhost%2F%2F.default"
+        request.body = .bytes(ByteBuffer(string: form))
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        let object = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
+        return object?["access_token"] as? String ?? ""
     }
 
     static func tenant(_ dataDir: String) throws -> String {
