@@ -21,6 +21,8 @@ public struct DirectoryService: Sendable {
     /// An issued token and what it is for.
     public struct IssuedToken: Sendable {
         public let accessToken: String
+        /// Client id of the principal the token is for.
+        public let appID: String
         public let audience: String
         /// Seconds until expiry.
         public let expiresIn: Int
@@ -55,6 +57,24 @@ public struct DirectoryService: Sendable {
         return try await issue(to: principal, resource: resource, version: version)
     }
 
+    /// The managed-identity grant: a token for the identity named by its client id or object id.
+    /// - Throws: ``DirectoryError`` `.identityNotFound`, `.invalidResource`.
+    public func managedIdentityToken(clientID: String?, objectID: String?, resource: String) async throws -> IssuedToken {
+        let found: PrincipalRecord?
+        if let clientID {
+            found = try await metadata.principal(appID: clientID.lowercased())
+        } else if let objectID {
+            found = try await metadata.principal(objectID: objectID.lowercased())
+        } else {
+            let identities = try await metadata.principals().filter { $0.kind == .managedIdentity }
+            found = identities.count == 1 ? identities[0] : nil
+        }
+        guard let identity = found, identity.kind == .managedIdentity else {
+            throw DirectoryError(.identityNotFound, "No managed identity matches client_id=\(clientID ?? "-") object_id=\(objectID ?? "-").")
+        }
+        return try await issue(to: identity, resource: resource, version: .v1)
+    }
+
     /// A new service principal with a fresh secret (returned once; stored only as a salted hash).
     public func createServicePrincipal(displayName: String) async throws -> (PrincipalRecord, secret: String) {
         guard !displayName.isEmpty, displayName.count <= 120 else {
@@ -74,6 +94,6 @@ public struct DirectoryService: Sendable {
             throw DirectoryError(.invalidResource, "The resource principal named \(resource) was not found in the tenant named \(authority.tenantID). Known resources: \(endpoints.allAudiences.joined(separator: ", ")).")
         }
         let token = try await authority.issue(objectID: principal.objectID, appID: principal.appID, audience: audience, version: version)
-        return IssuedToken(accessToken: token, audience: audience, expiresIn: TokenAuthority.lifetime)
+        return IssuedToken(accessToken: token, appID: principal.appID, audience: audience, expiresIn: TokenAuthority.lifetime)
     }
 }

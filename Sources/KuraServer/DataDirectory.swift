@@ -20,6 +20,7 @@ import _CryptoExtras
 /// tls/server.key.sealed     its private key, sealed
 /// token-signing.key.sealed  RSA key that signs access tokens, sealed
 /// admin-credentials.json    the bootstrap admin service principal (for `kura login --local`)
+/// identity-endpoint.secret  what callers of the managed-identity endpoint must present
 /// kura.yaml                 optional configuration file
 /// metadata.sqlite           the embedded metadata store (+ -wal, -shm)
 /// blobs/                    the embedded blob store (KBF1 ciphertext only)
@@ -44,6 +45,7 @@ public struct DataDirectory: Sendable {
     var serverKeyFile: String { tlsDirectory + "/server.key.sealed" }
     var tokenSigningKeyFile: String { path + "/token-signing.key.sealed" }
     public var adminCredentialsFile: String { path + "/admin-credentials.json" }
+    public var identityEndpointSecretFile: String { path + "/identity-endpoint.secret" }
     public var configFile: String { path + "/kura.yaml" }
     public var metadataFile: String { path + "/metadata.sqlite" }
     public var blobDirectory: String { path + "/blobs" }
@@ -118,6 +120,16 @@ extension DataDirectory {
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         try DurableFile.write(try sealer.seal(Data(key.pemRepresentation.utf8), name: name), to: tokenSigningKeyFile)
         return key
+    }
+
+    /// The secret a workload presents to the managed-identity endpoint, made on first start.
+    func identityEndpointSecret() throws -> String {
+        if let bytes = try DurableFile.read(identityEndpointSecretFile) {
+            return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let secret = SecretHash.generateSecret()
+        try DurableFile.write(Array((secret + "\n").utf8), to: identityEndpointSecretFile)
+        return secret
     }
 
     /// The bootstrap admin's credentials, made on first start.

@@ -100,7 +100,8 @@ public final class KuraServer: Sendable {
                                       registryAudiences: Set(endpoints.registryAudiences),
                                       principalRoles: { objectID, _ in objectID == adminObjectID ? [.owner] : [] })
             let login = LoginRoutes(directory: DirectoryService(metadata: metadata, authority: authority, endpoints: endpoints),
-                                    subscriptionID: installation.subscriptionId, isOwner: { $0 == adminObjectID })
+                                    subscriptionID: installation.subscriptionId, isOwner: { $0 == adminObjectID },
+                                    identitySecret: try directory.identityEndpointSecret())
             return KuraServer(config: config, directory: directory, installation: installation, metadata: metadata,
                               blobs: blobs, keys: keys, login: login,
                               firstStart: created ? FirstStartReport(admin: admin, defaultRegistry: defaultRegistry) : nil,

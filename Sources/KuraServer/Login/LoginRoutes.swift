@@ -17,6 +17,8 @@ struct LoginRoutes {
     let subscriptionID: String
     /// Whether a principal may administer the directory (Owner of the subscription).
     let isOwner: @Sendable (_ objectID: String) -> Bool
+    /// What callers of the managed-identity endpoint must present (`<data dir>/identity-endpoint.secret`).
+    let identitySecret: String
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/metadata/endpoints") { _, _ in try json(metadataEndpoints()) }
@@ -46,6 +48,7 @@ struct LoginRoutes {
             }
             return try json(subscription())
         }
+        router.get("/metadata/identity/oauth2/token") { request, _ in try await managedIdentityToken(request) }
         // kura's directory API: create and list service principals (Owner only).
         router.post("/directory/v1/servicePrincipals") { request, _ in
             try await requireOwner(request)
@@ -145,6 +148,34 @@ struct LoginRoutes {
         }
     }
 
+    /// The managed-identity endpoint, IMDS-shaped: `Metadata: true` and the installation's identity
+    /// secret (`X-IDENTITY-HEADER`, as App Service's identity endpoint, or `X-Kura-Identity-Secret`)
+    /// are required; the identity is chosen by `client_id`, `object_id` or, when there is only
+    /// one, by default. Answers the v1 token shape with string times.
+    func managedIdentityToken(_ request: Request) async throws -> Response {
+        let query = FormParameters(request.uri.query)
+        do {
+            let presented = request.headers[HTTPField.Name("X-IDENTITY-HEADER")!] ?? request.headers[HTTPField.Name("X-Kura-Identity-Secret")!]
+            guard request.headers[HTTPField.Name("Metadata")!]?.lowercased() == "true" || presented != nil else {
+                throw DirectoryError(.identityForbidden, "Required metadata header not specified")
+            }
+            guard let presented, constantTimeEqual(presented, identitySecret) else {
+                throw DirectoryError(.identityForbidden, "The identity secret header is missing or wrong.")
+            }
+            guard let resource = query["resource"] else {
+                throw DirectoryError(.invalidRequest, "Required query variable 'resource' is missing")
+            }
+            let issued = try await directory.managedIdentityToken(clientID: query["client_id"], objectID: query["object_id"] ?? query["principal_id"],
+                                                                  resource: resource)
+            let now = Int(Date().timeIntervalSince1970)
+            return try json(["access_token": issued.accessToken, "client_id": issued.appID, "expires_in": String(issued.expiresIn),
+                             "expires_on": String(now + issued.expiresIn), "ext_expires_in": String(issued.expiresIn),
+                             "not_before": String(now), "resource": issued.audience, "token_type": "Bearer"])
+        } catch let error as DirectoryError {
+            throw AADError(error)
+        }
+    }
+
     /// Directory administration needs a management token of an Owner.
     func requireOwner(_ request: Request) async throws {
         let claims = try await requireManagementToken(request)
@@ -180,4 +211,11 @@ func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) throws -> 
     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+/// Compares two secrets in time independent of where they differ.
+func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
+    let a = Array(lhs.utf8), b = Array(rhs.utf8)
+    guard a.count == b.count else { return false }
+    return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
 }
