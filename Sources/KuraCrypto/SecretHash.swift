@@ -25,9 +25,7 @@ public enum SecretHash {
         guard parts.count == 3, parts[0] == "sha256", let salt = Data(base64Encoded: String(parts[1])),
               let expected = Data(base64Encoded: String(parts[2]))
         else { return false }
-        let actual = hash(secret, salt: salt)
-        guard actual.count == expected.count else { return false }
-        return zip(actual, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        return constantTimeEquals(hash(secret, salt: salt), expected)
     }
 
     private static func hash(_ secret: String, salt: Data) -> Data {

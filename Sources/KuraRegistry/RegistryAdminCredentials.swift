@@ -25,7 +25,7 @@ public struct RegistryAdminCredentials: Codable, Sendable, Equatable {
     public func accepts(username: String, password: String) -> Bool {
         guard username.lowercased() == self.username.lowercased() else { return false }
         var matched = false
-        for candidate in passwords where constantTimeEquals(Array(candidate.utf8), Array(password.utf8)) { matched = true }
+        for candidate in passwords where constantTimeEquals(candidate, password) { matched = true }
         return matched
     }
 
@@ -38,9 +38,4 @@ public struct RegistryAdminCredentials: Codable, Sendable, Equatable {
     }
 
     private static func sealName(_ registryID: String) -> String { "registry-admin/" + registryID }
-}
-
-func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-    guard lhs.count == rhs.count else { return false }
-    return zip(lhs, rhs).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
 }

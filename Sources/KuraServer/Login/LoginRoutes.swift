@@ -4,6 +4,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KuraCrypto
 import KuraDirectory
 import KuraStorage
 import NIOCore
@@ -159,7 +160,7 @@ struct LoginRoutes {
             guard request.headers[HTTPField.Name("Metadata")!]?.lowercased() == "true" || presented != nil else {
                 throw DirectoryError(.identityForbidden, "Required metadata header not specified")
             }
-            guard let presented, constantTimeEqual(presented, identitySecret) else {
+            guard let presented, constantTimeEquals(presented, identitySecret) else {
                 throw DirectoryError(.identityForbidden, "The identity secret header is missing or wrong.")
             }
             guard let resource = query["resource"] else {
@@ -211,11 +212,4 @@ func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) throws -> 
     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
-}
-
-/// Compares two secrets in time independent of where they differ.
-func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
-    let a = Array(lhs.utf8), b = Array(rhs.utf8)
-    guard a.count == b.count else { return false }
-    return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
 }
