@@ -47,6 +47,33 @@ import Testing
         #expect(await otherInstallation.verify(token, registry: Self.context()) == nil)
     }
 
+    @Test func refreshTokensDecodeWithTheStandardAlphabetAndOpenOnlyTheirRegistry() async throws {
+        let tokens = await RegistryTokenService(hierarchy: KeyHierarchy(rootKey: SymmetricKey(size: .bits256)))
+        for index in 0..<20 {
+            let objectID = "object-\(index)-" + UUID().uuidString
+            let token = try await tokens.issueRefreshToken(objectID: objectID, tenant: "t", registry: Self.context(), service: "reg")
+            let payload = token.split(separator: ".")[1]
+            #expect(!payload.contains("-") && !payload.contains("_"))
+            #expect(await tokens.verifyRefreshToken(token, registry: Self.context()) == objectID)
+            #expect(await tokens.verifyRefreshToken(token, registry: Self.context(id: "r-2")) == nil)
+            #expect(await tokens.verify(token, registry: Self.context()) == nil, "a refresh token is no access token")
+        }
+        let access = try await tokens.issue(caller: .admin, access: [], registry: Self.context(), service: "reg")
+        #expect(await tokens.verifyRefreshToken(access, registry: Self.context()) == nil, "an access token is no refresh token")
+    }
+
+    @Test func principalsGetWhatTheirRolesGrant() {
+        let requested = AccessScope(type: "repository", name: "team/app", actions: ["pull"])
+        #expect(RegistryAuthorizer.grant(requested, to: .principal(objectID: "o"), in: Self.context(), roles: []) == nil)
+        #expect(RegistryAuthorizer.grant(requested, to: .principal(objectID: "o"), in: Self.context(), roles: [.acrPull])?.actions
+                == ["pull", "metadata_read"])
+        #expect(RegistryAuthorizer.grant(requested, to: .principal(objectID: "o"), in: Self.context(), roles: [.acrPush, .acrDelete])?.actions
+                == RegistryAuthorizer.repositoryActions)
+        #expect(RegistryAuthorizer.grant(requested, to: .principal(objectID: "o"), in: Self.context(), roles: [.reader]) == nil)
+        #expect(RegistryAuthorizer.grant(.catalog, to: .principal(objectID: "o"), in: Self.context(), roles: [.acrPull]) != nil)
+        #expect(RegistryAuthorizer.grant(.catalog, to: .principal(objectID: "o"), in: Self.context(), roles: [.acrDelete]) == nil)
+    }
+
     @Test func adminCredentialsAcceptEitherPasswordAndStaySealed() throws {
         let credentials = RegistryAdminCredentials.generate(username: "reg")
         #expect(credentials.accepts(username: "REG", password: credentials.passwords[1]))
