@@ -45,11 +45,9 @@ struct RegistryPlane: Sendable {
         do {
             response = try await route(request, registryName: registryName, host: host)
         } catch {
+            // An unread request body is drained by Hummingbird before the next request on the
+            // connection, so an early error never corrupts keep-alive.
             response = OCIError(error).response()
-            if response.status == .unauthorized, request.headers[.contentLength].map({ $0 != "0" }) ?? (request.headers[.transferEncoding] != nil) {
-                // The body was not read: close rather than let it corrupt the next request.
-                response.headers[.connection] = "close"
-            }
         }
         response.headers[HTTPField.Name("Docker-Distribution-API-Version")!] = "registry/2.0"
         return response
