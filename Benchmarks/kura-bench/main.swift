@@ -33,7 +33,7 @@ func measure(_ label: String, bytes: Int, _ body: () async throws -> Void) async
     let elapsed = ContinuousClock.now - start
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     let rate = Double(bytes) / seconds / 1_048_576
-    print(String(format: "%-44@ %9.1f MiB/s  (%.0f MiB in %.2f s)", label as NSString, rate, Double(bytes) / 1_048_576, seconds))
+    print(label.padding(toLength: 46, withPad: " ", startingAt: 0) + String(format: "%9.1f MiB/s  (%.0f MiB in %.2f s)", rate, Double(bytes) / 1_048_576, seconds))
 }
 
 /// `count` buffers of one shared 1 MiB segment of pseudo-random bytes (no allocation per buffer).
@@ -61,6 +61,27 @@ let dataKey = DataKey.generate(registryID: "bench")
 let total = throughputMiB * mebibyte
 
 print("kura-bench: \(throughputMiB) MiB per throughput run, 1 MiB buffers, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+print("-- engine round trip on the filesystem store (\(workDirectory))")
+let engine = EncryptedBlobStore(store: try await FileSystemBlobStore.open(root: workDirectory))
+let roundTripSegments = roundTripGiB * 1024
+print(String(format: "peak RSS before the round trip: %.1f MiB", peakRSSMiB()))
+var stored: StoredBlob!
+try await measure("write \(roundTripGiB) GiB through the engine (to disk)", bytes: roundTripSegments * mebibyte) {
+    stored = try await engine.write(RepeatedSegments(segment: segment, count: roundTripSegments), dataKey: dataKey)
+}
+var readBack = 0
+var verify = SHA256()
+try await measure("read \(roundTripGiB) GiB back through the engine", bytes: roundTripSegments * mebibyte) {
+    let blob = try await engine.open(stored.digest, dataKey: dataKey)
+    for try await buffer in try await engine.read(blob) {
+        readBack += buffer.readableBytes
+        buffer.withUnsafeReadableBytes { verify.update(bufferPointer: $0) }
+    }
+}
+let verified = ContentDigest(algorithm: .sha256, bytes: verify.finalize()) == stored.digest && readBack == roundTripSegments * mebibyte
+print("round trip: \(readBack) bytes read back, digest \(verified ? "matches" : "DOES NOT MATCH")")
+print(String(format: "peak RSS after a %d GiB write + read: %.1f MiB", roundTripGiB, peakRSSMiB()))
+try? FileManager.default.removeItem(atPath: workDirectory)
 print("-- swift-crypto baseline")
 let aesKey = SymmetricKey(size: .bits256)
 try await measure("AES-256-GCM seal (1 MiB messages)", bytes: total) {
@@ -84,7 +105,7 @@ try await measure("KBF1 encrypt (SHA-256 + AES-256-GCM)", bytes: total) {
                                               expectedDigest: nil, result: writeResult) {}
 }
 // Keep a 256 MiB object to measure decryption on real ciphertext.
-let decryptMiB = min(throughputMiB, 256)
+let decryptMiB = min(throughputMiB, 256)  // held in memory: measured after the RSS figure above
 let smallResult = KBF1WriteResult()
 var storedBuffers: [ByteBuffer] = []
 for try await buffer in KBF1EncryptingSequence(RepeatedSegments(segment: segment, count: decryptMiB), dataKey: dataKey,
@@ -101,24 +122,3 @@ try await measure("KBF1 decrypt (AES-256-GCM open + copy out)", bytes: decryptMi
 }
 storedBuffers.removeAll()
 
-print("-- engine round trip on the filesystem store (\(workDirectory))")
-let engine = EncryptedBlobStore(store: try await FileSystemBlobStore.open(root: workDirectory))
-let roundTripSegments = roundTripGiB * 1024
-print(String(format: "peak RSS before round trip: %.1f MiB", peakRSSMiB()))
-var stored: StoredBlob!
-try await measure("write \(roundTripGiB) GiB through the engine (to disk)", bytes: roundTripSegments * mebibyte) {
-    stored = try await engine.write(RepeatedSegments(segment: segment, count: roundTripSegments), dataKey: dataKey)
-}
-var readBack = 0
-var verify = SHA256()
-try await measure("read \(roundTripGiB) GiB back through the engine", bytes: roundTripSegments * mebibyte) {
-    let blob = try await engine.open(stored.digest, dataKey: dataKey)
-    for try await buffer in try await engine.read(blob) {
-        readBack += buffer.readableBytes
-        buffer.withUnsafeReadableBytes { verify.update(bufferPointer: $0) }
-    }
-}
-let verified = ContentDigest(algorithm: .sha256, bytes: verify.finalize()) == stored.digest && readBack == roundTripSegments * mebibyte
-print("round trip: \(readBack) bytes read back, digest \(verified ? "matches" : "DOES NOT MATCH")")
-print(String(format: "peak RSS after a %d GiB write + read: %.1f MiB", roundTripGiB, peakRSSMiB()))
-try? FileManager.default.removeItem(atPath: workDirectory)
