@@ -20,7 +20,7 @@ import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "Tests", "Interop"))
-from conftest import KuraServer, free_port  # noqa: E402
+from kura_server import KuraServer, free_port  # noqa: E402
 
 MiB = 1 << 20
 

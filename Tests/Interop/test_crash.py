@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from conftest import KuraServer
+from kura_server import KuraServer
 from registry_client import Registry
 
 
