@@ -57,8 +57,11 @@ class Target:
         url += ("&" if "?" in url else "?") + "digest=" + digest
         # A memoryview of the mapped file goes out in one sendall (a file object would be sent in
         # 8 KiB writes and measure the client instead of the servers).
-        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            done = self.session.put(url, data=memoryview(mapped), headers={"Content-Type": "application/octet-stream"})
+        if os.path.getsize(path) == 0:
+            done = self.session.put(url, data=b"", headers={"Content-Type": "application/octet-stream"})
+        else:
+            with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped, memoryview(mapped) as view:
+                done = self.session.put(url, data=view, headers={"Content-Type": "application/octet-stream"})
         assert done.status_code == 201, done.text
 
     def pull(self, repository, digest, size):
