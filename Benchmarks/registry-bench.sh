@@ -4,7 +4,7 @@
 #   Benchmarks/registry-bench.sh [--rounds 3] [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-need=(docker-registry apache2-utils openssl)
+need=(docker-registry apache2-utils hey openssl)
 missing=()
 for package in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -135,18 +135,17 @@ def tls_material(work):
     return f"{work}/ca.pem", f"{work}/server.pem", f"{work}/server.key"
 
 
-def ab(url, auth, connections, method, seconds):
-    """ApacheBench (keep-alive): requests/s and p50/p99 latency in ms, non-2xx count."""
-    args = ["ab", "-k", "-q", "-c", str(connections), "-t", str(seconds), "-n", "10000000",
-            "-H", f"Authorization: Basic {auth}", "-H", "Accept: application/vnd.oci.image.manifest.v1+json"]
-    if method == "HEAD":
-        args.append("-i")
-    out = subprocess.run(args + [url], capture_output=True, text=True).stdout
-    rate = float(re.search(r"Requests per second:\s+([\d.]+)", out).group(1))
-    p50 = float(re.search(r"^\s+50%\s+(\d+)", out, re.M).group(1))
-    p99 = float(re.search(r"^\s+99%\s+(\d+)", out, re.M).group(1))
-    errors = re.search(r"Non-2xx responses:\s+(\d+)", out)
-    return rate, p50, p99, int(errors.group(1)) if errors else 0
+def hey(url, auth, connections, method, seconds):
+    """`hey` (keep-alive): requests/s, p50/p99 latency in ms, and the count of non-2xx answers."""
+    out = subprocess.run(["hey", "-z", f"{seconds}s", "-c", str(connections), "-m", method,
+                          "-H", f"Authorization: Basic {auth}", "-H", "Accept: application/vnd.oci.image.manifest.v1+json", url],
+                         capture_output=True, text=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = float(re.search(r"50% in ([\d.]+) secs", out).group(1)) * 1000
+    p99 = float(re.search(r"99% in ([\d.]+) secs", out).group(1)) * 1000
+    statuses = re.findall(r"\[(\d{3})\]\s+(\d+) responses", out)
+    errors = sum(int(count) for status, count in statuses if not status.startswith("2"))
+    return rate, p50, p99, errors
 
 
 def main():
@@ -224,7 +223,7 @@ def main():
                                    headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
             assert r.status_code == 201, r.text
             manifest_digests[name] = cfg_digest
-        print(f"\n{'small request (ab -k)':<22} {'conc':>4} {'server':<13} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+        print(f"\n{'small request (hey)':<22} {'conc':>4} {'server':<13} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
         small_ratios = []
         for what, method, path in (("HEAD blob", "HEAD", "/v2/bench/small/blobs/{cfg}"), ("GET manifest", "GET", "/v2/bench/small/manifests/v1")):
             for connections in (16, 64):
@@ -232,7 +231,7 @@ def main():
                 for name, target in targets.items():
                     auth = base64.b64encode(f"{target.auth[0]}:{target.auth[1]}".encode()).decode()
                     url = target.base + path.format(cfg=manifest_digests[name])  # kura's URL names the registry host
-                    rate, p50, p99, errors = ab(url, auth, connections, method, 5 if args.quick else 10)
+                    rate, p50, p99, errors = hey(url, auth, connections, method, 5 if args.quick else 10)
                     rates[name] = rate
                     print(f"{what:<22} {connections:>4} {name:<13} {rate:10.0f} {p50:8.2f} {p99:8.2f} {errors:>7}")
                 small_ratios.append((what, connections, rates["kura"] / rates["distribution"]))
