@@ -8,7 +8,8 @@ public import KuraStorage
 public import NIOCore
 
 /// Blob upload sessions (OCI "push a blob in chunks"). Each acknowledged chunk is a KBF1 object
-/// of its own (a part) and a row in the metadata store, so a session survives a restart and
+/// of its own (a part: written as `incoming-<uuid>`, moved to `part-<n>-<digest>`, then recorded
+/// with a compare-and-swap on the session's size) and a row in the metadata store, so a session survives a restart and
 /// resumes at the acknowledged offset. Completing a one-part upload whose part already has the
 /// final digest moves the part into place (O(1)); otherwise the parts are streamed into the blob.
 public struct UploadService: Sendable {
@@ -18,8 +19,11 @@ public struct UploadService: Sendable {
 
     public init(service: RegistryService) { self.service = service }
 
-    static func partPath(registryID: String, uploadID: String, number: Int) -> BlobPath {
-        BlobPath("registries", registryID, "uploads", uploadID, "part-" + String(format: "%06d", number))
+    /// Where a committed part lives: named by its number and digest, so two racing chunks for the
+    /// same number never share a file unless they are the same bytes.
+    static func partPath(registryID: String, uploadID: String, part: UploadPartRecord) -> BlobPath {
+        BlobPath("registries", registryID, "uploads", uploadID,
+                 "part-" + String(format: "%06d", part.number) + "-" + String(part.digest.hex.prefix(32)))
     }
 
     /// Opens a new session in `repository`.
@@ -51,21 +55,25 @@ public struct UploadService: Sendable {
         if let range, let length, Int64(range.count) != length {
             throw RegistryError(.rangeInvalid, "Content-Range covers \(range.count) bytes but Content-Length is \(length)")
         }
-        let number = upload.partCount + 1
-        let path = Self.partPath(registryID: registry.id, uploadID: upload.id, number: number)
-        let stored = try await blobs.writeObject(body, dataKey: registry.dataKey, at: path)
-        if stored.size == 0 { 
-            try await blobs.store.delete(path)
+        let incoming = BlobPath("registries", registry.id, "uploads", upload.id, "incoming-" + UUID().uuidString.lowercased())
+        let stored = try await blobs.writeObject(body, dataKey: registry.dataKey, at: incoming)
+        if stored.size == 0 {
+            try await blobs.store.delete(incoming)
             return upload
         }
         if let range, Int64(range.count) != stored.size {
-            try await blobs.store.delete(path)
+            try await blobs.store.delete(incoming)
             throw RegistryError(.rangeInvalid, "Content-Range covers \(range.count) bytes but \(stored.size) arrived")
         }
+        let part = UploadPartRecord(number: upload.partCount + 1, size: stored.size, digest: stored.digest)
+        let path = Self.partPath(registryID: registry.id, uploadID: upload.id, part: part)
+        try await blobs.store.move(incoming, to: path)
         do {
-            return try await metadata.appendUploadPart(uploadID: upload.id, expectedSize: upload.size,
-                                                       part: UploadPartRecord(number: number, size: stored.size, digest: stored.digest))
+            return try await metadata.appendUploadPart(uploadID: upload.id, expectedSize: upload.size, part: part)
         } catch let error as MetadataStoreError where error.code == .preconditionFailed {
+            // Another chunk won the race; its part file is ours only if it holds the same bytes.
+            let winner = try await metadata.uploadParts(uploadID: upload.id).first { $0.number == part.number }
+            if winner?.digest != part.digest { try? await blobs.store.delete(path) }
             throw RegistryError(.rangeInvalid, "another chunk of upload \(upload.id) landed first")
         } catch let error as MetadataStoreError where error.code == .notFound {
             try? await blobs.store.delete(path)
@@ -85,7 +93,7 @@ public struct UploadService: Sendable {
         let stored: StoredBlob
         if parts.count == 1 && parts[0].digest == digest {
             do {
-                try await blobs.promote(Self.partPath(registryID: registry.id, uploadID: upload.id, number: 1), as: digest,
+                try await blobs.promote(Self.partPath(registryID: registry.id, uploadID: upload.id, part: parts[0]), as: digest,
                                         registryID: registry.id)
             } catch let error as BlobStoreError where error.code == .notFound {
                 // A crash after the move and before the records: the blob is already in place.
@@ -101,19 +109,19 @@ public struct UploadService: Sendable {
             }
         }
         let blob = try await service.record(registry, repository: repository, stored)
-        try await discard(registry, upload: upload, parts: parts.count)
+        try await discard(registry, upload: upload, parts: parts)
         return blob
     }
 
     /// Cancels the session and deletes its parts.
     public func cancel(_ registry: RegistryContext, upload: UploadRecord) async throws {
-        try await discard(registry, upload: upload, parts: upload.partCount)
+        try await discard(registry, upload: upload, parts: try await metadata.uploadParts(uploadID: upload.id))
     }
 
-    private func discard(_ registry: RegistryContext, upload: UploadRecord, parts: Int) async throws {
+    private func discard(_ registry: RegistryContext, upload: UploadRecord, parts: [UploadPartRecord]) async throws {
         try await metadata.deleteUpload(id: upload.id)
-        for number in stride(from: 1, through: parts, by: 1) {
-            try? await blobs.store.delete(Self.partPath(registryID: registry.id, uploadID: upload.id, number: number))
+        for part in parts {
+            try? await blobs.store.delete(Self.partPath(registryID: registry.id, uploadID: upload.id, part: part))
         }
     }
 
@@ -126,7 +134,7 @@ public struct UploadService: Sendable {
                 while true {
                     if let chunk = try await state.nextChunk() { return chunk }
                     guard let part = state.advance() else { return nil }
-                    let path = Self.partPath(registryID: registry.id, uploadID: upload.id, number: part.number)
+                    let path = Self.partPath(registryID: registry.id, uploadID: upload.id, part: part)
                     let opened = try await blobs.openObject(at: path, digest: part.digest, dataKey: registry.dataKey)
                     state.begin(try await blobs.read(opened))
                 }

@@ -34,7 +34,7 @@ public struct OpenedBlob: Sendable {
 /// ```
 /// registries/<registry id>/blobs/<algorithm>/<first 2 hex>/<hex>   committed objects (blobs and manifests)
 /// registries/<registry id>/staging/<uuid>                          writes whose digest is not yet known
-/// registries/<registry id>/uploads/<upload id>/part-<n>            acknowledged chunks of an upload
+/// registries/<registry id>/uploads/<upload id>/part-<n>-<digest>   acknowledged chunks of an upload
 /// ```
 public struct EncryptedBlobStore: Sendable {
     public let store: any BlobStore

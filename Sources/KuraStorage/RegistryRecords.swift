@@ -114,7 +114,7 @@ public struct TagRecord: Sendable, Equatable {
 }
 
 /// An upload session in progress. Its bytes are parts: KBF1 objects under
-/// `registries/<id>/uploads/<upload id>/part-<n>`, one per acknowledged chunk.
+/// `registries/<id>/uploads/<upload id>/part-<n>-<digest>`, one per acknowledged chunk.
 public struct UploadRecord: Sendable, Equatable {
     /// Lowercase UUID.
     public var id: String

@@ -63,6 +63,33 @@ import Testing
         }
     }
 
+    @Test func racingChunksForTheSameOffsetLandOnceAndIntact() async throws {
+        try await RegistryHarness.run { (registry: RegistryHarness) async throws in
+            let location = try #require(try await registry.send(.POST, "/v2/team/app/blobs/uploads/").header("Location"))
+            let contents: [[UInt8]] = (0..<6).map { index in Array(repeating: UInt8(index), count: 50_000) }
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for content in contents {
+                    group.addTask { try await registry.send(.PATCH, location, headers: [("Content-Range", "0-49999")], body: content).status }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 202 }.count == 1, "exactly one chunk lands: \(statuses)")
+            #expect(statuses.filter { $0 == 416 }.count == contents.count - 1)
+            // Whichever landed, completing with its digest yields exactly its bytes.
+            var completed = false
+            for content in contents where !completed {
+                let reply = try await registry.send(.PUT, location + "?digest=\(RegistryHarness.digest(content))")
+                if reply.status == 201 {
+                    completed = true
+                    #expect(try await registry.send(.GET, "/v2/team/app/blobs/\(RegistryHarness.digest(content))").body == content)
+                } else {
+                    #expect(reply.errorCode == "DIGEST_INVALID")
+                }
+            }
+            #expect(completed)
+        }
+    }
+
     @Test func aWrongDigestOnCompletionIsDigestInvalidAndTheSessionStays() async throws {
         try await RegistryHarness.run { (registry: RegistryHarness) async throws in
             let location = try #require(try await registry.send(.POST, "/v2/team/app/blobs/uploads/").header("Location"))
