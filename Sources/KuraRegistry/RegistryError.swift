@@ -39,7 +39,12 @@ extension RegistryError.Code {
     public static let sizeInvalid = Self(name: "SIZE_INVALID", status: 400)
     public static let unauthorized = Self(name: "UNAUTHORIZED", status: 401)
     public static let denied = Self(name: "DENIED", status: 403)
+    /// A manifest media type kura does not store.
     public static let unsupported = Self(name: "UNSUPPORTED", status: 415)
+    /// A method the endpoint does not offer.
+    public static let methodNotAllowed = Self(name: "UNSUPPORTED", status: 405)
+    /// A token request kura cannot serve (OAuth2 `unsupported_grant_type`, in OCI's envelope).
+    public static let grantUnsupported = Self(name: "UNSUPPORTED", status: 400)
     public static let tooManyRequests = Self(name: "TOOMANYREQUESTS", status: 429)
     /// A `Range`/`Content-Range` the blob or upload cannot satisfy.
     public static let rangeInvalid = Self(name: "RANGE_INVALID", status: 416)

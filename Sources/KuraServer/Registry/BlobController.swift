@@ -25,7 +25,7 @@ struct BlobController {
             try await service.deleteBlob(context.registry, repository: repository, digest: digest)
             return OCIResponse.empty(.accepted, headers: [.dockerContentDigest: digest.description])
         default:
-            throw RegistryError(.unsupported, "\(context.method) is not supported on blobs")
+            throw RegistryError(.methodNotAllowed, "\(context.method) is not supported on blobs")
         }
     }
 

@@ -56,7 +56,7 @@ struct ListingController {
 
     private static func requireGet(_ context: RegistryRequest) throws {
         guard context.request.method == .get || context.request.method == .head else {
-            throw RegistryError(.unsupported, "\(context.method) is not supported here")
+            throw RegistryError(.methodNotAllowed, "\(context.method) is not supported here")
         }
     }
 

@@ -40,7 +40,7 @@ struct ManifestController {
             try await service.deleteManifest(context.registry, repository: repository, reference: reference)
             return OCIResponse.empty(.accepted)
         default:
-            throw RegistryError(.unsupported, "\(context.method) is not supported on manifests")
+            throw RegistryError(.methodNotAllowed, "\(context.method) is not supported on manifests")
         }
     }
 }

@@ -74,6 +74,9 @@ struct RegistryPlane: Sendable {
         let context = RegistryRequest(request: request, registry: registry, host: host, query: query, caller: caller)
         switch route {
         case .base:
+            guard request.method == .get || request.method == .head else {
+                throw RegistryError(.methodNotAllowed, "\(request.method) is not supported on /v2/")
+            }
             return OCIResponse.json(#"{}"#)
         case .acrCatalog:
             return try await ListingController(service: content).catalog(context, linkPath: "/acr/v1/_catalog")

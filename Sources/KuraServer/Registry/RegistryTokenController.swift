@@ -47,10 +47,10 @@ struct RegistryTokenController {
                 else { throw plane.challenge(registry: registry, host: host, needed: nil, message: "the refresh token is invalid or expired") }
                 caller = .principal(objectID: objectID)
             default:
-                throw RegistryError(.unsupported, "grant_type must be password or refresh_token")
+                throw RegistryError(.grantUnsupported, "grant_type must be password or refresh_token")
             }
         default:
-            throw RegistryError(.unsupported, "\(request.method) is not supported on /oauth2/token")
+            throw RegistryError(.methodNotAllowed, "\(request.method) is not supported on /oauth2/token")
         }
         var access: [AccessScope] = []
         for text in parameters.all("scope").flatMap({ $0.split(separator: " ").map(String.init) }) {
@@ -73,12 +73,12 @@ struct RegistryTokenController {
     /// `POST /oauth2/exchange`: an AAD-style access token for the registry audience becomes a
     /// registry refresh token (`{"refresh_token": …}`), as ACR's `/oauth2/exchange`.
     func exchange(_ request: Request, registry: RegistryContext, host: String) async throws -> Response {
-        guard request.method == .post else { throw RegistryError(.unsupported, "\(request.method) is not supported on /oauth2/exchange") }
+        guard request.method == .post else { throw RegistryError(.methodNotAllowed, "\(request.method) is not supported on /oauth2/exchange") }
         var mutable = request
         let form = FormParameters(Substring(String(buffer: try await mutable.collectBody(upTo: 64 << 10))))
         guard form["grant_type"] == "access_token" || form["grant_type"] == "access_token_refresh_token" || form["grant_type"] == nil,
               let accessToken = form["access_token"]
-        else { throw RegistryError(.unsupported, "grant_type must be access_token, with access_token") }
+        else { throw RegistryError(.grantUnsupported, "grant_type must be access_token, with access_token") }
         let claims: AccessTokenClaims
         do {
             claims = try await plane.authority.verify(accessToken, audiences: plane.registryAudiences)

@@ -16,7 +16,7 @@ struct UploadController {
     /// `POST …/blobs/uploads/`: monolithic (`?digest=`), mount (`?mount=&from=`), or a new session.
     func start(_ context: RegistryRequest, repository: RepositoryName) async throws -> Response {
         guard context.request.method == .post else {
-            throw RegistryError(.unsupported, "\(context.method) is not supported on \(repository)/blobs/uploads/")
+            throw RegistryError(.methodNotAllowed, "\(context.method) is not supported on \(repository)/blobs/uploads/")
         }
         if let mount = context.query["mount"] {
             let digest = try Self.digest(mount)
@@ -57,7 +57,7 @@ struct UploadController {
             try await uploads.cancel(context.registry, upload: upload)
             return OCIResponse.empty(.noContent)
         default:
-            throw RegistryError(.unsupported, "\(context.method) is not supported on an upload")
+            throw RegistryError(.methodNotAllowed, "\(context.method) is not supported on an upload")
         }
     }
 

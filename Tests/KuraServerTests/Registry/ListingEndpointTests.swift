@@ -28,6 +28,19 @@ import Testing
         }
     }
 
+    @Test func methodsAnEndpointDoesNotOfferAre405() async throws {
+        try await RegistryHarness.run { (registry: RegistryHarness) async throws in
+            let digest = try await registry.pushBlob([1])
+            for (method, path) in [(HTTPMethod.POST, "/v2/_catalog"), (.PUT, "/v2/"), (.DELETE, "/v2/team/app/tags/list"),
+                                   (.PATCH, "/v2/team/app/manifests/v1"), (.PUT, "/v2/team/app/blobs/\(digest)"),
+                                   (.GET, "/v2/team/app/blobs/uploads/")] {
+                let reply = try await registry.send(method, path)
+                #expect(reply.status == 405, "\(method) \(path)")
+                #expect(reply.errorCode == "UNSUPPORTED")
+            }
+        }
+    }
+
     @Test func tagsOfAnUnknownRepositoryAreNameUnknown() async throws {
         try await RegistryHarness.run { (registry: RegistryHarness) async throws in
             let reply = try await registry.send(.GET, "/v2/no/such/repo/tags/list")
