@@ -2,6 +2,7 @@
 // RegistryProvisioner: creating a registry (data key, admin user) and deleting one with its data.
 
 import Foundation
+import Synchronization
 import KuraCore
 public import KuraCrypto
 public import KuraStorage
@@ -13,6 +14,8 @@ public struct RegistryProvisioner: Sendable {
     let blobs: EncryptedBlobStore
     let keyring: RegistryKeyring
     let sealer: SealedFile
+    /// Admin credentials already opened, by registry id, with the sealed bytes they came from.
+    private let openedCredentials = OpenedCredentials()
 
     public init(metadata: any MetadataStore, blobs: EncryptedBlobStore, keyring: RegistryKeyring, sealer: SealedFile) {
         self.metadata = metadata
@@ -53,9 +56,14 @@ public struct RegistryProvisioner: Sendable {
         return try await create(name: "default", adminUserEnabled: true)
     }
 
-    /// The admin credentials of `registry`, if it has any.
+    /// The admin credentials of `registry`, if it has any. Opened once per sealed value and kept
+    /// in memory: Basic auth asks on every request.
     public func adminCredentials(of registry: RegistryRecord) throws -> RegistryAdminCredentials? {
-        try registry.sealedAdminPasswords.map { try RegistryAdminCredentials.open($0, registryID: registry.id, with: sealer) }
+        guard let sealed = registry.sealedAdminPasswords else { return nil }
+        if let cached = openedCredentials.entries.withLock({ $0[registry.id] }), cached.sealed == sealed { return cached.credentials }
+        let credentials = try RegistryAdminCredentials.open(sealed, registryID: registry.id, with: sealer)
+        openedCredentials.entries.withLock { $0[registry.id] = (sealed, credentials) }
+        return credentials
     }
 
     /// Deletes the registry's records, then its stored objects (crypto-shredding: the data key
@@ -63,8 +71,14 @@ public struct RegistryProvisioner: Sendable {
     public func delete(_ registry: RegistryRecord) async throws {
         try await metadata.deleteRegistry(id: registry.id)
         keyring.forget(registryID: registry.id)
+        _ = openedCredentials.entries.withLock { $0.removeValue(forKey: registry.id) }
         for path in try await blobs.store.list(prefix: BlobPath("registries", registry.id)) {
             try await blobs.store.delete(path)
         }
     }
+}
+
+/// The shared, lock-protected cache behind ``RegistryProvisioner/adminCredentials(of:)``.
+private final class OpenedCredentials: Sendable {
+    let entries = Mutex<[String: (sealed: [UInt8], credentials: RegistryAdminCredentials)]>([:])
 }

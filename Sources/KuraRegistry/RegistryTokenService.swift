@@ -19,10 +19,13 @@ struct RegistryAccessClaims: JWTPayload {
     var reg: String
     var access: [AccessScope]
 
-    func verify(using algorithm: some JWTAlgorithm) async throws {
-        try exp.verifyNotExpired(currentDate: Date())
-        try nbf.verifyNotBefore(currentDate: Date().addingTimeInterval(60))
-    }
+    func verify(using algorithm: some JWTAlgorithm) async throws { try verifyLifetime(exp, nbf) }
+}
+
+/// The lifetime check both registry token kinds share: not expired, not before `nbf` (60 s of skew).
+private func verifyLifetime(_ exp: ExpirationClaim, _ nbf: NotBeforeClaim) throws {
+    try exp.verifyNotExpired(currentDate: Date())
+    try nbf.verifyNotBefore(currentDate: Date().addingTimeInterval(60))
 }
 
 /// Claims of a registry refresh token (what `/oauth2/exchange` hands out for an AAD token).
@@ -40,10 +43,7 @@ struct RegistryRefreshClaims: JWTPayload {
     /// the standard alphabet; wire notes §9.4).
     var nonce: String
 
-    func verify(using algorithm: some JWTAlgorithm) async throws {
-        try exp.verifyNotExpired(currentDate: Date())
-        try nbf.verifyNotBefore(currentDate: Date().addingTimeInterval(60))
-    }
+    func verify(using algorithm: some JWTAlgorithm) async throws { try verifyLifetime(exp, nbf) }
 }
 
 /// Issues and verifies registry access tokens. They are HMAC-signed with a key derived from the

@@ -55,6 +55,8 @@ public struct UploadService: Sendable {
         if let range, let length, Int64(range.count) != length {
             throw RegistryError(.rangeInvalid, "Content-Range covers \(range.count) bytes but Content-Length is \(length)")
         }
+        // A declared-empty chunk (the usual final PUT) adds nothing: skip writing and deleting an empty object.
+        if length == 0 && range == nil { return upload }
         let incoming = BlobPath("registries", registry.id, "uploads", upload.id, "incoming-" + UUID().uuidString.lowercased())
         let stored = try await blobs.writeObject(body, dataKey: registry.dataKey, at: incoming)
         if stored.size == 0 {
