@@ -103,6 +103,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Management plane: ARM conventions and resources — groups, identities, vaults, registries,
+        // role assignments (no HTTP).
+        .target(
+            name: "KuraManagement",
+            dependencies: ["KuraCore", "KuraStorage", "KuraDirectory", "KuraRegistry"],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: data dir bootstrap, Hummingbird apps, host routing, TLS.
         .target(
             name: "KuraServer",
@@ -112,6 +119,7 @@ let package = Package(
                 "KuraStorage",
                 "KuraRegistry",
                 "KuraDirectory",
+                "KuraManagement",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -13,6 +13,8 @@ public struct InstallationEndpoints: Sendable, Equatable {
     public let vaultAudience: String
     /// Audiences accepted by registries: the ACR SDK's default and `https://<registry suffix>:<port>`.
     public let registryAudiences: [String]
+    /// Audience of directory (Microsoft Graph-style) tokens, and the Graph base URL: `https://<main host>:<port>/`.
+    public let graphAudience: String
     /// `<vault suffix>:<port>` and `<registry suffix>:<port>`, as `/metadata/endpoints` publishes them.
     public let vaultDNSSuffix: String
     public let registryLoginSuffix: String
@@ -23,12 +25,13 @@ public struct InstallationEndpoints: Sendable, Equatable {
         managementAudience = "https://management.\(mainHost)/"
         vaultAudience = "https://\(vaultSuffix)\(portSuffix)"
         registryAudiences = ["https://containerregistry.azure.net", "https://\(registrySuffix)\(portSuffix)"]
+        graphAudience = main + "/"
         vaultDNSSuffix = vaultSuffix + portSuffix
         registryLoginSuffix = registrySuffix + portSuffix
     }
 
     /// Every audience a token may be issued for.
-    public var allAudiences: [String] { [managementAudience, vaultAudience] + registryAudiences }
+    public var allAudiences: [String] { [managementAudience, vaultAudience, graphAudience] + registryAudiences }
 
     /// The audience a requested `scope` (`<resource>/.default`) or `resource` names, matched
     /// with or without a trailing slash; nil for a resource this installation does not serve.

@@ -66,6 +66,33 @@ public struct RegistryProvisioner: Sendable {
         return credentials
     }
 
+    /// Turns the admin user and anonymous pull on or off. Enabling the admin user keeps its
+    /// passwords if it had them, else generates them.
+    /// - Returns: the updated record.
+    public func update(_ registry: RegistryRecord, adminUserEnabled: Bool, anonymousPullEnabled: Bool) async throws -> RegistryRecord {
+        var updated = registry
+        updated.adminUserEnabled = adminUserEnabled
+        updated.anonymousPullEnabled = anonymousPullEnabled
+        if adminUserEnabled, registry.sealedAdminPasswords == nil {
+            updated.sealedAdminPasswords = try RegistryAdminCredentials.generate(username: registry.name).sealed(registryID: registry.id, with: sealer)
+        }
+        guard updated != registry else { return registry }
+        try await metadata.updateRegistrySettings(id: registry.id, adminUserEnabled: updated.adminUserEnabled,
+                                                  sealedAdminPasswords: updated.sealedAdminPasswords,
+                                                  anonymousPullEnabled: updated.anonymousPullEnabled)
+        return updated
+    }
+
+    /// Replaces admin password `index` (0 or 1) with a fresh one; returns the new credentials.
+    public func regenerateAdminPassword(_ registry: RegistryRecord, index: Int) async throws -> RegistryAdminCredentials {
+        var credentials = try adminCredentials(of: registry) ?? RegistryAdminCredentials.generate(username: registry.name)
+        credentials.passwords[index] = SecretHash.generateSecret()
+        try await metadata.updateRegistrySettings(id: registry.id, adminUserEnabled: registry.adminUserEnabled,
+                                                  sealedAdminPasswords: try credentials.sealed(registryID: registry.id, with: sealer),
+                                                  anonymousPullEnabled: registry.anonymousPullEnabled)
+        return credentials
+    }
+
     /// Deletes the registry's records, then its stored objects (crypto-shredding: the data key
     /// goes with the record, so leftover objects are unreadable even if deletion is interrupted).
     public func delete(_ registry: RegistryRecord) async throws {

@@ -8,6 +8,7 @@ import HummingbirdTLS
 public import KuraCore
 import KuraCrypto
 import KuraDirectory
+import KuraManagement
 public import KuraRegistry
 public import KuraStorage
 public import Logging
@@ -37,6 +38,7 @@ public final class KuraServer: Sendable {
     let logger: Logger
     let registryPlane: RegistryPlane
     let login: LoginRoutes
+    let management: ManagementRoutes
     /// Creates and deletes registries (the management plane will call it too).
     public let provisioner: RegistryProvisioner
 
@@ -90,20 +92,39 @@ public final class KuraServer: Sendable {
                     objectID: admin.objectId, appID: admin.appId, displayName: admin.displayName, kind: .servicePrincipal,
                     secretHash: SecretHash.make(admin.password), createdAt: Int64(Date().timeIntervalSince1970 * 1000)))
             }
-            // Until role assignments exist, the bootstrap admin is Owner of the subscription and every
-            // registry, and no other principal holds a role.
-            let adminObjectID = admin.objectId
+            let environment = ManagementEnvironment(subscriptionID: installation.subscriptionId, tenantID: installation.tenantId,
+                                                    endpoints: endpoints)
+            let registryResources = ContainerRegistryProvider(metadata: metadata, environment: environment, provisioner: provisioner)
+            try await ManagementBootstrap(metadata: metadata, environment: environment, registries: registryResources)
+                .ensure(adminObjectID: admin.objectId)
+            let management = ManagementAPI(metadata: metadata, environment: environment, providers: [
+                UserAssignedIdentityProvider(metadata: metadata, environment: environment),
+                KeyVaultProvider(metadata: metadata, environment: environment),
+                VaultAccessPolicyProvider(metadata: metadata, environment: environment),
+                DeletedVaultProvider(metadata: metadata, environment: environment),
+                registryResources,
+            ])
+            let access = AccessControl(metadata: metadata)
+            let subscription = ResourceID(subscription: installation.subscriptionId)
             let content = RegistryService(metadata: metadata, blobs: blobs)
             let plane = RegistryPlane(metadata: metadata, keyring: keyring, provisioner: provisioner,
                                       tokens: await RegistryTokenService(hierarchy: keys), content: content,
                                       uploads: UploadService(service: content), authority: authority,
                                       registryAudiences: Set(endpoints.registryAudiences),
-                                      principalRoles: { objectID, _ in objectID == adminObjectID ? [.owner] : [] })
+                                      principalRoles: { objectID, registry in
+                                          // A registry's roles come from assignments at its ARM id and above.
+                                          let scope = try await metadata.resources(type: ContainerRegistryProvider.type, named: registry.record.name)
+                                              .first?.id ?? subscription
+                                          return Set(try await access.grants(of: objectID).roles(at: scope)
+                                              .compactMap { RegistryRole(rawValue: $0.roleName) })
+                                      })
             let login = LoginRoutes(directory: DirectoryService(metadata: metadata, authority: authority, endpoints: endpoints),
-                                    subscriptionID: installation.subscriptionId, isOwner: { $0 == adminObjectID },
+                                    subscriptionID: installation.subscriptionId,
+                                    isOwner: { try await access.grants(of: $0).roles(at: subscription).contains(.owner) },
                                     identitySecret: try directory.identityEndpointSecret())
             return KuraServer(config: config, directory: directory, installation: installation, metadata: metadata,
                               blobs: blobs, keys: keys, login: login,
+                              management: ManagementRoutes(api: management, access: access, login: login),
                               firstStart: created ? FirstStartReport(admin: admin, defaultRegistry: defaultRegistry) : nil,
                               tls: tls, metrics: metrics, logger: logger, registryPlane: plane, provisioner: provisioner)
         } catch {
@@ -113,7 +134,7 @@ public final class KuraServer: Sendable {
     }
 
     private init(config: KuraConfig, directory: DataDirectory, installation: Installation, metadata: any MetadataStore,
-                 blobs: EncryptedBlobStore, keys: KeyHierarchy, login: LoginRoutes, firstStart: FirstStartReport?, tls: TLSConfiguration,
+                 blobs: EncryptedBlobStore, keys: KeyHierarchy, login: LoginRoutes, management: ManagementRoutes, firstStart: FirstStartReport?, tls: TLSConfiguration,
                  metrics: PrometheusCollectorRegistry, logger: Logger, registryPlane: RegistryPlane, provisioner: RegistryProvisioner) {
         self.config = config
         self.directory = directory
@@ -122,6 +143,7 @@ public final class KuraServer: Sendable {
         self.blobs = blobs
         self.keys = keys
         self.login = login
+        self.management = management
         self.firstStart = firstStart
         self.tls = tls
         self.metrics = metrics
@@ -132,7 +154,7 @@ public final class KuraServer: Sendable {
 
     /// The responder of every listener: host routing over all planes.
     var responder: some HTTPResponder<BasicRequestContext> {
-        HostRouter(config: config, main: MainPlaneRoutes.router(metrics: metrics, login: login).buildResponder(), registries: registryPlane)
+        HostRouter(config: config, main: MainPlaneRoutes.router(metrics: metrics, login: login, management: management).buildResponder(), registries: registryPlane)
     }
 
     /// Serves on every listen address until SIGTERM or SIGINT, then drains connections and

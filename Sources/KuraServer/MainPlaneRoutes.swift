@@ -5,10 +5,10 @@ import Hummingbird
 import NIOCore
 import Prometheus
 
-/// Routes of `localhost:<port>`: `/healthz`, `/metrics`, the login plane (``LoginRoutes``); the
-/// management plane adds its routes here.
+/// Routes of `localhost:<port>`: `/healthz`, `/metrics`, the login plane (``LoginRoutes``) and the
+/// management plane (``ManagementRoutes``).
 enum MainPlaneRoutes {
-    static func router(metrics: PrometheusCollectorRegistry, login: LoginRoutes) -> Router<BasicRequestContext> {
+    static func router(metrics: PrometheusCollectorRegistry, login: LoginRoutes, management: ManagementRoutes) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: AzureErrorMiddleware())
         router.add(middleware: MetricsMiddleware())
@@ -21,6 +21,7 @@ enum MainPlaneRoutes {
                      body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
         }
         login.add(to: router)
+        management.add(to: router)
         return router
     }
 }

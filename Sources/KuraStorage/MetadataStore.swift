@@ -42,6 +42,8 @@ public protocol MetadataStore: Sendable {
     func principal(objectID: String) async throws -> PrincipalRecord?
     /// All principals, by creation time then object id.
     func principals() async throws -> [PrincipalRecord]
+    /// - Returns: whether the principal existed.
+    @discardableResult func deletePrincipal(objectID: String) async throws -> Bool
 
     // MARK: Registries
 
@@ -54,6 +56,9 @@ public protocol MetadataStore: Sendable {
     /// Replaces the wrapped data key if it still equals `expected` (rotation is one such swap).
     /// - Throws: `.notFound`, `.preconditionFailed` when another writer changed it first.
     func replaceWrappedDataKey(registryID: String, expected: [UInt8], new: [UInt8]) async throws
+    /// Replaces the registry's admin-user and anonymous-pull settings.
+    /// - Throws: `.notFound`.
+    func updateRegistrySettings(id: String, adminUserEnabled: Bool, sealedAdminPasswords: [UInt8]?, anonymousPullEnabled: Bool) async throws
     /// Deletes the registry and everything recorded under it; returns whether it existed.
     @discardableResult func deleteRegistry(id: String) async throws -> Bool
 
@@ -100,6 +105,29 @@ public protocol MetadataStore: Sendable {
     @discardableResult func deleteTag(registryID: String, repository: String, name: String) async throws -> Bool
     /// Manifests of `repository` whose `subject` is `subject`, in digest order.
     func referrers(registryID: String, repository: String, subject: ContentDigest) async throws -> [ManifestRecord]
+
+    // MARK: ARM resources
+
+    /// Creates the resource or replaces its document (the stored id keeps its first casing).
+    func putResource(_ resource: ResourceRecord) async throws
+    /// Looks a resource up by id, case-insensitively.
+    func resource(id: ResourceID) async throws -> ResourceRecord?
+    /// Resources of a subscription, optionally of one type (`Namespace/type`) and one group, by id.
+    func resources(type: String?, subscription: String, resourceGroup: String?) async throws -> [ResourceRecord]
+    /// Resources of `type` named `name` anywhere in the installation (names some types keep unique).
+    func resources(type: String, named name: String) async throws -> [ResourceRecord]
+    /// - Returns: whether the resource existed.
+    @discardableResult func deleteResource(id: ResourceID) async throws -> Bool
+
+    // MARK: Role assignments
+
+    /// - Throws: `.conflict` when the name exists, or the principal already holds the role at the scope.
+    func insertRoleAssignment(_ assignment: RoleAssignmentRecord) async throws
+    func roleAssignment(name: String) async throws -> RoleAssignmentRecord?
+    /// Every assignment, or those of one principal, by creation time.
+    func roleAssignments(principalID: String?) async throws -> [RoleAssignmentRecord]
+    /// - Returns: whether the assignment existed.
+    @discardableResult func deleteRoleAssignment(name: String) async throws -> Bool
 
     // MARK: Uploads
 

@@ -71,6 +71,14 @@ public final class SQLMetadataStore: MetadataStore {
         try await principals(where: nil, nil)
     }
 
+    @discardableResult
+    public func deletePrincipal(objectID: String) async throws -> Bool {
+        try await session { database in
+            try await !database.delete(from: "principals").where("object_id", .equal, SQLBind(objectID))
+                .returning("object_id").all().isEmpty
+        }
+    }
+
     private func principals(where column: String?, _ value: String?) async throws -> [PrincipalRecord] {
         try await session { database in
             var query = database.select().columns("*").from("principals")
@@ -139,6 +147,18 @@ public final class SQLMetadataStore: MetadataStore {
                 ? MetadataStoreError(.preconditionFailed, "the data key of registry \(registryID) changed concurrently")
                 : MetadataStoreError(.notFound, "no registry with id \(registryID)")
         }
+    }
+
+    public func updateRegistrySettings(id: String, adminUserEnabled: Bool, sealedAdminPasswords: [UInt8]?,
+                                       anonymousPullEnabled: Bool) async throws {
+        let updated = try await session { database in
+            try await database.update("registries")
+                .set("admin_user_enabled", to: SQLBind(adminUserEnabled ? 1 : 0))
+                .set("sealed_admin_passwords", to: Self.bindOrNull(sealedAdminPasswords.map { Data($0).base64EncodedString() }))
+                .set("anonymous_pull_enabled", to: SQLBind(anonymousPullEnabled ? 1 : 0))
+                .where("id", .equal, SQLBind(id)).returning("id").all().count
+        }
+        guard updated == 1 else { throw MetadataStoreError(.notFound, "no registry with id \(id)") }
     }
 
     @discardableResult

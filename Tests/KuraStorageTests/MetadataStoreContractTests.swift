@@ -53,8 +53,8 @@ import Testing
     @Test(arguments: Backend.allCases)
     func migrationsAreIdempotent(_ backend: Backend) async throws {
         try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
-            #expect(try await store.migrate() == 1)
-            #expect(try await store.migrate() == 1)
+            #expect(try await store.migrate() == 2)
+            #expect(try await store.migrate() == 2)
         }
     }
 

@@ -17,11 +17,12 @@ struct LoginRoutes {
     let directory: DirectoryService
     let subscriptionID: String
     /// Whether a principal may administer the directory (Owner of the subscription).
-    let isOwner: @Sendable (_ objectID: String) -> Bool
+    let isOwner: @Sendable (_ objectID: String) async throws -> Bool
     /// What callers of the managed-identity endpoint must present (`<data dir>/identity-endpoint.secret`).
     let identitySecret: String
 
     func add(to router: Router<BasicRequestContext>) {
+        GraphRoutes(directory: directory).add(to: router)
         router.get("/metadata/endpoints") { _, _ in try json(metadataEndpoints()) }
         router.get("/:tenant/v2.0/.well-known/openid-configuration") { _, context in
             try json(openIDConfiguration(tenant: try context.parameters.require("tenant"), version: .v2))
@@ -88,6 +89,8 @@ struct LoginRoutes {
             "portal": endpoints.main + "/",
             "authentication": ["loginEndpoint": endpoints.main + "/", "audiences": [endpoints.managementAudience],
                                "tenant": directory.authority.tenantID, "identityProvider": "AAD"],
+            "microsoftGraphResourceId": endpoints.graphAudience,
+            "graphAudience": endpoints.graphAudience,
             "suffixes": ["keyVaultDns": endpoints.vaultDNSSuffix, "acrLoginServer": endpoints.registryLoginSuffix],
         ]
     }
@@ -180,7 +183,7 @@ struct LoginRoutes {
     /// Directory administration needs a management token of an Owner.
     func requireOwner(_ request: Request) async throws {
         let claims = try await requireManagementToken(request)
-        guard isOwner(claims.oid) else {
+        guard try await isOwner(claims.oid) else {
             throw AzureError(status: .forbidden, code: "AuthorizationFailed",
                              message: "The client '\(claims.oid)' does not have authorization to manage service principals.")
         }

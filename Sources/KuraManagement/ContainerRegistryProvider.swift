@@ -1,0 +1,304 @@
+// kura — a self-hosted encrypted container registry.
+// ContainerRegistryProvider: Microsoft.ContainerRegistry/registries, wired to the registry plane.
+
+import Foundation
+public import KuraCore
+import KuraDirectory
+public import KuraRegistry
+public import KuraStorage
+
+/// Container registries. The ARM document is the registry's configuration; the registry plane's
+/// record (data key, admin user) is created with it, so a registry is served at its login server
+/// as soon as the PUT answers, and deleting the resource erases its data.
+///
+/// The seed's rules are enforced here, each as an ARM error: a customer-managed key needs the
+/// Premium SKU, an identity the registry holds and a vault with soft delete and purge protection;
+/// encryption is chosen at creation only (changing the key is a rotation and allowed); content
+/// trust cannot be enabled with a customer-managed key.
+public struct ContainerRegistryProvider: ResourceProvider {
+    public static let type = "Microsoft.ContainerRegistry/registries"
+    public var resourceType: String { Self.type }
+    public var namesAreGlobal: Bool { true }
+    let metadata: any MetadataStore
+    let environment: ManagementEnvironment
+    let provisioner: RegistryProvisioner
+
+    public init(metadata: any MetadataStore, environment: ManagementEnvironment, provisioner: RegistryProvisioner) {
+        self.metadata = metadata
+        self.environment = environment
+        self.provisioner = provisioner
+    }
+
+    static let skus = ["Basic", "Standard", "Premium"]
+
+    public func prepare(_ id: ResourceID, body: JSONValue, base: JSONValue, existing: ResourceRecord?,
+                        caller: ManagementCaller) async throws -> JSONValue {
+        let name = id.name
+        guard (5...50).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw ManagementError(status: 400, code: "InvalidResourceName",
+                                  "Registry name '\(name)' is invalid: registry names may contain only alphanumeric characters and must be between 5 and 50 characters.")
+        }
+        let old = existing?.document
+        let requested = body.member(caseInsensitive: "properties") ?? .object([:])
+        var document = base
+
+        // SKU
+        let skuName = body.member(caseInsensitive: "sku")?.member(caseInsensitive: "name")?.stringValue
+            ?? old?["sku"]?["name"]?.stringValue
+        guard let skuName, let sku = Self.skus.first(where: { $0.lowercased() == skuName.lowercased() }) else {
+            throw ManagementError.invalidParameter("The SKU '\(skuName ?? "(none)")' is not valid; use one of \(Self.skus.joined(separator: ", ")).")
+        }
+        document["sku"] = ["name": .string(sku), "tier": .string(sku)]
+
+        // Identity
+        let identity = try await resolveIdentity(body.member(caseInsensitive: "identity"), existing: old?["identity"])
+        if let identity { document["identity"] = identity }
+
+        // Properties
+        var properties = old?["properties"] ?? .object([:])
+        properties["adminUserEnabled"] = .bool(requested.member(caseInsensitive: "adminUserEnabled")?.boolValue
+            ?? old?["properties"]?["adminUserEnabled"]?.boolValue ?? false)
+        properties["anonymousPullEnabled"] = .bool(requested.member(caseInsensitive: "anonymousPullEnabled")?.boolValue
+            ?? old?["properties"]?["anonymousPullEnabled"]?.boolValue ?? false)
+        properties["loginServer"] = .string("\(name.lowercased()).\(environment.endpoints.registryLoginSuffix)")
+        properties["creationDate"] = old?["properties"]?["creationDate"] ?? .string(ManagementEnvironment.timestamp(ManagementEnvironment.now()))
+        properties["provisioningState"] = "Succeeded"
+        properties["status"] = nil
+        properties["publicNetworkAccess"] = "Enabled"
+        properties["networkRuleBypassOptions"] = "AzureServices"
+        properties["zoneRedundancy"] = "Disabled"
+        properties["dataEndpointEnabled"] = false
+        properties["dataEndpointHostNames"] = []
+        properties["privateEndpointConnections"] = []
+        properties["policies"] = try policies(requested.member(caseInsensitive: "policies"), existing: old?["properties"]?["policies"])
+        properties["encryption"] = try await encryption(requested.member(caseInsensitive: "encryption"),
+                                                        existing: old?["properties"]?["encryption"], sku: sku, identity: identity,
+                                                        wasCreated: existing != nil)
+        if properties["encryption"]?["status"]?.stringValue == "enabled",
+           properties["policies"]?["trustPolicy"]?["status"]?.stringValue == "enabled" {
+            throw ManagementError(status: 400, code: "TrustPolicyNotSupportedWithCmk",
+                                  "Content trust (policies.trustPolicy.status = enabled) is not supported on a registry encrypted with a customer-managed key.")
+        }
+        document["properties"] = properties
+        return document
+    }
+
+    public func nameConflict(_ name: String) async throws -> ManagementError? {
+        let inARM = try await !metadata.resources(type: Self.type, named: name).isEmpty
+        let inPlane = try await metadata.registry(named: name) != nil
+        guard inARM || inPlane else { return nil }
+        return ManagementError(status: 409, code: "AlreadyInUse", "The registry DNS name \(name.lowercased()).\(environment.endpoints.registryLoginSuffix) is already in use.")
+    }
+
+    public func didStore(_ record: ResourceRecord, existing: ResourceRecord?) async throws {
+        let admin = record.document["properties"]?["adminUserEnabled"]?.boolValue ?? false
+        let anonymous = record.document["properties"]?["anonymousPullEnabled"]?.boolValue ?? false
+        if let registry = try await metadata.registry(named: record.id.name) {
+            _ = try await provisioner.update(registry, adminUserEnabled: admin, anonymousPullEnabled: anonymous)
+        } else {
+            _ = try await provisioner.create(name: record.id.name, adminUserEnabled: admin, anonymousPullEnabled: anonymous)
+        }
+        try await syncSystemIdentity(record, existing: existing)
+    }
+
+    public func willDelete(_ record: ResourceRecord) async throws {
+        if let registry = try await metadata.registry(named: record.id.name) { try await provisioner.delete(registry) }
+        if let principal = record.document["identity"]?["principalId"]?.stringValue {
+            try await metadata.deletePrincipal(objectID: principal)
+        }
+    }
+
+    public func action(_ name: String, on record: ResourceRecord?, body: JSONValue?, caller: ManagementCaller) async throws -> ManagementReply {
+        switch (name.lowercased(), record) {
+        case ("checknameavailability", nil):
+            let wanted = body?.member(caseInsensitive: "name")?.stringValue ?? ""
+            guard (5...50).contains(wanted.count), wanted.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                return .ok(["nameAvailable": false, "reason": "Invalid",
+                            "message": "The specified resource name is invalid: use 5-50 alphanumeric characters."])
+            }
+            let taken = try await nameConflict(wanted) != nil
+            return .ok(taken ? ["nameAvailable": false, "reason": "AlreadyExists",
+                                "message": .string("The registry \(wanted) is already in use.")] : ["nameAvailable": true])
+        case ("listcredentials", let record?):
+            return .ok(try credentialsDocument(try await adminRegistry(record)))
+        case ("regeneratecredential", let record?):
+            let which = body?.member(caseInsensitive: "name")?.stringValue?.lowercased()
+            guard let index = ["password": 0, "password2": 1][which ?? ""] else {
+                throw ManagementError.invalidParameter("The credential name must be 'password' or 'password2'.")
+            }
+            let registry = try await adminRegistry(record)
+            _ = try await provisioner.regenerateAdminPassword(registry, index: index)
+            return .ok(try credentialsDocument(try await adminRegistry(record)))
+        default:
+            throw ManagementError(status: 404, code: "NoRegisteredProviderFound", "The registries resource type has no action '\(name)'.")
+        }
+    }
+
+    // MARK: Rules
+
+    /// The registry's `identity`: `None`, `SystemAssigned`, `UserAssigned` or both. User-assigned
+    /// identities must exist; `{id: {}}` keeps an assigned identity; the system-assigned identity
+    /// keeps its ids for the registry's lifetime.
+    func resolveIdentity(_ requested: JSONValue?, existing: JSONValue?) async throws -> JSONValue? {
+        guard let requested, !requested.isNull else { return existing }
+        let type = requested.member(caseInsensitive: "type")?.stringValue ?? "None"
+        let kinds = Set(type.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        guard kinds.isSubset(of: ["none", "systemassigned", "userassigned"]) else {
+            throw ManagementError.invalidParameter("Identity type '\(type)' is not valid; use None, SystemAssigned, UserAssigned or 'SystemAssigned, UserAssigned'.")
+        }
+        if kinds.contains("none") { return ["type": "None"] }
+        var result: JSONValue = ["type": .string([kinds.contains("systemassigned") ? "SystemAssigned" : nil,
+                                                   kinds.contains("userassigned") ? "UserAssigned" : nil]
+                                                    .compactMap { $0 }.joined(separator: ", "))]
+        if kinds.contains("systemassigned") {
+            result["principalId"] = existing?["principalId"] ?? .string(UUID().uuidString.lowercased())
+            result["tenantId"] = .string(environment.tenantID)
+        }
+        if kinds.contains("userassigned") {
+            var assigned: [String: JSONValue] = [:]
+            for key in (requested.member(caseInsensitive: "userAssignedIdentities")?.objectValue ?? [:]).keys {
+                guard let id = ResourceID(parsing: key), id.type.lowercased() == UserAssignedIdentityProvider.type.lowercased(),
+                      let identity = try await metadata.resource(id: id) else {
+                    throw ManagementError(status: 400, code: "InvalidIdentity",
+                                          "The user-assigned identity '\(key)' does not exist or is not a Microsoft.ManagedIdentity/userAssignedIdentities resource.")
+                }
+                assigned[identity.id.description] = ["principalId": identity.document["properties"]?["principalId"] ?? nil,
+                                                     "clientId": identity.document["properties"]?["clientId"] ?? nil]
+            }
+            guard !assigned.isEmpty else {
+                throw ManagementError.invalidParameter("Identity type UserAssigned needs at least one entry in 'userAssignedIdentities'.")
+            }
+            result["userAssignedIdentities"] = .object(assigned)
+        }
+        return result
+    }
+
+    /// `properties.encryption`: validated and completed with the status fields.
+    func encryption(_ requested: JSONValue?, existing: JSONValue?, sku: String, identity: JSONValue?, wasCreated: Bool) async throws -> JSONValue {
+        let oldStatus = existing?["status"]?.stringValue ?? "disabled"
+        let requestedStatus = requested?.member(caseInsensitive: "status")?.stringValue?.lowercased()
+        let newStatus = requestedStatus ?? (wasCreated && requested == nil ? oldStatus : "disabled")
+        guard ["enabled", "disabled"].contains(newStatus) else {
+            throw ManagementError.invalidParameter("encryption.status must be 'enabled' or 'disabled', not '\(newStatus)'.")
+        }
+        if wasCreated, newStatus != oldStatus {
+            throw ManagementError(status: 400, code: "EncryptionCannotBeChanged", newStatus == "enabled"
+                ? "Customer-managed key encryption can only be enabled when the registry is created; this registry was created with service-managed encryption."
+                : "Customer-managed key encryption cannot be disabled or removed once the registry has been created with it.")
+        }
+        guard newStatus == "enabled" else { return ["status": "disabled"] }
+        guard sku == "Premium" else {
+            throw ManagementError(status: 400, code: "CmkRequiresPremiumSku",
+                                  "Customer-managed key encryption is only available on the Premium SKU; the requested SKU is '\(sku)'.")
+        }
+        let properties = requested?.member(caseInsensitive: "keyVaultProperties") ?? existing?["keyVaultProperties"] ?? .object([:])
+        guard let keyText = properties.member(caseInsensitive: "keyIdentifier")?.stringValue else {
+            throw ManagementError.invalidParameter("encryption.keyVaultProperties.keyIdentifier is required when encryption is enabled.")
+        }
+        guard let key = KeyIdentifier(keyText, vaultDNSSuffix: environment.endpoints.vaultDNSSuffix) else {
+            throw ManagementError(status: 400, code: "InvalidKeyIdentifier",
+                                  "The key identifier '\(keyText)' is not a key of a vault of this installation (https://<vault>.\(environment.endpoints.vaultDNSSuffix)/keys/<name>[/<version>]).")
+        }
+        guard let vault = try await metadata.resources(type: "Microsoft.KeyVault/vaults", named: key.vaultName).first else {
+            throw ManagementError(status: 400, code: "KeyVaultNotFound", "The key vault '\(key.vaultName)' of key '\(keyText)' does not exist.")
+        }
+        guard vault.document["properties"]?["enableSoftDelete"]?.boolValue != false,
+              vault.document["properties"]?["enablePurgeProtection"]?.boolValue == true else {
+            throw ManagementError(status: 400, code: "KeyVaultPurgeProtectionRequired",
+                                  "The key vault '\(vault.id.name)' must have soft delete and purge protection enabled to hold a registry's customer-managed key.")
+        }
+        let identityText = properties.member(caseInsensitive: "identity")?.stringValue ?? existing?["keyVaultProperties"]?["identity"]?.stringValue
+        let clientID = try identityClientID(identityText, identity: identity)
+        let oldKey = existing?["keyVaultProperties"]
+        let rotated = oldKey?["keyIdentifier"]?.stringValue.map { $0 != key.description } ?? true
+        return .object([
+            "status": "enabled",
+            "keyVaultProperties": .object([
+                "keyIdentifier": .string(key.description),
+                "versionedKeyIdentifier": key.version != nil ? .string(key.description) : (rotated ? nil : oldKey?["versionedKeyIdentifier"] ?? nil),
+                "identity": .string(clientID),
+                "keyRotationEnabled": .bool(key.version == nil),
+                "lastKeyRotationTimestamp": rotated && wasCreated
+                    ? .string(ManagementEnvironment.timestamp(ManagementEnvironment.now())) : oldKey?["lastKeyRotationTimestamp"] ?? nil,
+                "keyAccessible": true,
+                "lastKeyError": nil,
+            ]),
+        ])
+    }
+
+    /// The client id of the identity named by `text`: the client id or principal id of a
+    /// user-assigned identity the registry holds; `system` (as az sends `[system]`) or nothing for
+    /// its system-assigned one, stored as `system`.
+    func identityClientID(_ text: String?, identity: JSONValue?) throws -> String {
+        let assigned = identity?["userAssignedIdentities"]?.objectValue ?? [:]
+        if let text, text.lowercased() != "system" {
+            let wanted = text.lowercased()
+            for value in assigned.values where value["clientId"]?.stringValue == wanted || value["principalId"]?.stringValue == wanted {
+                if let clientID = value["clientId"]?.stringValue { return clientID }
+            }
+            throw ManagementError(status: 400, code: "InvalidEncryptionIdentity",
+                                  "The identity '\(text)' in encryption.keyVaultProperties.identity is not assigned to this registry; assign it under 'identity.userAssignedIdentities' (use its clientId or principalId).")
+        }
+        guard let principal = identity?["principalId"]?.stringValue else {
+            throw ManagementError(status: 400, code: "InvalidEncryptionIdentity",
+                                  "Encryption with the system-assigned identity needs identity.type SystemAssigned on the registry.")
+        }
+        _ = principal
+        return "system"
+    }
+
+    /// `properties.policies` with ACR's defaults, merged over the stored ones.
+    func policies(_ requested: JSONValue?, existing: JSONValue?) throws -> JSONValue {
+        let defaults: JSONValue = [
+            "quarantinePolicy": ["status": "disabled"],
+            "trustPolicy": ["type": "Notary", "status": "disabled"],
+            "retentionPolicy": ["days": 7, "status": "disabled"],
+            "exportPolicy": ["status": "enabled"],
+        ]
+        var result = defaults.merging(existing ?? .object([:])).merging(requested ?? .object([:]))
+        for name in ["quarantinePolicy", "trustPolicy", "retentionPolicy", "exportPolicy"] {
+            let status = result[name]?["status"]?.stringValue?.lowercased() ?? "disabled"
+            guard ["enabled", "disabled"].contains(status) else {
+                throw ManagementError.invalidParameter("policies.\(name).status must be 'enabled' or 'disabled'.")
+            }
+            result[name]?["status"] = .string(status)
+        }
+        if let days = result["retentionPolicy"]?["days"]?.integerValue, !(0...365).contains(days) {
+            throw ManagementError.invalidParameter("policies.retentionPolicy.days must be between 0 and 365.")
+        }
+        return result
+    }
+
+    // MARK: Plumbing
+
+    /// A system-assigned identity is a directory principal of its own (so it can get tokens).
+    func syncSystemIdentity(_ record: ResourceRecord, existing: ResourceRecord?) async throws {
+        let old = existing?.document["identity"]?["principalId"]?.stringValue
+        let new = record.document["identity"]?["principalId"]?.stringValue
+        if let old, old != new { try await metadata.deletePrincipal(objectID: old) }
+        if let new, try await metadata.principal(objectID: new) == nil {
+            try await metadata.insertPrincipal(PrincipalRecord(objectID: new, appID: UUID().uuidString.lowercased(),
+                                                               displayName: record.id.name, kind: .managedIdentity,
+                                                               secretHash: nil, createdAt: record.createdAt))
+        }
+    }
+
+    func adminRegistry(_ record: ResourceRecord) async throws -> RegistryRecord {
+        guard let registry = try await metadata.registry(named: record.id.name) else {
+            throw ManagementError.resourceNotFound(type: Self.type, name: record.id.name, group: record.id.resourceGroup)
+        }
+        guard registry.adminUserEnabled else {
+            throw ManagementError(status: 400, code: "AdminUserDisabled",
+                                  "Admin user is disabled for registry '\(record.id.name)'; enable it with adminUserEnabled = true.")
+        }
+        return registry
+    }
+
+    func credentialsDocument(_ registry: RegistryRecord) throws -> JSONValue {
+        guard let credentials = try provisioner.adminCredentials(of: registry) else {
+            throw ManagementError(status: 400, code: "AdminUserDisabled", "Registry '\(registry.name)' has no admin credentials.")
+        }
+        return ["username": .string(credentials.username),
+                "passwords": .array(zip(["password", "password2"], credentials.passwords).map { ["name": .string($0), "value": .string($1)] })]
+    }
+}

@@ -1,0 +1,283 @@
+// kura — a self-hosted encrypted container registry.
+// ManagementAPI: ARM's conventions, written once, in front of every resource provider.
+
+import Foundation
+import KuraCore
+import KuraDirectory
+public import KuraStorage
+
+/// Answers every ARM call under `/subscriptions/…`: checks the api-version, the subscription
+/// and resource group, authorizes the caller from its role assignments (Owner/Contributor write,
+/// Reader read), and hands the type-specific part to the type's ``ResourceProvider``.
+public struct ManagementAPI: Sendable {
+    let metadata: any MetadataStore
+    let environment: ManagementEnvironment
+    let groups: ResourceGroupService
+    let roleAssignments: RoleAssignmentService
+    /// Providers by lower-cased type.
+    let providers: [String: any ResourceProvider]
+    /// Items per page of a list before a `nextLink` is given.
+    let pageSize: Int
+
+    public init(metadata: any MetadataStore, environment: ManagementEnvironment, providers: [any ResourceProvider], pageSize: Int = 100) {
+        self.metadata = metadata
+        self.environment = environment
+        self.groups = ResourceGroupService(metadata: metadata, environment: environment)
+        self.roleAssignments = RoleAssignmentService(metadata: metadata, environment: environment)
+        self.providers = Dictionary(providers.map { ($0.resourceType.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+        self.pageSize = pageSize
+    }
+
+    public func handle(_ request: ManagementRequest) async throws -> ManagementReply {
+        guard let path = ManagementPath(path: request.path) else { throw ManagementError.noRoute(request.path) }
+        switch path {
+        case .resourceGroups(let subscription):
+            try APIVersionPolicy.validate(request.apiVersion, for: ResourceGroupService.type)
+            try environment.requireSubscription(subscription)
+            try requireMethod(request, ["GET"])
+            let visible = try await groups.list().filter { request.caller.canRead($0.id) }
+            return try page(visible.map(\.document), request)
+        case .resourceGroup(let id):
+            try APIVersionPolicy.validate(request.apiVersion, for: ResourceGroupService.type)
+            try environment.requireSubscription(id.subscription)
+            return try await resourceGroup(id, request)
+        case .genericResources(let scope):
+            try APIVersionPolicy.validate(request.apiVersion, for: "Microsoft.Resources/resources")
+            try environment.requireSubscription(scope.subscription)
+            try requireMethod(request, ["GET"])
+            if scope.resourceGroup != nil { _ = try await groups.require(scope) }
+            return try await genericList(scope, request)
+        case .authorization(let scope, let collection, let name):
+            try APIVersionPolicy.validate(request.apiVersion, for: "Microsoft.Authorization/\(collection)")
+            try environment.requireSubscription(scope.subscription)
+            return try await authorization(scope: scope, collection: collection, name: name, request)
+        case .collection(let scope, let namespace, let type):
+            try environment.requireSubscription(scope.subscription)
+            if let provider = providers.values.first(where: { $0.listType.lowercased() == "\(namespace)/\(type)".lowercased() }) {
+                try APIVersionPolicy.validate(request.apiVersion, for: provider.resourceType)
+                try requireMethod(request, ["GET"])
+                if scope.resourceGroup != nil { _ = try await groups.require(scope) }
+                let records = try await metadata.resources(type: provider.resourceType, subscription: scope.subscription,
+                                                           resourceGroup: scope.resourceGroup)
+                var items: [JSONValue] = []
+                for record in records where request.caller.canRead(record.id) { items.append(try await provider.render(record)) }
+                return try page(items, request)
+            }
+            // A provider-level action: `…/providers/Microsoft.ContainerRegistry/checkNameAvailability`.
+            guard let provider = providers.values.first(where: {
+                $0.resourceType.lowercased().hasPrefix(namespace.lowercased() + "/") && $0.resourceType.split(separator: "/").count == 2
+            }) else {
+                throw ManagementError.noRoute(request.path)
+            }
+            try APIVersionPolicy.validate(request.apiVersion, for: provider.resourceType)
+            return try await provider.action(type, on: nil, body: request.body, caller: request.caller)
+        case .resource(let id):
+            guard let provider = providers[id.type.lowercased()] else { throw ManagementError.noRoute(request.path) }
+            try APIVersionPolicy.validate(request.apiVersion, for: provider.resourceType)
+            try environment.requireSubscription(id.subscription)
+            return try await resource(id, provider: provider, request)
+        case .action(let id, let name):
+            guard let provider = providers[id.type.lowercased()] else { throw ManagementError.noRoute(request.path) }
+            try APIVersionPolicy.validate(request.apiVersion, for: provider.resourceType)
+            try environment.requireSubscription(id.subscription)
+            try requireMethod(request, ["POST"])
+            let record = try await existing(id, provider: provider)
+            try request.caller.authorize("\(provider.resourceType)/\(name)/action", at: record.id)
+            return try await provider.action(name, on: record, body: request.body, caller: request.caller)
+        }
+    }
+
+    // MARK: Resource groups
+
+    func resourceGroup(_ id: ResourceID, _ request: ManagementRequest) async throws -> ManagementReply {
+        let action = "Microsoft.Resources/subscriptions/resourceGroups"
+        switch request.method {
+        case "GET", "HEAD":
+            try request.caller.authorize("\(action)/read", at: id)
+            let group = try await groups.require(id)
+            return request.method == "HEAD" ? ManagementReply(status: 204, body: nil) : .ok(group.document)
+        case "PUT":
+            try request.caller.authorize("\(action)/write", at: id)
+            let (document, created) = try await groups.put(id, body: try requireBody(request), caller: request.caller)
+            return .put(document, created: created)
+        case "PATCH":
+            try request.caller.authorize("\(action)/write", at: id)
+            return .ok(try await groups.patch(id, body: try requireBody(request), caller: request.caller))
+        case "DELETE":
+            try request.caller.authorize("\(action)/delete", at: id)
+            guard let group = try await metadata.resource(id: id) else { return .noContent }
+            for record in try await groups.contents(of: group.id) {
+                try await delete(record, provider: providers[record.id.type.lowercased()])
+            }
+            try await roleAssignments.deleteAll(within: group.id)
+            try await metadata.deleteResource(id: group.id)
+            return ManagementReply(status: 200, body: nil)
+        default:
+            throw methodNotAllowed(request)
+        }
+    }
+
+    // MARK: Resources
+
+    func resource(_ id: ResourceID, provider: any ResourceProvider, _ request: ManagementRequest) async throws -> ManagementReply {
+        if let reply = try await provider.handle(request, id: id) { return reply }
+        switch request.method {
+        case "GET", "HEAD":
+            try request.caller.authorize("\(provider.resourceType)/read", at: id)
+            let record = try await existing(id, provider: provider)
+            return request.method == "HEAD" ? ManagementReply(status: 204, body: nil) : .ok(try await provider.render(record))
+        case "PUT", "PATCH":
+            try request.caller.authorize("\(provider.resourceType)/write", at: id)
+            let group = try await groups.require(id)
+            if request.method == "PUT", provider.namesAreGlobal, try await metadata.resource(id: id) == nil,
+               let taken = try await provider.nameConflict(id.name) {
+                throw taken
+            }
+            let body = try requireBody(request)
+            let existing = try await metadata.resource(id: id)
+            if request.method == "PATCH", existing == nil { _ = try await self.existing(id, provider: provider) }
+            let desired = request.method == "PATCH" ? existing!.document.merging(body) : body
+            let now = ManagementEnvironment.now()
+            let base = try ResourceDocument.base(id, body: desired, existing: existing,
+                                                 defaultLocation: group.document["location"]?.stringValue ?? environment.defaultLocation,
+                                                 caller: request.caller, now: now)
+            let document = try await provider.prepare(id, body: desired, base: base, existing: existing, caller: request.caller)
+            let record = ResourceRecord(id: existing?.id ?? id, document: document, createdAt: existing?.createdAt ?? now, updatedAt: now)
+            try await metadata.putResource(record)
+            do {
+                try await provider.didStore(record, existing: existing)
+            } catch {
+                // A new resource whose plane could not take it is not left behind.
+                if existing == nil { _ = try? await metadata.deleteResource(id: id) } else { try? await metadata.putResource(existing!) }
+                throw error
+            }
+            let stored = try await metadata.resource(id: id) ?? record
+            let rendered = try await provider.render(stored)
+            return request.method == "PATCH" ? .ok(rendered) : .put(rendered, created: existing == nil)
+        case "DELETE":
+            try request.caller.authorize("\(provider.resourceType)/delete", at: id)
+            if id.resourceGroup != nil { _ = try await groups.require(id) }
+            guard let record = try await metadata.resource(id: id) else { return .noContent }
+            try await delete(record, provider: provider)
+            return ManagementReply(status: 200, body: nil)
+        default:
+            throw methodNotAllowed(request)
+        }
+    }
+
+    /// Deletes one resource: its provider's part first, then its assignments and record.
+    func delete(_ record: ResourceRecord, provider: (any ResourceProvider)?) async throws {
+        try await provider?.willDelete(record)
+        try await roleAssignments.deleteAll(within: record.id)
+        try await metadata.deleteResource(id: record.id)
+    }
+
+    /// The stored resource `id`, after its group.
+    /// - Throws: `ResourceGroupNotFound`, then `ResourceNotFound`.
+    func existing(_ id: ResourceID, provider: any ResourceProvider) async throws -> ResourceRecord {
+        if id.resourceGroup != nil { _ = try await groups.require(id) }
+        guard let record = try await metadata.resource(id: id) else {
+            throw ManagementError.resourceNotFound(type: provider.resourceType, name: id.name, group: id.resourceGroup)
+        }
+        return record
+    }
+
+    /// `GET /subscriptions/{s}[/resourceGroups/{rg}]/resources[?$filter=resourceType eq '…']`.
+    func genericList(_ scope: ResourceID, _ request: ManagementRequest) async throws -> ManagementReply {
+        let filter = try ODataFilter(request.query["$filter"])
+        let type = filter.value(of: "resourceType")
+        let records = try await metadata.resources(type: type, subscription: scope.subscription, resourceGroup: scope.resourceGroup)
+        let items = records.filter { $0.id.type.lowercased() != ResourceGroupService.type.lowercased() && request.caller.canRead($0.id) }
+            .map { record -> JSONValue in
+                var item: JSONValue = ["id": .string(record.id.description), "name": .string(record.id.name), "type": .string(record.id.type)]
+                for key in ["location", "tags", "sku", "identity", "kind", "systemData"] { item[key] = record.document[key] }
+                return item
+            }
+        return try page(items, request)
+    }
+
+    // MARK: Authorization
+
+    func authorization(scope: ResourceID, collection: String, name: String?, _ request: ManagementRequest) async throws -> ManagementReply {
+        try await requireScopeExists(scope)
+        switch (collection.lowercased(), name, request.method) {
+        case ("roleassignments", nil, "GET"):
+            try request.caller.authorize("Microsoft.Authorization/roleAssignments/read", at: scope)
+            let filter = try ODataFilter(request.query["$filter"])
+            return try page(try await roleAssignments.list(scope: scope, filter: filter).map(roleAssignments.document), request)
+        case ("roleassignments", let name?, "GET"):
+            try request.caller.authorize("Microsoft.Authorization/roleAssignments/read", at: scope)
+            return .ok(roleAssignments.document(try await roleAssignments.get(scope: scope, name: name)))
+        case ("roleassignments", let name?, "PUT"):
+            try request.caller.authorize("Microsoft.Authorization/roleAssignments/write", at: scope)
+            let (document, created) = try await roleAssignments.put(scope: scope, name: name, body: try requireBody(request),
+                                                                    caller: request.caller)
+            return .put(document, created: created)
+        case ("roleassignments", let name?, "DELETE"):
+            try request.caller.authorize("Microsoft.Authorization/roleAssignments/delete", at: scope)
+            guard let removed = try await roleAssignments.delete(scope: scope, name: name) else { return .noContent }
+            return .ok(roleAssignments.document(removed))
+        case ("roledefinitions", nil, "GET"):
+            let filter = try ODataFilter(request.query["$filter"])
+            return try page(roleAssignments.definitions(filter: filter).map { $0.document(subscription: environment.subscriptionID) }, request)
+        case ("roledefinitions", let name?, "GET"):
+            guard let definition = RoleDefinition.builtIn(id: name) else {
+                throw ManagementError(status: 404, code: "RoleDefinitionDoesNotExist", "The role definition '\(name)' does not exist.")
+            }
+            return .ok(definition.document(subscription: environment.subscriptionID))
+        case ("roleassignments", _, _), ("roledefinitions", _, _):
+            throw methodNotAllowed(request)
+        default:
+            throw ManagementError.noRoute(request.path)
+        }
+    }
+
+    /// A scope names a resource group or resource that must exist (the subscription always does).
+    func requireScopeExists(_ scope: ResourceID) async throws {
+        guard scope.resourceGroup != nil else { return }
+        _ = try await groups.require(scope)
+        if scope.namespace != nil, try await metadata.resource(id: scope) == nil {
+            throw ManagementError.resourceNotFound(type: scope.type, name: scope.name, group: scope.resourceGroup)
+        }
+    }
+
+    // MARK: Plumbing
+
+    /// One page of `items`, with a `nextLink` carrying `$skiptoken` when more remain.
+    func page(_ items: [JSONValue], _ request: ManagementRequest) throws -> ManagementReply {
+        let start = Int(request.query["$skiptoken"] ?? "0") ?? 0
+        guard start >= 0, start <= items.count else {
+            throw ManagementError(status: 400, code: "InvalidSkipToken", "The $skiptoken '\(request.query["$skiptoken"] ?? "")' is not valid.")
+        }
+        let end = min(items.count, start + pageSize)
+        var body: JSONValue = ["value": .array(Array(items[start..<end]))]
+        if end < items.count {
+            var query = request.query
+            query["$skiptoken"] = String(end)
+            let text = query.sorted { $0.key < $1.key }.map { "\(Self.escape($0.key))=\(Self.escape($0.value))" }.joined(separator: "&")
+            body["nextLink"] = .string("\(environment.endpoints.main)\(request.path)?\(text)")
+        }
+        return .ok(body)
+    }
+
+    static func escape(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~$")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    func requireBody(_ request: ManagementRequest) throws -> JSONValue {
+        guard let body = request.body, body.objectValue != nil else {
+            throw ManagementError.invalidRequestContent("The request content was invalid and could not be deserialized: a JSON object is required.")
+        }
+        return body
+    }
+
+    func requireMethod(_ request: ManagementRequest, _ allowed: Set<String>) throws {
+        guard allowed.contains(request.method) else { throw methodNotAllowed(request) }
+    }
+
+    func methodNotAllowed(_ request: ManagementRequest) -> ManagementError {
+        ManagementError(status: 405, code: "MethodNotAllowed", "The requested resource does not support http method '\(request.method)'.")
+    }
+}

@@ -1,0 +1,61 @@
+// kura — a self-hosted encrypted container registry.
+// ManagementError: the management plane's failures, in ARM's codes and statuses.
+
+import Foundation
+
+/// A failed ARM request: an HTTP status and ARM's `{"error":{"code","message"}}` content.
+/// The server renders it in one place; services only choose the case.
+public struct ManagementError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// HTTP status code.
+    public let status: Int
+    /// ARM's error code, e.g. `ResourceGroupNotFound`.
+    public let code: String
+    public let message: String
+
+    public init(status: Int, code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "(\(code)) \(message)" }
+
+    public static func resourceGroupNotFound(_ name: String) -> ManagementError {
+        ManagementError(status: 404, code: "ResourceGroupNotFound", "Resource group '\(name)' could not be found.")
+    }
+
+    public static func resourceNotFound(type: String, name: String, group: String?) -> ManagementError {
+        ManagementError(status: 404, code: "ResourceNotFound",
+                        "The Resource '\(type)/\(name)' under resource group '\(group ?? "-")' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix")
+    }
+
+    public static func invalidParameter(_ message: String) -> ManagementError {
+        ManagementError(status: 400, code: "InvalidParameter", message)
+    }
+
+    public static func badRequest(_ message: String) -> ManagementError {
+        ManagementError(status: 400, code: "BadRequest", message)
+    }
+
+    public static func invalidRequestContent(_ message: String) -> ManagementError {
+        ManagementError(status: 400, code: "InvalidRequestContent", message)
+    }
+
+    public static func conflict(_ message: String) -> ManagementError {
+        ManagementError(status: 409, code: "Conflict", message)
+    }
+
+    public static func authorizationFailed(principal: String, action: String, scope: String) -> ManagementError {
+        ManagementError(status: 403, code: "AuthorizationFailed",
+                        "The client '\(principal)' with object id '\(principal)' does not have authorization to perform action '\(action)' over scope '\(scope)' or the scope is invalid. If access was recently granted, please refresh your credentials.")
+    }
+
+    public static func missingAPIVersion() -> ManagementError {
+        ManagementError(status: 400, code: "MissingApiVersionParameter",
+                        "The api-version query parameter (?api-version=) is required for all requests.")
+    }
+
+    public static func noRoute(_ path: String) -> ManagementError {
+        ManagementError(status: 404, code: "NoRegisteredProviderFound", "No registered resource provider found for the request path '\(path)'.")
+    }
+}

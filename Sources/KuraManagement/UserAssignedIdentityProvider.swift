@@ -1,0 +1,59 @@
+// kura — a self-hosted encrypted container registry.
+// UserAssignedIdentityProvider: Microsoft.ManagedIdentity/userAssignedIdentities.
+
+import Foundation
+public import KuraCore
+public import KuraStorage
+
+/// User-assigned managed identities. Each is a directory principal (kind `managedIdentity`):
+/// `clientId` is its app id and `principalId` its object id; both stay the same when the
+/// identity is PUT again, and the principal goes when the resource is deleted.
+public struct UserAssignedIdentityProvider: ResourceProvider {
+    public static let type = "Microsoft.ManagedIdentity/userAssignedIdentities"
+    public var resourceType: String { Self.type }
+    let metadata: any MetadataStore
+    let environment: ManagementEnvironment
+
+    public init(metadata: any MetadataStore, environment: ManagementEnvironment) {
+        self.metadata = metadata
+        self.environment = environment
+    }
+
+    /// Identity names as Azure allows them: 3–128 of letters, digits, `-` and `_`, starting with a
+    /// letter or digit.
+    public static func isValidName(_ name: String) -> Bool {
+        (3...128).contains(name.count) && (name.first?.isLetter == true || name.first?.isNumber == true)
+            && name.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" || $0 == "_" }
+    }
+
+    public func prepare(_ id: ResourceID, body: JSONValue, base: JSONValue, existing: ResourceRecord?,
+                        caller: ManagementCaller) async throws -> JSONValue {
+        guard Self.isValidName(id.name) else {
+            throw ManagementError(status: 400, code: "InvalidResourceName",
+                                  "Resource name '\(id.name)' is invalid. Names are 3-128 letters, digits, '-' and '_', starting with a letter or digit.")
+        }
+        var document = base
+        let kept = existing?.document["properties"]
+        document["properties"] = .object([
+            "tenantId": .string(environment.tenantID),
+            "principalId": kept?["principalId"] ?? .string(UUID().uuidString.lowercased()),
+            "clientId": kept?["clientId"] ?? .string(UUID().uuidString.lowercased()),
+            "isolationScope": "None",
+        ])
+        return document
+    }
+
+    public func didStore(_ record: ResourceRecord, existing: ResourceRecord?) async throws {
+        guard let principalID = record.document["properties"]?["principalId"]?.stringValue,
+              let clientID = record.document["properties"]?["clientId"]?.stringValue,
+              try await metadata.principal(objectID: principalID) == nil else { return }
+        try await metadata.insertPrincipal(PrincipalRecord(objectID: principalID, appID: clientID, displayName: record.id.name,
+                                                           kind: .managedIdentity, secretHash: nil, createdAt: record.createdAt))
+    }
+
+    public func willDelete(_ record: ResourceRecord) async throws {
+        if let principalID = record.document["properties"]?["principalId"]?.stringValue {
+            try await metadata.deletePrincipal(objectID: principalID)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+// kura — a self-hosted encrypted container registry.
+// VaultAccessPolicyProvider: `PUT …/vaults/{v}/accessPolicies/{add|replace|remove}`.
+
+import Foundation
+public import KuraCore
+public import KuraStorage
+
+/// The `accessPolicies` child of a vault: not stored by itself; each PUT merges into the vault's
+/// `properties.accessPolicies` (``AccessPolicies/apply(_:changes:to:tenantID:)``).
+public struct VaultAccessPolicyProvider: ResourceProvider {
+    public static let type = "Microsoft.KeyVault/vaults/accessPolicies"
+    public var resourceType: String { Self.type }
+    let metadata: any MetadataStore
+    let environment: ManagementEnvironment
+
+    public init(metadata: any MetadataStore, environment: ManagementEnvironment) {
+        self.metadata = metadata
+        self.environment = environment
+    }
+
+    public func prepare(_ id: ResourceID, body: JSONValue, base: JSONValue, existing: ResourceRecord?,
+                        caller: ManagementCaller) async throws -> JSONValue {
+        throw ManagementError.badRequest("Access policies are changed through the vault.")
+    }
+
+    public func handle(_ request: ManagementRequest, id: ResourceID) async throws -> ManagementReply? {
+        guard let vaultID = id.parent else { return nil }
+        guard request.method == "PUT" else {
+            throw ManagementError(status: 405, code: "MethodNotAllowed", "The access policies of a vault are changed with PUT only.")
+        }
+        try request.caller.authorize("\(KeyVaultProvider.type)/accessPolicies/write", at: vaultID)
+        guard let vault = try await metadata.resource(id: vaultID) else {
+            if vaultID.resourceGroup.map({ _ in true }) == true,
+               try await metadata.resource(id: ResourceID(subscription: vaultID.subscription, resourceGroup: vaultID.resourceGroup)) == nil {
+                throw ManagementError.resourceGroupNotFound(vaultID.resourceGroup ?? "")
+            }
+            throw ManagementError.resourceNotFound(type: KeyVaultProvider.type, name: vaultID.name, group: vaultID.resourceGroup)
+        }
+        let changes = request.body?.member(caseInsensitive: "properties")?.member(caseInsensitive: "accessPolicies") ?? []
+        let updated = try AccessPolicies.apply(id.name, changes: changes, to: vault.document["properties"]?["accessPolicies"] ?? [],
+                                               tenantID: environment.tenantID)
+        var document = vault.document
+        document["properties"]?["accessPolicies"] = updated
+        try await metadata.putResource(ResourceRecord(id: vault.id, document: document, createdAt: vault.createdAt,
+                                                      updatedAt: ManagementEnvironment.now()))
+        return .ok(["id": .string("\(vault.id.description)/accessPolicies/\(id.name.lowercased())"), "name": .string(id.name.lowercased()),
+                    "type": .string(Self.type), "properties": ["accessPolicies": updated]])
+    }
+}

@@ -1,0 +1,58 @@
+// kura — a self-hosted encrypted container registry.
+// ManagementRoutes: ARM's `/subscriptions/{s}/…` on the main host, handed to ManagementAPI.
+
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KuraCore
+import KuraDirectory
+import KuraManagement
+import KuraStorage
+import NIOCore
+
+/// Adapts HTTP to ``ManagementAPI``: authenticates the management token, loads the caller's
+/// role assignments, parses the JSON body, and renders the reply (errors in ARM's envelope).
+struct ManagementRoutes {
+    let api: ManagementAPI
+    let access: AccessControl
+    let login: LoginRoutes
+    /// Largest accepted request body (ARM's own limit is 4 MiB).
+    static let maximumBody = 4 << 20
+
+    func add(to router: Router<BasicRequestContext>) {
+        for method in [HTTPRequest.Method.get, .put, .patch, .delete, .post, .head] {
+            router.on("/subscriptions/:subscription/**", method: method) { request, _ in try await handle(request) }
+        }
+    }
+
+    func handle(_ request: Request) async throws -> Response {
+        let claims = try await login.requireManagementToken(request)
+        var mutable = request
+        let bytes = try await mutable.collectBody(upTo: Self.maximumBody)
+        var body: JSONValue?
+        if bytes.readableBytes > 0 {
+            do {
+                body = try JSONValue(parsing: bytes.readableBytesView)
+            } catch {
+                throw AzureError(status: .badRequest, code: "InvalidRequestContent",
+                                 message: "The request content was invalid and could not be deserialized: it is not JSON.")
+            }
+        }
+        var query: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+        let caller = ManagementCaller(objectID: claims.oid, grants: try await access.grants(of: claims.oid))
+        let reply: ManagementReply
+        do {
+            reply = try await api.handle(ManagementRequest(method: request.method.rawValue, path: request.uri.path, query: query,
+                                                           body: body, caller: caller))
+        } catch let error as ManagementError {
+            throw AzureError(status: HTTPResponse.Status(code: error.status), code: error.code, message: error.message)
+        }
+        var headers: HTTPFields = [:]
+        for (name, value) in reply.headers { if let field = HTTPField.Name(name) { headers[field] = value } }
+        guard let document = reply.body else { return Response(status: HTTPResponse.Status(code: reply.status), headers: headers) }
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: HTTPResponse.Status(code: reply.status), headers: headers,
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: document.serialized())))
+    }
+}
