@@ -2,11 +2,12 @@
 import base64
 import json
 import os
-import subprocess
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import ClientSecretCredential
+
+from az_cli import Az
 
 
 def admin(server):
@@ -51,23 +52,10 @@ def test_a_wrong_secret_is_a_client_authentication_error(kura):
     assert "AADSTS7000215" in str(raised.value)
 
 
-def az(config_dir, server, *args):
-    env = dict(os.environ, AZURE_CONFIG_DIR=config_dir, AZURE_CORE_COLLECT_TELEMETRY="false",
-               AZURE_CORE_INSTANCE_DISCOVERY="false", REQUESTS_CA_BUNDLE=server.ca_file)
-    result = subprocess.run([os.environ.get("AZ", "az"), *args], capture_output=True, text=True, env=env, timeout=300)
-    assert result.returncode == 0, f"az {' '.join(args)}: {result.stderr}"
-    return result.stdout
-
-
 def test_az_registers_the_cloud_logs_in_and_shows_the_subscription(kura, tmp_path):
-    config_dir = str(tmp_path / "az")
-    # Before anything else: no telemetry, no instance discovery (nothing leaves the machine).
-    az(config_dir, kura, "config", "set", "core.instance_discovery=false", "core.collect_telemetry=false")
-    az(config_dir, kura, "cloud", "register", "-n", "kura", "--endpoint-resource-manager", f"https://localhost:{kura.port}")
-    az(config_dir, kura, "cloud", "set", "-n", "kura")
     creds = admin(kura)
-    az(config_dir, kura, "login", "--service-principal", "-u", creds["appId"], "-p", creds["password"], "--tenant", creds["tenant"])
-    account = json.loads(az(config_dir, kura, "account", "show", "-o", "json"))
+    az = Az(str(tmp_path / "az"), kura).login(creds["appId"], creds["password"], creds["tenant"])
+    account = az.json("account", "show")
     assert account["id"] == installation(kura)["subscriptionId"]
     assert account["tenantId"] == creds["tenant"]
     assert account["user"]["name"] == creds["appId"]

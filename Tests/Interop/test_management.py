@@ -1,0 +1,176 @@
+"""The management plane with the real az CLI and Azure SDKs: groups, identities, role assignments,
+vaults and registries, the seed's rules as ARM errors, and authorization from role assignments."""
+import glob
+import os
+import subprocess
+
+import pytest
+import requests
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+from azure.identity import ClientSecretCredential
+from azure.mgmt.resource import ResourceManagementClient
+
+from az_cli import Az
+from oci_layout import Layout
+from registry_client import Registry
+from test_login import admin, claims, installation
+from test_registry_aad import create_principal, registry_client
+
+
+@pytest.fixture(scope="module")
+def arm(kura, tmp_path_factory):
+    creds = admin(kura)
+    return Az(str(tmp_path_factory.mktemp("az")), kura).login(creds["appId"], creds["password"], creds["tenant"])
+
+
+def principal_credential(server, principal):
+    return ClientSecretCredential(principal["tenant"], principal["appId"], principal["password"],
+                                  authority=f"https://localhost:{server.port}", disable_instance_discovery=True,
+                                  connection_verify=server.ca_file)
+
+
+def registry_access(server, credential, scope):
+    """The `access` claim of a registry access token obtained through the exchange, as docker clients do."""
+    aad = credential.get_token("https://containerregistry.azure.net/.default").token
+    session = requests.Session()
+    session.trust_env = False
+    host = server.registry_host()
+    refresh = session.post(f"https://{host}/oauth2/exchange", data={"grant_type": "access_token", "service": host.split(":")[0],
+                                                                  "access_token": aad}, verify=server.ca_file)
+    assert refresh.status_code == 200, refresh.text
+    token = session.post(f"https://{host}/oauth2/token", data={"grant_type": "refresh_token", "service": host.split(":")[0],
+                                                             "scope": scope, "refresh_token": refresh.json()["refresh_token"]},
+                         verify=server.ca_file)
+    assert token.status_code == 200, token.text
+    return claims(token.json()["access_token"]).get("access")
+
+
+def test_groups_and_identities_keep_their_names_and_ids(arm):
+    group = arm.json("group", "create", "-n", "RgOne", "-l", "eastus")
+    assert group["name"] == "RgOne" and group["properties"]["provisioningState"] == "Succeeded"
+    assert arm.json("group", "show", "-n", "rgone")["name"] == "RgOne"
+    identity = arm.json("identity", "create", "-g", "RgOne", "-n", "ident1")
+    again = arm.json("identity", "create", "-g", "RgOne", "-n", "ident1")
+    assert (again["principalId"], again["clientId"]) == (identity["principalId"], identity["clientId"])
+    assert arm.ok("identity", "show", "-g", "RgOne", "-n", "ident1", "--query", "principalId", "-o", "tsv").strip() == identity["principalId"]
+    code, stderr = arm.fails("identity", "show", "-g", "RgOne", "-n", "nosuchidentity")
+    assert code == 3 and "(ResourceNotFound)" in stderr
+    code, stderr = arm.fails("identity", "create", "-g", "NoSuchGroup", "-n", "ident2", "-l", "eastus")
+    assert "ResourceGroupNotFound" in stderr
+
+
+def test_an_acrpull_assignment_grants_pull_and_its_removal_takes_it_back(kura, arm):
+    Registry(kura).push_blob("granted/repo", b"granted by a role assignment")
+    puller = create_principal(kura, "puller")
+    with registry_client(kura, principal_credential(kura, puller)) as client:
+        with pytest.raises((ClientAuthenticationError, HttpResponseError)) as raised:
+            list(client.list_repository_names())
+        assert raised.value.status_code in (401, 403)
+    registry_id = arm.ok("acr", "show", "-n", "default", "--query", "id", "-o", "tsv").strip()
+    assignment = arm.json("role", "assignment", "create", "--assignee-object-id", puller["objectId"],
+                          "--assignee-principal-type", "ServicePrincipal", "--role", "AcrPull", "--scope", registry_id)
+    assert assignment["scope"] == registry_id and assignment["principalId"] == puller["objectId"]
+    listed = arm.json("role", "assignment", "list", "--scope", registry_id)
+    assert [a["roleDefinitionName"] for a in listed if a["principalId"] == puller["objectId"]] == ["AcrPull"]
+    with registry_client(kura, principal_credential(kura, puller)) as client:
+        assert "granted/repo" in list(client.list_repository_names())
+    # AcrPull grants pull only: a token asked for pull and push carries pull.
+    access = registry_access(kura, principal_credential(kura, puller), "repository:granted/repo:pull,push,delete")
+    assert access == [{"type": "repository", "name": "granted/repo", "actions": ["pull", "metadata_read"]}]
+    arm.ok("role", "assignment", "delete", "--assignee", puller["objectId"], "--role", "AcrPull", "--scope", registry_id)
+    with registry_client(kura, principal_credential(kura, puller)) as client:
+        with pytest.raises((ClientAuthenticationError, HttpResponseError)):
+            list(client.list_repository_names())
+
+
+def test_the_seeds_rules_are_arm_errors_through_az(kura, arm):
+    arm.ok("group", "create", "-n", "CmkRg", "-l", "eastus", "-o", "none")
+    identity = arm.json("identity", "create", "-g", "CmkRg", "-n", "cmkid")
+    arm.ok("keyvault", "create", "-n", "kvprot1", "-g", "CmkRg", "--enable-purge-protection",
+           "--enable-rbac-authorization", "false", "--no-self-perms", "-o", "none")
+    arm.ok("keyvault", "create", "-n", "kvnoprot1", "-g", "CmkRg", "--enable-rbac-authorization", "false", "--no-self-perms", "-o", "none")
+    key = f"https://kvprot1.vault.localhost:{kura.port}/keys/regkey/0123456789abcdef0123456789abcdef"
+
+    code, stderr = arm.fails("acr", "create", "-g", "CmkRg", "-n", "cmkbasic1", "--sku", "Basic",
+                             "--identity", identity["id"], "--key-encryption-key", key)
+    assert "(CmkRequiresPremiumSku)" in stderr and "only available on the Premium SKU" in stderr
+    code, stderr = arm.fails("acr", "create", "-g", "CmkRg", "-n", "cmknoprot1", "--sku", "Premium", "--identity", identity["id"],
+                             "--key-encryption-key", key.replace("kvprot1", "kvnoprot1"))
+    assert "(KeyVaultPurgeProtectionRequired)" in stderr and "purge protection" in stderr
+
+    registry = arm.json("acr", "create", "-g", "CmkRg", "-n", "cmkprem1", "--sku", "Premium",
+                        "--identity", identity["id"], "--key-encryption-key", key)
+    assert registry["encryption"]["status"] == "enabled"
+    assert registry["encryption"]["keyVaultProperties"]["identity"] == identity["clientId"]
+    assert registry["loginServer"] == f"cmkprem1.cr.localhost:{kura.port}"
+
+    code, stderr = arm.fails("acr", "update", "-n", "cmkprem1", "--set", "encryption.status=disabled")
+    assert "(EncryptionCannotBeChanged)" in stderr and "cannot be disabled" in stderr
+    arm.ok("acr", "create", "-g", "CmkRg", "-n", "plainprem1", "--sku", "Premium", "-o", "none")
+    code, stderr = arm.fails("acr", "update", "-n", "plainprem1", "--set", "encryption.status=enabled")
+    assert "(EncryptionCannotBeChanged)" in stderr and "only be enabled when the registry is created" in stderr
+    # az 2.91 no longer sends trustPolicy from `acr update`/`content-trust update`; `az rest` sends the PATCH.
+    code, stderr = arm.fails("rest", "--method", "patch", "--uri", registry["id"] + "?api-version=2019-12-01-preview",
+                             "--body", '{"properties": {"policies": {"trustPolicy": {"type": "Notary", "status": "enabled"}}}}')
+    assert "TrustPolicyNotSupportedWithCmk" in stderr and "customer-managed key" in stderr
+
+    new_key = f"https://kvprot1.vault.localhost:{kura.port}/keys/regkey2"
+    rotated = arm.json("acr", "encryption", "rotate-key", "-n", "cmkprem1", "--key-encryption-key", new_key,
+                       "--identity", identity["principalId"])
+    assert rotated["encryption"]["keyVaultProperties"]["keyIdentifier"] == new_key
+    assert rotated["encryption"]["keyVaultProperties"]["identity"] == identity["clientId"]
+    shown = arm.json("acr", "encryption", "show", "-n", "cmkprem1")
+    assert shown["keyVaultProperties"]["keyIdentifier"] == new_key and shown["keyVaultProperties"]["keyRotationEnabled"] is True
+    code, stderr = arm.fails("acr", "encryption", "rotate-key", "-n", "cmkprem1", "--key-encryption-key", new_key,
+                             "--identity", "11111111-2222-3333-4444-555555555555")
+    assert "(InvalidEncryptionIdentity)" in stderr
+
+
+def registry_dirs(server):
+    return set(glob.glob(os.path.join(server.data_dir, "blobs", "registries", "*")))
+
+
+def test_a_registry_made_through_arm_serves_at_once_and_delete_erases_its_data(kura, arm, tmp_path):
+    arm.ok("group", "create", "-n", "PushRg", "-l", "eastus", "-o", "none")
+    before = registry_dirs(kura)
+    registry = arm.json("acr", "create", "-g", "PushRg", "-n", "armpush1", "--sku", "Standard", "--admin-enabled", "true")
+    credentials = arm.json("acr", "credential", "show", "-n", "armpush1")
+    user, password = credentials["username"], credentials["passwords"][0]["value"]
+    source = Layout(str(tmp_path / "src"))
+    image, _ = source.image([2048, 4096], seed=7, marker=b"armpush1 marker")
+    source.tag(image, "v1")
+    target = f"docker://{registry['loginServer']}/arm/image:v1"
+    copied = subprocess.run(["skopeo", "copy", "--dest-cert-dir", kura.cert_dir, "--dest-creds", f"{user}:{password}",
+                             f"oci:{source.root}:v1", target], capture_output=True, text=True, timeout=300)
+    assert copied.returncode == 0, copied.stderr
+    inspected = subprocess.run(["skopeo", "inspect", "--raw", "--cert-dir", kura.cert_dir, "--creds", f"{user}:{password}", target],
+                               capture_output=True, text=True, timeout=120)
+    assert inspected.returncode == 0, inspected.stderr
+    created = registry_dirs(kura) - before
+    assert len(created) == 1 and any(files for _, _, files in os.walk(created.pop())), "the pushed blobs are on disk"
+
+    arm.ok("acr", "delete", "-n", "armpush1", "--yes")
+    assert registry_dirs(kura) - before == set() or not any(files for d in registry_dirs(kura) - before for _, _, files in os.walk(d))
+    gone = subprocess.run(["skopeo", "inspect", "--raw", "--cert-dir", kura.cert_dir, "--creds", f"{user}:{password}", target],
+                          capture_output=True, text=True, timeout=120)
+    assert gone.returncode != 0
+    code, stderr = arm.fails("acr", "show", "-n", "armpush1")
+    assert code != 0
+
+
+def test_a_principal_without_a_role_cannot_write_and_a_reader_can_only_read(kura, arm):
+    stranger = create_principal(kura, "no-arm-role")
+    subscription = installation(kura)["subscriptionId"]
+    client = ResourceManagementClient(principal_credential(kura, stranger), subscription, base_url=f"https://localhost:{kura.port}",
+                                      credential_scopes=["https://management.localhost//.default"], connection_verify=kura.ca_file)
+    with pytest.raises(HttpResponseError) as raised:
+        client.resource_groups.create_or_update("StrangerRg", {"location": "eastus"})
+    assert raised.value.status_code == 403 and raised.value.error.code == "AuthorizationFailed"
+    assert stranger["objectId"] in raised.value.error.message
+
+    arm.ok("role", "assignment", "create", "--assignee-object-id", stranger["objectId"], "--assignee-principal-type",
+           "ServicePrincipal", "--role", "Reader", "--scope", f"/subscriptions/{subscription}", "-o", "none")
+    assert client.resource_groups.get("RgOne").name == "RgOne"
+    with pytest.raises(HttpResponseError) as raised:
+        client.resource_groups.create_or_update("StrangerRg", {"location": "eastus"})
+    assert raised.value.status_code == 403 and raised.value.error.code == "AuthorizationFailed"
