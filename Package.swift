@@ -185,13 +185,19 @@ let package = Package(
         ),
         .testTarget(
             name: "KuraDirectoryTests",
-            dependencies: ["KuraDirectory", "KuraStorage", "KuraCrypto", .product(name: "_CryptoExtras", package: "swift-crypto"),
+            dependencies: ["KuraDirectory", "KuraStorage", "KuraCrypto", "KuraCore", .product(name: "_CryptoExtras", package: "swift-crypto"),
                            .product(name: "JWTKit", package: "jwt-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KuraRegistryTests",
             dependencies: ["KuraRegistry", "KuraStorage", "KuraCrypto", "KuraCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KuraManagementTests",
+            dependencies: ["KuraManagement", "KuraDirectory", "KuraRegistry", "KuraStorage", "KuraCrypto", "KuraCore",
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -177,7 +177,9 @@ public struct ContainerRegistryProvider: ResourceProvider {
     func encryption(_ requested: JSONValue?, existing: JSONValue?, sku: String, identity: JSONValue?, wasCreated: Bool) async throws -> JSONValue {
         let oldStatus = existing?["status"]?.stringValue ?? "disabled"
         let requestedStatus = requested?.member(caseInsensitive: "status")?.stringValue?.lowercased()
-        let newStatus = requestedStatus ?? (wasCreated && requested == nil ? oldStatus : "disabled")
+        // A PUT replaces the whole registry: leaving encryption out asks for none (a PATCH arrives
+        // merged into the stored document, so it keeps what it does not mention).
+        let newStatus = requestedStatus ?? (requested?.member(caseInsensitive: "keyVaultProperties") != nil ? "enabled" : "disabled")
         guard ["enabled", "disabled"].contains(newStatus) else {
             throw ManagementError.invalidParameter("encryption.status must be 'enabled' or 'disabled', not '\(newStatus)'.")
         }
