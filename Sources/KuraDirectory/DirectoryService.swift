@@ -4,6 +4,15 @@
 import Foundation
 public import KuraCrypto
 public import KuraStorage
+import KuraCore
+
+extension Optional {
+    /// `flatMap` with an async transform.
+    func asyncFlatMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
 
 /// The directory of one installation (one tenant): authenticates service principals by client
 /// secret and issues access tokens for the installation's resources.
@@ -57,20 +66,26 @@ public struct DirectoryService: Sendable {
         return try await issue(to: principal, resource: resource, version: version)
     }
 
-    /// The managed-identity grant: a token for the identity named by its client id or object id.
+    /// The managed-identity grant: a token for the identity named by its client id, object id, or
+    /// the ARM id of its `userAssignedIdentities` resource (`mi_res_id`).
     /// - Throws: ``DirectoryError`` `.identityNotFound`, `.invalidResource`.
-    public func managedIdentityToken(clientID: String?, objectID: String?, resource: String) async throws -> IssuedToken {
+    public func managedIdentityToken(clientID: String?, objectID: String?, resourceID: String? = nil,
+                                     resource: String) async throws -> IssuedToken {
         let found: PrincipalRecord?
         if let clientID {
             found = try await metadata.principal(appID: clientID.lowercased())
         } else if let objectID {
             found = try await metadata.principal(objectID: objectID.lowercased())
+        } else if let resourceID {
+            let principal = try await ResourceID(parsing: resourceID).asyncFlatMap { try await metadata.resource(id: $0) }?
+                .document["properties"]?["principalId"]?.stringValue
+            found = try await principal.asyncFlatMap { try await metadata.principal(objectID: $0) }
         } else {
             let identities = try await metadata.principals().filter { $0.kind == .managedIdentity }
             found = identities.count == 1 ? identities[0] : nil
         }
         guard let identity = found, identity.kind == .managedIdentity else {
-            throw DirectoryError(.identityNotFound, "No managed identity matches client_id=\(clientID ?? "-") object_id=\(objectID ?? "-").")
+            throw DirectoryError(.identityNotFound, "No managed identity matches client_id=\(clientID ?? "-") object_id=\(objectID ?? "-") mi_res_id=\(resourceID ?? "-").")
         }
         return try await issue(to: identity, resource: resource, version: .v1)
     }

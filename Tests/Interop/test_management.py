@@ -31,7 +31,11 @@ def principal_credential(server, principal):
 
 def registry_access(server, credential, scope):
     """The `access` claim of a registry access token obtained through the exchange, as docker clients do."""
-    aad = credential.get_token("https://containerregistry.azure.net/.default").token
+    return exchanged_access(server, credential.get_token("https://containerregistry.azure.net/.default").token, scope)
+
+
+def exchanged_access(server, aad, scope):
+    """The `access` claim of the registry access token an AAD token is exchanged for."""
     session = requests.Session()
     session.trust_env = False
     host = server.registry_host()
@@ -174,3 +178,28 @@ def test_a_principal_without_a_role_cannot_write_and_a_reader_can_only_read(kura
     with pytest.raises(HttpResponseError) as raised:
         client.resource_groups.create_or_update("StrangerRg", {"location": "eastus"})
     assert raised.value.status_code == 403 and raised.value.error.code == "AuthorizationFailed"
+
+
+def test_an_arm_identity_gets_tokens_from_the_managed_identity_endpoint(kura, arm):
+    arm.ok("group", "create", "-n", "MiRg", "-l", "eastus", "-o", "none")
+    identity = arm.json("identity", "create", "-g", "MiRg", "-n", "workload1")
+    with open(os.path.join(kura.data_dir, "identity-endpoint.secret")) as f:
+        secret = f.read().strip()
+    session = requests.Session()
+    session.trust_env = False
+    tokens = []
+    for selector in ({"client_id": identity["clientId"]}, {"mi_res_id": identity["id"]}, {"object_id": identity["principalId"]}):
+        reply = session.get(f"https://localhost:{kura.port}/metadata/identity/oauth2/token",
+                            params={"api-version": "2018-02-01", "resource": "https://containerregistry.azure.net", **selector},
+                            headers={"Metadata": "true", "X-IDENTITY-HEADER": secret}, verify=kura.ca_file)
+        assert reply.status_code == 200, reply.text
+        got = claims(reply.json()["access_token"])
+        assert got["oid"] == identity["principalId"] and got["appid"] == identity["clientId"]
+        tokens.append(reply.json()["access_token"])
+    scope = "repository:mi/repo:pull,push"
+    assert exchanged_access(kura, tokens[0], scope) in (None, []), "an identity without an Acr role is granted nothing"
+    arm.ok("role", "assignment", "create", "--assignee-object-id", identity["principalId"], "--assignee-principal-type",
+           "ServicePrincipal", "--role", "AcrPush", "--scope", arm.ok("acr", "show", "-n", "default", "--query", "id", "-o", "tsv").strip(),
+           "-o", "none")
+    access = exchanged_access(kura, tokens[1], scope)
+    assert access == [{"type": "repository", "name": "mi/repo", "actions": ["pull", "push", "metadata_read", "metadata_write"]}]

@@ -154,8 +154,8 @@ struct LoginRoutes {
 
     /// The managed-identity endpoint, IMDS-shaped: `Metadata: true` and the installation's identity
     /// secret (`X-IDENTITY-HEADER`, as App Service's identity endpoint, or `X-Kura-Identity-Secret`)
-    /// are required; the identity is chosen by `client_id`, `object_id` or, when there is only
-    /// one, by default. Answers the v1 token shape with string times.
+    /// are required; the identity is chosen by `client_id`, `object_id`, `mi_res_id` or, when there
+    /// is only one, by default. Answers the v1 token shape with string times.
     func managedIdentityToken(_ request: Request) async throws -> Response {
         let query = FormParameters(request.uri.query)
         do {
@@ -170,6 +170,7 @@ struct LoginRoutes {
                 throw DirectoryError(.invalidRequest, "Required query variable 'resource' is missing")
             }
             let issued = try await directory.managedIdentityToken(clientID: query["client_id"], objectID: query["object_id"] ?? query["principal_id"],
+                                                                  resourceID: query["mi_res_id"] ?? query["msi_res_id"],
                                                                   resource: resource)
             let now = Int(Date().timeIntervalSince1970)
             return try json(["access_token": issued.accessToken, "client_id": issued.appID, "expires_in": String(issued.expiresIn),
