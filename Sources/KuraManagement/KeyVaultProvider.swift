@@ -127,6 +127,29 @@ public struct KeyVaultProvider: ResourceProvider {
         }
     }
 
+    /// Provider-level calls: `checkNameAvailability`, and the managed HSM lists az reads next to
+    /// vaults (kura has no managed HSMs: always empty).
+    public func action(_ name: String, on record: ResourceRecord?, body: JSONValue?, caller: ManagementCaller) async throws -> ManagementReply {
+        switch (name.lowercased(), record) {
+        case ("checknameavailability", nil):
+            let wanted = body?.member(caseInsensitive: "name")?.stringValue ?? ""
+            guard Self.isValidName(wanted) else {
+                return .ok(["nameAvailable": false, "reason": "AccountNameInvalid",
+                            "message": .string("The vault name '\(wanted)' is invalid: 3-24 letters, digits and '-', starting with a letter.")])
+            }
+            let deleted = try await DeletedVaultProvider.find(wanted, metadata: metadata) != nil
+            guard try await nameConflict(wanted) == nil, !deleted else {
+                return .ok(["nameAvailable": false, "reason": "AlreadyExists",
+                            "message": .string("The vault name '\(wanted)' is already in use\(deleted ? " by a deleted vault" : "").")])
+            }
+            return .ok(["nameAvailable": true])
+        case ("managedhsms", nil), ("deletedmanagedhsms", nil):
+            return .list([])
+        default:
+            throw ManagementError(status: 404, code: "NoRegisteredProviderFound", "Microsoft.KeyVault has no '\(name)' here.")
+        }
+    }
+
     /// Deleting a vault soft-deletes it: it moves to the deleted vaults for its retention period.
     public func willDelete(_ record: ResourceRecord) async throws {
         try await metadata.putResource(DeletedVaultProvider.deletedRecord(of: record, environment: environment))

@@ -203,3 +203,25 @@ def test_an_arm_identity_gets_tokens_from_the_managed_identity_endpoint(kura, ar
            "-o", "none")
     access = exchanged_access(kura, tokens[1], scope)
     assert access == [{"type": "repository", "name": "mi/repo", "actions": ["pull", "push", "metadata_read", "metadata_write"]}]
+
+
+def test_vaults_are_soft_deleted_recovered_and_purged_through_az(kura, arm):
+    arm.ok("group", "create", "-n", "VaultRg", "-l", "eastus", "-o", "none")
+    arm.ok("keyvault", "create", "-n", "kvcycle1", "-g", "VaultRg", "--enable-rbac-authorization", "false", "--no-self-perms", "-o", "none")
+    arm.ok("keyvault", "create", "-n", "kvkeep1", "-g", "VaultRg", "--enable-purge-protection", "--enable-rbac-authorization", "false",
+           "--no-self-perms", "-o", "none")
+    for name in ("kvcycle1", "kvkeep1"):
+        arm.ok("keyvault", "delete", "-n", name)
+    assert {"kvcycle1", "kvkeep1"} <= set(arm.ok("keyvault", "list-deleted", "--query", "[].name", "-o", "tsv").split())
+    code, stderr = arm.fails("keyvault", "create", "-n", "kvcycle1", "-g", "VaultRg", "--enable-rbac-authorization", "false",
+                             "--no-self-perms")
+    assert "deleted state" in stderr
+    arm.ok("keyvault", "recover", "-n", "kvcycle1", "-o", "none")
+    assert arm.ok("keyvault", "show", "-n", "kvcycle1", "--query", "properties.vaultUri", "-o", "tsv").strip() == \
+        f"https://kvcycle1.vault.localhost:{kura.port}/"
+    arm.ok("keyvault", "delete", "-n", "kvcycle1")
+    arm.ok("keyvault", "purge", "-n", "kvcycle1")
+    code, stderr = arm.fails("keyvault", "purge", "-n", "kvkeep1")
+    assert "(PurgeProtectionEnabled)" in stderr
+    deleted = set(arm.ok("keyvault", "list-deleted", "--query", "[].name", "-o", "tsv").split())
+    assert "kvcycle1" not in deleted and "kvkeep1" in deleted
