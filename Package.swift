@@ -103,6 +103,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Key Vault plane: keys, versions, crypto operations, access policies, audit log (no HTTP).
+        .target(
+            name: "KuraKeyVault",
+            dependencies: [
+                "KuraCore", "KuraCrypto", "KuraStorage", "KuraDirectory",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Management plane: ARM conventions and resources — groups, identities, vaults, registries,
         // role assignments (no HTTP).
         .target(
@@ -120,6 +130,7 @@ let package = Package(
                 "KuraRegistry",
                 "KuraDirectory",
                 "KuraManagement",
+                "KuraKeyVault",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -3,6 +3,7 @@
 
 import Crypto
 import Foundation
+import KuraCore
 
 /// Salted hash of a high-entropy client secret: `sha256$<salt base64>$<hash base64>` with
 /// hash = SHA-256(salt ‖ secret). Secrets are generated (≥ 256 bits), so a fast hash with a
@@ -33,13 +34,5 @@ public enum SecretHash {
         hasher.update(data: salt)
         hasher.update(data: Data(secret.utf8))
         return Data(hasher.finalize())
-    }
-}
-
-extension Data {
-    /// Base64url without padding (RFC 4648 §5), as JOSE and Azure use it.
-    public func base64URLEncodedString() -> String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }

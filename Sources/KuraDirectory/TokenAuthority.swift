@@ -4,6 +4,7 @@
 import Crypto
 import Foundation
 public import JWTKit
+import KuraCore
 import _CryptoExtras
 
 /// Why a token was refused. Each case is a distinct check of ``TokenAuthority/verify(_:audiences:)``.
@@ -96,7 +97,7 @@ public struct TokenAuthority: Sendable {
     /// - Throws: ``TokenRejection`` naming the first check that failed.
     public func verify(_ token: String, audiences: Set<String>, now: Date = Date()) async throws(TokenRejection) -> AccessTokenClaims {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerData = Self.base64URLDecode(parts[0]),
+        guard parts.count == 3, let headerData = Data(base64URLEncoded: parts[0]),
               let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any]
         else { throw .malformed }
         let alg = header["alg"] as? String ?? ""
@@ -106,7 +107,7 @@ public struct TokenAuthority: Sendable {
         do {
             claims = try await keys.verify(token, as: AccessTokenClaims.self)
         } catch {
-            throw Self.base64URLDecode(parts[1]).flatMap { try? JSONDecoder().decode(AccessTokenClaims.self, from: $0) } == nil
+            throw Data(base64URLEncoded: parts[1]).flatMap { try? JSONDecoder().decode(AccessTokenClaims.self, from: $0) } == nil
                 ? .malformed : .signature
         }
         guard claims.exp.value.addingTimeInterval(Self.skew) > now else { throw .expired }
@@ -137,9 +138,4 @@ public struct TokenAuthority: Sendable {
             .replacingOccurrences(of: "=", with: "")
     }
 
-    static func base64URLDecode(_ text: Substring) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64)
-    }
 }

@@ -69,6 +69,7 @@ public struct DeletedVaultProvider: ResourceProvider {
             throw ManagementError(status: 409, code: "PurgeProtectionEnabled",
                                   "Operation 'DeletedVaultPurge' is not allowed: vault '\(record.id.name)' has purge protection enabled and cannot be purged before \(properties?["scheduledPurgeDate"]?.stringValue ?? "its scheduled purge date").")
         }
+        try await metadata.purgeVaultKeys(vault: record.id.name.lowercased())
         try await metadata.deleteResource(id: record.id)
         return ManagementReply(status: 200, body: nil)
     }

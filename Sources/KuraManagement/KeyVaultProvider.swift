@@ -16,10 +16,13 @@ public struct KeyVaultProvider: ResourceProvider {
     public var namesAreGlobal: Bool { true }
     let metadata: any MetadataStore
     let environment: ManagementEnvironment
+    /// Where policy changes are announced (the registries' customer-managed keys listen).
+    let events: VaultEventBus
 
-    public init(metadata: any MetadataStore, environment: ManagementEnvironment) {
+    public init(metadata: any MetadataStore, environment: ManagementEnvironment, events: VaultEventBus) {
         self.metadata = metadata
         self.environment = environment
+        self.events = events
     }
 
     /// Vault names: 3–24 letters, digits and `-`, starting with a letter, ending with a letter or
@@ -125,6 +128,10 @@ public struct KeyVaultProvider: ResourceProvider {
         if existing == nil, let deleted = try await DeletedVaultProvider.find(record.id.name, metadata: metadata) {
             try await metadata.deleteResource(id: deleted.id)
         }
+        if existing?.document["properties"]?["accessPolicies"] != record.document["properties"]?["accessPolicies"]
+            || existing?.document["properties"]?["enableRbacAuthorization"] != record.document["properties"]?["enableRbacAuthorization"] {
+            events.publish(VaultEvent(.policyChanged, vault: record.id.name))
+        }
     }
 
     /// Provider-level calls: `checkNameAvailability`, and the managed HSM lists az reads next to
@@ -153,6 +160,7 @@ public struct KeyVaultProvider: ResourceProvider {
     /// Deleting a vault soft-deletes it: it moves to the deleted vaults for its retention period.
     public func willDelete(_ record: ResourceRecord) async throws {
         try await metadata.putResource(DeletedVaultProvider.deletedRecord(of: record, environment: environment))
+        events.publish(VaultEvent(.policyChanged, vault: record.id.name))
     }
 
 }

@@ -12,10 +12,12 @@ public struct VaultAccessPolicyProvider: ResourceProvider {
     public var resourceType: String { Self.type }
     let metadata: any MetadataStore
     let environment: ManagementEnvironment
+    let events: VaultEventBus
 
-    public init(metadata: any MetadataStore, environment: ManagementEnvironment) {
+    public init(metadata: any MetadataStore, environment: ManagementEnvironment, events: VaultEventBus) {
         self.metadata = metadata
         self.environment = environment
+        self.events = events
     }
 
     public func prepare(_ id: ResourceID, body: JSONValue, base: JSONValue, existing: ResourceRecord?,
@@ -43,6 +45,7 @@ public struct VaultAccessPolicyProvider: ResourceProvider {
         document["properties"]?["accessPolicies"] = updated
         try await metadata.putResource(ResourceRecord(id: vault.id, document: document, createdAt: vault.createdAt,
                                                       updatedAt: ManagementEnvironment.now()))
+        events.publish(VaultEvent(.policyChanged, vault: vault.id.name))
         return .ok(["id": .string("\(vault.id.description)/accessPolicies/\(id.name.lowercased())"), "name": .string(id.name.lowercased()),
                     "type": .string(Self.type), "properties": ["accessPolicies": updated]])
     }

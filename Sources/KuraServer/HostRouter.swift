@@ -6,12 +6,13 @@ import KuraCore
 
 /// Dispatches each request to its plane by Host header (DESIGN §2). A host that names no plane,
 /// or a vault/registry that does not exist, gets 404 in the addressed plane's own error format.
-struct HostRouter<Main: HTTPResponder>: HTTPResponder where Main.Context == BasicRequestContext {
-    typealias Context = BasicRequestContext
+struct HostRouter<Main: HTTPResponder>: HTTPResponder where Main.Context == KuraRequestContext {
+    typealias Context = KuraRequestContext
 
     let config: KuraConfig
     let main: Main
     let registries: RegistryPlane
+    let vaults: KeyVaultPlane
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let host = request.head.authority
@@ -20,8 +21,7 @@ struct HostRouter<Main: HTTPResponder>: HTTPResponder where Main.Context == Basi
             case .main:
                 return try await main.respond(to: request, context: context)
             case .vault(let name):
-                throw AzureError(status: .notFound, code: "VaultNotFound",
-                                 message: "No vault named '\(name)' exists in this installation.")
+                return await vaults.respond(to: request, vaultName: name, context: context)
             case .registry(let name):
                 return try await registries.respond(to: request, registryName: name, host: host ?? name)
             case .unknown(let name):

@@ -8,6 +8,7 @@ import HummingbirdTLS
 public import KuraCore
 import KuraCrypto
 import KuraDirectory
+import KuraKeyVault
 import KuraManagement
 public import KuraRegistry
 public import KuraStorage
@@ -39,6 +40,11 @@ public final class KuraServer: Sendable {
     let registryPlane: RegistryPlane
     let login: LoginRoutes
     let management: ManagementRoutes
+    let vaults: KeyVaultPlane
+    let auditRoutes: AuditRoutes
+    let purgeJob: VaultPurgeJob
+    /// Key and policy changes of every vault (the customer-managed keys of registries listen).
+    public let events: VaultEventBus
     /// Creates and deletes registries (the management plane will call it too).
     public let provisioner: RegistryProvisioner
 
@@ -97,10 +103,11 @@ public final class KuraServer: Sendable {
             let registryResources = ContainerRegistryProvider(metadata: metadata, environment: environment, provisioner: provisioner)
             try await ManagementBootstrap(metadata: metadata, environment: environment, registries: registryResources)
                 .ensure(adminObjectID: admin.objectId)
+            let events = VaultEventBus()
             let management = ManagementAPI(metadata: metadata, environment: environment, providers: [
                 UserAssignedIdentityProvider(metadata: metadata, environment: environment),
-                KeyVaultProvider(metadata: metadata, environment: environment),
-                VaultAccessPolicyProvider(metadata: metadata, environment: environment),
+                KeyVaultProvider(metadata: metadata, environment: environment, events: events),
+                VaultAccessPolicyProvider(metadata: metadata, environment: environment, events: events),
                 DeletedVaultProvider(metadata: metadata, environment: environment),
                 registryResources,
             ])
@@ -122,9 +129,17 @@ public final class KuraServer: Sendable {
                                     subscriptionID: installation.subscriptionId,
                                     isOwner: { try await access.grants(of: $0).roles(at: subscription).contains(.owner) },
                                     identitySecret: try directory.identityEndpointSecret())
+            let keyVault = KeyVaultService(metadata: metadata, hierarchy: keys, events: events)
+            let audit = AuditLog(metadata: metadata)
+            let vaults = KeyVaultPlane(metadata: metadata, service: keyVault, audit: audit, authority: authority, endpoints: endpoints,
+                                       access: access)
             return KuraServer(config: config, directory: directory, installation: installation, metadata: metadata,
                               blobs: blobs, keys: keys, login: login,
                               management: ManagementRoutes(api: management, access: access, login: login),
+                              vaults: vaults, auditRoutes: AuditRoutes(audit: audit, metadata: metadata, login: login),
+                              purgeJob: VaultPurgeJob(metadata: metadata, service: keyVault, subscriptionID: installation.subscriptionId,
+                                                      logger: logger),
+                              events: events,
                               firstStart: created ? FirstStartReport(admin: admin, defaultRegistry: defaultRegistry) : nil,
                               tls: tls, metrics: metrics, logger: logger, registryPlane: plane, provisioner: provisioner)
         } catch {
@@ -134,7 +149,8 @@ public final class KuraServer: Sendable {
     }
 
     private init(config: KuraConfig, directory: DataDirectory, installation: Installation, metadata: any MetadataStore,
-                 blobs: EncryptedBlobStore, keys: KeyHierarchy, login: LoginRoutes, management: ManagementRoutes, firstStart: FirstStartReport?, tls: TLSConfiguration,
+                 blobs: EncryptedBlobStore, keys: KeyHierarchy, login: LoginRoutes, management: ManagementRoutes, vaults: KeyVaultPlane,
+                 auditRoutes: AuditRoutes, purgeJob: VaultPurgeJob, events: VaultEventBus, firstStart: FirstStartReport?, tls: TLSConfiguration,
                  metrics: PrometheusCollectorRegistry, logger: Logger, registryPlane: RegistryPlane, provisioner: RegistryProvisioner) {
         self.config = config
         self.directory = directory
@@ -144,6 +160,10 @@ public final class KuraServer: Sendable {
         self.keys = keys
         self.login = login
         self.management = management
+        self.vaults = vaults
+        self.auditRoutes = auditRoutes
+        self.purgeJob = purgeJob
+        self.events = events
         self.firstStart = firstStart
         self.tls = tls
         self.metrics = metrics
@@ -153,15 +173,16 @@ public final class KuraServer: Sendable {
     }
 
     /// The responder of every listener: host routing over all planes.
-    var responder: some HTTPResponder<BasicRequestContext> {
-        HostRouter(config: config, main: MainPlaneRoutes.router(metrics: metrics, login: login, management: management).buildResponder(), registries: registryPlane)
+    var responder: some HTTPResponder<KuraRequestContext> {
+        HostRouter(config: config, main: MainPlaneRoutes.router(metrics: metrics, login: login, management: management, audit: auditRoutes)
+            .buildResponder(), registries: registryPlane, vaults: vaults)
     }
 
     /// Serves on every listen address until SIGTERM or SIGINT, then drains connections and
     /// closes the stores. Does not return before shutdown completes.
     public func run() async throws {
         let responder = self.responder
-        var services: [any Service] = [StoreCloser(metadata: metadata)]
+        var services: [any Service] = [StoreCloser(metadata: metadata), purgeJob]
         for address in config.listenAddresses {
             let port = config.port
             services.append(Application(

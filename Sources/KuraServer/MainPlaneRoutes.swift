@@ -8,8 +8,9 @@ import Prometheus
 /// Routes of `localhost:<port>`: `/healthz`, `/metrics`, the login plane (``LoginRoutes``) and the
 /// management plane (``ManagementRoutes``).
 enum MainPlaneRoutes {
-    static func router(metrics: PrometheusCollectorRegistry, login: LoginRoutes, management: ManagementRoutes) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    static func router(metrics: PrometheusCollectorRegistry, login: LoginRoutes, management: ManagementRoutes,
+                       audit: AuditRoutes) -> Router<KuraRequestContext> {
+        let router = Router(context: KuraRequestContext.self)
         router.add(middleware: AzureErrorMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.get("/healthz") { _, _ in
@@ -22,6 +23,7 @@ enum MainPlaneRoutes {
         }
         login.add(to: router)
         management.add(to: router)
+        audit.add(to: router)
         return router
     }
 }

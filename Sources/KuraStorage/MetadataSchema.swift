@@ -132,5 +132,33 @@ enum MetadataSchema {
                 .column("scope_key").column("role_definition_id").column("principal_id").run()
             try await database.create(index: "role_assignments_by_principal").on("role_assignments").column("principal_id").run()
         },
+        MetadataMigration(version: 3, name: "vault keys, key versions, vault audit log") { database in
+            try await database.create(table: "vault_keys")
+                .column("vault", type: .text, .notNull)
+                .column("name_key", type: .text, .notNull)
+                .column("name", type: .text, .notNull)
+                .column("current_version", type: .text, .notNull)
+                .column("created_at", type: .bigint, .notNull)
+                .column("deleted_at", type: .bigint)
+                .column("scheduled_purge_at", type: .bigint)
+                .primaryKey("vault", "name_key")
+                .run()
+            try await database.create(table: "vault_key_versions")
+                .column("vault", type: .text, .notNull)
+                .column("name_key", type: .text, .notNull)
+                .column("version", type: .text, .notNull)
+                .column("document", type: .text, .notNull)
+                .column("sealed_private_key", type: .text, .notNull)
+                .column("created_at", type: .bigint, .notNull)
+                .primaryKey("vault", "name_key", "version")
+                .run()
+            try await database.create(table: "vault_audit")
+                .column("vault", type: .text, .notNull)
+                .column("sequence", type: .bigint, .notNull)
+                .column("entry", type: .text, .notNull)
+                .column("hash", type: .text, .notNull)
+                .primaryKey("vault", "sequence")
+                .run()
+        },
     ]
 }

@@ -41,8 +41,8 @@ struct ManagementHarness: Sendable {
             try await ManagementBootstrap(metadata: metadata, environment: environment, registries: registries).ensure(adminObjectID: owner)
             let api = ManagementAPI(metadata: metadata, environment: environment, providers: [
                 UserAssignedIdentityProvider(metadata: metadata, environment: environment),
-                KeyVaultProvider(metadata: metadata, environment: environment),
-                VaultAccessPolicyProvider(metadata: metadata, environment: environment),
+                KeyVaultProvider(metadata: metadata, environment: environment, events: VaultEventBus()),
+                VaultAccessPolicyProvider(metadata: metadata, environment: environment, events: VaultEventBus()),
                 DeletedVaultProvider(metadata: metadata, environment: environment),
                 registries,
             ], pageSize: pageSize)

@@ -53,8 +53,8 @@ import Testing
     @Test(arguments: Backend.allCases)
     func migrationsAreIdempotent(_ backend: Backend) async throws {
         try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
-            #expect(try await store.migrate() == 2)
-            #expect(try await store.migrate() == 2)
+            #expect(try await store.migrate() == 3)
+            #expect(try await store.migrate() == 3)
         }
     }
 
@@ -291,7 +291,7 @@ import Testing
             try await store.insertRegistry(registry)
             try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(1), size: 1, createdAt: 1))
             let reopened = try await scratch.open()
-            #expect(try await reopened.migrate() == 2)
+            #expect(try await reopened.migrate() == 3)
             #expect(try await reopened.registry(named: "durable") == registry)
             #expect(try await reopened.blob(registryID: registry.id, digest: Self.digest(1))?.size == 1)
             try await reopened.close()

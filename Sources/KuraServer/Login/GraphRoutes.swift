@@ -15,7 +15,7 @@ import NIOCore
 struct GraphRoutes {
     let directory: DirectoryService
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<KuraRequestContext>) {
         router.get("/v1.0/me") { request, _ -> Response in
             try await authenticate(request)
             throw AzureError(status: .badRequest, code: "BadRequest", message: "/me request is only valid with delegated authentication flow.")

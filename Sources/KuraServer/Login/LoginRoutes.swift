@@ -21,7 +21,7 @@ struct LoginRoutes {
     /// What callers of the managed-identity endpoint must present (`<data dir>/identity-endpoint.secret`).
     let identitySecret: String
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<KuraRequestContext>) {
         GraphRoutes(directory: directory).add(to: router)
         router.get("/metadata/endpoints") { _, _ in try json(metadataEndpoints()) }
         router.get("/:tenant/v2.0/.well-known/openid-configuration") { _, context in

@@ -19,7 +19,7 @@ struct ManagementRoutes {
     /// Largest accepted request body (ARM's own limit is 4 MiB).
     static let maximumBody = 4 << 20
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<KuraRequestContext>) {
         for method in [HTTPRequest.Method.get, .put, .patch, .delete, .post, .head] {
             router.on("/subscriptions/:subscription/**", method: method) { request, _ in try await handle(request) }
         }

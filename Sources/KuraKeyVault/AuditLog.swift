@@ -1,0 +1,111 @@
+// kura — a self-hosted encrypted container registry.
+// AuditLog: every Key Vault operation, hash-chained per vault so the log can be verified end to end.
+
+import Crypto
+import Foundation
+public import KuraCore
+public import KuraStorage
+
+/// A vault's audit log. Each entry is canonical JSON (sorted keys) holding the SHA-256 of the
+/// previous entry (`previousHash`, 64 zeros for the first); the stored hash is the SHA-256 of the
+/// entry text. Changing, removing or reordering any entry breaks the chain at that entry.
+public struct AuditLog: Sendable {
+    public static let genesis = String(repeating: "0", count: 64)
+    let metadata: any MetadataStore
+
+    public init(metadata: any MetadataStore) { self.metadata = metadata }
+
+    /// What one operation was.
+    public struct Event: Sendable {
+        public var vault: String
+        public var callerObjectID: String?
+        public var callerAppID: String?
+        public var clientAddress: String
+        public var operation: String
+        public var keyName: String?
+        public var keyVersion: String?
+        /// The HTTP status answered.
+        public var resultCode: Int
+        /// Milliseconds the operation took.
+        public var durationMilliseconds: Int64
+
+        public init(vault: String, callerObjectID: String?, callerAppID: String?, clientAddress: String, operation: String,
+                    keyName: String?, keyVersion: String?, resultCode: Int, durationMilliseconds: Int64) {
+            self.vault = vault
+            self.callerObjectID = callerObjectID
+            self.callerAppID = callerAppID
+            self.clientAddress = clientAddress
+            self.operation = operation
+            self.keyName = keyName
+            self.keyVersion = keyVersion
+            self.resultCode = resultCode
+            self.durationMilliseconds = durationMilliseconds
+        }
+    }
+
+    /// Appends `event` at the end of its vault's chain.
+    @discardableResult
+    public func append(_ event: Event, at time: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) async throws -> AuditRecord {
+        try await metadata.appendAudit(vault: event.vault) { previous in
+            let sequence = (previous?.sequence ?? 0) + 1
+            let entry: JSONValue = [
+                "sequence": .integer(sequence), "time": .integer(time), "vault": .string(event.vault.lowercased()),
+                "callerObjectId": event.callerObjectID.map { .string($0) } ?? nil, "callerAppId": event.callerAppID.map { .string($0) } ?? nil,
+                "clientAddress": .string(event.clientAddress), "operation": .string(event.operation),
+                "keyName": event.keyName.map { .string($0) } ?? nil, "keyVersion": event.keyVersion.map { .string($0) } ?? nil,
+                "resultCode": .integer(Int64(event.resultCode)), "durationMs": .integer(event.durationMilliseconds),
+                "previousHash": .string(previous?.hash ?? Self.genesis),
+            ]
+            let text = String(decoding: entry.serialized(), as: UTF8.self)
+            return AuditRecord(vault: event.vault.lowercased(), sequence: sequence, entry: text, hash: Self.hash(text))
+        }
+    }
+
+    /// Entries after `since` (Unix milliseconds), oldest first.
+    public func entries(vault: String, since: Int64? = nil) async throws -> [AuditRecord] {
+        var all: [AuditRecord] = []
+        var after: Int64 = 0
+        while true {
+            let page = try await metadata.auditRecords(vault: vault, after: after, limit: 1000)
+            all += page
+            guard let last = page.last, page.count == 1000 else { break }
+            after = last.sequence
+        }
+        guard let since else { return all }
+        return all.filter { ((try? JSONValue(parsing: Array($0.entry.utf8)))?["time"]?.integerValue ?? 0) >= since }
+    }
+
+    /// The result of checking a vault's chain.
+    public struct Verification: Sendable, Equatable {
+        public let entries: Int
+        /// The sequence number of the first entry that does not check out, and why; nil when intact.
+        public let firstBroken: Int64?
+        public let reason: String?
+
+        public var isIntact: Bool { firstBroken == nil }
+    }
+
+    /// Recomputes the chain from the first entry.
+    public func verify(vault: String) async throws -> Verification {
+        let records = try await entries(vault: vault)
+        var previous = Self.genesis
+        var expected: Int64 = 1
+        for record in records {
+            func broken(_ reason: String) -> Verification {
+                Verification(entries: records.count, firstBroken: record.sequence, reason: reason)
+            }
+            guard record.sequence == expected else { return broken("entry \(expected) is missing (found \(record.sequence) next)") }
+            guard Self.hash(record.entry) == record.hash else { return broken("the entry's content does not match its hash") }
+            guard let entry = try? JSONValue(parsing: Array(record.entry.utf8)) else { return broken("the entry is not JSON") }
+            guard entry["previousHash"]?.stringValue == previous else { return broken("the entry does not chain to the one before it") }
+            guard entry["sequence"]?.integerValue == record.sequence else { return broken("the entry's sequence number was changed") }
+            previous = record.hash
+            expected += 1
+        }
+        return Verification(entries: records.count, firstBroken: nil, reason: nil)
+    }
+
+    static func hash(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

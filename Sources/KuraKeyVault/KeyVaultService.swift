@@ -1,0 +1,478 @@
+// kura — a self-hosted encrypted container registry.
+// KeyVaultService: the keys API's rules — versions, attributes, soft delete, backup, crypto (no HTTP).
+
+import Crypto
+import Foundation
+public import KuraCore
+import KuraCrypto
+public import KuraStorage
+
+/// The keys of every vault. Each call names its vault (``VaultContext``) and caller; the caller
+/// is authorized before anything else happens, and every key or policy change is published on
+/// the ``VaultEventBus``.
+public struct KeyVaultService: Sendable {
+    let metadata: any MetadataStore
+    let sealer: KeyMaterialSealer
+    let backups: SealedFile
+    let events: VaultEventBus
+    /// Largest page of a list (Key Vault's own maximum).
+    public static let maximumPage = 25
+
+    public init(metadata: any MetadataStore, hierarchy: KeyHierarchy, events: VaultEventBus) {
+        self.metadata = metadata
+        self.sealer = KeyMaterialSealer(hierarchy: hierarchy)
+        self.backups = SealedFile(hierarchy: hierarchy)
+        self.events = events
+    }
+
+    /// The answer to one operation: a status (200, or 204 for purge) and a JSON body.
+    public struct Reply: Sendable {
+        public let status: Int
+        public let body: JSONValue?
+        /// The key version the operation used or produced (for the audit log).
+        public let keyVersion: String?
+    }
+
+    /// Runs `route` for `caller` in `vault`.
+    /// - Parameter query: the request's query (`maxresults`, `$skiptoken`, `api-version`).
+    /// - Throws: ``KeyVaultError``.
+    public func handle(_ route: KeyVaultRoute, body: JSONValue?, query: [String: String], vault: VaultContext,
+                       caller: VaultCaller) async throws -> Reply {
+        try VaultAuthorization.check(route, caller: caller, vault: vault)
+        switch route {
+        case .create(let name): return try await create(name, body: try object(body), vault: vault)
+        case .importKey(let name): return try await importKey(name, body: try object(body), vault: vault)
+        case .get(let name, let version):
+            let found = try await keyVersion(name, version, vault: vault)
+            return Reply(status: 200, body: try bundle(found, vault: vault), keyVersion: found.version)
+        case .list:
+            var items: [JSONValue] = []
+            for key in try await metadata.vaultKeys(vault: vault.name, deleted: false) {
+                if let current = try await metadata.keyVersion(vault: vault.name, name: key.name, version: key.currentVersion) {
+                    items.append(item(current, kid: "\(vault.baseURL)/keys/\(key.name)"))
+                }
+            }
+            return Reply(status: 200, body: try page(items, path: "/keys", query: query, vault: vault), keyVersion: nil)
+        case .listVersions(let name):
+            let key = try await activeKey(name, vault: vault)
+            let items = try await metadata.keyVersions(vault: vault.name, name: key.name).map {
+                item($0, kid: "\(vault.baseURL)/keys/\(key.name)/\($0.version)")
+            }
+            return Reply(status: 200, body: try page(items, path: "/keys/\(key.name)/versions", query: query, vault: vault), keyVersion: nil)
+        case .update(let name, let version): return try await update(name, version, body: try object(body), vault: vault)
+        case .delete(let name): return try await delete(name, vault: vault)
+        case .getDeleted(let name):
+            let key = try await deletedKey(name, vault: vault)
+            return Reply(status: 200, body: try await deletedBundle(key, vault: vault), keyVersion: key.currentVersion)
+        case .listDeleted:
+            var items: [JSONValue] = []
+            for key in try await metadata.vaultKeys(vault: vault.name, deleted: true) {
+                if let current = try await metadata.keyVersion(vault: vault.name, name: key.name, version: key.currentVersion) {
+                    var entry = item(current, kid: "\(vault.baseURL)/keys/\(key.name)")
+                    deletionFields(key, vault: vault).forEach { entry[$0.key] = $0.value }
+                    items.append(entry)
+                }
+            }
+            return Reply(status: 200, body: try page(items, path: "/deletedkeys", query: query, vault: vault), keyVersion: nil)
+        case .recover(let name):
+            let key = try await deletedKey(name, vault: vault)
+            try await metadata.setKeyDeleted(vault: vault.name, name: key.name, deletedAt: nil, scheduledPurgeAt: nil)
+            events.publish(VaultEvent(.keyRecovered, vault: vault.name, key: key.name))
+            let current = try await keyVersion(key.name, nil, vault: vault)
+            return Reply(status: 200, body: try bundle(current, vault: vault), keyVersion: current.version)
+        case .purge(let name):
+            let key = try await deletedKey(name, vault: vault)
+            if vault.purgeProtection, let scheduled = key.scheduledPurgeAt, Self.now() < scheduled {
+                throw KeyVaultError.forbidden("Operation \"purge\" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.",
+                                              inner: "PurgeProtectionEnabled")
+            }
+            try await metadata.purgeKey(vault: vault.name, name: key.name)
+            events.publish(VaultEvent(.keyPurged, vault: vault.name, key: key.name))
+            return Reply(status: 204, body: nil, keyVersion: nil)
+        case .backup(let name): return try await backup(name, vault: vault)
+        case .restore: return try await restore(body: try object(body), vault: vault)
+        case .rotate(let name):
+            let current = try await keyVersion(name, nil, vault: vault)
+            let material = try sealer.open(current.sealedPrivateKey, vault: vault.name, key: current.name, version: current.version)
+            let fresh = try KeyMaterial.generate(material.kind)
+            var properties = current.document
+            properties["attributes"] = ["enabled": true]
+            let created = try await addVersion(current.name, material: fresh, keyOps: properties["key_ops"]?.arrayValue?.compactMap(\.stringValue),
+                                               attributes: properties["attributes"], tags: current.document["tags"], newKey: false, vault: vault)
+            events.publish(VaultEvent(.keyRotated, vault: vault.name, key: current.name))
+            return Reply(status: 200, body: try bundle(created, vault: vault), keyVersion: created.version)
+        case .getRotationPolicy(let name):
+            let key = try await activeKey(name, vault: vault)
+            return Reply(status: 200, body: rotationPolicy(key, stored: nil, vault: vault), keyVersion: nil)
+        case .setRotationPolicy(let name):
+            let key = try await activeKey(name, vault: vault)
+            return Reply(status: 200, body: rotationPolicy(key, stored: try object(body), vault: vault), keyVersion: nil)
+        case .crypto(let name, let version, let operation): return try await crypto(operation, name, version, body: try object(body), vault: vault)
+        case .random:
+            let count = try object(body)["count"]?.integerValue ?? 0
+            guard (1...128).contains(count) else { throw KeyVaultError.badParameter("count must be between 1 and 128.") }
+            let bytes = SymmetricKey(size: SymmetricKeySize(bitCount: Int(count) * 8)).withUnsafeBytes { Data($0) }
+            return Reply(status: 200, body: ["value": .string(bytes.base64URLEncodedString())], keyVersion: nil)
+        }
+    }
+
+    // MARK: Create, import, update, delete
+
+    static let rsaOperations = ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"]
+    static let ecOperations = ["sign", "verify"]
+    static let knownOperations = Set(rsaOperations + ["import", "export"])
+
+    func create(_ name: String, body: JSONValue, vault: VaultContext) async throws -> Reply {
+        try Self.validate(name: name)
+        let kind: KeyMaterial.Kind
+        switch body["kty"]?.stringValue?.uppercased() {
+        case "RSA", "RSA-HSM":
+            let bits = body["key_size"]?.integerValue ?? 2048
+            if let exponent = body["public_exponent"]?.integerValue, exponent != 65537 {
+                throw KeyVaultError.badParameter("Only the public exponent 65537 is supported.")
+            }
+            kind = .rsa(bits: Int(bits))
+        case "EC", "EC-HSM":
+            let curve = body["crv"]?.stringValue ?? "P-256"
+            guard let parsed = KeyMaterial.Curve(rawValue: curve) else {
+                throw KeyVaultError.badParameter("The curve '\(curve)' is not supported; use P-256, P-384 or P-521.")
+            }
+            kind = .ec(parsed)
+        case let other:
+            throw KeyVaultError.badParameter("The key type '\(other ?? "(none)")' is not supported; use RSA, RSA-HSM, EC or EC-HSM.")
+        }
+        let existing = try await metadata.vaultKey(vault: vault.name, name: name)
+        try Self.refuseDeleted(existing)
+        let created = try await addVersion(existing?.name ?? name, material: try KeyMaterial.generate(kind),
+                                           keyOps: body["key_ops"]?.arrayValue?.compactMap(\.stringValue), attributes: body["attributes"],
+                                           tags: body["tags"], newKey: existing == nil, vault: vault)
+        events.publish(VaultEvent(existing == nil ? .keyCreated : .keyRotated, vault: vault.name, key: name))
+        return Reply(status: 200, body: try bundle(created, vault: vault), keyVersion: created.version)
+    }
+
+    func importKey(_ name: String, body: JSONValue, vault: VaultContext) async throws -> Reply {
+        try Self.validate(name: name)
+        guard let jwk = body["key"], jwk.objectValue != nil else { throw KeyVaultError.badParameter("The request needs a 'key' (JWK).") }
+        let material = try KeyMaterial.fromJWK(jwk)
+        let existing = try await metadata.vaultKey(vault: vault.name, name: name)
+        try Self.refuseDeleted(existing)
+        let created = try await addVersion(existing?.name ?? name, material: material, keyOps: jwk["key_ops"]?.arrayValue?.compactMap(\.stringValue),
+                                           attributes: body["attributes"], tags: body["tags"], newKey: existing == nil, vault: vault)
+        events.publish(VaultEvent(existing == nil ? .keyCreated : .keyRotated, vault: vault.name, key: name))
+        return Reply(status: 200, body: try bundle(created, vault: vault), keyVersion: created.version)
+    }
+
+    func update(_ name: String, _ requested: String?, body: JSONValue, vault: VaultContext) async throws -> Reply {
+        let found = try await keyVersion(name, requested, vault: vault)
+        var document = found.document
+        if let changes = body["attributes"]?.objectValue {
+            var attributes = document["attributes"] ?? [:]
+            for key in ["enabled", "nbf", "exp"] where changes.keys.contains(key) {
+                attributes[key] = try Self.attribute(key, changes[key]!)
+            }
+            attributes["updated"] = .integer(Self.now() / 1000)
+            document["attributes"] = attributes
+        }
+        if let ops = body["key_ops"] {
+            document["key_ops"] = .array(try Self.keyOperations(ops.arrayValue?.compactMap(\.stringValue), for: document["kty"]?.stringValue ?? "RSA")
+                .map { .string($0) })
+        }
+        if let tags = body["tags"] { document["tags"] = try Self.tags(tags) }
+        try await metadata.updateKeyVersion(vault: vault.name, name: found.name, version: found.version, document: document)
+        events.publish(VaultEvent(.keyUpdated, vault: vault.name, key: found.name))
+        var updated = found
+        updated.document = document
+        return Reply(status: 200, body: try bundle(updated, vault: vault), keyVersion: found.version)
+    }
+
+    func delete(_ name: String, vault: VaultContext) async throws -> Reply {
+        let key = try await activeKey(name, vault: vault)
+        let now = Self.now()
+        try await metadata.setKeyDeleted(vault: vault.name, name: key.name, deletedAt: now, scheduledPurgeAt: now + vault.retentionDays * 86_400_000)
+        events.publish(VaultEvent(.keyDeleted, vault: vault.name, key: key.name))
+        let deleted = try await deletedKey(key.name, vault: vault)
+        return Reply(status: 200, body: try await deletedBundle(deleted, vault: vault), keyVersion: key.currentVersion)
+    }
+
+    /// Purges every soft-deleted key of `vault` whose retention has passed; returns their names.
+    public func purgeExpired(vault: String, now: Int64 = KeyVaultService.now()) async throws -> [String] {
+        var purged: [String] = []
+        for key in try await metadata.vaultKeys(vault: vault, deleted: true) where (key.scheduledPurgeAt ?? .max) <= now {
+            try await metadata.purgeKey(vault: vault, name: key.name)
+            events.publish(VaultEvent(.keyPurged, vault: vault, key: key.name))
+            purged.append(key.name)
+        }
+        return purged
+    }
+
+    // MARK: Backup and restore
+
+    /// The opaque backup blob: `KKB1` sealed (AES-256-GCM under a root-derived key) JSON with
+    /// every version's public document and private material, so it restores into any vault of
+    /// this installation and nowhere else.
+    func backup(_ name: String, vault: VaultContext) async throws -> Reply {
+        let key = try await activeKey(name, vault: vault)
+        var versions: [JSONValue] = []
+        for version in try await metadata.keyVersions(vault: vault.name, name: key.name) {
+            let material = try sealer.open(version.sealedPrivateKey, vault: vault.name, key: version.name, version: version.version)
+            versions.append(["version": .string(version.version), "document": version.document, "createdAt": .integer(version.createdAt),
+                             "material": .string(Data(material.encoded()).base64EncodedString())])
+        }
+        let payload: JSONValue = ["name": .string(key.name), "currentVersion": .string(key.currentVersion), "versions": .array(versions)]
+        let sealed = try backups.seal(payload.serialized(), name: Self.backupSealName)
+        return Reply(status: 200, body: ["value": .string(Data(sealed).base64URLEncodedString())], keyVersion: key.currentVersion)
+    }
+
+    static let backupSealName = "key vault backup v1"
+
+    func restore(body: JSONValue, vault: VaultContext) async throws -> Reply {
+        guard let text = body["value"]?.stringValue, let blob = Data(base64URLEncoded: text),
+              let opened = try? backups.open(Array(blob), name: Self.backupSealName),
+              let payload = try? JSONValue(parsing: opened), let name = payload["name"]?.stringValue,
+              let versions = payload["versions"]?.arrayValue, !versions.isEmpty else {
+            throw KeyVaultError.badParameter("The backup blob is corrupt or was not made by this installation.")
+        }
+        if try await metadata.vaultKey(vault: vault.name, name: name) != nil {
+            throw KeyVaultError.conflict("Key \(name) already exists (or is deleted but recoverable) in this vault; a backup restores only a new name.")
+        }
+        var first = true
+        var last: VaultKeyVersionRecord?
+        let current = payload["currentVersion"]?.stringValue
+        let ordered = versions.filter { $0["version"]?.stringValue != current } + versions.filter { $0["version"]?.stringValue == current }
+        for entry in ordered {
+            guard let version = entry["version"]?.stringValue, let document = entry["document"],
+                  let materialText = entry["material"]?.stringValue, let materialBytes = Data(base64Encoded: materialText) else {
+                throw KeyVaultError.badParameter("The backup blob is corrupt.")
+            }
+            let material = try KeyMaterial.decoded(Array(materialBytes))
+            let record = VaultKeyVersionRecord(vault: vault.name, name: name, version: version, document: document,
+                                               sealedPrivateKey: try sealer.seal(material, vault: vault.name, key: name, version: version),
+                                               createdAt: entry["createdAt"]?.integerValue ?? Self.now())
+            try await metadata.addKeyVersion(record, newKey: first)
+            first = false
+            last = record
+        }
+        events.publish(VaultEvent(.keyRestored, vault: vault.name, key: name))
+        return Reply(status: 200, body: try bundle(last!, vault: vault), keyVersion: last?.version)
+    }
+
+    // MARK: Crypto
+
+    func crypto(_ operation: KeyVaultRoute.CryptoOperation, _ name: String, _ requested: String?, body: JSONValue,
+                vault: VaultContext) async throws -> Reply {
+        let found = try await keyVersion(name, requested, vault: vault)
+        try Self.checkUsable(found, operation: operation.permission)
+        guard let alg = body["alg"]?.stringValue else { throw KeyVaultError.badParameter("The request needs 'alg'.") }
+        guard let valueText = body["value"]?.stringValue, let value = Data(base64URLEncoded: valueText) else {
+            throw KeyVaultError.badParameter("The request needs 'value' (base64url).")
+        }
+        let material = try sealer.open(found.sealedPrivateKey, vault: vault.name, key: found.name, version: found.version)
+        let kid = JSONValue.string("\(vault.baseURL)/keys/\(found.name)/\(found.version)")
+        let result: JSONValue
+        switch operation {
+        case .encrypt, .wrapkey:
+            result = ["kid": kid, "value": .string(Data(try KeyAlgorithms.encrypt(Array(value), alg: alg, with: material)).base64URLEncodedString())]
+        case .decrypt, .unwrapkey:
+            result = ["kid": kid, "value": .string(Data(try KeyAlgorithms.decrypt(Array(value), alg: alg, with: material)).base64URLEncodedString())]
+        case .sign:
+            result = ["kid": kid, "value": .string(Data(try KeyAlgorithms.sign(Array(value), alg: alg, with: material)).base64URLEncodedString())]
+        case .verify:
+            guard let digestText = body["digest"]?.stringValue, let digest = Data(base64URLEncoded: digestText) else {
+                throw KeyVaultError.badParameter("verify needs 'digest' (base64url) and 'value' (the signature).")
+            }
+            result = ["value": .bool(try KeyAlgorithms.verify(Array(digest), signature: Array(value), alg: alg, with: material))]
+        }
+        return Reply(status: 200, body: result, keyVersion: found.version)
+    }
+
+    /// A version may be used only while enabled, inside nbf/exp, and for an operation in its key_ops.
+    static func checkUsable(_ version: VaultKeyVersionRecord, operation: String) throws {
+        let attributes = version.document["attributes"]
+        let now = Self.now() / 1000
+        guard attributes?["enabled"]?.boolValue != false else {
+            throw KeyVaultError.forbidden("Operation \(operation) is not allowed on a disabled key.", inner: "KeyDisabled")
+        }
+        if let nbf = attributes?["nbf"]?.integerValue, now < nbf {
+            throw KeyVaultError.forbidden("Operation \(operation) is not allowed before the key's activation date (nbf \(nbf)).", inner: "KeyNotYetValid")
+        }
+        if let exp = attributes?["exp"]?.integerValue, now >= exp {
+            throw KeyVaultError.forbidden("Operation \(operation) is not allowed on an expired key (exp \(exp)).", inner: "KeyExpired")
+        }
+        let ops = version.document["key_ops"]?.arrayValue?.compactMap { $0.stringValue?.lowercased() } ?? []
+        guard ops.contains(operation.lowercased()) else {
+            throw KeyVaultError.forbidden("Operation \(operation) is not permitted by this key's key_ops (\(ops.joined(separator: ", "))).",
+                                          inner: "OperationNotAllowed")
+        }
+    }
+
+    // MARK: Lookups
+
+    func activeKey(_ name: String, vault: VaultContext) async throws -> VaultKeyRecord {
+        guard let key = try await metadata.vaultKey(vault: vault.name, name: name), key.deletedAt == nil else {
+            throw KeyVaultError.keyNotFound(name, vault: vault.name)
+        }
+        return key
+    }
+
+    func deletedKey(_ name: String, vault: VaultContext) async throws -> VaultKeyRecord {
+        guard let key = try await metadata.vaultKey(vault: vault.name, name: name), key.deletedAt != nil else {
+            throw KeyVaultError.deletedKeyNotFound(name)
+        }
+        return key
+    }
+
+    func keyVersion(_ name: String, _ version: String?, vault: VaultContext) async throws -> VaultKeyVersionRecord {
+        let key = try await activeKey(name, vault: vault)
+        guard let found = try await metadata.keyVersion(vault: vault.name, name: key.name, version: version ?? key.currentVersion) else {
+            throw KeyVaultError.keyNotFound(name, version: version, vault: vault.name)
+        }
+        return found
+    }
+
+    static func refuseDeleted(_ key: VaultKeyRecord?) throws {
+        if let key, key.deletedAt != nil {
+            throw KeyVaultError.conflict("Key \(key.name) is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.")
+        }
+    }
+
+    // MARK: Documents
+
+    func addVersion(_ name: String, material: KeyMaterial, keyOps: [String]?, attributes: JSONValue?, tags: JSONValue?, newKey: Bool,
+                    vault: VaultContext) async throws -> VaultKeyVersionRecord {
+        let version = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let now = Self.now()
+        var attributeValues: JSONValue = ["enabled": true, "created": .integer(now / 1000), "updated": .integer(now / 1000), "exportable": false]
+        for key in ["enabled", "nbf", "exp"] {
+            if let value = attributes?[key], !value.isNull { attributeValues[key] = try Self.attribute(key, value) }
+        }
+        var document: JSONValue = [
+            "kty": .string(material.keyType),
+            "key_ops": .array(try Self.keyOperations(keyOps, for: material.keyType).map { .string($0) }),
+            "attributes": attributeValues,
+        ]
+        switch material.kind {
+        case .rsa(let bits): document["key_size"] = .integer(Int64(bits))
+        case .ec(let curve): document["crv"] = .string(curve.rawValue)
+        }
+        if let tags, !tags.isNull { document["tags"] = try Self.tags(tags) }
+        var jwk = try material.publicJWK(kid: "", keyOps: [])
+        jwk["kid"] = nil
+        jwk["key_ops"] = nil
+        document["jwk"] = jwk
+        let record = VaultKeyVersionRecord(vault: vault.name, name: name, version: version, document: document,
+                                           sealedPrivateKey: try sealer.seal(material, vault: vault.name, key: name, version: version),
+                                           createdAt: now)
+        do {
+            try await metadata.addKeyVersion(record, newKey: newKey)
+        } catch let error as MetadataStoreError where error.code == .conflict {
+            throw KeyVaultError.conflict("Key \(name) is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.")
+        }
+        return record
+    }
+
+    /// The KeyBundle of a version.
+    func bundle(_ version: VaultKeyVersionRecord, vault: VaultContext) throws -> JSONValue {
+        var key = version.document["jwk"] ?? [:]
+        key["kid"] = .string("\(vault.baseURL)/keys/\(version.name)/\(version.version)")
+        key["kty"] = version.document["kty"]
+        key["key_ops"] = version.document["key_ops"]
+        var result: JSONValue = ["key": key, "attributes": attributes(version, vault: vault)]
+        if let tags = version.document["tags"], tags.objectValue?.isEmpty == false { result["tags"] = tags }
+        return result
+    }
+
+    func attributes(_ version: VaultKeyVersionRecord, vault: VaultContext) -> JSONValue {
+        var attributes = version.document["attributes"] ?? [:]
+        attributes["recoveryLevel"] = .string(vault.recoveryLevel)
+        attributes["recoverableDays"] = .integer(vault.retentionDays)
+        return attributes
+    }
+
+    func item(_ version: VaultKeyVersionRecord, kid: String) -> JSONValue {
+        var result: JSONValue = ["kid": .string(kid), "attributes": version.document["attributes"] ?? [:]]
+        if let tags = version.document["tags"], tags.objectValue?.isEmpty == false { result["tags"] = tags }
+        return result
+    }
+
+    func deletedBundle(_ key: VaultKeyRecord, vault: VaultContext) async throws -> JSONValue {
+        guard let current = try await metadata.keyVersion(vault: vault.name, name: key.name, version: key.currentVersion) else {
+            throw KeyVaultError.deletedKeyNotFound(key.name)
+        }
+        var result = try bundle(current, vault: vault)
+        deletionFields(key, vault: vault).forEach { result[$0.key] = $0.value }
+        return result
+    }
+
+    func deletionFields(_ key: VaultKeyRecord, vault: VaultContext) -> [String: JSONValue] {
+        ["recoveryId": .string("\(vault.baseURL)/deletedkeys/\(key.name)"), "deletedDate": .integer((key.deletedAt ?? 0) / 1000),
+         "scheduledPurgeDate": .integer((key.scheduledPurgeAt ?? 0) / 1000)]
+    }
+
+    func rotationPolicy(_ key: VaultKeyRecord, stored: JSONValue?, vault: VaultContext) -> JSONValue {
+        ["id": .string("\(vault.baseURL)/keys/\(key.name)/rotationpolicy"),
+         "lifetimeActions": stored?["lifetimeActions"] ?? [["trigger": ["timeBeforeExpiry": "P30D"], "action": ["type": "Notify"]]],
+         "attributes": ["expiryTime": stored?["attributes"]?["expiryTime"] ?? nil, "created": .integer(key.createdAt / 1000),
+                        "updated": .integer(Self.now() / 1000)]]
+    }
+
+    /// One page of a list: `maxresults` (≤ 25) items from `$skiptoken`, with an absolute `nextLink`.
+    func page(_ items: [JSONValue], path: String, query: [String: String], vault: VaultContext) throws -> JSONValue {
+        let size = min(Self.maximumPage, max(1, Int(query["maxresults"] ?? "") ?? Self.maximumPage))
+        let start = Int(query["$skiptoken"] ?? "0") ?? -1
+        guard start >= 0, start <= items.count else { throw KeyVaultError.badParameter("The $skiptoken is not valid.") }
+        let end = min(items.count, start + size)
+        var body: JSONValue = ["value": .array(Array(items[start..<end])), "nextLink": nil]
+        if end < items.count {
+            var next = "\(vault.baseURL)\(path)?api-version=\(query["api-version"] ?? "7.6")&$skiptoken=\(end)"
+            if let max = query["maxresults"] { next += "&maxresults=\(max)" }
+            body["nextLink"] = .string(next)
+        }
+        return body
+    }
+
+    // MARK: Validation
+
+    static func validate(name: String) throws {
+        guard (1...127).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+            throw KeyVaultError.badParameter("The key name '\(name)' is invalid: use 1-127 letters, digits and '-'.")
+        }
+    }
+
+    static func keyOperations(_ requested: [String]?, for keyType: String) throws -> [String] {
+        let defaults = keyType.uppercased().hasPrefix("EC") ? ecOperations : rsaOperations
+        guard let requested else { return defaults }
+        let canonical = Dictionary((rsaOperations + ["import", "export"]).map { ($0.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+        return try requested.map { op in
+            guard let name = canonical[op.lowercased()] else {
+                throw KeyVaultError.badParameter("'\(op)' is not a key operation (encrypt, decrypt, sign, verify, wrapKey, unwrapKey, import, export).")
+            }
+            return name
+        }
+    }
+
+    static func attribute(_ key: String, _ value: JSONValue) throws -> JSONValue {
+        switch key {
+        case "enabled":
+            guard let flag = value.boolValue else { throw KeyVaultError.badParameter("attributes.enabled must be a boolean.") }
+            return .bool(flag)
+        default:
+            if value.isNull { return nil }
+            guard let seconds = value.integerValue else { throw KeyVaultError.badParameter("attributes.\(key) must be integer Unix seconds.") }
+            return .integer(seconds)
+        }
+    }
+
+    static func tags(_ value: JSONValue) throws -> JSONValue {
+        guard let members = value.objectValue, members.values.allSatisfy({ $0.stringValue != nil }), members.count <= 15 else {
+            throw KeyVaultError.badParameter("tags must be at most 15 string values.")
+        }
+        return value
+    }
+
+    func object(_ body: JSONValue?) throws -> JSONValue {
+        guard let body, body.objectValue != nil else { throw KeyVaultError.badParameter("The request body must be a JSON object.") }
+        return body
+    }
+
+    public static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}

@@ -1,0 +1,56 @@
+// kura — a self-hosted encrypted container registry.
+// AuditRoutes: a vault's audit log on the main host — list and verify (Owner only).
+
+import Foundation
+import Hummingbird
+import KuraCore
+import KuraKeyVault
+import KuraManagement
+import KuraStorage
+import NIOCore
+
+/// `GET /kura/v1/vaults/{vault}/auditLog[?since=<Unix ms>]` lists a vault's audit entries;
+/// `GET /kura/v1/vaults/{vault}/auditLog/verify` recomputes the hash chain and names the first
+/// broken entry. Both need a management token of an Owner of the subscription (what
+/// `kura keyvault audit list/verify` will call).
+struct AuditRoutes {
+    let audit: AuditLog
+    let metadata: any MetadataStore
+    let login: LoginRoutes
+
+    func add(to router: Router<KuraRequestContext>) {
+        router.get("/kura/v1/vaults/:vault/auditLog") { request, context in
+            let vault = try await requireVault(request, context)
+            let since = request.uri.queryParameters["since"].flatMap { Int64(String($0)) }
+            let entries = try await audit.entries(vault: vault, since: since).map { record -> JSONValue in
+                var entry = (try? JSONValue(parsing: Array(record.entry.utf8))) ?? ["unreadable": .string(record.entry)]
+                entry["hash"] = .string(record.hash)
+                return entry
+            }
+            return Self.json(["value": .array(entries)])
+        }
+        router.get("/kura/v1/vaults/:vault/auditLog/verify") { request, context in
+            let vault = try await requireVault(request, context)
+            let result = try await audit.verify(vault: vault)
+            return Self.json(["vault": .string(vault), "entries": .integer(Int64(result.entries)), "intact": .bool(result.isIntact),
+                              "firstBrokenSequence": result.firstBroken.map { .integer($0) } ?? nil,
+                              "reason": result.reason.map { .string($0) } ?? nil])
+        }
+    }
+
+    func requireVault(_ request: Request, _ context: KuraRequestContext) async throws -> String {
+        try await login.requireOwner(request)
+        let name = try context.parameters.require("vault").lowercased()
+        let live = try await metadata.resources(type: KeyVaultProvider.type, named: name)
+        let deleted = try await metadata.resources(type: DeletedVaultProvider.type, named: name)
+        guard !live.isEmpty || !deleted.isEmpty else {
+            throw AzureError(status: .notFound, code: "VaultNotFound", message: "No vault named '\(name)' exists in this installation.")
+        }
+        return name
+    }
+
+    static func json(_ value: JSONValue) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serialized())))
+    }
+}

@@ -1,0 +1,128 @@
+// kura — a self-hosted encrypted container registry.
+// KeyVaultPlane: `{vault}.vault.<suffix>` — the handshake, token check, routing, errors and audit.
+
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KuraCore
+import KuraDirectory
+import KuraKeyVault
+import KuraManagement
+import KuraStorage
+import NIOCore
+
+/// The Key Vault plane of every vault. A request without a token gets the 401 challenge before
+/// its body is read; a token must be for the vault audience and this tenant. Every request to an
+/// existing vault — refused ones included — is appended to that vault's audit log.
+struct KeyVaultPlane: Sendable {
+    let metadata: any MetadataStore
+    let service: KeyVaultService
+    let audit: AuditLog
+    let authority: TokenAuthority
+    let endpoints: InstallationEndpoints
+    let access: AccessControl
+    /// Largest accepted request body (a backup blob of a key with many versions fits).
+    static let maximumBody = 4 << 20
+
+    func respond(to request: Request, vaultName: String, context: KuraRequestContext) async -> Response {
+        let started = Date()
+        var caller: AccessTokenClaims?
+        var route: KeyVaultRoute?
+        var keyVersion: String?
+        var vaultFound = false
+        let response: Response
+        do {
+            guard let resource = try await metadata.resources(type: KeyVaultProvider.type, named: vaultName).first else {
+                throw KeyVaultError(status: 404, code: "VaultNotFound", "No vault named '\(vaultName)' exists in this installation.")
+            }
+            vaultFound = true
+            route = try? KeyVaultRoute(method: request.method.rawValue, path: request.uri.path)
+            let claims = try await authenticate(request)
+            caller = claims
+            guard let version = request.uri.queryParameters["api-version"].map(String.init), Self.isAPIVersion(version) else {
+                throw KeyVaultError.badParameter("The 'api-version' query parameter is missing or not a Key Vault version (e.g. 7.6 or 2025-07-01).")
+            }
+            _ = version
+            let parsed = try KeyVaultRoute(method: request.method.rawValue, path: request.uri.path)
+            route = parsed
+            let vault = VaultContext(resource: resource, baseURL: "https://\(resource.id.name.lowercased()).\(endpoints.vaultDNSSuffix)")
+            let vaultCaller = VaultCaller(objectID: claims.oid, appID: claims.appid, address: context.clientAddress,
+                                          grants: try await access.grants(of: claims.oid))
+            var query: [String: String] = [:]
+            for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+            let reply = try await service.handle(parsed, body: try await body(of: request), query: query, vault: vault, caller: vaultCaller)
+            keyVersion = reply.keyVersion
+            response = Self.render(reply)
+        } catch {
+            response = errorResponse(error)
+        }
+        if vaultFound {
+            let event = AuditLog.Event(vault: vaultName, callerObjectID: caller?.oid, callerAppID: caller?.appid,
+                                       clientAddress: context.clientAddress, operation: route?.auditName ?? "\(request.method) \(request.uri.path)",
+                                       keyName: route?.keyName, keyVersion: keyVersion, resultCode: Int(response.status.code),
+                                       durationMilliseconds: Int64(Date().timeIntervalSince(started) * 1000))
+            do {
+                try await audit.append(event)
+            } catch {
+                // An operation whose audit entry cannot be written is not reported as done.
+                return errorResponse(KeyVaultError(status: 503, code: "ServiceUnavailable", "The audit log could not be written; retry the operation."))
+            }
+        }
+        return response
+    }
+
+    /// Verifies the bearer token before anything else (the SDKs' first request has no token and no body).
+    func authenticate(_ request: Request) async throws -> AccessTokenClaims {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { throw KeyVaultError.missingToken }
+        do {
+            return try await authority.verify(String(header.dropFirst(7)),
+                                              audiences: [endpoints.vaultAudience, endpoints.vaultAudience + "/"])
+        } catch {
+            throw KeyVaultError.invalidToken("\(error)")
+        }
+    }
+
+    func body(of request: Request) async throws -> JSONValue? {
+        var mutable = request
+        let bytes = try await mutable.collectBody(upTo: Self.maximumBody)
+        guard bytes.readableBytes > 0 else { return nil }
+        do {
+            return try JSONValue(parsing: bytes.readableBytesView)
+        } catch {
+            throw KeyVaultError.badParameter("The request body is not valid JSON.")
+        }
+    }
+
+    /// Key Vault versions: `7.6`, `7.6-preview.2`, `2025-07-01`, `2026-01-01-preview`.
+    static func isAPIVersion(_ text: String) -> Bool {
+        text.range(of: #"^(\d+\.\d+(-preview(\.\d+)?)?|\d{4}-\d{2}-\d{2}(-preview)?)$"#, options: .regularExpression) != nil
+    }
+
+    static func render(_ reply: KeyVaultService.Reply) -> Response {
+        guard let body = reply.body else { return Response(status: HTTPResponse.Status(code: reply.status)) }
+        return Response(status: HTTPResponse.Status(code: reply.status), headers: [.contentType: "application/json; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.serialized())))
+    }
+
+    /// Key Vault's error envelope; 401s carry the challenge naming the login endpoint and the vault resource.
+    func errorResponse(_ error: any Error) -> Response {
+        let failure: KeyVaultError
+        switch error {
+        case let error as KeyVaultError: failure = error
+        case let error as HTTPError where error.status == .contentTooLarge:
+            failure = KeyVaultError(status: 413, code: "RequestTooLarge", "The request body is larger than \(Self.maximumBody) bytes.")
+        case let error as MetadataStoreError where error.code == .unavailable:
+            failure = KeyVaultError(status: 503, code: "ServiceUnavailable", "The vault's store is unavailable.")
+        default:
+            failure = KeyVaultError(status: 500, code: "InternalError", "The operation failed inside the vault.")
+        }
+        var envelope: JSONValue = ["code": .string(failure.code), "message": .string(failure.message)]
+        if let inner = failure.innerCode { envelope["innererror"] = ["code": .string(inner)] }
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if failure.status == 401 {
+            headers[.wwwAuthenticate] = "Bearer authorization=\"\(endpoints.main)/\(authority.tenantID)\", resource=\"\(endpoints.vaultAudience)\""
+        }
+        return Response(status: HTTPResponse.Status(code: failure.status), headers: headers,
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONValue.object(["error": envelope]).serialized())))
+    }
+}
