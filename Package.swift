@@ -206,6 +206,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "KuraKeyVaultTests",
+            dependencies: ["KuraKeyVault", "KuraDirectory", "KuraStorage", "KuraCrypto", "KuraCore",
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+                           .product(name: "SQLKit", package: "sql-kit")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "KuraManagementTests",
             dependencies: ["KuraManagement", "KuraDirectory", "KuraRegistry", "KuraStorage", "KuraCrypto", "KuraCore",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio")],

@@ -83,6 +83,12 @@ public struct AuditLog: Sendable {
         public let reason: String?
 
         public var isIntact: Bool { firstBroken == nil }
+
+        public init(entries: Int, firstBroken: Int64?, reason: String?) {
+            self.entries = entries
+            self.firstBroken = firstBroken
+            self.reason = reason
+        }
     }
 
     /// Recomputes the chain from the first entry.

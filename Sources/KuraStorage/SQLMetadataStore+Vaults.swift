@@ -134,6 +134,11 @@ extension SQLMetadataStore {
 
     public func appendAudit(vault: String, _ make: @escaping @Sendable (_ previous: AuditRecord?) -> AuditRecord) async throws -> AuditRecord {
         try await transaction { database in
+            // One chain per vault: concurrent appends on PostgreSQL queue on a per-vault lock held to
+            // the end of the transaction (SQLite already has a single writer).
+            if database.dialect.name == "postgresql" {
+                try await database.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "kura vault audit " + vault.lowercased())))").run()
+            }
             let previous = try await database.select().columns("*").from("vault_audit").where("vault", .equal, SQLBind(vault.lowercased()))
                 .orderBy("sequence", .descending).limit(1).first().map(Self.auditRecord)
             let record = make(previous)

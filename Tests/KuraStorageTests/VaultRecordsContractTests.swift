@@ -1,0 +1,65 @@
+import Foundation
+import KuraCore
+import KuraStorage
+import Testing
+
+/// Vault keys, versions and the audit log: the metadata contract on SQLite and PostgreSQL.
+@Suite struct VaultRecordsContractTests {
+    typealias Backend = MetadataStoreContractTests.Backend
+
+    static func version(_ name: String, _ version: String, at time: Int64) -> VaultKeyVersionRecord {
+        VaultKeyVersionRecord(vault: "KV1", name: name, version: version, document: ["kty": "RSA", "n": .integer(time)],
+                              sealedPrivateKey: [1, 2, 3, UInt8(time)], createdAt: time)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func keysGainVersionsAreSoftDeletedAndPurged(_ backend: Backend) async throws {
+        try await MetadataStoreContractTests.withStore(backend) { (store: SQLMetadataStore, _: MetadataStoreContractTests.Scratch) async throws in
+            try await store.addKeyVersion(Self.version("Key1", "v1", at: 1), newKey: true)
+            try await store.addKeyVersion(Self.version("key1", "v2", at: 2), newKey: false)
+            let key = try #require(try await store.vaultKey(vault: "kv1", name: "KEY1"))
+            #expect(key.name == "Key1" && key.currentVersion == "v2" && key.deletedAt == nil)
+            #expect(try await store.keyVersions(vault: "kv1", name: "key1").map(\.version) == ["v1", "v2"])
+            #expect(try await store.keyVersion(vault: "kv1", name: "key1", version: "v1")?.sealedPrivateKey == [1, 2, 3, 1])
+            await #expect(throws: MetadataStoreError.self) { try await store.addKeyVersion(Self.version("nokey", "v1", at: 3), newKey: false) }
+
+            try await store.updateKeyVersion(vault: "kv1", name: "key1", version: "v1", document: ["kty": "RSA", "changed": true])
+            #expect(try await store.keyVersion(vault: "kv1", name: "key1", version: "v1")?.document["changed"] == true)
+
+            try await store.setKeyDeleted(vault: "kv1", name: "key1", deletedAt: 10, scheduledPurgeAt: 20)
+            #expect(try await store.vaultKeys(vault: "kv1", deleted: false).isEmpty)
+            #expect(try await store.vaultKeys(vault: "kv1", deleted: true).map(\.scheduledPurgeAt) == [20])
+            await #expect(throws: MetadataStoreError.self) { try await store.addKeyVersion(Self.version("key1", "v3", at: 4), newKey: true) }
+            await #expect(throws: MetadataStoreError.self) { try await store.addKeyVersion(Self.version("key1", "v3", at: 4), newKey: false) }
+            try await store.setKeyDeleted(vault: "kv1", name: "key1", deletedAt: nil, scheduledPurgeAt: nil)
+            #expect(try await store.vaultKeys(vault: "kv1", deleted: false).count == 1)
+
+            #expect(try await store.purgeKey(vault: "kv1", name: "key1"))
+            #expect(try await store.keyVersions(vault: "kv1", name: "key1").isEmpty)
+            try await store.addKeyVersion(Self.version("other", "v1", at: 5), newKey: true)
+            try await store.purgeVaultKeys(vault: "KV1")
+            #expect(try await store.vaultKeys(vault: "kv1", deleted: false).isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func auditEntriesChainInOrderUnderConcurrency(_ backend: Backend) async throws {
+        try await MetadataStoreContractTests.withStore(backend) { (store: SQLMetadataStore, _: MetadataStoreContractTests.Scratch) async throws in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        _ = try await store.appendAudit(vault: "kv1") { previous in
+                            let sequence = (previous?.sequence ?? 0) + 1
+                            return AuditRecord(vault: "kv1", sequence: sequence, entry: "after \(previous?.hash ?? "-")", hash: "h\(sequence)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let records = try await store.auditRecords(vault: "kv1", after: 0, limit: 100)
+            #expect(records.map(\.sequence) == Array(1...20))
+            #expect(zip(records.dropFirst(), records).allSatisfy { $0.entry == "after \($1.hash)" }, "each entry saw its predecessor")
+            #expect(try await store.auditRecords(vault: "kv1", after: 18, limit: 100).count == 2)
+        }
+    }
+}
