@@ -281,3 +281,24 @@ def test_the_audit_log_holds_every_operation_and_verification_finds_an_edit(kura
                    if "KeyGet" in text else text.replace("1", "2", 1), "kvaudit1", victim))
     broken = audit(kura, "kvaudit1", "/verify")
     assert broken["intact"] is False and broken["firstBrokenSequence"] == victim
+
+
+def test_an_rbac_vault_authorizes_by_role_assignment(kura, arm):
+    arm.ok("keyvault", "create", "-n", "kvrbac1", "-g", "KeysRg", "--enable-purge-protection", "-o", "none")  # az's default: RBAC mode
+    vault_id = arm.ok("keyvault", "show", "-n", "kvrbac1", "--query", "id", "-o", "tsv").strip()
+    assert arm.ok("keyvault", "show", "-n", "kvrbac1", "--query", "properties.enableRbacAuthorization", "-o", "tsv").strip() == "true"
+    with pytest.raises(HttpResponseError) as raised:
+        key_client(kura, "kvrbac1").create_rsa_key("nope")
+    assert raised.value.status_code == 403, "an Owner of the subscription has no data access without a Key Vault role"
+    arm.ok("role", "assignment", "create", "--assignee-object-id", admin_object_id(kura), "--assignee-principal-type", "ServicePrincipal",
+           "--role", "Key Vault Crypto Officer", "--scope", vault_id, "-o", "none")
+    key = key_client(kura, "kvrbac1").create_rsa_key("rbackey", size=2048)
+    user = create_principal(kura, "encryption-user")
+    arm.ok("role", "assignment", "create", "--assignee-object-id", user["objectId"], "--assignee-principal-type", "ServicePrincipal",
+           "--role", "Key Vault Crypto Service Encryption User", "--scope", vault_id, "-o", "none")
+    crypto = CryptographyClient(key.id, principal_credential(kura, user), connection_verify=kura.ca_file)
+    wrapped = crypto.wrap_key(KeyWrapAlgorithm.rsa_oaep_256, b"r" * 32).encrypted_key
+    assert crypto.unwrap_key(KeyWrapAlgorithm.rsa_oaep_256, wrapped).key == b"r" * 32
+    with pytest.raises(HttpResponseError) as raised:
+        crypto.sign(SignatureAlgorithm.rs256, hashlib.sha256(b"x").digest())
+    assert raised.value.status_code == 403 and raised.value.error.code == "Forbidden"

@@ -1,0 +1,139 @@
+import Crypto
+import Foundation
+import KuraCore
+import KuraCrypto
+import KuraDirectory
+import KuraKeyVault
+import KuraStorage
+import Testing
+
+/// The keys API's rules on a real SQLite store: authorization, usability checks and events.
+@Suite struct KeyVaultServiceTests {
+    static let owner = "11111111-0000-0000-0000-000000000001"
+
+    static func vault(policies: [JSONValue] = [], rbac: Bool = false, protected: Bool = false) -> VaultContext {
+        let id = ResourceID.resource(subscription: "s", resourceGroup: "rg", type: "Microsoft.KeyVault/vaults", name: "KV1")
+        return VaultContext(resource: ResourceRecord(id: id, document: [
+            "location": "eastus", "properties": ["accessPolicies": .array(policies), "enableRbacAuthorization": .bool(rbac),
+                                                 "softDeleteRetentionInDays": 7, "enablePurgeProtection": .bool(protected)]],
+                                                     createdAt: 0, updatedAt: 0), baseURL: "https://kv1.vault.localhost:8443")
+    }
+
+    static func policy(_ objectID: String, _ keys: [JSONValue]) -> JSONValue {
+        ["tenantId": "t", "objectId": .string(objectID), "permissions": ["keys": .array(keys)]]
+    }
+
+    static func caller(_ objectID: String, grants: [RoleAssignmentRecord] = []) -> VaultCaller {
+        VaultCaller(objectID: objectID, appID: "app", address: "127.0.0.1", grants: PrincipalGrants(assignments: grants))
+    }
+
+    static func withService(_ body: (KeyVaultService, VaultEventBus) async throws -> Void) async throws {
+        let path = NSTemporaryDirectory() + "kura-kv-" + UUID().uuidString + ".sqlite"
+        let store = try await SQLMetadataStore.sqlite(path: path)
+        try await store.migrate()
+        let events = VaultEventBus()
+        do {
+            try await body(KeyVaultService(metadata: store, hierarchy: KeyHierarchy(rootKey: SymmetricKey(size: .bits256)), events: events), events)
+        } catch {
+            try? await store.close()
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
+        try await store.close()
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    @Test func accessPoliciesGrantByObjectIDAndPermission() async throws {
+        try await Self.withService { service, _ in
+            let vault = Self.vault(policies: [Self.policy(Self.owner, ["all"]), Self.policy("wrapper", ["get", "UNWRAPKEY"])])
+            let created = try await service.handle(.create(name: "k1"), body: ["kty": "RSA"], query: [:], vault: vault, caller: Self.caller(Self.owner))
+            let version = try #require(created.keyVersion)
+            let wrapped = try await service.handle(.crypto(name: "k1", version: version, operation: .wrapkey),
+                                                   body: ["alg": "RSA-OAEP", "value": .string(Data(repeating: 1, count: 32).base64URLEncodedString())],
+                                                   query: [:], vault: vault, caller: Self.caller(Self.owner))
+            let unwrapped = try await service.handle(.crypto(name: "k1", version: nil, operation: .unwrapkey),
+                                                     body: ["alg": "RSA-OAEP", "value": wrapped.body!["value"]!], query: [:], vault: vault,
+                                                     caller: Self.caller("WRAPPER"))
+            #expect(unwrapped.body?["value"]?.stringValue == Data(repeating: 1, count: 32).base64URLEncodedString())
+            await #expect(throws: KeyVaultError.self) {
+                try await service.handle(.delete(name: "k1"), body: nil, query: [:], vault: vault, caller: Self.caller("wrapper"))
+            }
+            do {
+                _ = try await service.handle(.get(name: "k1", version: nil), body: nil, query: [:], vault: vault, caller: Self.caller("stranger"))
+                Issue.record("a caller without a policy was let in")
+            } catch let error as KeyVaultError {
+                #expect(error.status == 403 && error.innerCode == "AccessDenied" && error.message.contains("does not have keys get permission"))
+            }
+        }
+    }
+
+    @Test func rbacVaultsAskRoleAssignmentsInstead() async throws {
+        try await Self.withService { service, _ in
+            let vault = Self.vault(policies: [Self.policy(Self.owner, ["all"])], rbac: true)
+            await #expect(throws: KeyVaultError.self, "policies do not count on an RBAC vault") {
+                try await service.handle(.list, body: nil, query: [:], vault: vault, caller: Self.caller(Self.owner))
+            }
+            let officer = RoleAssignmentRecord(name: "a", scope: vault.resourceID, roleDefinitionID: RoleDefinition.keyVaultCryptoOfficer.id,
+                                               principalID: Self.owner, principalType: "ServicePrincipal", createdBy: "x", createdAt: 0)
+            _ = try await service.handle(.create(name: "k1"), body: ["kty": "EC"], query: [:], vault: vault,
+                                         caller: Self.caller(Self.owner, grants: [officer]))
+            let reader = RoleAssignmentRecord(name: "b", scope: vault.resourceID, roleDefinitionID: RoleDefinition.keyVaultReader.id,
+                                              principalID: "reader", principalType: "ServicePrincipal", createdBy: "x", createdAt: 0)
+            _ = try await service.handle(.get(name: "k1", version: nil), body: nil, query: [:], vault: vault, caller: Self.caller("reader", grants: [reader]))
+            await #expect(throws: KeyVaultError.self) {
+                try await service.handle(.delete(name: "k1"), body: nil, query: [:], vault: vault, caller: Self.caller("reader", grants: [reader]))
+            }
+        }
+    }
+
+    @Test func keysOutsideTheirValidityOrOpsAreRefused() async throws {
+        try await Self.withService { service, _ in
+            let vault = Self.vault(policies: [Self.policy(Self.owner, ["all"])])
+            let caller = Self.caller(Self.owner)
+            let now = Int64(Date().timeIntervalSince1970)
+            let digest = JSONValue.string(Data(SHA256.hash(data: Data("x".utf8))).base64URLEncodedString())
+            func sign(_ name: String) async throws -> KeyVaultError? {
+                do {
+                    _ = try await service.handle(.crypto(name: name, version: nil, operation: .sign), body: ["alg": "RS256", "value": digest],
+                                                 query: [:], vault: vault, caller: caller)
+                    return nil
+                } catch let error as KeyVaultError { return error }
+            }
+            _ = try await service.handle(.create(name: "future"), body: ["kty": "RSA", "attributes": ["nbf": .integer(now + 3600)]],
+                                         query: [:], vault: vault, caller: caller)
+            _ = try await service.handle(.create(name: "expired"), body: ["kty": "RSA", "attributes": ["exp": .integer(now - 1)]],
+                                         query: [:], vault: vault, caller: caller)
+            _ = try await service.handle(.create(name: "wraponly"), body: ["kty": "RSA", "key_ops": ["wrapKey", "unwrapKey"]],
+                                         query: [:], vault: vault, caller: caller)
+            #expect(try await sign("future")?.innerCode == "KeyNotYetValid")
+            #expect(try await sign("expired")?.innerCode == "KeyExpired")
+            #expect(try await sign("wraponly")?.innerCode == "OperationNotAllowed")
+            _ = try await service.handle(.update(name: "wraponly", version: nil), body: ["key_ops": ["sign"]], query: [:], vault: vault, caller: caller)
+            #expect(try await sign("wraponly") == nil)
+        }
+    }
+
+    @Test func changesArePublishedAsEvents() async throws {
+        try await Self.withService { service, events in
+            let stream = events.subscribe()
+            let vault = Self.vault(policies: [Self.policy(Self.owner, ["all"])])
+            let caller = Self.caller(Self.owner)
+            for route in [KeyVaultRoute.create(name: "K1"), .rotate(name: "k1"), .update(name: "k1", version: nil), .delete(name: "k1"),
+                          .recover(name: "k1")] {
+                let body: JSONValue? = switch route {
+                case .create: ["kty": "RSA"]
+                case .update: ["attributes": ["enabled": false]]
+                default: nil
+                }
+                _ = try await service.handle(route, body: body, query: [:], vault: vault, caller: caller)
+            }
+            var kinds: [VaultEvent.Kind] = []
+            for await event in stream {
+                #expect(event.vault == "kv1" && event.key == "k1")
+                kinds.append(event.kind)
+                if kinds.count == 5 { break }
+            }
+            #expect(kinds == [.keyCreated, .keyRotated, .keyUpdated, .keyDeleted, .keyRecovered])
+        }
+    }
+}
