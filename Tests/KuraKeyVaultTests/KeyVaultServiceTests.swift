@@ -113,6 +113,30 @@ import Testing
         }
     }
 
+    @Test func deletedKeysArePurgedOnlyAfterTheirRetentionAndRespectPurgeProtection() async throws {
+        try await Self.withService { service, _ in
+            let vault = Self.vault(policies: [Self.policy(Self.owner, ["all"])], protected: true)
+            let caller = Self.caller(Self.owner)
+            for name in ["old", "kept"] {
+                _ = try await service.handle(.create(name: name), body: ["kty": "EC"], query: [:], vault: vault, caller: caller)
+            }
+            _ = try await service.handle(.delete(name: "old"), body: nil, query: [:], vault: vault, caller: caller)
+            do {
+                _ = try await service.handle(.purge(name: "old"), body: nil, query: [:], vault: vault, caller: caller)
+                Issue.record("purge protection let a purge through")
+            } catch let error as KeyVaultError {
+                #expect(error.status == 403 && error.innerCode == "PurgeProtectionEnabled")
+            }
+            #expect(try await service.purgeExpired(vault: "kv1").isEmpty, "retention (7 days) has not passed")
+            let eightDays = KeyVaultService.now() + 8 * 86_400_000
+            #expect(try await service.purgeExpired(vault: "kv1", now: eightDays) == ["old"])
+            await #expect(throws: KeyVaultError.self) {
+                try await service.handle(.getDeleted(name: "old"), body: nil, query: [:], vault: vault, caller: caller)
+            }
+            _ = try await service.handle(.get(name: "kept", version: nil), body: nil, query: [:], vault: vault, caller: caller)
+        }
+    }
+
     @Test func changesArePublishedAsEvents() async throws {
         try await Self.withService { service, events in
             let stream = events.subscribe()
