@@ -78,6 +78,37 @@ public struct DataKeyWrapper: Sendable {
         }
     }
 
+    static let customerMagic = Array("KWC1".utf8)
+
+    /// Seals the bytes a customer-managed key already wrapped (the outer, service-managed layer of
+    /// a CMK registry's two). Format: `"KWC1"` ‖ nonce (12) ‖ ciphertext ‖ tag (16); AAD
+    /// `"kura cmk dek v1"` ‖ 0 ‖ registry id ‖ 0 ‖ generation.
+    public func wrapCustomerWrapped(_ bytes: [UInt8], registryID: String, generation: UInt32) throws -> [UInt8] {
+        let box = try AES.GCM.seal(bytes, using: hierarchy.key(for: .registryServiceKey(registryID: registryID)),
+                                   authenticating: Self.customerAAD(registryID, generation))
+        return Self.customerMagic + Array(box.nonce) + Array(box.ciphertext) + Array(box.tag)
+    }
+
+    /// Opens the outer layer of a CMK registry's data key: the bytes only the customer key unwraps.
+    /// - Throws: ``CryptoFailure/integrity`` when changed or moved to another registry/generation.
+    public func unwrapCustomerWrapped(_ wrapped: [UInt8], registryID: String, generation: UInt32) throws(CryptoFailure) -> [UInt8] {
+        guard wrapped.count > 4 + 12 + 16, wrapped.prefix(4).elementsEqual(Self.customerMagic) else {
+            throw CryptoFailure.integrity("customer-wrapped data key of registry \(registryID) is malformed")
+        }
+        do {
+            let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: wrapped[4..<16]), ciphertext: wrapped[16..<(wrapped.count - 16)],
+                                            tag: wrapped[(wrapped.count - 16)...])
+            return Array(try AES.GCM.open(box, using: hierarchy.key(for: .registryServiceKey(registryID: registryID)),
+                                          authenticating: Self.customerAAD(registryID, generation)))
+        } catch {
+            throw CryptoFailure.integrity("customer-wrapped data key of registry \(registryID) does not open")
+        }
+    }
+
+    private static func customerAAD(_ registryID: String, _ generation: UInt32) -> Data {
+        Data("kura cmk dek v1".utf8) + [0] + Data(registryID.utf8) + [0] + withUnsafeBytes(of: generation.bigEndian) { Data($0) }
+    }
+
     private static func aad(_ registryID: String, _ generation: UInt32) -> Data {
         Data("kura dek v1".utf8) + [0] + Data(registryID.utf8) + [0] + withUnsafeBytes(of: generation.bigEndian) { Data($0) }
     }

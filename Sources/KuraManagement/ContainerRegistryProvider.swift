@@ -90,15 +90,90 @@ public struct ContainerRegistryProvider: ResourceProvider {
         return ManagementError(status: 409, code: "AlreadyInUse", "The registry DNS name \(name.lowercased()).\(environment.endpoints.registryLoginSuffix) is already in use.")
     }
 
-    public func didStore(_ record: ResourceRecord, existing: ResourceRecord?) async throws {
+    /// Creates the registry plane's record (wrapping its data key through the customer-managed
+    /// key as the registry's identity when encryption is enabled), or applies changes: admin user,
+    /// anonymous pull, and a new key or identity, which is a rotation.
+    public func didStore(_ record: ResourceRecord, existing: ResourceRecord?) async throws -> JSONValue? {
+        try await syncSystemIdentity(record, existing: existing)
         let admin = record.document["properties"]?["adminUserEnabled"]?.boolValue ?? false
         let anonymous = record.document["properties"]?["anonymousPullEnabled"]?.boolValue ?? false
-        if let registry = try await metadata.registry(named: record.id.name) {
-            _ = try await provisioner.update(registry, adminUserEnabled: admin, anonymousPullEnabled: anonymous)
-        } else {
-            _ = try await provisioner.create(name: record.id.name, adminUserEnabled: admin, anonymousPullEnabled: anonymous)
+        let customerKey = try customerKey(of: record.document)
+        guard var registry = try await metadata.registry(named: record.id.name) else {
+            do {
+                let (created, _) = try await provisioner.create(name: record.id.name, adminUserEnabled: admin, anonymousPullEnabled: anonymous,
+                                                                customerKey: customerKey)
+                return showing(created.customerKey, in: record.document, rotated: false)
+            } catch {
+                // A refused creation leaves nothing behind: not the system identity either.
+                if let principal = record.document["identity"]?["principalId"]?.stringValue {
+                    try? await metadata.deletePrincipal(objectID: principal)
+                }
+                if let failure = error as? KeyWrapFailure { throw Self.keyError(failure, key: customerKey?.keyIdentifier) }
+                throw error
+            }
         }
-        try await syncSystemIdentity(record, existing: existing)
+        registry = try await provisioner.update(registry, adminUserEnabled: admin, anonymousPullEnabled: anonymous)
+        guard let customerKey, let binding = registry.customerKey,
+              customerKey.keyIdentifier != binding.keyIdentifier || customerKey.identity != binding.identityObjectID else { return nil }
+        do {
+            let rotated = try await provisioner.rotateCustomerKey(registry, keyIdentifier: customerKey.keyIdentifier, identity: customerKey.identity)
+            return showing(rotated.customerKey, in: record.document, rotated: true)
+        } catch let failure as KeyWrapFailure {
+            throw Self.keyError(failure, key: customerKey.keyIdentifier)
+        }
+    }
+
+    /// The key and the identity's object id a document's encryption names, if enabled.
+    func customerKey(of document: JSONValue) throws -> (keyIdentifier: String, identity: String)? {
+        guard document["properties"]?["encryption"]?["status"]?.stringValue == "enabled",
+              let properties = document["properties"]?["encryption"]?["keyVaultProperties"],
+              let key = properties["keyIdentifier"]?.stringValue, let identity = properties["identity"]?.stringValue else { return nil }
+        if identity == "system" {
+            guard let principal = document["identity"]?["principalId"]?.stringValue else {
+                throw ManagementError(status: 400, code: "InvalidEncryptionIdentity", "The registry has no system-assigned identity.")
+            }
+            return (key, principal)
+        }
+        for value in (document["identity"]?["userAssignedIdentities"]?.objectValue ?? [:]).values
+        where value["clientId"]?.stringValue == identity {
+            if let principal = value["principalId"]?.stringValue { return (key, principal) }
+        }
+        throw ManagementError(status: 400, code: "InvalidEncryptionIdentity", "The identity '\(identity)' is not assigned to the registry.")
+    }
+
+    /// `document` with the versioned key id the data key is wrapped with (and, after a rotation, its time).
+    func showing(_ binding: CustomerKeyBinding?, in document: JSONValue, rotated: Bool) -> JSONValue? {
+        guard let binding else { return nil }
+        var updated = document
+        updated["properties"]?["encryption"]?["keyVaultProperties"]?["versionedKeyIdentifier"] = .string(binding.versionedKeyID)
+        if rotated {
+            updated["properties"]?["encryption"]?["keyVaultProperties"]?["lastKeyRotationTimestamp"] =
+                .string(ManagementEnvironment.timestamp(ManagementEnvironment.now()))
+        }
+        return updated
+    }
+
+    /// A vault refusal during creation or rotation, as an ARM error.
+    static func keyError(_ failure: KeyWrapFailure, key: String?) -> ManagementError {
+        switch failure {
+        case .revoked(let reason):
+            ManagementError(status: 400, code: "CustomerKeyNotUsable",
+                            "The registry's identity cannot use the key '\(key ?? "-")' (it needs get, wrapKey and unwrapKey on an enabled RSA key): \(reason)")
+        case .unavailable(let reason):
+            ManagementError(status: 503, code: "KeyVaultUnavailable", "The key vault of '\(key ?? "-")' could not be reached: \(reason)")
+        }
+    }
+
+    /// The stored document plus the customer key's live state (`keyAccessible`, `lastKeyError`).
+    public func render(_ record: ResourceRecord) async throws -> JSONValue {
+        guard record.document["properties"]?["encryption"]?["status"]?.stringValue == "enabled",
+              let registry = try await metadata.registry(named: record.id.name), registry.customerKey != nil else { return record.document }
+        var status = provisioner.keyring.status(registryID: registry.id)
+        if status == nil { status = await provisioner.keyring.validate(registry) }
+        var document = record.document
+        document["properties"]?["encryption"]?["keyVaultProperties"]?["keyAccessible"] = .bool(status?.accessible ?? false)
+        document["properties"]?["encryption"]?["keyVaultProperties"]?["lastKeyError"] = status?.lastError.map { .string($0) } ?? nil
+        return document
     }
 
     public func willDelete(_ record: ResourceRecord) async throws {

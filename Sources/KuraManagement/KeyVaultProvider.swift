@@ -123,7 +123,7 @@ public struct KeyVaultProvider: ResourceProvider {
         return document
     }
 
-    public func didStore(_ record: ResourceRecord, existing: ResourceRecord?) async throws {
+    public func didStore(_ record: ResourceRecord, existing: ResourceRecord?) async throws -> JSONValue? {
         // A recovered vault leaves the deleted list.
         if existing == nil, let deleted = try await DeletedVaultProvider.find(record.id.name, metadata: metadata) {
             try await metadata.deleteResource(id: deleted.id)
@@ -132,6 +132,7 @@ public struct KeyVaultProvider: ResourceProvider {
             || existing?.document["properties"]?["enableRbacAuthorization"] != record.document["properties"]?["enableRbacAuthorization"] {
             events.publish(VaultEvent(.policyChanged, vault: record.id.name))
         }
+        return nil
     }
 
     /// Provider-level calls: `checkNameAvailability`, and the managed HSM lists az reads next to

@@ -145,7 +145,10 @@ public struct ManagementAPI: Sendable {
             let record = ResourceRecord(id: existing?.id ?? id, document: document, createdAt: existing?.createdAt ?? now, updatedAt: now)
             try await metadata.putResource(record)
             do {
-                try await provider.didStore(record, existing: existing)
+                if let replacement = try await provider.didStore(record, existing: existing) {
+                    try await metadata.putResource(ResourceRecord(id: record.id, document: replacement, createdAt: record.createdAt,
+                                                                  updatedAt: record.updatedAt))
+                }
             } catch {
                 // A new resource whose plane could not take it is not left behind.
                 if existing == nil { _ = try? await metadata.deleteResource(id: id) } else { try? await metadata.putResource(existing!) }

@@ -21,9 +21,10 @@ public protocol ResourceProvider: Sendable {
     /// - Parameter base: the common fields (id, name, type, location, tags, systemData) already filled.
     func prepare(_ id: ResourceID, body: JSONValue, base: JSONValue, existing: ResourceRecord?, caller: ManagementCaller) async throws -> JSONValue
 
-    /// Runs after the document is stored (e.g. start serving a new registry); may return a
-    /// replacement document to store.
-    func didStore(_ record: ResourceRecord, existing: ResourceRecord?) async throws
+    /// Runs after the document is stored (e.g. start serving a new registry); returns a
+    /// replacement document to store when the work changed it, else nil. If it throws, the
+    /// resource is restored to what it was (or removed when new).
+    func didStore(_ record: ResourceRecord, existing: ResourceRecord?) async throws -> JSONValue?
 
     /// The document as served: the stored one plus anything computed on read.
     func render(_ record: ResourceRecord) async throws -> JSONValue
@@ -49,7 +50,7 @@ public protocol ResourceProvider: Sendable {
 }
 
 extension ResourceProvider {
-    public func didStore(_ record: ResourceRecord, existing: ResourceRecord?) async throws {}
+    public func didStore(_ record: ResourceRecord, existing: ResourceRecord?) async throws -> JSONValue? { nil }
     public func render(_ record: ResourceRecord) async throws -> JSONValue { record.document }
     public func willDelete(_ record: ResourceRecord) async throws {}
     public func action(_ name: String, on record: ResourceRecord?, body: JSONValue?, caller: ManagementCaller) async throws -> ManagementReply {

@@ -43,12 +43,13 @@ public struct UserAssignedIdentityProvider: ResourceProvider {
         return document
     }
 
-    public func didStore(_ record: ResourceRecord, existing: ResourceRecord?) async throws {
+    public func didStore(_ record: ResourceRecord, existing: ResourceRecord?) async throws -> JSONValue? {
         guard let principalID = record.document["properties"]?["principalId"]?.stringValue,
               let clientID = record.document["properties"]?["clientId"]?.stringValue,
-              try await metadata.principal(objectID: principalID) == nil else { return }
+              try await metadata.principal(objectID: principalID) == nil else { return nil }
         try await metadata.insertPrincipal(PrincipalRecord(objectID: principalID, appID: clientID, displayName: record.id.name,
                                                            kind: .managedIdentity, secretHash: nil, createdAt: record.createdAt))
+        return nil
     }
 
     public func willDelete(_ record: ResourceRecord) async throws {

@@ -1,7 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // RegistryAccess: scopes, actions and who may do what (docker token spec, ACR style).
 
-import KuraStorage
+public import KuraStorage
 
 /// What a request needs or a token grants: `repository:<name>:<actions>` or `registry:catalog:*`.
 public struct AccessScope: Hashable, Sendable, Codable, CustomStringConvertible {
@@ -96,13 +96,13 @@ public enum RegistryAuthorizer {
     /// What `caller` may do under `requested` in `registry`: every entitled action for the
     /// requested repository at once (oras-py reuses its first token), or nothing.
     /// - Parameter roles: the roles a `.principal` caller holds on this registry.
-    public static func grant(_ requested: AccessScope, to caller: RegistryCaller, in registry: RegistryContext,
+    public static func grant(_ requested: AccessScope, to caller: RegistryCaller, in registry: RegistryRecord,
                              roles: Set<RegistryRole> = []) -> AccessScope? {
         let entitled: [String]
         switch (caller, requested.type) {
         case (.admin, "repository"): entitled = repositoryActions
         case (.admin, "registry"): entitled = ["*"]
-        case (.anonymous, "repository") where registry.record.anonymousPullEnabled: entitled = ["pull", "metadata_read"]
+        case (.anonymous, "repository") where registry.anonymousPullEnabled: entitled = ["pull", "metadata_read"]
         case (.principal, "repository"):
             entitled = repositoryActions.filter { action in roles.contains { $0.repositoryActions.contains(action) } }
         case (.principal, "registry"): entitled = roles.contains(where: \.listsCatalog) ? ["*"] : []

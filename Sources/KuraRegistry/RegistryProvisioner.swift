@@ -12,7 +12,8 @@ public import KuraStorage
 public struct RegistryProvisioner: Sendable {
     let metadata: any MetadataStore
     let blobs: EncryptedBlobStore
-    let keyring: RegistryKeyring
+    /// The registries' data keys and customer-key states.
+    public let keyring: RegistryKeyring
     let sealer: SealedFile
     /// Admin credentials already opened, by registry id, with the sealed bytes they came from.
     private let openedCredentials = OpenedCredentials()
@@ -31,22 +32,44 @@ public struct RegistryProvisioner: Sendable {
             && name.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) }
     }
 
-    /// Creates a registry.
+    /// Creates a registry. With `customerKey`, its data key is wrapped through that key as the
+    /// identity (RSA-OAEP-256, then the service key: two layers) before anything is stored, so a
+    /// refused key leaves nothing behind.
     /// - Returns: the record and, when the admin user is enabled, its credentials.
-    /// - Throws: `MetadataStoreError` `.conflict` when the name is taken.
-    public func create(name: String, adminUserEnabled: Bool, anonymousPullEnabled: Bool = false)
-        async throws -> (RegistryRecord, RegistryAdminCredentials?) {
+    /// - Throws: `MetadataStoreError` `.conflict` when the name is taken; ``KeyWrapFailure`` when
+    ///   the vault refuses or cannot be reached.
+    public func create(name: String, adminUserEnabled: Bool, anonymousPullEnabled: Bool = false,
+                       customerKey: (keyIdentifier: String, identity: String)? = nil) async throws -> (RegistryRecord, RegistryAdminCredentials?) {
         guard Self.isValidName(name) else { throw RegistryError(.nameInvalid, "registry name '\(name)' must be 1-50 letters and digits") }
         let id = UUID().uuidString.lowercased()
         let dataKey = DataKey.generate(registryID: id)
+        let (wrapped, binding) = try await keyring.wrapNew(dataKey, customerKey: customerKey)
         let credentials = adminUserEnabled ? RegistryAdminCredentials.generate(username: name) : nil
-        let record = RegistryRecord(id: id, name: name, wrappedDataKey: try keyring.wrap(dataKey), keyGeneration: dataKey.generation,
+        let record = RegistryRecord(id: id, name: name, wrappedDataKey: wrapped, keyGeneration: dataKey.generation,
                                     adminUserEnabled: adminUserEnabled,
                                     sealedAdminPasswords: try credentials?.sealed(registryID: id, with: sealer),
                                     anonymousPullEnabled: anonymousPullEnabled,
-                                    createdAt: Int64(Date().timeIntervalSince1970 * 1000))
-        try await metadata.insertRegistry(record)
+                                    createdAt: Int64(Date().timeIntervalSince1970 * 1000), customerKey: binding)
+        do {
+            try await metadata.insertRegistry(record)
+        } catch {
+            keyring.forget(registryID: id)
+            throw error
+        }
         return (record, credentials)
+    }
+
+    /// Rotates a registry's customer-managed key: the data key is unwrapped with the current key
+    /// and wrapped with `keyIdentifier`, and the stored key and binding swap in one
+    /// compare-and-swap. No blob is touched.
+    /// - Returns: the updated record.
+    public func rotateCustomerKey(_ registry: RegistryRecord, keyIdentifier: String, identity: String) async throws -> RegistryRecord {
+        let (wrapped, binding) = try await keyring.rewrap(registry, keyIdentifier: keyIdentifier, identity: identity)
+        try await metadata.replaceWrappedDataKey(registryID: registry.id, expected: registry.wrappedDataKey, new: wrapped, customerKey: binding)
+        var updated = registry
+        updated.wrappedDataKey = wrapped
+        updated.customerKey = binding
+        return updated
     }
 
     /// The out-of-the-box registry `default` (service-managed encryption, admin user enabled),

@@ -3,6 +3,7 @@
 
 import Crypto
 import Foundation
+public import KuraStorage
 import JWTKit
 public import KuraCrypto
 
@@ -60,7 +61,7 @@ public struct RegistryTokenService: Sendable {
     }
 
     /// A token for `caller` granting `access` in `registry`, audience `service`.
-    public func issue(caller: RegistryCaller, access: [AccessScope], registry: RegistryContext, service: String) async throws -> String {
+    public func issue(caller: RegistryCaller, access: [AccessScope], registry: RegistryRecord, service: String) async throws -> String {
         let now = Date()
         let claims = RegistryAccessClaims(
             iss: IssuerClaim(value: "kura"), sub: SubjectClaim(value: caller.subject), aud: AudienceClaim(value: [service]),
@@ -73,7 +74,7 @@ public struct RegistryTokenService: Sendable {
     public static let refreshLifetime = 3 * 3600
 
     /// A refresh token for a directory principal, whose payload segment is free of `-` and `_`.
-    public func issueRefreshToken(objectID: String, tenant: String, registry: RegistryContext, service: String) async throws -> String {
+    public func issueRefreshToken(objectID: String, tenant: String, registry: RegistryRecord, service: String) async throws -> String {
         let now = Date()
         for attempt in 0..<100_000 {
             let claims = RegistryRefreshClaims(
@@ -88,7 +89,7 @@ public struct RegistryTokenService: Sendable {
     }
 
     /// The principal of a valid refresh token for `registry`, or nil.
-    public func verifyRefreshToken(_ token: String, registry: RegistryContext) async -> String? {
+    public func verifyRefreshToken(_ token: String, registry: RegistryRecord) async -> String? {
         guard let claims = try? await keys.verify(token, as: RegistryRefreshClaims.self), claims.reg == registry.id,
               claims.grant_type == "refresh_token"
         else { return nil }
@@ -96,7 +97,7 @@ public struct RegistryTokenService: Sendable {
     }
 
     /// The grants of a valid token for `registry`, or nil when the token is invalid, expired or for another registry.
-    public func verify(_ token: String, registry: RegistryContext) async -> (caller: RegistryCaller, access: [AccessScope])? {
+    public func verify(_ token: String, registry: RegistryRecord) async -> (caller: RegistryCaller, access: [AccessScope])? {
         guard let claims = try? await keys.verify(token, as: RegistryAccessClaims.self), claims.reg == registry.id else { return nil }
         let caller: RegistryCaller = switch claims.sub.value {
         case "anonymous": .anonymous

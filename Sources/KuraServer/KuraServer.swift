@@ -43,6 +43,7 @@ public final class KuraServer: Sendable {
     let vaults: KeyVaultPlane
     let auditRoutes: AuditRoutes
     let purgeJob: VaultPurgeJob
+    let keyMonitor: CustomerKeyMonitor
     /// Key and policy changes of every vault (the customer-managed keys of registries listen).
     public let events: VaultEventBus
     /// Creates and deletes registries (the management plane will call it too).
@@ -86,7 +87,14 @@ public final class KuraServer: Sendable {
             case .filesystem: blobStore = try await FileSystemBlobStore.open(root: config.blobPath ?? directory.blobDirectory)
             }
             let blobs = EncryptedBlobStore(store: blobStore)
-            let keyring = RegistryKeyring(hierarchy: keys)
+            let events = VaultEventBus()
+            let access = AccessControl(metadata: metadata)
+            let keyVault = KeyVaultService(metadata: metadata, hierarchy: keys, events: events)
+            let audit = AuditLog(metadata: metadata)
+            let keyring = RegistryKeyring(hierarchy: keys,
+                                          customerKeys: LocalKeyWrapClient(metadata: metadata, service: keyVault, audit: audit, access: access,
+                                                                           endpoints: endpoints),
+                                          unavailableGrace: config.keyUnavailableGrace)
             let provisioner = RegistryProvisioner(metadata: metadata, blobs: blobs, keyring: keyring, sealer: sealer)
             // The default registry is made before the admin file, whose absence marks a first start:
             // a crash in between repeats the step instead of skipping it.
@@ -103,7 +111,6 @@ public final class KuraServer: Sendable {
             let registryResources = ContainerRegistryProvider(metadata: metadata, environment: environment, provisioner: provisioner)
             try await ManagementBootstrap(metadata: metadata, environment: environment, registries: registryResources)
                 .ensure(adminObjectID: admin.objectId)
-            let events = VaultEventBus()
             let management = ManagementAPI(metadata: metadata, environment: environment, providers: [
                 UserAssignedIdentityProvider(metadata: metadata, environment: environment),
                 KeyVaultProvider(metadata: metadata, environment: environment, events: events),
@@ -111,7 +118,6 @@ public final class KuraServer: Sendable {
                 DeletedVaultProvider(metadata: metadata, environment: environment),
                 registryResources,
             ])
-            let access = AccessControl(metadata: metadata)
             let subscription = ResourceID(subscription: installation.subscriptionId)
             let content = RegistryService(metadata: metadata, blobs: blobs)
             let plane = RegistryPlane(metadata: metadata, keyring: keyring, provisioner: provisioner,
@@ -120,7 +126,7 @@ public final class KuraServer: Sendable {
                                       registryAudiences: Set(endpoints.registryAudiences),
                                       principalRoles: { objectID, registry in
                                           // A registry's roles come from assignments at its ARM id and above.
-                                          let scope = try await metadata.resources(type: ContainerRegistryProvider.type, named: registry.record.name)
+                                          let scope = try await metadata.resources(type: ContainerRegistryProvider.type, named: registry.name)
                                               .first?.id ?? subscription
                                           return Set(try await access.grants(of: objectID).roles(at: scope)
                                               .compactMap { RegistryRole(rawValue: $0.roleName) })
@@ -129,8 +135,6 @@ public final class KuraServer: Sendable {
                                     subscriptionID: installation.subscriptionId,
                                     isOwner: { try await access.grants(of: $0).roles(at: subscription).contains(.owner) },
                                     identitySecret: try directory.identityEndpointSecret())
-            let keyVault = KeyVaultService(metadata: metadata, hierarchy: keys, events: events)
-            let audit = AuditLog(metadata: metadata)
             let vaults = KeyVaultPlane(metadata: metadata, service: keyVault, audit: audit, authority: authority, endpoints: endpoints,
                                        access: access)
             return KuraServer(config: config, directory: directory, installation: installation, metadata: metadata,
@@ -140,6 +144,9 @@ public final class KuraServer: Sendable {
                               purgeJob: VaultPurgeJob(metadata: metadata, service: keyVault, subscriptionID: installation.subscriptionId,
                                                       logger: logger),
                               events: events,
+                              keyMonitor: CustomerKeyMonitor(metadata: metadata, provisioner: provisioner, events: events,
+                                                             vaultDNSSuffix: endpoints.vaultDNSSuffix, interval: config.keyCheckInterval,
+                                                             logger: logger),
                               firstStart: created ? FirstStartReport(admin: admin, defaultRegistry: defaultRegistry) : nil,
                               tls: tls, metrics: metrics, logger: logger, registryPlane: plane, provisioner: provisioner)
         } catch {
@@ -150,7 +157,8 @@ public final class KuraServer: Sendable {
 
     private init(config: KuraConfig, directory: DataDirectory, installation: Installation, metadata: any MetadataStore,
                  blobs: EncryptedBlobStore, keys: KeyHierarchy, login: LoginRoutes, management: ManagementRoutes, vaults: KeyVaultPlane,
-                 auditRoutes: AuditRoutes, purgeJob: VaultPurgeJob, events: VaultEventBus, firstStart: FirstStartReport?, tls: TLSConfiguration,
+                 auditRoutes: AuditRoutes, purgeJob: VaultPurgeJob, events: VaultEventBus,
+                 keyMonitor: CustomerKeyMonitor, firstStart: FirstStartReport?, tls: TLSConfiguration,
                  metrics: PrometheusCollectorRegistry, logger: Logger, registryPlane: RegistryPlane, provisioner: RegistryProvisioner) {
         self.config = config
         self.directory = directory
@@ -164,6 +172,7 @@ public final class KuraServer: Sendable {
         self.auditRoutes = auditRoutes
         self.purgeJob = purgeJob
         self.events = events
+        self.keyMonitor = keyMonitor
         self.firstStart = firstStart
         self.tls = tls
         self.metrics = metrics
@@ -182,7 +191,7 @@ public final class KuraServer: Sendable {
     /// closes the stores. Does not return before shutdown completes.
     public func run() async throws {
         let responder = self.responder
-        var services: [any Service] = [StoreCloser(metadata: metadata), purgeJob]
+        var services: [any Service] = [StoreCloser(metadata: metadata), purgeJob, keyMonitor]
         for address in config.listenAddresses {
             let port = config.port
             services.append(Application(

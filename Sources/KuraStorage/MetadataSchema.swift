@@ -160,5 +160,11 @@ enum MetadataSchema {
                 .primaryKey("vault", "sequence")
                 .run()
         },
+        MetadataMigration(version: 4, name: "customer-managed key binding of registries") { database in
+            // One column per statement: SQLite's ALTER TABLE adds one at a time.
+            for column in ["cmk_key_identifier", "cmk_versioned_key_id", "cmk_identity"] {
+                try await database.alter(table: "registries").column(column, type: .text).run()
+            }
+        },
     ]
 }

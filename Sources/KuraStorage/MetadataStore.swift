@@ -53,9 +53,10 @@ public protocol MetadataStore: Sendable {
     func registry(named name: String) async throws -> RegistryRecord?
     /// All registries, by name.
     func registries() async throws -> [RegistryRecord]
-    /// Replaces the wrapped data key if it still equals `expected` (rotation is one such swap).
+    /// Replaces the wrapped data key (and the customer-key binding with it) if the stored one still
+    /// equals `expected`: a key rotation is one such atomic swap.
     /// - Throws: `.notFound`, `.preconditionFailed` when another writer changed it first.
-    func replaceWrappedDataKey(registryID: String, expected: [UInt8], new: [UInt8]) async throws
+    func replaceWrappedDataKey(registryID: String, expected: [UInt8], new: [UInt8], customerKey: CustomerKeyBinding?) async throws
     /// Replaces the registry's admin-user and anonymous-pull settings.
     /// - Throws: `.notFound`.
     func updateRegistrySettings(id: String, adminUserEnabled: Bool, sealedAdminPasswords: [UInt8]?, anonymousPullEnabled: Bool) async throws

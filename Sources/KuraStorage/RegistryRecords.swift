@@ -3,14 +3,33 @@
 
 public import KuraCore
 
+/// Which customer-managed key wraps a registry's data key, and as whom.
+public struct CustomerKeyBinding: Sendable, Equatable {
+    /// The key id as configured (`keyVaultProperties.keyIdentifier`); versionless ids follow the key.
+    public var keyIdentifier: String
+    /// The versioned key id that wrapped the stored data key.
+    public var versionedKeyID: String
+    /// Object id of the identity the registry uses with the vault.
+    public var identityObjectID: String
+
+    public init(keyIdentifier: String, versionedKeyID: String, identityObjectID: String) {
+        self.keyIdentifier = keyIdentifier
+        self.versionedKeyID = versionedKeyID
+        self.identityObjectID = identityObjectID
+    }
+}
+
 /// A registry and its wrapped data key.
 public struct RegistryRecord: Sendable, Equatable {
     /// Stable id (lowercase UUID); names the registry's objects in the blob store.
     public var id: String
     /// Name as created; matched case-insensitively.
     public var name: String
-    /// The data key as stored: always service-key-wrapped (`DataKeyWrapper`), never plaintext.
+    /// The data key as stored: always service-key-wrapped (`DataKeyWrapper`), never plaintext;
+    /// with a customer-managed key, wrapped by that key first (two layers).
     public var wrappedDataKey: [UInt8]
+    /// The customer-managed key, if the registry was created with one.
+    public var customerKey: CustomerKeyBinding?
     public var keyGeneration: UInt32
     /// Whether the admin user (Basic auth with the registry name) may sign in.
     public var adminUserEnabled: Bool
@@ -23,10 +42,12 @@ public struct RegistryRecord: Sendable, Equatable {
     public var createdAt: Int64
 
     public init(id: String, name: String, wrappedDataKey: [UInt8], keyGeneration: UInt32, adminUserEnabled: Bool = false,
-                sealedAdminPasswords: [UInt8]? = nil, anonymousPullEnabled: Bool = false, createdAt: Int64) {
+                sealedAdminPasswords: [UInt8]? = nil, anonymousPullEnabled: Bool = false, createdAt: Int64,
+                customerKey: CustomerKeyBinding? = nil) {
         self.id = id
         self.name = name
         self.wrappedDataKey = wrappedDataKey
+        self.customerKey = customerKey
         self.keyGeneration = keyGeneration
         self.adminUserEnabled = adminUserEnabled
         self.sealedAdminPasswords = sealedAdminPasswords

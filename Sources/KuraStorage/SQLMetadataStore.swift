@@ -104,6 +104,8 @@ public final class SQLMetadataStore: MetadataStore {
             ("key_generation", Int64(registry.keyGeneration)), ("admin_user_enabled", registry.adminUserEnabled ? 1 : 0),
             ("sealed_admin_passwords", registry.sealedAdminPasswords.map { Data($0).base64EncodedString() }),
             ("anonymous_pull_enabled", registry.anonymousPullEnabled ? 1 : 0), ("created_at", registry.createdAt),
+            ("cmk_key_identifier", registry.customerKey?.keyIdentifier), ("cmk_versioned_key_id", registry.customerKey?.versionedKeyID),
+            ("cmk_identity", registry.customerKey?.identityObjectID),
         ])
     }
 
@@ -128,15 +130,26 @@ public final class SQLMetadataStore: MetadataStore {
                     adminUserEnabled: try row.decode(column: "admin_user_enabled", as: Int64.self) != 0,
                     sealedAdminPasswords: try row.decode(column: "sealed_admin_passwords", as: String?.self).map(Self.bytes),
                     anonymousPullEnabled: try row.decode(column: "anonymous_pull_enabled", as: Int64.self) != 0,
-                    createdAt: try row.decode(column: "created_at", as: Int64.self))
+                    createdAt: try row.decode(column: "created_at", as: Int64.self),
+                    customerKey: try Self.customerKey(row))
             }
         }
     }
 
-    public func replaceWrappedDataKey(registryID: String, expected: [UInt8], new: [UInt8]) async throws {
+    static func customerKey(_ row: any SQLRow) throws -> CustomerKeyBinding? {
+        guard let identifier = try row.decode(column: "cmk_key_identifier", as: String?.self),
+              let versioned = try row.decode(column: "cmk_versioned_key_id", as: String?.self),
+              let identity = try row.decode(column: "cmk_identity", as: String?.self) else { return nil }
+        return CustomerKeyBinding(keyIdentifier: identifier, versionedKeyID: versioned, identityObjectID: identity)
+    }
+
+    public func replaceWrappedDataKey(registryID: String, expected: [UInt8], new: [UInt8], customerKey: CustomerKeyBinding?) async throws {
         try await transaction { database in
             let updated = try await database.update("registries")
                 .set("wrapped_data_key", to: SQLBind(Data(new).base64EncodedString()))
+                .set("cmk_key_identifier", to: Self.bindOrNull(customerKey?.keyIdentifier))
+                .set("cmk_versioned_key_id", to: Self.bindOrNull(customerKey?.versionedKeyID))
+                .set("cmk_identity", to: Self.bindOrNull(customerKey?.identityObjectID))
                 .where("id", .equal, SQLBind(registryID))
                 .where("wrapped_data_key", .equal, SQLBind(Data(expected).base64EncodedString()))
                 .returning("id").all()

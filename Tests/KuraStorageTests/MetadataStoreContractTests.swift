@@ -53,8 +53,8 @@ import Testing
     @Test(arguments: Backend.allCases)
     func migrationsAreIdempotent(_ backend: Backend) async throws {
         try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
-            #expect(try await store.migrate() == 3)
-            #expect(try await store.migrate() == 3)
+            #expect(try await store.migrate() == 4)
+            #expect(try await store.migrate() == 4)
         }
     }
 
@@ -101,17 +101,22 @@ import Testing
     @Test(arguments: Backend.allCases)
     func wrappedDataKeysChangeOnlyByCompareAndSwap(_ backend: Backend) async throws {
         try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
-            let registry = Self.registry("rotating", key: [1, 1, 1])
+            var registry = Self.registry("rotating", key: [1, 1, 1])
+            let first = CustomerKeyBinding(keyIdentifier: "https://kv/keys/k", versionedKeyID: "https://kv/keys/k/v1", identityObjectID: "oid")
+            registry.customerKey = first
             try await store.insertRegistry(registry)
-            try await store.replaceWrappedDataKey(registryID: registry.id, expected: [1, 1, 1], new: [2, 2, 2])
+            #expect(try await store.registry(named: "rotating")?.customerKey == first)
+            let rotated = CustomerKeyBinding(keyIdentifier: "https://kv/keys/k", versionedKeyID: "https://kv/keys/k/v2", identityObjectID: "oid")
+            try await store.replaceWrappedDataKey(registryID: registry.id, expected: [1, 1, 1], new: [2, 2, 2], customerKey: rotated)
             #expect(try await store.registry(named: "rotating")?.wrappedDataKey == [2, 2, 2])
+            #expect(try await store.registry(named: "rotating")?.customerKey == rotated, "the binding changes with the key, atomically")
             let stale = await #expect(throws: MetadataStoreError.self) {
-                try await store.replaceWrappedDataKey(registryID: registry.id, expected: [1, 1, 1], new: [3, 3, 3])
+                try await store.replaceWrappedDataKey(registryID: registry.id, expected: [1, 1, 1], new: [3, 3, 3], customerKey: nil)
             }
             #expect(stale?.code == .preconditionFailed)
             #expect(try await store.registry(named: "rotating")?.wrappedDataKey == [2, 2, 2])
             let missing = await #expect(throws: MetadataStoreError.self) {
-                try await store.replaceWrappedDataKey(registryID: "nope", expected: [2, 2, 2], new: [3, 3, 3])
+                try await store.replaceWrappedDataKey(registryID: "nope", expected: [2, 2, 2], new: [3, 3, 3], customerKey: nil)
             }
             #expect(missing?.code == .notFound)
         }
@@ -291,7 +296,7 @@ import Testing
             try await store.insertRegistry(registry)
             try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(1), size: 1, createdAt: 1))
             let reopened = try await scratch.open()
-            #expect(try await reopened.migrate() == 3)
+            #expect(try await reopened.migrate() == 4)
             #expect(try await reopened.registry(named: "durable") == registry)
             #expect(try await reopened.blob(registryID: registry.id, digest: Self.digest(1))?.size == 1)
             try await reopened.close()

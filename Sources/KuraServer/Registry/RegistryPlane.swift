@@ -38,7 +38,7 @@ struct RegistryPlane: Sendable {
     /// Audiences a token must carry to be exchanged here.
     let registryAudiences: Set<String>
     /// The roles a directory principal holds on a registry.
-    let principalRoles: @Sendable (_ objectID: String, _ registry: RegistryContext) async throws -> Set<RegistryRole>
+    let principalRoles: @Sendable (_ objectID: String, _ registry: RegistryRecord) async throws -> Set<RegistryRole>
 
     func respond(to request: Request, registryName: String, host: String) async throws -> Response {
         var response: Response
@@ -61,16 +61,18 @@ struct RegistryPlane: Sendable {
         guard let route = try RegistryRoute(path: path) else {
             throw RegistryError(.nameUnknown, "no registry endpoint at \(request.method) \(path)")
         }
-        let registry = RegistryContext(record: record, dataKey: try keyring.dataKey(for: record))
         let query = FormParameters(request.uri.query)
+        // The token endpoints never need the data key: they keep working while a customer-managed
+        // key is revoked.
         if route == .token {
-            return try await RegistryTokenController(plane: self).token(request, registry: registry, host: host, query: query)
+            return try await RegistryTokenController(plane: self).token(request, registry: record, host: host, query: query)
         }
         if route == .exchange {
-            return try await RegistryTokenController(plane: self).exchange(request, registry: registry, host: host)
+            return try await RegistryTokenController(plane: self).exchange(request, registry: record, host: host)
         }
 
-        let caller = try await authenticate(request, registry: registry, route: route, host: host)
+        let caller = try await authenticate(request, registry: record, route: route, host: host)
+        let registry = RegistryContext(record: record, dataKey: try await keyring.dataKey(for: record))
         let context = RegistryRequest(request: request, registry: registry, host: host, query: query, caller: caller)
         switch route {
         case .base:
@@ -101,7 +103,7 @@ struct RegistryPlane: Sendable {
 
     /// Establishes the caller and checks it may do what the route needs.
     /// - Throws: `UNAUTHORIZED` (401 + challenge) when it may not.
-    private func authenticate(_ request: Request, registry: RegistryContext, route: RegistryRoute, host: String) async throws -> RegistryCaller {
+    private func authenticate(_ request: Request, registry: RegistryRecord, route: RegistryRoute, host: String) async throws -> RegistryCaller {
         let needed = route.requiredScope(method: request.method.rawValue)
         let authorization = request.headers[.authorization]
         var caller = RegistryCaller.anonymous
@@ -125,14 +127,14 @@ struct RegistryPlane: Sendable {
                 throw challenge(registry: registry, host: host, needed: needed,
                                 message: authorization == nil ? "authentication required" : "the credentials do not grant \(needed)")
             }
-        } else if caller == .anonymous && authorization == nil && !registry.record.anonymousPullEnabled {
+        } else if caller == .anonymous && authorization == nil && !registry.anonymousPullEnabled {
             throw challenge(registry: registry, host: host, needed: nil, message: "authentication required")
         }
         return caller
     }
 
     /// What `caller` is granted for `requested`, with the roles of a principal looked up.
-    func grant(_ requested: AccessScope, to caller: RegistryCaller, in registry: RegistryContext) async throws -> [AccessScope] {
+    func grant(_ requested: AccessScope, to caller: RegistryCaller, in registry: RegistryRecord) async throws -> [AccessScope] {
         var roles: Set<RegistryRole> = []
         if case .principal(let objectID) = caller { roles = try await principalRoles(objectID, registry) }
         return RegistryAuthorizer.grant(requested, to: caller, in: registry, roles: roles).map { [$0] } ?? []
@@ -143,7 +145,7 @@ struct RegistryPlane: Sendable {
 
     /// The caller behind a Basic header: a refresh token under the all-zero user name, or the
     /// admin user when enabled and the password matches.
-    func basicCaller(_ authorization: String, registry: RegistryContext) async throws -> RegistryCaller? {
+    func basicCaller(_ authorization: String, registry: RegistryRecord) async throws -> RegistryCaller? {
         guard let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
               let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
         else { return nil }
@@ -152,14 +154,14 @@ struct RegistryPlane: Sendable {
         if username == Self.refreshTokenUser {
             return await tokens.verifyRefreshToken(password, registry: registry).map { .principal(objectID: $0) }
         }
-        guard registry.record.adminUserEnabled, let credentials = try provisioner.adminCredentials(of: registry.record),
+        guard registry.adminUserEnabled, let credentials = try provisioner.adminCredentials(of: registry),
               credentials.accepts(username: username, password: password)
         else { return nil }
         return .admin
     }
 
     /// A 401 with the ACR-style challenge: realm on this host, service = host without port, scope always present.
-    func challenge(registry: RegistryContext, host: String, needed: AccessScope?, message: String) -> RegistryError {
+    func challenge(registry: RegistryRecord, host: String, needed: AccessScope?, message: String) -> RegistryError {
         let service = Self.service(of: host)
         let scope = needed ?? .catalog
         let header = "Bearer realm=\"https://\(host)/oauth2/token\",service=\"\(service)\",scope=\"\(scope.type):\(scope.name):\(challengeActions(scope))\""

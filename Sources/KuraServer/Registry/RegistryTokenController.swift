@@ -17,7 +17,7 @@ import NIOCore
 struct RegistryTokenController {
     let plane: RegistryPlane
 
-    func token(_ request: Request, registry: RegistryContext, host: String, query: FormParameters) async throws -> Response {
+    func token(_ request: Request, registry: RegistryRecord, host: String, query: FormParameters) async throws -> Response {
         var parameters = query
         var caller = RegistryCaller.anonymous
         switch request.method {
@@ -72,7 +72,7 @@ struct RegistryTokenController {
 
     /// `POST /oauth2/exchange`: an AAD-style access token for the registry audience becomes a
     /// registry refresh token (`{"refresh_token": …}`), as ACR's `/oauth2/exchange`.
-    func exchange(_ request: Request, registry: RegistryContext, host: String) async throws -> Response {
+    func exchange(_ request: Request, registry: RegistryRecord, host: String) async throws -> Response {
         guard request.method == .post else { throw RegistryError(.methodNotAllowed, "\(request.method) is not supported on /oauth2/exchange") }
         var mutable = request
         let form = FormParameters(Substring(String(buffer: try await mutable.collectBody(upTo: 64 << 10))))

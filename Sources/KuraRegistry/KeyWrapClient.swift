@@ -1,0 +1,30 @@
+// kura — a self-hosted encrypted container registry.
+// KeyWrapClient: how a registry reaches the key vault holding its customer-managed key.
+
+/// Key Vault's wrap/unwrap semantics, called as the registry's identity. One protocol for a
+/// vault of this installation (an in-process call carrying the identity's principal) and a
+/// remote vault (HTTPS with the identity's token), so a real Azure Key Vault URL works the same way.
+public protocol KeyWrapClient: Sendable {
+    /// The key's current versioned id, checked to be an enabled RSA key the identity may use.
+    /// - Parameter keyID: a versioned or versionless key id.
+    func currentVersion(of keyID: String, as identity: String) async throws(KeyWrapFailure) -> String
+    /// Wraps `bytes` with RSA-OAEP-256; returns the versioned key id used and the wrapped bytes.
+    func wrap(_ bytes: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> (keyID: String, wrapped: [UInt8])
+    /// Unwraps bytes wrapped by `wrap` under the versioned `keyID`.
+    func unwrap(_ wrapped: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> [UInt8]
+}
+
+/// Why the vault did not do what a registry asked.
+public enum KeyWrapFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The vault answered: no access, no such key, key disabled or expired — the key is revoked
+    /// for this registry until that changes.
+    case revoked(String)
+    /// The vault could not be reached or failed (5xx): the registry keeps its cached key for a grace period.
+    case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .revoked(let reason), .unavailable(let reason): reason
+        }
+    }
+}

@@ -1,0 +1,103 @@
+// kura — a self-hosted encrypted container registry.
+// LocalKeyWrapClient: a registry's calls to a vault of this installation, as its identity, in process.
+
+import Foundation
+import KuraCore
+import KuraDirectory
+import KuraKeyVault
+import KuraManagement
+import KuraRegistry
+import KuraStorage
+
+/// ``KeyWrapClient`` for vaults served by this process: the same Key Vault operations, rules,
+/// authorization (the identity's access policies or roles) and audit entries as over HTTPS, without
+/// the network hop. Vault refusals (401/403/404/disabled) are `revoked`; store failures are `unavailable`.
+struct LocalKeyWrapClient: KeyWrapClient {
+    let metadata: any MetadataStore
+    let service: KeyVaultService
+    let audit: AuditLog
+    let access: AccessControl
+    let endpoints: InstallationEndpoints
+    /// What the audit log records as the client address of in-process calls.
+    static let address = "kura-registry"
+
+    func currentVersion(of keyID: String, as identity: String) async throws(KeyWrapFailure) -> String {
+        let (vault, key) = try await resolve(keyID)
+        let reply = try await call(.get(name: key.keyName, version: key.version), body: nil, vault: vault, identity: identity)
+        guard let kid = reply.body?["key"]?["kid"]?.stringValue else { throw .unavailable("the vault returned no key id") }
+        guard reply.body?["key"]?["kty"]?.stringValue?.hasPrefix("RSA") == true else {
+            throw .revoked("the key \(kid) is not an RSA key; a registry's data key needs RSA-OAEP-256")
+        }
+        guard reply.body?["attributes"]?["enabled"]?.boolValue != false else { throw .revoked("the key \(kid) is disabled") }
+        return kid
+    }
+
+    func wrap(_ bytes: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> (keyID: String, wrapped: [UInt8]) {
+        let (vault, key) = try await resolve(keyID)
+        let reply = try await call(.crypto(name: key.keyName, version: key.version, operation: .wrapkey),
+                                   body: ["alg": "RSA-OAEP-256", "value": .string(Data(bytes).base64URLEncodedString())],
+                                   vault: vault, identity: identity)
+        guard let kid = reply.body?["kid"]?.stringValue, let text = reply.body?["value"]?.stringValue,
+              let wrapped = Data(base64URLEncoded: text) else { throw .unavailable("the vault's wrapKey answer is malformed") }
+        return (kid, Array(wrapped))
+    }
+
+    func unwrap(_ wrapped: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> [UInt8] {
+        let (vault, key) = try await resolve(keyID)
+        let reply = try await call(.crypto(name: key.keyName, version: key.version, operation: .unwrapkey),
+                                   body: ["alg": "RSA-OAEP-256", "value": .string(Data(wrapped).base64URLEncodedString())],
+                                   vault: vault, identity: identity)
+        guard let text = reply.body?["value"]?.stringValue, let plain = Data(base64URLEncoded: text) else {
+            throw .unavailable("the vault's unwrapKey answer is malformed")
+        }
+        return Array(plain)
+    }
+
+    /// The vault a key id names, as of now (a deleted vault revokes its keys).
+    func resolve(_ keyID: String) async throws(KeyWrapFailure) -> (VaultContext, KeyIdentifier) {
+        guard let key = KeyIdentifier(keyID, vaultDNSSuffix: endpoints.vaultDNSSuffix) else {
+            throw .revoked("'\(keyID)' is not a key of a vault of this installation")
+        }
+        do {
+            guard let resource = try await metadata.resources(type: KeyVaultProvider.type, named: key.vaultName).first else {
+                throw KeyWrapFailure.revoked("the vault '\(key.vaultName)' does not exist (deleted?)")
+            }
+            return (VaultContext(resource: resource, baseURL: "https://\(resource.id.name.lowercased()).\(endpoints.vaultDNSSuffix)"), key)
+        } catch let failure as KeyWrapFailure {
+            throw failure
+        } catch {
+            throw .unavailable("the vault store is unavailable: \(error)")
+        }
+    }
+
+    /// One audited Key Vault operation as `identity`.
+    func call(_ route: KeyVaultRoute, body: JSONValue?, vault: VaultContext, identity: String) async throws(KeyWrapFailure) -> KeyVaultService.Reply {
+        let started = Date()
+        var status = 500
+        var version: String?
+        var failure: KeyWrapFailure?
+        var reply: KeyVaultService.Reply?
+        var appID = "-"
+        do {
+            appID = try await metadata.principal(objectID: identity)?.appID ?? "-"
+            let caller = VaultCaller(objectID: identity, appID: appID, address: Self.address, grants: try await access.grants(of: identity))
+            reply = try await service.handle(route, body: body, query: [:], vault: vault, caller: caller)
+            status = reply!.status
+            version = reply!.keyVersion
+        } catch let error as KeyVaultError {
+            status = error.status
+            failure = error.status >= 500 ? .unavailable(error.message) : .revoked(error.message)
+        } catch {
+            failure = .unavailable("the vault failed: \(error)")
+        }
+        do {
+            try await audit.append(AuditLog.Event(vault: vault.name, callerObjectID: identity, callerAppID: appID, clientAddress: Self.address,
+                                                  operation: route.auditName, keyName: route.keyName, keyVersion: version, resultCode: status,
+                                                  durationMilliseconds: Int64(Date().timeIntervalSince(started) * 1000)))
+        } catch {
+            throw .unavailable("the vault's audit log could not be written")
+        }
+        if let failure { throw failure }
+        return reply!
+    }
+}
