@@ -202,7 +202,8 @@ let package = Package(
         ),
         .testTarget(
             name: "KuraRegistryTests",
-            dependencies: ["KuraRegistry", "KuraStorage", "KuraCrypto", "KuraCore", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["KuraRegistry", "KuraStorage", "KuraCrypto", "KuraCore", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -221,7 +222,7 @@ let package = Package(
         .testTarget(
             name: "KuraServerTests",
             dependencies: [
-                "KuraServer", "KuraStorage", "KuraCrypto", "KuraRegistry", "KuraCore",
+                "KuraServer", "KuraStorage", "KuraCrypto", "KuraRegistry", "KuraCore", "KuraDirectory", "KuraKeyVault", "KuraManagement",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -220,3 +220,29 @@ def test_the_vault_audit_shows_the_registry_identity_and_no_data_key_reaches_dis
     assert all(e["clientAddress"] == "kura-registry" for e in mine)
     assert any(e["resultCode"] == 403 for e in mine), "refused validations are audited too"
     assert audit(kura, "seedvault1", "/verify")["intact"] is True
+
+
+def test_a_system_assigned_identity_works_like_a_user_assigned_one(kura, seed, tmp_path):
+    az = seed["az"]
+    layout = Layout(str(tmp_path / "src"))
+    image, manifest = layout.image([3000], seed=34)
+    layout.tag(image, "system")
+    assert push(kura, seed, layout, "system").returncode == 0
+    probe = json.loads(manifest)["layers"][0]["digest"]
+    az.ok("acr", "identity", "assign", "--name", "seedregistry", "--identities", "[system]", "-o", "none")
+    system = az.ok("acr", "identity", "show", "--name", "seedregistry", "--query", "principalId", "-o", "tsv").strip()
+    assert system and system != seed["principal"]
+    az.ok("keyvault", "set-policy", "--resource-group", "SeedRG", "--name", "seedvault1", "--object-id", system,
+          "--key-permissions", "get", "unwrapKey", "wrapKey", "-o", "none")
+    key = az.ok("keyvault", "key", "create", "--name", "systemkey", "--vault-name", "seedvault1", "--query", "key.kid", "-o", "tsv").strip()
+    rotated = az.json("acr", "encryption", "rotate-key", "--name", "seedregistry", "--key-encryption-key", key, "--identity", "[system]")
+    assert rotated["encryption"]["keyVaultProperties"]["identity"] == "system"
+    az.ok("keyvault", "delete-policy", "--resource-group", "SeedRG", "--name", "seedvault1", "--object-id", seed["principal"], "-o", "none")
+    assert blob_status(kura, seed, probe)[0] == 200, "the user-assigned identity no longer matters"
+    az.ok("keyvault", "delete-policy", "--resource-group", "SeedRG", "--name", "seedvault1", "--object-id", system, "-o", "none")
+    wait_for(lambda: blob_status(kura, seed, probe)[:2], (403, "DENIED"))
+    az.ok("keyvault", "set-policy", "--resource-group", "SeedRG", "--name", "seedvault1", "--object-id", system,
+          "--key-permissions", "get", "unwrapKey", "wrapKey", "-o", "none")
+    wait_for(lambda: blob_status(kura, seed, probe)[0], 200)
+    entries = audit(kura, "seedvault1")["value"]
+    assert any(e["callerObjectId"] == system and e["operation"] == "KeyUnwrap" and e["resultCode"] == 200 for e in entries)

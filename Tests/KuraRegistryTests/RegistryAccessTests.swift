@@ -6,10 +6,9 @@ import KuraStorage
 import Testing
 
 @Suite struct RegistryAccessTests {
-    static func context(anonymousPull: Bool = false, id: String = "r-1") -> RegistryContext {
-        RegistryContext(record: RegistryRecord(id: id, name: "reg", wrappedDataKey: [], keyGeneration: 1, adminUserEnabled: true,
-                                               anonymousPullEnabled: anonymousPull, createdAt: 0),
-                        dataKey: DataKey.generate(registryID: id))
+    static func context(anonymousPull: Bool = false, id: String = "r-1") -> RegistryRecord {
+        RegistryRecord(id: id, name: "reg", wrappedDataKey: [], keyGeneration: 1, adminUserEnabled: true,
+                       anonymousPullEnabled: anonymousPull, createdAt: 0)
     }
 
     @Test func scopesParseAndCover() throws {
