@@ -60,8 +60,11 @@ public final class KuraServer: Sendable {
     /// the root key, CA, ids and admin. Sets the process umask to 077 first, so every file kura or
     /// its libraries (SQLite) create is 0600 and every directory 0700.
     /// - Throws: ``BootstrapError`` naming the file that is unusable, or a store error.
+    /// - Parameter vaultPath: wraps the registries' client of the key vaults (the identity); tests
+    ///   put a fault injector (a partitioned vault) around it.
     public static func bootstrap(directory: DataDirectory, config: KuraConfig, environment: [String: String],
-                                 logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> KuraServer {
+                                 logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                                 vaultPath: @Sendable (any KeyWrapClient) -> any KeyWrapClient = { $0 }) async throws -> KuraServer {
         umask(0o077)
         try directory.prepare()
         let (rootKey, _) = try directory.rootKey(environment: environment)
@@ -92,8 +95,8 @@ public final class KuraServer: Sendable {
             let keyVault = KeyVaultService(metadata: metadata, hierarchy: keys, events: events)
             let audit = AuditLog(metadata: metadata)
             let keyring = RegistryKeyring(hierarchy: keys,
-                                          customerKeys: LocalKeyWrapClient(metadata: metadata, service: keyVault, audit: audit, access: access,
-                                                                           endpoints: endpoints),
+                                          customerKeys: vaultPath(LocalKeyWrapClient(metadata: metadata, service: keyVault, audit: audit,
+                                                                                     access: access, endpoints: endpoints)),
                                           unavailableGrace: config.keyUnavailableGrace)
             let provisioner = RegistryProvisioner(metadata: metadata, blobs: blobs, keyring: keyring, sealer: sealer)
             // The default registry is made before the admin file, whose absence marks a first start:

@@ -42,10 +42,12 @@ struct RegistryHarness: Sendable {
     let dataDir: String
     static let host = "default.cr.localhost:8443"
 
-    static func run(dataDir: String? = nil, _ body: @Sendable (RegistryHarness) async throws -> Void) async throws {
+    static func run(dataDir: String? = nil, config: KuraConfig = KuraConfig(),
+                    vaultPath: @Sendable @escaping (any KeyWrapClient) -> any KeyWrapClient = { $0 },
+                    _ body: @Sendable (RegistryHarness) async throws -> Void) async throws {
         let path = dataDir ?? NSTemporaryDirectory() + "kura-plane-" + UUID().uuidString
-        let server = try await KuraServer.bootstrap(directory: DataDirectory(path: path), config: KuraConfig(), environment: [:],
-                                                    logger: Logger(label: "test"))
+        let server = try await KuraServer.bootstrap(directory: DataDirectory(path: path), config: config, environment: [:],
+                                                    logger: Logger(label: "test"), vaultPath: vaultPath)
         let record = try await server.metadata.registry(named: "default")!
         let password = try server.provisioner.adminCredentials(of: record)!.passwords[0]
         let app = Application(responder: server.responder, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
