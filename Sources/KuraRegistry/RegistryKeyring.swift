@@ -85,7 +85,8 @@ public final class RegistryKeyring: Sendable {
         do {
             guard let client = customerKeys else { throw KeyWrapFailure.unavailable("no key vault client is configured") }
             let inner = try wrapper.unwrapCustomerWrapped(registry.wrappedDataKey, registryID: registry.id, generation: registry.keyGeneration)
-            let plain = try await client.unwrap(inner, keyID: binding.versionedKeyID, as: binding.identityObjectID)
+            var plain = try await client.unwrap(inner, keyID: binding.versionedKeyID, as: binding.identityObjectID)
+            defer { Self.zero(&plain) }
             guard plain.count == 32 else { throw KeyWrapFailure.revoked("the vault returned a data key of \(plain.count) bytes") }
             next = .accessible(DataKey(registryID: registry.id, generation: registry.keyGeneration, key: .init(data: plain)), checkedAt: now)
         } catch let failure as KeyWrapFailure {
@@ -145,7 +146,8 @@ public final class RegistryKeyring: Sendable {
         } catch {
             throw .revoked("the stored data key does not open: \(error)")
         }
-        let plain = try await client.unwrap(inner, keyID: binding.versionedKeyID, as: binding.identityObjectID)
+        var plain = try await client.unwrap(inner, keyID: binding.versionedKeyID, as: binding.identityObjectID)
+        defer { Self.zero(&plain) }
         let dataKey = DataKey(registryID: registry.id, generation: registry.keyGeneration, key: .init(data: plain))
         let result = try await wrapThroughVault(dataKey, keyIdentifier: keyIdentifier, identity: identity)
         customerStates.withLock { $0[registry.id] = .accessible(dataKey, checkedAt: Self.now()) }
@@ -156,11 +158,12 @@ public final class RegistryKeyring: Sendable {
         -> (wrapped: [UInt8], binding: CustomerKeyBinding?) {
         guard let client = customerKeys else { throw .unavailable("no key vault client is configured") }
         let versioned = try await client.currentVersion(of: keyIdentifier, as: identity)
-        let plain = dataKey.withUnsafeBytes { Array($0) }
+        var plain = dataKey.withUnsafeBytes { Array($0) }
+        defer { Self.zero(&plain) }
         let (usedKey, inner) = try await client.wrap(plain, keyID: versioned, as: identity)
-        guard try await client.unwrap(inner, keyID: usedKey, as: identity) == plain else {
-            throw .revoked("the key \(usedKey) did not unwrap what it wrapped")
-        }
+        var roundTrip = try await client.unwrap(inner, keyID: usedKey, as: identity)
+        defer { Self.zero(&roundTrip) }
+        guard roundTrip == plain else { throw .revoked("the key \(usedKey) did not unwrap what it wrapped") }
         do {
             let outer = try wrapper.wrapCustomerWrapped(inner, registryID: dataKey.registryID, generation: dataKey.generation)
             return (outer, CustomerKeyBinding(keyIdentifier: keyIdentifier, versionedKeyID: usedKey, identityObjectID: identity))
@@ -177,6 +180,14 @@ public final class RegistryKeyring: Sendable {
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
+    /// Overwrites a transient plaintext copy of a data key before it is released.
+    static func zero(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBytes { buffer in
+            guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+            memset_s_portable(base, buffer.count)
+        }
+    }
+
     static func milliseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
@@ -184,4 +195,11 @@ public final class RegistryKeyring: Sendable {
     static func iso(_ milliseconds: Int64) -> String {
         ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
+}
+
+/// `memset` through a volatile-like path the optimizer keeps (the buffer is read back once).
+@inline(never)
+func memset_s_portable(_ pointer: UnsafeMutableRawPointer, _ count: Int) {
+    memset(pointer, 0, count)
+    _ = pointer.load(as: UInt8.self)
 }
