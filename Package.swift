@@ -103,6 +103,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // JMESPath (az's `--query`), over JSON that keeps member order; no dependencies.
+        .target(
+            name: "KuraJMESPath",
+            swiftSettings: swiftSettings
+        ),
         // Key Vault plane: keys, versions, crypto operations, access policies, audit log (no HTTP).
         .target(
             name: "KuraKeyVault",
@@ -204,6 +209,11 @@ let package = Package(
             name: "KuraRegistryTests",
             dependencies: ["KuraRegistry", "KuraStorage", "KuraCrypto", "KuraCore", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KuraJMESPathTests",
+            dependencies: ["KuraJMESPath"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
