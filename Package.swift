@@ -122,7 +122,7 @@ let package = Package(
         // role assignments (no HTTP).
         .target(
             name: "KuraManagement",
-            dependencies: ["KuraCore", "KuraStorage", "KuraDirectory", "KuraRegistry"],
+            dependencies: ["KuraCore", "KuraStorage", "KuraDirectory", "KuraRegistry", "KuraKeyVault"],
             swiftSettings: swiftSettings
         ),
         // Composition root: data dir bootstrap, Hummingbird apps, host routing, TLS.
@@ -136,6 +136,9 @@ let package = Package(
                 "KuraDirectory",
                 "KuraManagement",
                 "KuraKeyVault",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -225,7 +228,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KuraManagementTests",
-            dependencies: ["KuraManagement", "KuraDirectory", "KuraRegistry", "KuraStorage", "KuraCrypto", "KuraCore",
+            dependencies: ["KuraManagement", "KuraDirectory", "KuraRegistry", "KuraKeyVault", "KuraStorage", "KuraCrypto", "KuraCore",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),

@@ -272,17 +272,25 @@ public struct ContainerRegistryProvider: ResourceProvider {
         guard let keyText = properties.member(caseInsensitive: "keyIdentifier")?.stringValue else {
             throw ManagementError.invalidParameter("encryption.keyVaultProperties.keyIdentifier is required when encryption is enabled.")
         }
-        guard let key = KeyIdentifier(keyText, vaultDNSSuffix: environment.endpoints.vaultDNSSuffix) else {
+        let key: KeyIdentifier
+        if let local = KeyIdentifier(keyText, vaultDNSSuffix: environment.endpoints.vaultDNSSuffix) {
+            guard let vault = try await metadata.resources(type: "Microsoft.KeyVault/vaults", named: local.vaultName).first else {
+                throw ManagementError(status: 400, code: "KeyVaultNotFound", "The key vault '\(local.vaultName)' of key '\(keyText)' does not exist.")
+            }
+            guard vault.document["properties"]?["enableSoftDelete"]?.boolValue != false,
+                  vault.document["properties"]?["enablePurgeProtection"]?.boolValue == true else {
+                throw ManagementError(status: 400, code: "KeyVaultPurgeProtectionRequired",
+                                      "The key vault '\(vault.id.name)' must have soft delete and purge protection enabled to hold a registry's customer-managed key.")
+            }
+            key = local
+        } else if let remote = KeyIdentifier(remote: keyText) {
+            // A vault elsewhere (another installation, Azure Key Vault): its soft delete and purge
+            // protection are checked through its data plane (the key's recoveryLevel) when the
+            // registry's data key is wrapped.
+            key = remote
+        } else {
             throw ManagementError(status: 400, code: "InvalidKeyIdentifier",
-                                  "The key identifier '\(keyText)' is not a key of a vault of this installation (https://<vault>.\(environment.endpoints.vaultDNSSuffix)/keys/<name>[/<version>]).")
-        }
-        guard let vault = try await metadata.resources(type: "Microsoft.KeyVault/vaults", named: key.vaultName).first else {
-            throw ManagementError(status: 400, code: "KeyVaultNotFound", "The key vault '\(key.vaultName)' of key '\(keyText)' does not exist.")
-        }
-        guard vault.document["properties"]?["enableSoftDelete"]?.boolValue != false,
-              vault.document["properties"]?["enablePurgeProtection"]?.boolValue == true else {
-            throw ManagementError(status: 400, code: "KeyVaultPurgeProtectionRequired",
-                                  "The key vault '\(vault.id.name)' must have soft delete and purge protection enabled to hold a registry's customer-managed key.")
+                                  "The key identifier '\(keyText)' is not a Key Vault key URL (https://<vault host>/keys/<name>[/<version>]).")
         }
         let identityText = properties.member(caseInsensitive: "identity")?.stringValue ?? existing?["keyVaultProperties"]?["identity"]?.stringValue
         let clientID = try identityClientID(identityText, identity: identity)

@@ -15,9 +15,16 @@ public struct KeyIdentifier: Equatable, Sendable, CustomStringConvertible {
 
     /// Parses `text` when it names a key in a vault under `vaultDNSSuffix` (`vault.localhost:8443`).
     public init?(_ text: String, vaultDNSSuffix: String) {
-        guard let url = URLComponents(string: text), url.scheme?.lowercased() == "https", let host = url.host else { return nil }
+        guard let url = URLComponents(string: text), let host = url.host else { return nil }
         let authority = host.lowercased() + (url.port.map { ":\($0)" } ?? "")
         guard authority.hasSuffix("." + vaultDNSSuffix.lowercased()) else { return nil }
+        self.init(remote: text)
+    }
+
+    /// Parses any Key Vault key URL: a vault of another installation or Azure Key Vault
+    /// (`https://{vault}.vault.azure.net/keys/{name}[/{version}]`).
+    public init?(remote text: String) {
+        guard let url = URLComponents(string: text), url.scheme?.lowercased() == "https", let host = url.host else { return nil }
         let vault = String(host.prefix(while: { $0 != "." }))
         let parts = url.path.split(separator: "/").map(String.init)
         guard !vault.isEmpty, (2...3).contains(parts.count), parts[0].lowercased() == "keys", url.query == nil else { return nil }

@@ -157,7 +157,11 @@ public final class RegistryKeyring: Sendable {
     private func wrapThroughVault(_ dataKey: DataKey, keyIdentifier: String, identity: String) async throws(KeyWrapFailure)
         -> (wrapped: [UInt8], binding: CustomerKeyBinding?) {
         guard let client = customerKeys else { throw .unavailable("no key vault client is configured") }
-        let versioned = try await client.currentVersion(of: keyIdentifier, as: identity)
+        let description = try await client.currentKey(keyIdentifier, as: identity)
+        guard description.isPurgeProtected else {
+            throw .revoked("the vault of \(description.keyID) does not have soft delete and purge protection (recoveryLevel \(description.recoveryLevel ?? "-"))")
+        }
+        let versioned = description.keyID
         var plain = dataKey.withUnsafeBytes { Array($0) }
         defer { Self.zero(&plain) }
         let (usedKey, inner) = try await client.wrap(plain, keyID: versioned, as: identity)

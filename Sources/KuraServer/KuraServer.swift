@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // KuraServer: the composition root — data dir, stores, TLS, listeners.
 
+import AsyncHTTPClient
 import Crypto
 import Foundation
 import Hummingbird
@@ -44,6 +45,8 @@ public final class KuraServer: Sendable {
     let auditRoutes: AuditRoutes
     let purgeJob: VaultPurgeJob
     let keyMonitor: CustomerKeyMonitor
+    /// The client of remote vaults (its HTTPS client is shut down with the stores).
+    let remoteVaults: RemoteKeyWrapClient
     /// Key and policy changes of every vault (the customer-managed keys of registries listen).
     public let events: VaultEventBus
     /// Creates and deletes registries (the management plane will call it too).
@@ -94,9 +97,22 @@ public final class KuraServer: Sendable {
             let access = AccessControl(metadata: metadata)
             let keyVault = KeyVaultService(metadata: metadata, hierarchy: keys, events: events)
             let audit = AuditLog(metadata: metadata)
+            let directoryService = DirectoryService(metadata: metadata, authority: authority, endpoints: endpoints)
+            // Vaults elsewhere (another installation, Azure Key Vault) are reached over HTTPS with the
+            // identity's own token; this installation's CA is trusted besides the system's.
+            var clientTLS = TLSConfiguration.makeClientConfiguration()
+            clientTLS.additionalTrustRoots = [.file(directory.caCertificateFile)]
+            let remoteVaults = RemoteKeyWrapClient(tls: clientTLS, token: { identity, resource in
+                do {
+                    return try await directoryService.managedIdentityToken(clientID: nil, objectID: identity, resource: resource).accessToken
+                } catch let error as DirectoryError {
+                    throw KeyWrapFailure.revoked("the identity \(identity) gets no token for \(resource): \(error.message)")
+                }
+            })
+            let localVaults = LocalKeyWrapClient(metadata: metadata, service: keyVault, audit: audit, access: access, endpoints: endpoints)
             let keyring = RegistryKeyring(hierarchy: keys,
-                                          customerKeys: vaultPath(LocalKeyWrapClient(metadata: metadata, service: keyVault, audit: audit,
-                                                                                     access: access, endpoints: endpoints)),
+                                          customerKeys: vaultPath(KeyWrapRouter(local: localVaults, remote: remoteVaults,
+                                                                                vaultDNSSuffix: endpoints.vaultDNSSuffix)),
                                           unavailableGrace: config.keyUnavailableGrace)
             let provisioner = RegistryProvisioner(metadata: metadata, blobs: blobs, keyring: keyring, sealer: sealer)
             // The default registry is made before the admin file, whose absence marks a first start:
@@ -134,7 +150,7 @@ public final class KuraServer: Sendable {
                                           return Set(try await access.grants(of: objectID).roles(at: scope)
                                               .compactMap { RegistryRole(rawValue: $0.roleName) })
                                       })
-            let login = LoginRoutes(directory: DirectoryService(metadata: metadata, authority: authority, endpoints: endpoints),
+            let login = LoginRoutes(directory: directoryService,
                                     subscriptionID: installation.subscriptionId,
                                     isOwner: { try await access.grants(of: $0).roles(at: subscription).contains(.owner) },
                                     identitySecret: try directory.identityEndpointSecret())
@@ -146,7 +162,7 @@ public final class KuraServer: Sendable {
                               vaults: vaults, auditRoutes: AuditRoutes(audit: audit, metadata: metadata, login: login),
                               purgeJob: VaultPurgeJob(metadata: metadata, service: keyVault, subscriptionID: installation.subscriptionId,
                                                       logger: logger),
-                              events: events,
+                              events: events, remoteVaults: remoteVaults,
                               keyMonitor: CustomerKeyMonitor(metadata: metadata, provisioner: provisioner, events: events,
                                                              vaultDNSSuffix: endpoints.vaultDNSSuffix, interval: config.keyCheckInterval,
                                                              logger: logger),
@@ -161,7 +177,7 @@ public final class KuraServer: Sendable {
     private init(config: KuraConfig, directory: DataDirectory, installation: Installation, metadata: any MetadataStore,
                  blobs: EncryptedBlobStore, keys: KeyHierarchy, login: LoginRoutes, management: ManagementRoutes, vaults: KeyVaultPlane,
                  auditRoutes: AuditRoutes, purgeJob: VaultPurgeJob, events: VaultEventBus,
-                 keyMonitor: CustomerKeyMonitor, firstStart: FirstStartReport?, tls: TLSConfiguration,
+                 remoteVaults: RemoteKeyWrapClient, keyMonitor: CustomerKeyMonitor, firstStart: FirstStartReport?, tls: TLSConfiguration,
                  metrics: PrometheusCollectorRegistry, logger: Logger, registryPlane: RegistryPlane, provisioner: RegistryProvisioner) {
         self.config = config
         self.directory = directory
@@ -176,6 +192,7 @@ public final class KuraServer: Sendable {
         self.purgeJob = purgeJob
         self.events = events
         self.keyMonitor = keyMonitor
+        self.remoteVaults = remoteVaults
         self.firstStart = firstStart
         self.tls = tls
         self.metrics = metrics
@@ -194,7 +211,7 @@ public final class KuraServer: Sendable {
     /// closes the stores. Does not return before shutdown completes.
     public func run() async throws {
         let responder = self.responder
-        var services: [any Service] = [StoreCloser(metadata: metadata), purgeJob, keyMonitor]
+        var services: [any Service] = [StoreCloser(metadata: metadata, remoteVaults: remoteVaults), purgeJob, keyMonitor]
         for address in config.listenAddresses {
             let port = config.port
             services.append(Application(
@@ -212,9 +229,11 @@ public final class KuraServer: Sendable {
 /// Closes the metadata store after the listeners have drained (services stop in reverse order).
 struct StoreCloser: Service {
     let metadata: any MetadataStore
+    let remoteVaults: RemoteKeyWrapClient
 
     func run() async throws {
         try? await gracefulShutdown()
+        await remoteVaults.shutdown()
         try await metadata.close()
     }
 }

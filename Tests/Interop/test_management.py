@@ -93,7 +93,9 @@ def test_the_seeds_rules_are_arm_errors_through_az(kura, arm):
     arm.ok("keyvault", "create", "-n", "kvprot1", "-g", "CmkRg", "--enable-purge-protection",
            "--enable-rbac-authorization", "false", "--no-self-perms", "-o", "none")
     arm.ok("keyvault", "create", "-n", "kvnoprot1", "-g", "CmkRg", "--enable-rbac-authorization", "false", "--no-self-perms", "-o", "none")
-    key = f"https://kvprot1.vault.localhost:{kura.port}/keys/regkey/0123456789abcdef0123456789abcdef"
+    for object_id, permissions in ((admin(kura)["objectId"], ["all"]), (identity["principalId"], ["get", "wrapKey", "unwrapKey"])):
+        arm.ok("keyvault", "set-policy", "-g", "CmkRg", "-n", "kvprot1", "--object-id", object_id, "--key-permissions", *permissions, "-o", "none")
+    key = arm.ok("keyvault", "key", "create", "--name", "regkey", "--vault-name", "kvprot1", "--query", "key.kid", "-o", "tsv").strip()
 
     code, stderr = arm.fails("acr", "create", "-g", "CmkRg", "-n", "cmkbasic1", "--sku", "Basic",
                              "--identity", identity["id"], "--key-encryption-key", key)
@@ -118,6 +120,7 @@ def test_the_seeds_rules_are_arm_errors_through_az(kura, arm):
                              "--body", '{"properties": {"policies": {"trustPolicy": {"type": "Notary", "status": "enabled"}}}}')
     assert "TrustPolicyNotSupportedWithCmk" in stderr and "customer-managed key" in stderr
 
+    arm.ok("keyvault", "key", "create", "--name", "regkey2", "--vault-name", "kvprot1", "-o", "none")
     new_key = f"https://kvprot1.vault.localhost:{kura.port}/keys/regkey2"
     rotated = arm.json("acr", "encryption", "rotate-key", "-n", "cmkprem1", "--key-encryption-key", new_key,
                        "--identity", identity["principalId"])

@@ -71,21 +71,26 @@ import Testing
             let missing = try await arm.error("PUT", arm.registry("cmkmiss1"), arm.cmkRegistry(identity: identity, key: arm.key("kvnowhere1")),
                                               apiVersion: Self.version)
             #expect(missing?.code == "KeyVaultNotFound")
-            let foreign = try await arm.error("PUT", arm.registry("cmkfor1"), arm.cmkRegistry(identity: identity, key: "https://kv.example.com/keys/k"),
+            let notAKey = try await arm.error("PUT", arm.registry("cmkfor1"), arm.cmkRegistry(identity: identity, key: "kv.example.com/k"),
                                               apiVersion: Self.version)
-            #expect(foreign?.code == "InvalidKeyIdentifier")
+            #expect(notAKey?.code == "InvalidKeyIdentifier")
+            let missingKey = try await arm.error("PUT", arm.registry("cmknokey1"), arm.cmkRegistry(identity: identity, key: arm.key("kvprot1", "absent")),
+                                                 apiVersion: Self.version)
+            #expect(missingKey?.code == "CustomerKeyNotUsable" && missingKey?.message.contains("keys/absent") == true && missingKey?.message.contains("get permission") == true)
+            #expect(try await arm.metadata.registry(named: "cmknokey1") == nil)
             var unassigned = arm.cmkRegistry(identity: identity, key: arm.key("kvprot1"))
             unassigned["properties"]?["encryption"]?["keyVaultProperties"]?["identity"] = .string(UUID().uuidString)
             let wrongIdentity = try await arm.error("PUT", arm.registry("cmkwrong1"), unassigned, apiVersion: Self.version)
             #expect(wrongIdentity?.code == "InvalidEncryptionIdentity")
             #expect(try await arm.metadata.registry(named: "cmkbasic1") == nil, "a refused create leaves nothing behind")
 
-            let created = try await arm.send("PUT", arm.registry("cmkgood1"), arm.cmkRegistry(identity: identity, key: arm.key("kvprot1")),
+            let realKey = try await arm.makeKey("kvprot1", for: identity)
+            let created = try await arm.send("PUT", arm.registry("cmkgood1"), arm.cmkRegistry(identity: identity, key: realKey),
                                              apiVersion: Self.version).body!
             let properties = try #require(created["properties"]?["encryption"]?["keyVaultProperties"])
             #expect(created["properties"]?["encryption"]?["status"] == "enabled")
             #expect(properties["identity"] == identity["properties"]?["clientId"])
-            #expect(properties["versionedKeyIdentifier"]?.stringValue == arm.key("kvprot1"))
+            #expect(properties["versionedKeyIdentifier"]?.stringValue == realKey)
             #expect(properties["keyRotationEnabled"] == false && properties["keyAccessible"] == true)
             #expect(created["identity"]?["userAssignedIdentities"]?[identity["id"]!.stringValue!]?["principalId"]
                     == identity["properties"]?["principalId"])
@@ -94,7 +99,8 @@ import Testing
 
     @Test func encryptionIsChosenAtCreationOnlyButTheKeyCanRotate() async throws {
         try await Self.withCMKSetup { arm, identity in
-            try await arm.send("PUT", arm.registry("cmkrot1"), arm.cmkRegistry(identity: identity, key: arm.key("kvprot1")), apiVersion: Self.version)
+            try await arm.send("PUT", arm.registry("cmkrot1"), arm.cmkRegistry(identity: identity, key: try await arm.makeKey("kvprot1", for: identity)),
+                               apiVersion: Self.version)
             try await arm.send("PUT", arm.registry("plainprem1"), ["location": "eastus", "sku": ["name": "Premium"]], apiVersion: Self.version)
 
             let enable = try await arm.error("PATCH", arm.registry("plainprem1"), ["properties": ["encryption": [
@@ -115,7 +121,7 @@ import Testing
                                         apiVersion: Self.version) == nil, "content trust stays available without a customer-managed key")
 
             // Rotation, as `az acr encryption rotate-key --identity <principalId>` sends it.
-            let versionless = arm.key("kvprot1", "k2", version: nil)
+            let versionless = try await arm.makeKey("kvprot1", "k2", for: identity, versioned: false)
             let rotated = try await arm.send("PATCH", arm.registry("cmkrot1"), ["properties": ["encryption": [
                 "status": "enabled", "keyVaultProperties": ["keyIdentifier": .string(versionless),
                                                             "identity": identity["properties"]!["principalId"]!]]]], apiVersion: Self.version).body!

@@ -3,6 +3,7 @@ import Foundation
 import KuraCore
 import KuraCrypto
 import KuraDirectory
+import KuraKeyVault
 import KuraManagement
 import KuraRegistry
 import KuraStorage
@@ -20,6 +21,7 @@ struct ManagementHarness: Sendable {
     let provisioner: RegistryProvisioner
     let root: String
     let environment: ManagementEnvironment
+    let vaults: KeyVaultService
 
     static func run(pageSize: Int = 100, _ body: (ManagementHarness) async throws -> Void) async throws {
         let root = NSTemporaryDirectory() + "kura-management-" + UUID().uuidString
@@ -29,11 +31,15 @@ struct ManagementHarness: Sendable {
             try await metadata.migrate()
             let keys = KeyHierarchy(rootKey: SymmetricKey(size: .bits256))
             let blobs = EncryptedBlobStore(store: try await FileSystemBlobStore.open(root: root + "/blobs"))
-            let provisioner = RegistryProvisioner(metadata: metadata, blobs: blobs, keyring: RegistryKeyring(hierarchy: keys),
-                                                  sealer: SealedFile(hierarchy: keys))
             let environment = ManagementEnvironment(subscriptionID: subscription, tenantID: tenant,
                                                     endpoints: InstallationEndpoints(mainHost: "localhost", vaultSuffix: "vault.localhost",
                                                                                      registrySuffix: "cr.localhost", port: 8443))
+            let vaults = KeyVaultService(metadata: metadata, hierarchy: keys, events: VaultEventBus())
+            let vaultClient = LocalKeyWrapClient(metadata: metadata, service: vaults, audit: AuditLog(metadata: metadata),
+                                                 access: AccessControl(metadata: metadata), endpoints: environment.endpoints)
+            let provisioner = RegistryProvisioner(metadata: metadata, blobs: blobs,
+                                                  keyring: RegistryKeyring(hierarchy: keys, customerKeys: vaultClient),
+                                                  sealer: SealedFile(hierarchy: keys))
             let registries = ContainerRegistryProvider(metadata: metadata, environment: environment, provisioner: provisioner)
             try await metadata.insertPrincipal(PrincipalRecord(objectID: owner, appID: UUID().uuidString.lowercased(), displayName: "owner",
                                                                kind: .servicePrincipal, secretHash: nil, createdAt: 0))
@@ -47,7 +53,7 @@ struct ManagementHarness: Sendable {
                 registries,
             ], pageSize: pageSize)
             try await body(ManagementHarness(api: api, metadata: metadata, blobs: blobs, provisioner: provisioner, root: root,
-                                             environment: environment))
+                                             environment: environment, vaults: vaults))
         } catch {
             try? await metadata.close()
             try? FileManager.default.removeItem(atPath: root)
@@ -121,8 +127,26 @@ struct ManagementHarness: Sendable {
                                        "principalId": .string(principal)]], apiVersion: "2022-04-01")
     }
 
+    /// A key id that names no real key (for rules checked before the vault is asked).
     func key(_ vault: String, _ name: String = "k1", version: String? = "0123456789abcdef") -> String {
         "https://\(vault).vault.localhost:8443/keys/\(name)" + (version.map { "/\($0)" } ?? "")
+    }
+
+    /// A real RSA key in `vault`, which `identity` (an identity document) may get, wrap and unwrap
+    /// with; returns its versioned id (or the versionless one).
+    func makeKey(_ vault: String, _ name: String = "k1", for identity: JSONValue, versioned: Bool = true) async throws -> String {
+        for objectID in [Self.owner, identity["properties"]!["principalId"]!.stringValue!] {
+            try await send("PUT", "\(self.vault(vault))/accessPolicies/add", ["properties": ["accessPolicies": [[
+                "tenantId": .string(Self.tenant), "objectId": .string(objectID),
+                "permissions": ["keys": objectID == Self.owner ? ["all"] : ["get", "wrapKey", "unwrapKey"]]]]]], apiVersion: "2026-02-01")
+        }
+        let resource = try await metadata.resources(type: KeyVaultProvider.type, named: vault).first!
+        let reply = try await vaults.handle(.create(name: name), body: ["kty": "RSA"], query: [:],
+                                            vault: VaultContext(resource: resource, baseURL: "https://\(vault).vault.localhost:8443"),
+                                            caller: VaultCaller(objectID: Self.owner, appID: "owner", address: "test",
+                                                                grants: PrincipalGrants(assignments: [])))
+        let kid = reply.body!["key"]!["kid"]!.stringValue!
+        return versioned ? kid : String(kid[..<kid.lastIndex(of: "/")!])
     }
 
     /// A CMK registry body.

@@ -28,9 +28,9 @@ final class SwitchableVault: KeyWrapClient {
         }
     }
 
-    func currentVersion(of keyID: String, as identity: String) async throws(KeyWrapFailure) -> String {
+    func currentKey(_ keyID: String, as identity: String) async throws(KeyWrapFailure) -> VaultKeyDescription {
         try check()
-        return self.keyID
+        return VaultKeyDescription(keyID: self.keyID, recoveryLevel: "Recoverable")
     }
 
     func wrap(_ bytes: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> (keyID: String, wrapped: [UInt8]) {

@@ -88,9 +88,9 @@ final class PartitionableVaultPath: KeyWrapClient {
         if partitioned.load(ordering: .relaxed) { throw .unavailable("connection refused (network partition)") }
     }
 
-    func currentVersion(of keyID: String, as identity: String) async throws(KeyWrapFailure) -> String {
+    func currentKey(_ keyID: String, as identity: String) async throws(KeyWrapFailure) -> VaultKeyDescription {
         try cut()
-        return try await inner.currentVersion(of: keyID, as: identity)
+        return try await inner.currentKey(keyID, as: identity)
     }
 
     func wrap(_ bytes: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> (keyID: String, wrapped: [UInt8]) {

@@ -68,7 +68,7 @@ struct CustomerKeyMonitor: Service {
         guard let binding = registry.customerKey, let key = KeyIdentifier(binding.keyIdentifier, vaultDNSSuffix: vaultDNSSuffix),
               key.version == nil, let client = provisioner.keyring.customerKeys else { return }
         do {
-            let current = try await client.currentVersion(of: binding.keyIdentifier, as: binding.identityObjectID)
+            let current = try await client.currentKey(binding.keyIdentifier, as: binding.identityObjectID).keyID
             guard current != binding.versionedKeyID else { return }
             let rotated = try await provisioner.rotateCustomerKey(registry, keyIdentifier: binding.keyIdentifier, identity: binding.identityObjectID)
             if let resource = try await metadata.resources(type: ContainerRegistryProvider.type, named: registry.name).first {

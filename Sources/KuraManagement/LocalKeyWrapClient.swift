@@ -3,16 +3,15 @@
 
 import Foundation
 import KuraCore
-import KuraDirectory
-import KuraKeyVault
-import KuraManagement
-import KuraRegistry
-import KuraStorage
+public import KuraDirectory
+public import KuraKeyVault
+public import KuraRegistry
+public import KuraStorage
 
 /// ``KeyWrapClient`` for vaults served by this process: the same Key Vault operations, rules,
 /// authorization (the identity's access policies or roles) and audit entries as over HTTPS, without
 /// the network hop. Vault refusals (401/403/404/disabled) are `revoked`; store failures are `unavailable`.
-struct LocalKeyWrapClient: KeyWrapClient {
+public struct LocalKeyWrapClient: KeyWrapClient {
     let metadata: any MetadataStore
     let service: KeyVaultService
     let audit: AuditLog
@@ -21,7 +20,15 @@ struct LocalKeyWrapClient: KeyWrapClient {
     /// What the audit log records as the client address of in-process calls.
     static let address = "kura-registry"
 
-    func currentVersion(of keyID: String, as identity: String) async throws(KeyWrapFailure) -> String {
+    public init(metadata: any MetadataStore, service: KeyVaultService, audit: AuditLog, access: AccessControl, endpoints: InstallationEndpoints) {
+        self.metadata = metadata
+        self.service = service
+        self.audit = audit
+        self.access = access
+        self.endpoints = endpoints
+    }
+
+    public func currentKey(_ keyID: String, as identity: String) async throws(KeyWrapFailure) -> VaultKeyDescription {
         let (vault, key) = try await resolve(keyID)
         let reply = try await call(.get(name: key.keyName, version: key.version), body: nil, vault: vault, identity: identity)
         guard let kid = reply.body?["key"]?["kid"]?.stringValue else { throw .unavailable("the vault returned no key id") }
@@ -29,10 +36,10 @@ struct LocalKeyWrapClient: KeyWrapClient {
             throw .revoked("the key \(kid) is not an RSA key; a registry's data key needs RSA-OAEP-256")
         }
         guard reply.body?["attributes"]?["enabled"]?.boolValue != false else { throw .revoked("the key \(kid) is disabled") }
-        return kid
+        return VaultKeyDescription(keyID: kid, recoveryLevel: reply.body?["attributes"]?["recoveryLevel"]?.stringValue)
     }
 
-    func wrap(_ bytes: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> (keyID: String, wrapped: [UInt8]) {
+    public func wrap(_ bytes: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> (keyID: String, wrapped: [UInt8]) {
         let (vault, key) = try await resolve(keyID)
         let reply = try await call(.crypto(name: key.keyName, version: key.version, operation: .wrapkey),
                                    body: ["alg": "RSA-OAEP-256", "value": .string(Data(bytes).base64URLEncodedString())],
@@ -42,7 +49,7 @@ struct LocalKeyWrapClient: KeyWrapClient {
         return (kid, Array(wrapped))
     }
 
-    func unwrap(_ wrapped: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> [UInt8] {
+    public func unwrap(_ wrapped: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> [UInt8] {
         let (vault, key) = try await resolve(keyID)
         let reply = try await call(.crypto(name: key.keyName, version: key.version, operation: .unwrapkey),
                                    body: ["alg": "RSA-OAEP-256", "value": .string(Data(wrapped).base64URLEncodedString())],
