@@ -157,11 +157,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The client commands (az's, flag for flag) over the same REST APIs; never imports a plane.
+        .target(
+            name: "KuraCLI",
+            dependencies: [
+                "KuraJMESPath",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The `kura` executable: `kura serve` plus the client commands.
         .executableTarget(
             name: "kura",
             dependencies: [
                 "KuraServer",
+                "KuraCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -212,6 +227,11 @@ let package = Package(
             name: "KuraRegistryTests",
             dependencies: ["KuraRegistry", "KuraStorage", "KuraCrypto", "KuraCore", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KuraCLITests",
+            dependencies: ["KuraCLI", "KuraJMESPath"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

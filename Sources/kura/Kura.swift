@@ -2,12 +2,19 @@
 // The `kura` command: `kura serve` and the client commands.
 
 import ArgumentParser
+import KuraCLI
 import KuraServer
 
-@main
 struct Kura: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kura",
         abstract: "kura (蔵): a self-hosted encrypted container registry that speaks Azure's protocols.",
-        subcommands: [ServeCommand.self])
+        subcommands: [ServeCommand.self, LoginCommand.self, LogoutCommand.self, AccountCommand.self, GroupCommand.self, IdentityCommand.self])
+}
+
+@main
+enum Main {
+    static func main() async {
+        await KuraCommandLine.run(Kura.self)
+    }
 }

@@ -1,0 +1,99 @@
+// kura — a self-hosted encrypted container registry.
+// GroupCommands: `kura group create/show/list/delete`.
+
+public import ArgumentParser
+import Foundation
+import KuraJMESPath
+
+/// Resource groups (`az group`).
+public struct GroupCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "group", abstract: "Manage resource groups.",
+                                                           subcommands: [Create.self, Show.self, List.self, Delete.self])
+    public init() {}
+    static let apiVersion = "2024-11-01"
+
+    static func path(_ client: KuraClient, _ name: String) -> String { "/subscriptions/\(client.profile.subscription)/resourcegroups/\(name)" }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a new resource group.")
+        @Option(name: [.short, .customLong("name"), .customLong("resource-group"), .customShort("g")], help: "Name of the group.") var name: String
+        @Option(name: [.short, .long], help: "Location, e.g. eastus.") var location: String
+        @Option(name: .long, parsing: .upToNextOption, help: "Space-separated tags: key[=value].") var tags: [String] = []
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            var body: [(key: String, value: JMESValue)] = [("location", .string(location))]
+            if !tags.isEmpty { body.append(("tags", Tags.parse(tags))) }
+            try global.emit(try await global.withClient { client in
+                try await client.arm("PUT", GroupCommand.path(client, name), apiVersion: GroupCommand.apiVersion, body: .object(body))
+            })
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Get a resource group.")
+        @Option(name: [.short, .customLong("name"), .customLong("resource-group"), .customShort("g")], help: "Name of the group.") var name: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            do {
+                try global.emit(try await global.withClient { client in
+                    try await client.arm("GET", GroupCommand.path(client, name), apiVersion: GroupCommand.apiVersion)
+                })
+            } catch let error as CLIError { throw error.asShow() }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List resource groups.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                try await client.list("/subscriptions/\(client.profile.subscription)/resourcegroups", apiVersion: GroupCommand.apiVersion)
+            })
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a resource group and everything in it.")
+        @Option(name: [.short, .customLong("name"), .customLong("resource-group"), .customShort("g")], help: "Name of the group.") var name: String
+        @Flag(name: [.short, .long], help: "Do not prompt for confirmation.") var yes = false
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            guard yes else { throw ValidationError("deleting a group deletes everything in it: confirm with --yes") }
+        }
+
+        func run() async throws {
+            try await global.withClient { client in
+                try await client.arm("DELETE", GroupCommand.path(client, name), apiVersion: GroupCommand.apiVersion)
+            }
+        }
+    }
+}
+
+/// `--tags a=b c` as ARM tags.
+enum Tags {
+    static func parse(_ items: [String]) -> JMESValue {
+        .object(items.map { item in
+            let parts = item.split(separator: "=", maxSplits: 1)
+            return (String(parts[0]), .string(parts.count > 1 ? String(parts[1]) : ""))
+        })
+    }
+}
+
+extension KuraClient {
+    /// Every item of an ARM list, following `nextLink`.
+    public func list(_ path: String, apiVersion: String, query: [(String, String)] = []) async throws -> JMESValue {
+        var items: [JMESValue] = []
+        var page = try await arm("GET", path, apiVersion: apiVersion, query: query)
+        while true {
+            if case .array(let values)? = page?["value"] { items += values }
+            guard case .string(let next)? = page?["nextLink"], let url = URLComponents(string: next) else { break }
+            let skip = url.queryItems?.filter { $0.name != "api-version" }.map { ($0.name, $0.value ?? "") } ?? []
+            page = try await arm("GET", url.path, apiVersion: apiVersion, query: skip)
+        }
+        return .array(items)
+    }
+}

@@ -1,0 +1,109 @@
+// kura — a self-hosted encrypted container registry.
+// IdentityCommands: `kura identity create/show/list/delete` (user-assigned managed identities).
+
+public import ArgumentParser
+import Foundation
+import KuraJMESPath
+
+/// User-assigned managed identities (`az identity`). Output is flattened as az flattens it:
+/// `clientId`, `principalId`, `tenantId` at the top level, plus `resourceGroup`.
+public struct IdentityCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "identity", abstract: "Manage user-assigned managed identities.",
+                                                           subcommands: [Create.self, Show.self, List.self, Delete.self])
+    public init() {}
+    static let apiVersion = "2025-05-31-preview"
+    static let type = "Microsoft.ManagedIdentity/userAssignedIdentities"
+
+    static func path(_ client: KuraClient, _ group: String, _ name: String) -> String {
+        "/subscriptions/\(client.profile.subscription)/resourceGroups/\(group)/providers/\(type)/\(name)"
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create an identity.")
+        @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String
+        @Option(name: [.short, .long], help: "Identity name.") var name: String
+        @Option(name: [.short, .long], help: "Location (default: the group's).") var location: String?
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                var place = location
+                if place == nil { place = try await client.groupLocation(group) }
+                return Flatten.resource(try await client.arm("PUT", IdentityCommand.path(client, group, name), apiVersion: IdentityCommand.apiVersion,
+                                                             body: .object([("location", .string(place!))])))
+            })
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show an identity.")
+        @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String
+        @Option(name: [.short, .long], help: "Identity name.") var name: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            do {
+                try global.emit(try await global.withClient { client in
+                    Flatten.resource(try await client.arm("GET", IdentityCommand.path(client, group, name), apiVersion: IdentityCommand.apiVersion))
+                })
+            } catch let error as CLIError { throw error.asShow() }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List identities.")
+        @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group (default: the whole subscription).") var group: String?
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                let scope = "/subscriptions/\(client.profile.subscription)" + (group.map { "/resourceGroups/\($0)" } ?? "")
+                guard case .array(let items) = try await client.list("\(scope)/providers/\(IdentityCommand.type)", apiVersion: IdentityCommand.apiVersion)
+                else { return .array([]) }
+                return .array(items.map { Flatten.resource($0) ?? .null })
+            })
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete an identity.")
+        @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String
+        @Option(name: [.short, .long], help: "Identity name.") var name: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try await global.withClient { client in
+                try await client.arm("DELETE", IdentityCommand.path(client, group, name), apiVersion: IdentityCommand.apiVersion)
+            }
+        }
+    }
+}
+
+/// az's view of a tracked resource: `properties` merged into the top level, and `resourceGroup`.
+enum Flatten {
+    static func resource(_ value: JMESValue?) -> JMESValue? {
+        guard case .object(let members)? = value else { return value }
+        var flat: [(key: String, value: JMESValue)] = []
+        for member in members {
+            if member.key == "properties", case .object(let properties) = member.value {
+                flat += properties.filter { property in !members.contains { $0.key == property.key } }
+            } else {
+                flat.append(member)
+            }
+        }
+        if case .string(let id)? = value?["id"], let range = id.range(of: "/resourceGroups/", options: .caseInsensitive) {
+            let group = id[range.upperBound...].prefix { $0 != "/" }
+            flat.append(("resourceGroup", .string(String(group))))
+        }
+        return .object(flat)
+    }
+}
+
+extension KuraClient {
+    /// The location of a resource group (what az uses when `--location` is not given).
+    public func groupLocation(_ group: String) async throws -> String {
+        let found = try await arm("GET", "/subscriptions/\(profile.subscription)/resourcegroups/\(group)", apiVersion: GroupCommand.apiVersion)
+        guard case .string(let location)? = found?["location"] else { throw CLIError(.local, "Resource group '\(group)' has no location.") }
+        return location
+    }
+}
