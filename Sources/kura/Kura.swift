@@ -9,7 +9,8 @@ struct Kura: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kura",
         abstract: "kura (蔵): a self-hosted encrypted container registry that speaks Azure's protocols.",
-        subcommands: [ServeCommand.self, LoginCommand.self, LogoutCommand.self, AccountCommand.self, GroupCommand.self, IdentityCommand.self])
+        subcommands: [ServeCommand.self, LoginCommand.self, LogoutCommand.self, AccountCommand.self, GroupCommand.self, IdentityCommand.self,
+                      KeyVaultCommand.self, RoleCommand.self, ADCommand.self])
 }
 
 @main

@@ -77,3 +77,53 @@ def test_identity_commands_flatten_properties_like_az(cli):
     assert bad_query.returncode == 2 and "--query" in bad_query.stderr
     assert cli("identity", "delete", "-g", "CliIdentities", "-n", "cliid").returncode == 0
     assert cli("identity", "show", "-g", "CliIdentities", "-n", "cliid").returncode == 3
+
+
+def test_keyvault_commands_with_the_seeds_flags(cli):
+    assert cli("group", "create", "-n", "CliVaults", "-l", "eastus", "-o", "none").returncode == 0
+    created = cli("keyvault", "create", "--name", "clivault1", "--resource-group", "CliVaults", "--enable-soft-delete",
+                  "--enable-purge-protection", "--query", "properties.[enableSoftDelete, enablePurgeProtection]", "-o", "tsv")
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.split() == ["true", "true"]  # az prints a list of booleans one per line, lower-case
+    principal = cli("identity", "create", "-g", "CliVaults", "-n", "vaultuser", "--query", "principalId", "-o", "tsv").stdout.strip()
+    policy = cli("keyvault", "set-policy", "--name", "clivault1", "--object-id", principal, "--key-permissions", "get", "unwrapKey", "wrapKey",
+                 "--query", "properties.accessPolicies[?objectId=='%s'].permissions.keys[]" % principal, "-o", "json")
+    assert policy.returncode == 0 and sorted(json.loads(policy.stdout)) == ["get", "unwrapKey", "wrapKey"]
+    assert cli("keyvault", "delete-policy", "--name", "clivault1", "--object-id", principal, "-o", "none").returncode == 0
+    again = cli("keyvault", "delete-policy", "--name", "clivault1", "--object-id", principal)
+    assert again.returncode == 1 and "No matching policies found" in again.stderr
+    assert cli("keyvault", "show", "-n", "nosuchvault1").returncode == 3
+    assert cli("keyvault", "create", "-n", "clivault2", "-g", "CliVaults", "--retention-days", "3").returncode == 1
+    assert cli("keyvault", "create", "-n", "clivault2").returncode == 2
+    assert cli("keyvault", "create", "-n", "cliloose1", "-g", "CliVaults", "-o", "none").returncode == 0
+    assert cli("keyvault", "delete", "-n", "cliloose1").returncode == 0
+    assert "cliloose1" in cli("keyvault", "list-deleted", "--query", "[].name", "-o", "tsv").stdout.split()
+    assert cli("keyvault", "recover", "-n", "cliloose1", "--query", "name", "-o", "tsv").stdout.strip() == "cliloose1"
+    assert cli("keyvault", "delete", "-n", "cliloose1").returncode == 0
+    assert cli("keyvault", "purge", "-n", "cliloose1").returncode == 0
+    assert cli("keyvault", "delete", "-n", "clivault1").returncode == 0
+    protected = cli("keyvault", "purge", "-n", "clivault1")
+    assert protected.returncode == 1 and "(PurgeProtectionEnabled)" in protected.stderr
+
+
+def test_role_assignments_and_service_principals(kura, cli):
+    registry = f"/subscriptions/{json.loads(cli.login_output)[0]['id']}/resourceGroups/kura/providers/Microsoft.ContainerRegistry/registries/default"
+    created = cli("ad", "sp", "create-for-rbac", "--name", "cli-puller", "--role", "AcrPull", "--scopes", registry)
+    assert created.returncode == 0, created.stderr
+    principal = json.loads(created.stdout)
+    assert set(principal) == {"appId", "displayName", "password", "tenant"}
+    listed = json.loads(cli("role", "assignment", "list", "--scope", registry).stdout)
+    mine = [a for a in listed if a["roleDefinitionName"] == "AcrPull"]
+    assert len(mine) == 1
+    object_id = mine[0]["principalId"]
+    pushed = cli("role", "assignment", "create", "--assignee", principal["appId"], "--role", "AcrPush", "--scope", registry,
+                 "--query", "roleDefinitionName", "-o", "tsv")
+    assert pushed.returncode == 0 and pushed.stdout.strip() == "AcrPush"
+    duplicate = cli("role", "assignment", "create", "--assignee-object-id", object_id, "--role", "AcrPush", "--scope", registry)
+    assert duplicate.returncode == 1 and "(RoleAssignmentExists)" in duplicate.stderr
+    assert cli("role", "assignment", "delete", "--assignee", object_id, "--role", "AcrPush", "--scope", registry).returncode == 0
+    roles = cli("role", "assignment", "list", "--scope", registry, "--assignee", object_id, "--query", "[].roleDefinitionName", "-o", "tsv")
+    assert roles.stdout.split() == ["AcrPull"]
+    assert cli("role", "assignment", "create", "--role", "AcrPull", "--scope", registry).returncode == 2
+    unknown = cli("role", "assignment", "create", "--assignee-object-id", object_id, "--role", "NoSuchRole", "--scope", registry)
+    assert unknown.returncode == 1 and "NoSuchRole" in unknown.stderr

@@ -1,0 +1,212 @@
+// kura — a self-hosted encrypted container registry.
+// KeyVaultCommands: `kura keyvault create/show/list/delete/purge/recover/list-deleted/set-policy/delete-policy`.
+
+public import ArgumentParser
+import Foundation
+import KuraJMESPath
+
+/// Key vaults (`az keyvault`). Soft delete is always on: `--enable-soft-delete` is accepted as in
+/// the seed and changes nothing.
+public struct KeyVaultCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "keyvault", abstract: "Manage key vaults.",
+        subcommands: [Create.self, Show.self, List.self, Delete.self, Purge.self, Recover.self, ListDeleted.self, SetPolicy.self, DeletePolicy.self])
+    public init() {}
+    static let apiVersion = "2026-02-01"
+    static let type = "Microsoft.KeyVault/vaults"
+
+    static func path(_ client: KuraClient, _ group: String, _ name: String) -> String {
+        "/subscriptions/\(client.profile.subscription)/resourceGroups/\(group)/providers/\(type)/\(name)"
+    }
+
+    /// The vault's id, found by name in the subscription when no group is given (as az does).
+    static func locate(_ client: KuraClient, _ name: String, group: String?) async throws -> String {
+        if let group { return path(client, group, name) }
+        let found = try await client.list("/subscriptions/\(client.profile.subscription)/resources", apiVersion: GroupCommand.apiVersion,
+                                          query: [("$filter", "resourceType eq '\(type)'")])
+        guard case .array(let items) = found,
+              case .string(let id)? = items.first(where: { if case .string(let n)? = $0["name"] { n.lowercased() == name.lowercased() } else { false } })?["id"]
+        else {
+            throw CLIError(.service(status: 404, code: "ResourceNotFound"), "The Vault '\(name)' not found within subscription.")
+        }
+        return id
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a key vault.")
+        @Option(name: [.short, .long], help: "Vault name.") var name: String
+        @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String
+        @Option(name: [.short, .long], help: "Location (default: the group's).") var location: String?
+        @Flag(name: .long, help: "Accepted for compatibility: soft delete is always on.") var enableSoftDelete = false
+        @Flag(name: .long, help: "Enable purge protection (cannot be switched off later).") var enablePurgeProtection = false
+        @Option(name: .long, help: "Soft-delete retention, 7-90 days.") var retentionDays: Int = 90
+        @Option(name: .long, help: "Authorize data access by Azure RBAC instead of access policies (true/false).")
+        var enableRbacAuthorization: Bool = false
+        @Option(name: .long, help: "standard or premium.") var sku = "standard"
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                var place = location
+                if place == nil { place = try await client.groupLocation(group) }
+                var properties: [(key: String, value: JMESValue)] = [
+                    ("tenantId", .string(client.profile.tenant)), ("sku", .object([("family", "A"), ("name", .string(sku))])),
+                    ("accessPolicies", .array([])), ("enableSoftDelete", .bool(true)), ("softDeleteRetentionInDays", .integer(Int64(retentionDays))),
+                    ("enableRbacAuthorization", .bool(enableRbacAuthorization)),
+                ]
+                if enablePurgeProtection { properties.append(("enablePurgeProtection", .bool(true))) }
+                return try await client.arm("PUT", KeyVaultCommand.path(client, group, name), apiVersion: KeyVaultCommand.apiVersion,
+                                            body: .object([("location", .string(place!)), ("properties", .object(properties))]))
+            })
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a key vault.")
+        @Option(name: [.short, .long], help: "Vault name.") var name: String
+        @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String?
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            do {
+                try global.emit(try await global.withClient { client in
+                    try await client.arm("GET", try await KeyVaultCommand.locate(client, name, group: group), apiVersion: KeyVaultCommand.apiVersion)
+                })
+            } catch let error as CLIError { throw error.asShow() }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List key vaults.")
+        @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String?
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                let scope = "/subscriptions/\(client.profile.subscription)" + (group.map { "/resourceGroups/\($0)" } ?? "")
+                return try await client.list("\(scope)/providers/\(KeyVaultCommand.type)", apiVersion: KeyVaultCommand.apiVersion)
+            })
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a key vault (it goes to the deleted vaults).")
+        @Option(name: [.short, .long], help: "Vault name.") var name: String
+        @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String?
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try await global.withClient { client in
+                try await client.arm("DELETE", try await KeyVaultCommand.locate(client, name, group: group), apiVersion: KeyVaultCommand.apiVersion)
+            }
+        }
+    }
+
+    struct ListDeleted: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list-deleted", abstract: "List deleted key vaults.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                try await client.list("/subscriptions/\(client.profile.subscription)/providers/Microsoft.KeyVault/deletedVaults",
+                                      apiVersion: KeyVaultCommand.apiVersion)
+            })
+        }
+    }
+
+    /// The deleted vault's ARM id (its location is part of it).
+    static func deleted(_ client: KuraClient, _ name: String) async throws -> String {
+        let listed = try await client.list("/subscriptions/\(client.profile.subscription)/providers/Microsoft.KeyVault/deletedVaults",
+                                           apiVersion: apiVersion)
+        guard case .array(let items) = listed,
+              case .string(let id)? = items.first(where: { if case .string(let n)? = $0["name"] { n.lowercased() == name.lowercased() } else { false } })?["id"]
+        else { throw CLIError(.service(status: 404, code: "ResourceNotFound"), "No deleted Vault was found with name \(name)") }
+        return id
+    }
+
+    struct Purge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "purge", abstract: "Permanently delete a deleted vault.")
+        @Option(name: [.short, .long], help: "Vault name.") var name: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try await global.withClient { client in
+                try await client.arm("POST", try await KeyVaultCommand.deleted(client, name) + "/purge", apiVersion: KeyVaultCommand.apiVersion)
+            }
+        }
+    }
+
+    struct Recover: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "recover", abstract: "Recover a deleted vault.")
+        @Option(name: [.short, .long], help: "Vault name.") var name: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                let deleted = try await client.arm("GET", try await KeyVaultCommand.deleted(client, name), apiVersion: KeyVaultCommand.apiVersion)
+                guard case .string(let vaultID)? = deleted?["properties"]?["vaultId"], case .string(let location)? = deleted?["properties"]?["location"]
+                else { throw CLIError(.local, "The deleted vault \(name) does not say where it was.") }
+                return try await client.arm("PUT", vaultID, apiVersion: KeyVaultCommand.apiVersion, body: .object([
+                    ("location", .string(location)),
+                    ("properties", .object([("tenantId", .string(client.profile.tenant)), ("createMode", "recover")])),
+                ]))
+            })
+        }
+    }
+
+    struct SetPolicy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set-policy", abstract: "Give an object permissions in a vault's access policies.")
+        @Option(name: [.short, .long], help: "Vault name.") var name: String
+        @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String?
+        @Option(name: .long, help: "Object id of the principal.") var objectId: String
+        @Option(name: .long, parsing: .upToNextOption, help: "Key permissions (space-separated).") var keyPermissions: [String] = []
+        @Option(name: .long, parsing: .upToNextOption, help: "Secret permissions.") var secretPermissions: [String] = []
+        @Option(name: .long, parsing: .upToNextOption, help: "Certificate permissions.") var certificatePermissions: [String] = []
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                let vault = try await KeyVaultCommand.locate(client, name, group: group)
+                let current = try await client.arm("GET", vault, apiVersion: KeyVaultCommand.apiVersion)
+                // The kinds given replace the old lists; kinds not given are kept (as az does).
+                var permissions: [(key: String, value: JMESValue)] = []
+                if case .array(let entries)? = current?["properties"]?["accessPolicies"],
+                   let entry = entries.first(where: { if case .string(let o)? = $0["objectId"] { o.lowercased() == objectId.lowercased() } else { false } }),
+                   case .object(let old)? = entry["permissions"] {
+                    permissions = old
+                }
+                for (kind, given) in [("keys", keyPermissions), ("secrets", secretPermissions), ("certificates", certificatePermissions)] where !given.isEmpty {
+                    permissions.removeAll { $0.key == kind }
+                    permissions.append((kind, .array(given.map { .string($0) })))
+                }
+                try await client.arm("PUT", vault + "/accessPolicies/replace", apiVersion: KeyVaultCommand.apiVersion, body: .object([
+                    ("properties", .object([("accessPolicies", .array([.object([("tenantId", .string(client.profile.tenant)),
+                                                                                ("objectId", .string(objectId)),
+                                                                                ("permissions", .object(permissions))])]))])),
+                ]))
+                return try await client.arm("GET", vault, apiVersion: KeyVaultCommand.apiVersion)
+            })
+        }
+    }
+
+    struct DeletePolicy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "delete-policy", abstract: "Remove an object's access policy.")
+        @Option(name: [.short, .long], help: "Vault name.") var name: String
+        @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String?
+        @Option(name: .long, help: "Object id of the principal.") var objectId: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                let vault = try await KeyVaultCommand.locate(client, name, group: group)
+                let current = try await client.arm("GET", vault, apiVersion: KeyVaultCommand.apiVersion)
+                guard case .array(let entries)? = current?["properties"]?["accessPolicies"],
+                      let entry = entries.first(where: { if case .string(let o)? = $0["objectId"] { o.lowercased() == objectId.lowercased() } else { false } })
+                else { throw CLIError(.local, "No matching policies found") }
+                try await client.arm("PUT", vault + "/accessPolicies/remove", apiVersion: KeyVaultCommand.apiVersion,
+                                     body: .object([("properties", .object([("accessPolicies", .array([entry]))]))]))
+                return try await client.arm("GET", vault, apiVersion: KeyVaultCommand.apiVersion)
+            })
+        }
+    }
+}
