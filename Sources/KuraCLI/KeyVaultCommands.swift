@@ -10,7 +10,8 @@ import KuraJMESPath
 public struct KeyVaultCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "keyvault", abstract: "Manage key vaults.",
-        subcommands: [Create.self, Show.self, List.self, Delete.self, Purge.self, Recover.self, ListDeleted.self, SetPolicy.self, DeletePolicy.self])
+        subcommands: [Create.self, Show.self, List.self, Delete.self, Purge.self, Recover.self, ListDeleted.self, SetPolicy.self, DeletePolicy.self,
+                      KeyCommand.self, AuditCommand.self])
     public init() {}
     static let apiVersion = "2026-02-01"
     static let type = "Microsoft.KeyVault/vaults"

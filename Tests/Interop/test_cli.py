@@ -127,3 +127,40 @@ def test_role_assignments_and_service_principals(kura, cli):
     assert cli("role", "assignment", "create", "--role", "AcrPull", "--scope", registry).returncode == 2
     unknown = cli("role", "assignment", "create", "--assignee-object-id", object_id, "--role", "NoSuchRole", "--scope", registry)
     assert unknown.returncode == 1 and "NoSuchRole" in unknown.stderr
+
+
+def test_keyvault_key_and_audit_commands(kura, cli, tmp_path):
+    admin_id = json.load(open(os.path.join(kura.data_dir, "admin-credentials.json")))["objectId"]
+    assert cli("group", "create", "-n", "CliKeys", "-l", "eastus", "-o", "none").returncode == 0
+    assert cli("keyvault", "create", "-n", "clikeys1", "-g", "CliKeys", "--enable-purge-protection", "-o", "none").returncode == 0
+    assert cli("keyvault", "set-policy", "-n", "clikeys1", "--object-id", admin_id, "--key-permissions", "all", "-o", "none").returncode == 0
+    kid = cli("keyvault", "key", "create", "--name", "clikey", "--vault-name", "clikeys1", "--query", "key.kid", "-o", "tsv").stdout.strip()
+    assert kid.startswith(f"https://clikeys1.vault.localhost:{kura.port}/keys/clikey/")
+    assert cli("keyvault", "key", "show", "--name", "clikey", "--vault-name", "clikeys1", "--query", "key.kid", "-o", "tsv").stdout.strip() == kid
+    assert cli("keyvault", "key", "rotate", "--name", "clikey", "--vault-name", "clikeys1", "-o", "none").returncode == 0
+    assert cli("keyvault", "key", "list-versions", "--name", "clikey", "--vault-name", "clikeys1", "--query", "length(@)", "-o", "tsv").stdout.strip() == "2"
+    sealed = cli("keyvault", "key", "encrypt", "--name", "clikey", "--vault-name", "clikeys1", "--algorithm", "RSA-OAEP-256",
+                 "--value", "seed text", "--data-type", "plaintext", "--query", "result", "-o", "tsv").stdout.strip()
+    opened = cli("keyvault", "key", "decrypt", "--name", "clikey", "--vault-name", "clikeys1", "--algorithm", "RSA-OAEP-256", "--value", sealed,
+                 "--query", "result", "-o", "tsv").stdout.strip()
+    import base64
+    assert base64.b64decode(opened) == b"seed text"
+    backup = str(tmp_path / "clikey.backup")
+    assert cli("keyvault", "key", "backup", "--name", "clikey", "--vault-name", "clikeys1", "--file", backup).returncode == 0
+    assert stat.S_IMODE(os.stat(backup).st_mode) == 0o600
+    assert cli("keyvault", "key", "set-attributes", "--name", "clikey", "--vault-name", "clikeys1", "--enabled", "false",
+               "--query", "attributes.enabled", "-o", "tsv").stdout.strip() == "false"
+    disabled = cli("keyvault", "key", "encrypt", "--name", "clikey", "--vault-name", "clikeys1", "--algorithm", "RSA-OAEP", "--value", "eA==")
+    assert disabled.returncode == 1 and "(Forbidden)" in disabled.stderr and "disabled" in disabled.stderr
+    assert cli("keyvault", "key", "delete", "--name", "clikey", "--vault-name", "clikeys1", "-o", "none").returncode == 0
+    assert cli("keyvault", "key", "list-deleted", "--vault-name", "clikeys1", "--query", "[].recoveryId", "-o", "tsv").stdout.strip().endswith("/deletedkeys/clikey")
+    purge = cli("keyvault", "key", "purge", "--name", "clikey", "--vault-name", "clikeys1")
+    assert purge.returncode == 1 and "purge protection" in purge.stderr
+    assert cli("keyvault", "key", "recover", "--name", "clikey", "--vault-name", "clikeys1", "-o", "none").returncode == 0
+    assert cli("keyvault", "key", "show", "--name", "nosuchkey", "--vault-name", "clikeys1").returncode == 3
+    assert cli("keyvault", "key", "show", "--name", "clikey").returncode == 2
+    entries = json.loads(cli("keyvault", "audit", "list", "--vault-name", "clikeys1").stdout)
+    assert len(entries) >= 12 and "KeyRecover" in [e["operation"] for e in entries]
+    assert (entries[-1]["operation"], entries[-1]["resultCode"]) == ("KeyGet", 404), "the failed show is audited too"
+    verified = json.loads(cli("keyvault", "audit", "verify", "--vault-name", "clikeys1").stdout)
+    assert verified["intact"] is True and verified["entries"] == len(entries)

@@ -1,0 +1,326 @@
+// kura — a self-hosted encrypted container registry.
+// KeyCommands: `kura keyvault key …` (the Key Vault keys REST API) and `kura keyvault audit list/verify`.
+
+public import ArgumentParser
+import Foundation
+import KuraJMESPath
+
+/// Keys of a vault (`az keyvault key`), on the vault's own host as az calls it.
+struct KeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "key", abstract: "Manage keys of a vault.",
+        subcommands: [Create.self, Show.self, List.self, ListVersions.self, SetAttributes.self, Delete.self, ListDeleted.self, Recover.self,
+                      Purge.self, Rotate.self, Backup.self, Restore.self, Encrypt.self, Decrypt.self])
+    static let apiVersion = "7.6"
+
+    /// Which vault and key a command names: `--vault-name` + `--name`, or `--id`.
+    struct Target: ParsableArguments {
+        @Option(name: [.short, .long], help: "Key name.") var name: String?
+        @Option(name: .long, help: "Vault name.") var vaultName: String?
+        @Option(name: .long, help: "Key id (https://<vault>/keys/<name>[/<version>]).") var id: String?
+        @Option(name: .long, help: "Key version (default: the current one).") var version: String?
+
+        func validate() throws {
+            guard id != nil || (name != nil && vaultName != nil) else { throw ValidationError("give --id, or --name and --vault-name") }
+        }
+
+        /// `https://{vault}.{suffix}/keys/{name}[/{version}]`.
+        func url(_ client: KuraClient) async throws -> String {
+            if let id { return id }
+            return try await client.vaultURL(vaultName!) + "/keys/\(name!)" + (version.map { "/\($0)" } ?? "")
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a key (a new version if it exists).")
+        @Option(name: [.short, .long], help: "Key name.") var name: String
+        @Option(name: .long, help: "Vault name.") var vaultName: String
+        @Option(name: .long, help: "RSA, RSA-HSM, EC or EC-HSM.") var kty = "RSA"
+        @Option(name: .long, help: "RSA key size: 2048, 3072 or 4096.") var size: Int?
+        @Option(name: .long, help: "EC curve: P-256, P-384 or P-521.") var curve: String?
+        @Option(name: .long, parsing: .upToNextOption, help: "Permitted operations.") var ops: [String] = []
+        @Flag(name: .long, help: "Create the key disabled.") var disabled = false
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                var body: [(key: String, value: JMESValue)] = [("kty", .string(kty)), ("attributes", .object([("enabled", .bool(!disabled))]))]
+                if let size { body.append(("key_size", .integer(Int64(size)))) }
+                if let curve { body.append(("crv", .string(curve))) }
+                if !ops.isEmpty { body.append(("key_ops", .array(ops.map { .string($0) }))) }
+                return try await client.vault("POST", try await client.vaultURL(vaultName) + "/keys/\(name)/create", body: .object(body))
+            })
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a key (its public part).")
+        @OptionGroup var target: Target
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            do {
+                try global.emit(try await global.withClient { client in
+                    let url = try await target.url(client)
+                    return try await client.vault("GET", url.split(separator: "/").count == 4 ? url + "/" : url)
+                })
+            } catch let error as CLIError { throw error.asShow() }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List keys.")
+        @Option(name: .long, help: "Vault name.") var vaultName: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in try await client.vaultList(try await client.vaultURL(vaultName) + "/keys") })
+        }
+    }
+
+    struct ListVersions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list-versions", abstract: "List a key's versions.")
+        @Option(name: [.short, .long], help: "Key name.") var name: String
+        @Option(name: .long, help: "Vault name.") var vaultName: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                try await client.vaultList(try await client.vaultURL(vaultName) + "/keys/\(name)/versions")
+            })
+        }
+    }
+
+    struct SetAttributes: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set-attributes", abstract: "Change a key's attributes, operations or tags.")
+        @OptionGroup var target: Target
+        @Option(name: .long, help: "true or false.") var enabled: Bool?
+        @Option(name: .long, parsing: .upToNextOption, help: "Permitted operations.") var ops: [String] = []
+        @Option(name: .long, parsing: .upToNextOption, help: "Tags: key[=value].") var tags: [String] = []
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                var body: [(key: String, value: JMESValue)] = []
+                if let enabled { body.append(("attributes", .object([("enabled", .bool(enabled))]))) }
+                if !ops.isEmpty { body.append(("key_ops", .array(ops.map { .string($0) }))) }
+                if !tags.isEmpty { body.append(("tags", Tags.parse(tags))) }
+                let url = try await target.url(client)
+                return try await client.vault("PATCH", url.split(separator: "/").count == 4 ? url + "/" : url, body: .object(body))
+            })
+        }
+    }
+
+    /// A command on `/keys/{name}/{action}` or `/deletedkeys/{name}[/{action}]`.
+    static func named(_ global: GlobalOptions, _ method: String, vault: String, path: String, body: JMESValue? = nil, emit: Bool = true) async throws {
+        let result = try await global.withClient { client in
+            try await client.vault(method, try await client.vaultURL(vault) + path, body: body)
+        }
+        if emit { try global.emit(result) }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a key (soft delete).")
+        @Option(name: [.short, .long], help: "Key name.") var name: String
+        @Option(name: .long, help: "Vault name.") var vaultName: String
+        @OptionGroup var global: GlobalOptions
+        func run() async throws { try await KeyCommand.named(global, "DELETE", vault: vaultName, path: "/keys/\(name)") }
+    }
+
+    struct ListDeleted: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list-deleted", abstract: "List deleted keys.")
+        @Option(name: .long, help: "Vault name.") var vaultName: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in try await client.vaultList(try await client.vaultURL(vaultName) + "/deletedkeys") })
+        }
+    }
+
+    struct Recover: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "recover", abstract: "Recover a deleted key.")
+        @Option(name: [.short, .long], help: "Key name.") var name: String
+        @Option(name: .long, help: "Vault name.") var vaultName: String
+        @OptionGroup var global: GlobalOptions
+        func run() async throws { try await KeyCommand.named(global, "POST", vault: vaultName, path: "/deletedkeys/\(name)/recover") }
+    }
+
+    struct Purge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "purge", abstract: "Permanently delete a deleted key.")
+        @Option(name: [.short, .long], help: "Key name.") var name: String
+        @Option(name: .long, help: "Vault name.") var vaultName: String
+        @OptionGroup var global: GlobalOptions
+        func run() async throws { try await KeyCommand.named(global, "DELETE", vault: vaultName, path: "/deletedkeys/\(name)", emit: false) }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rotate", abstract: "Create a new version of a key.")
+        @Option(name: [.short, .long], help: "Key name.") var name: String
+        @Option(name: .long, help: "Vault name.") var vaultName: String
+        @OptionGroup var global: GlobalOptions
+        func run() async throws { try await KeyCommand.named(global, "POST", vault: vaultName, path: "/keys/\(name)/rotate") }
+    }
+
+    struct Backup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "backup", abstract: "Write a key's backup blob to a file.")
+        @Option(name: [.short, .long], help: "Key name.") var name: String
+        @Option(name: .long, help: "Vault name.") var vaultName: String
+        @Option(name: [.short, .long], help: "File to write.") var file: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let answer = try await global.withClient { client in
+                try await client.vault("POST", try await client.vaultURL(vaultName) + "/keys/\(name)/backup")
+            }
+            guard case .string(let value)? = answer?["value"], let blob = Data(base64URL: value) else {
+                throw CLIError(.local, "The vault's backup answer is malformed.")
+            }
+            guard FileManager.default.createFile(atPath: file, contents: blob, attributes: [.posixPermissions: 0o600]) else {
+                throw CLIError(.local, "Cannot write \(file).")
+            }
+        }
+    }
+
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "restore", abstract: "Restore a key from a backup file.")
+        @Option(name: .long, help: "Vault name.") var vaultName: String
+        @Option(name: [.short, .long], help: "Backup file.") var file: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            guard let blob = FileManager.default.contents(atPath: file) else { throw CLIError(.local, "Cannot read \(file).") }
+            try await KeyCommand.named(global, "POST", vault: vaultName, path: "/keys/restore",
+                                       body: .object([("value", .string(blob.base64URLString))]))
+        }
+    }
+
+    /// `encrypt`/`decrypt`: az's answer shape `{"kid", "result", "algorithm"}`.
+    static func crypt(_ global: GlobalOptions, _ target: Target, _ operation: String, algorithm: String, value: Data) async throws {
+        try global.emit(try await global.withClient { client in
+            let url = try await target.url(client)
+            let path = url.split(separator: "/").count == 4 ? url + "//" + operation : url + "/" + operation
+            let answer = try await client.vault("POST", path, body: .object([("alg", .string(algorithm)), ("value", .string(value.base64URLString))]))
+            guard case .string(let result)? = answer?["value"], let bytes = Data(base64URL: result) else {
+                throw CLIError(.local, "The vault's \(operation) answer is malformed.")
+            }
+            return .object([("algorithm", .string(algorithm)), ("kid", answer?["kid"] ?? .null), ("result", .string(bytes.base64EncodedString()))])
+        })
+    }
+
+    struct Encrypt: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "encrypt", abstract: "Encrypt a value with a key (on the vault).")
+        @OptionGroup var target: Target
+        @Option(name: [.short, .long], help: "RSA-OAEP, RSA-OAEP-256 or RSA1_5.") var algorithm: String
+        @Option(name: .long, help: "The value.") var value: String
+        @Option(name: .long, help: "base64 or plaintext.") var dataType = "base64"
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let bytes = dataType == "plaintext" ? Data(value.utf8) : Data(base64Encoded: value)
+            guard let bytes else { throw CLIError(.usage, "argument --value: not base64 (use --data-type plaintext for text)") }
+            try await KeyCommand.crypt(global, target, "encrypt", algorithm: algorithm, value: bytes)
+        }
+    }
+
+    struct Decrypt: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "decrypt", abstract: "Decrypt a value with a key (on the vault).")
+        @OptionGroup var target: Target
+        @Option(name: [.short, .long], help: "RSA-OAEP, RSA-OAEP-256 or RSA1_5.") var algorithm: String
+        @Option(name: .long, help: "The ciphertext, base64.") var value: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            guard let bytes = Data(base64Encoded: value) else { throw CLIError(.usage, "argument --value: not base64") }
+            try await KeyCommand.crypt(global, target, "decrypt", algorithm: algorithm, value: bytes)
+        }
+    }
+}
+
+/// `kura keyvault audit list/verify`: a vault's audit log (Owner only), as kura serves it.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Read and verify a vault's audit log.",
+                                                    subcommands: [List.self, Verify.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List audit entries.")
+        @Option(name: .long, help: "Vault name.") var vaultName: String
+        @Option(name: .long, help: "Only entries since this time (ISO 8601 or Unix milliseconds).") var since: String?
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            var query = ""
+            if let since {
+                let milliseconds = Int64(since) ?? ISO8601DateFormatter().date(from: since).map { Int64($0.timeIntervalSince1970 * 1000) }
+                guard let milliseconds else { throw CLIError(.usage, "argument --since: not a time") }
+                query = "?since=\(milliseconds)"
+            }
+            try global.emit(try await global.withClient { client in
+                try await client.call("GET", "\(client.profile.server)/kura/v1/vaults/\(vaultName)/auditLog\(query)",
+                                      resource: client.managementResource)?["value"]
+            })
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "verify", abstract: "Verify the hash chain; name the first broken entry.")
+        @Option(name: .long, help: "Vault name.") var vaultName: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let result = try await global.withClient { client in
+                try await client.call("GET", "\(client.profile.server)/kura/v1/vaults/\(vaultName)/auditLog/verify", resource: client.managementResource)
+            }
+            try global.emit(result)
+            if case .bool(false)? = result?["intact"] { throw CLIError(.local, "The audit log of \(vaultName) is broken.") }
+        }
+    }
+}
+
+extension Data {
+    /// Decodes base64url (with or without padding).
+    init?(base64URL text: String) {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        self.init(base64Encoded: base64)
+    }
+
+    var base64URLString: String {
+        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+extension KuraClient {
+    /// `https://{vault}.{keyVaultDns}` from the server's cloud metadata (as az's `suffixes.keyVaultDns`).
+    public func vaultURL(_ vault: String) async throws -> String {
+        "https://\(vault.lowercased()).\(try await vaultSuffix())"
+    }
+
+    /// The vault DNS suffix with port (`vault.localhost:8443`), read from `/metadata/endpoints`.
+    public func vaultSuffix() async throws -> String {
+        let (status, document) = try await send("GET", "\(profile.server)/metadata/endpoints?api-version=2022-09-01", body: nil,
+                                                contentType: "application/json", bearer: nil)
+        guard status == 200, case .string(let suffix)? = document?["suffixes"]?["keyVaultDns"] else {
+            throw CLIError(.local, "The server's /metadata/endpoints names no keyVaultDns suffix.")
+        }
+        return suffix
+    }
+
+    /// A Key Vault call with a token for the vault resource.
+    @discardableResult
+    public func vault(_ method: String, _ url: String, body: JMESValue? = nil) async throws -> JMESValue? {
+        try await call(method, url + (url.contains("?") ? "&" : "?") + "api-version=\(KeyCommand.apiVersion)",
+                       resource: "https://" + (try await vaultSuffix()), body: body)
+    }
+
+    /// Every item of a Key Vault list, following `nextLink`.
+    public func vaultList(_ url: String) async throws -> JMESValue {
+        var items: [JMESValue] = []
+        var page = try await vault("GET", url)
+        while true {
+            if case .array(let values)? = page?["value"] { items += values }
+            guard case .string(let next)? = page?["nextLink"] else { break }
+            page = try await call("GET", next, resource: "https://" + (try await vaultSuffix()))
+        }
+        return .array(items)
+    }
+}
