@@ -164,3 +164,42 @@ def test_keyvault_key_and_audit_commands(kura, cli, tmp_path):
     assert (entries[-1]["operation"], entries[-1]["resultCode"]) == ("KeyGet", 404), "the failed show is audited too"
     verified = json.loads(cli("keyvault", "audit", "verify", "--vault-name", "clikeys1").stdout)
     assert verified["intact"] is True and verified["entries"] == len(entries)
+
+
+def test_acr_commands_with_a_customer_managed_key(kura, cli):
+    admin_id = json.load(open(os.path.join(kura.data_dir, "admin-credentials.json")))["objectId"]
+    assert cli("group", "create", "-n", "CliAcr", "-l", "eastus", "-o", "none").returncode == 0
+    identity = json.loads(cli("identity", "create", "-g", "CliAcr", "-n", "acrid").stdout)
+    assert cli("keyvault", "create", "-n", "cliacrkv1", "-g", "CliAcr", "--enable-soft-delete", "--enable-purge-protection", "-o", "none").returncode == 0
+    for object_id, permissions in ((admin_id, ["all"]), (identity["principalId"], ["get", "unwrapKey", "wrapKey"])):
+        assert cli("keyvault", "set-policy", "-n", "cliacrkv1", "--object-id", object_id, "--key-permissions", *permissions, "-o", "none").returncode == 0
+    key = cli("keyvault", "key", "create", "--name", "acrkey", "--vault-name", "cliacrkv1", "--query", "key.kid", "-o", "tsv").stdout.strip()
+    created = cli("acr", "create", "--resource-group", "CliAcr", "--name", "cliacr01", "--identity", identity["id"],
+                  "--key-encryption-key", key, "--sku", "Premium", "--admin-enabled", "true")
+    assert created.returncode == 0, created.stderr
+    registry = json.loads(created.stdout)
+    assert registry["loginServer"] == f"cliacr01.cr.localhost:{kura.port}" and registry["resourceGroup"] == "CliAcr"
+    shown = json.loads(cli("acr", "encryption", "show", "--name", "cliacr01").stdout)
+    assert shown["status"] == "enabled" and shown["keyVaultProperties"]["versionedKeyIdentifier"] == key
+    status = json.loads(cli("acr", "encryption", "show-status", "--name", "cliacr01").stdout)
+    assert status["keyAccessible"] is True and status["lastKeyError"] is None
+    key2 = cli("keyvault", "key", "create", "--name", "acrkey2", "--vault-name", "cliacrkv1", "--query", "key.kid", "-o", "tsv").stdout.strip()
+    rotated = cli("acr", "encryption", "rotatekey", "--name", "cliacr01", "--key-encryption-key", key2, "--identity", identity["principalId"],
+                  "--query", "encryption.keyVaultProperties.versionedKeyIdentifier", "-o", "tsv")
+    assert rotated.returncode == 0 and rotated.stdout.strip() == key2
+    credentials = json.loads(cli("acr", "credential", "show", "-n", "cliacr01").stdout)
+    renewed = json.loads(cli("acr", "credential", "renew", "-n", "cliacr01", "--password-name", "password2").stdout)
+    assert renewed["passwords"][0]["value"] == credentials["passwords"][0]["value"]
+    assert renewed["passwords"][1]["value"] != credentials["passwords"][1]["value"]
+    token = json.loads(cli("acr", "login", "-n", "cliacr01", "--expose-token").stdout)
+    assert token["loginServer"] == registry["loginServer"] and "-" not in token["accessToken"].split(".")[1]
+    assert cli("acr", "repository", "list", "-n", "cliacr01", "-o", "tsv").returncode == 0
+    assert json.loads(cli("acr", "check-name", "-n", "cliacr01").stdout)["nameAvailable"] is False
+    assert cli("acr", "list", "-g", "CliAcr", "--query", "[].name", "-o", "tsv").stdout.split() == ["cliacr01"]
+    basic = cli("acr", "create", "-g", "CliAcr", "-n", "cliacr02", "--identity", identity["id"], "--key-encryption-key", key, "--sku", "Basic")
+    assert basic.returncode == 1 and "(CmkRequiresPremiumSku)" in basic.stderr
+    assert cli("acr", "create", "-g", "CliAcr", "-n", "abc", "--sku", "Basic").returncode == 2
+    assert cli("acr", "show", "-n", "nosuchregistry").returncode == 3
+    assert cli("acr", "delete", "-n", "cliacr01").returncode == 2
+    assert cli("acr", "delete", "-n", "cliacr01", "--yes").returncode == 0
+    assert cli("acr", "show", "-n", "cliacr01").returncode == 3

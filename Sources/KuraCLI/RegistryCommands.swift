@@ -1,0 +1,375 @@
+// kura — a self-hosted encrypted container registry.
+// RegistryCommands: `kura acr …` — registries (ARM), their encryption, credentials, login and content.
+
+public import ArgumentParser
+import Foundation
+import KuraJMESPath
+
+/// Container registries (`az acr`). ARM output is flattened as az shows it.
+public struct RegistryCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "acr", abstract: "Manage container registries.",
+        subcommands: [Create.self, Show.self, List.self, Update.self, Delete.self, CheckName.self, Credential.self, Encryption.self, Login.self,
+                      Repository.self])
+    public init() {}
+    static let apiVersion = "2026-09-01-preview"
+    static let type = "Microsoft.ContainerRegistry/registries"
+
+    /// The registry's id, found by name in the subscription when no group is given (as az does).
+    static func locate(_ client: KuraClient, _ name: String, group: String?) async throws -> String {
+        if let group { return "/subscriptions/\(client.profile.subscription)/resourceGroups/\(group)/providers/\(type)/\(name)" }
+        let found = try await client.list("/subscriptions/\(client.profile.subscription)/resources", apiVersion: GroupCommand.apiVersion,
+                                          query: [("$filter", "resourceType eq '\(type)'")])
+        guard case .array(let items) = found,
+              case .string(let id)? = items.first(where: { if case .string(let n)? = $0["name"] { n.lowercased() == name.lowercased() } else { false } })?["id"]
+        else {
+            throw CLIError(.service(status: 404, code: "ResourceNotFound"),
+                           "The resource with name '\(name)' and type '\(type)' could not be found in subscription '\(client.profile.subscription)'.")
+        }
+        return id
+    }
+
+    /// An identity given as a name (in `group`), a resource id, a GUID (kept verbatim) or `[system]`.
+    static func identityID(_ client: KuraClient, _ identity: String, group: String) -> String {
+        identity.hasPrefix("/") ? identity
+            : "/subscriptions/\(client.profile.subscription)/resourceGroups/\(group)/providers/Microsoft.ManagedIdentity/userAssignedIdentities/\(identity)"
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a container registry.")
+        @Option(name: [.short, .long], help: "Registry name (5-50 alphanumerics).") var name: String
+        @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String
+        @Option(name: .long, help: "Basic, Standard or Premium.") var sku: String
+        @Option(name: [.short, .long], help: "Location (default: the group's).") var location: String?
+        @Option(name: .long, help: "A user-assigned identity (name or id) or [system].") var identity: String?
+        @Option(name: .long, help: "Key id of the customer-managed key (needs --identity and Premium).") var keyEncryptionKey: String?
+        @Option(name: .long, help: "Enable the admin user (true/false).") var adminEnabled: Bool = false
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            guard name.count >= 5, name.count <= 50, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                throw ValidationError("Registry names may contain only alpha numeric characters and must be between 5 and 50 characters")
+            }
+            guard keyEncryptionKey == nil || identity != nil else { throw ValidationError("--key-encryption-key needs --identity") }
+        }
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                var place = location
+                if place == nil { place = try await client.groupLocation(group) }
+                var body: [(key: String, value: JMESValue)] = [("location", .string(place!)), ("sku", .object([("name", .string(sku))]))]
+                var properties: [(key: String, value: JMESValue)] = [("adminUserEnabled", .bool(adminEnabled))]
+                if let identity {
+                    if identity.lowercased() == "[system]" {
+                        body.append(("identity", .object([("type", "SystemAssigned")])))
+                    } else {
+                        let id = RegistryCommand.identityID(client, identity, group: group)
+                        body.append(("identity", .object([("type", "UserAssigned"), ("userAssignedIdentities", .object([(id, .object([]))]))])))
+                        if let key = keyEncryptionKey {
+                            let found = try await client.arm("GET", id, apiVersion: "2024-11-30")
+                            properties.append(("encryption", .object([("status", "enabled"), ("keyVaultProperties", .object([
+                                ("keyIdentifier", .string(key)), ("identity", found?["properties"]?["clientId"] ?? .null)]))])))
+                        }
+                    }
+                    if identity.lowercased() == "[system]", let key = keyEncryptionKey {
+                        properties.append(("encryption", .object([("status", "enabled"), ("keyVaultProperties", .object([
+                            ("keyIdentifier", .string(key)), ("identity", "system")]))])))
+                    }
+                }
+                body.append(("properties", .object(properties)))
+                let path = "/subscriptions/\(client.profile.subscription)/resourceGroups/\(group)/providers/\(RegistryCommand.type)/\(name)"
+                return Flatten.resource(try await client.arm("PUT", path, apiVersion: RegistryCommand.apiVersion, body: .object(body)))
+            })
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a registry.")
+        @Option(name: [.short, .long], help: "Registry name.") var name: String
+        @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String?
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            do {
+                try global.emit(try await global.withClient { client in
+                    Flatten.resource(try await client.arm("GET", try await RegistryCommand.locate(client, name, group: group), apiVersion: RegistryCommand.apiVersion))
+                })
+            } catch let error as CLIError { throw error.asShow() }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List registries.")
+        @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String?
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                let scope = "/subscriptions/\(client.profile.subscription)" + (group.map { "/resourceGroups/\($0)" } ?? "")
+                guard case .array(let items) = try await client.list("\(scope)/providers/\(RegistryCommand.type)", apiVersion: RegistryCommand.apiVersion)
+                else { return .array([]) }
+                return .array(items.map { Flatten.resource($0) ?? .null })
+            })
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "update", abstract: "Update a registry.")
+        @Option(name: [.short, .long], help: "Registry name.") var name: String
+        @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String?
+        @Option(name: .long, help: "Enable the admin user (true/false).") var adminEnabled: Bool?
+        @Option(name: .long, help: "Basic, Standard or Premium.") var sku: String?
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                var body: [(key: String, value: JMESValue)] = []
+                if let sku { body.append(("sku", .object([("name", .string(sku))]))) }
+                if let adminEnabled { body.append(("properties", .object([("adminUserEnabled", .bool(adminEnabled))]))) }
+                return Flatten.resource(try await client.arm("PATCH", try await RegistryCommand.locate(client, name, group: group),
+                                                             apiVersion: RegistryCommand.apiVersion, body: .object(body)))
+            })
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a registry and its data.")
+        @Option(name: [.short, .long], help: "Registry name.") var name: String
+        @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String?
+        @Flag(name: [.short, .long], help: "Do not prompt for confirmation.") var yes = false
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws { guard yes else { throw ValidationError("deleting a registry erases its data: confirm with --yes") } }
+
+        func run() async throws {
+            try await global.withClient { client in
+                try await client.arm("DELETE", try await RegistryCommand.locate(client, name, group: group), apiVersion: RegistryCommand.apiVersion)
+            }
+        }
+    }
+
+    struct CheckName: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "check-name", abstract: "Check whether a registry name is available.")
+        @Option(name: [.short, .long], help: "Registry name.") var name: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                try await client.arm("POST", "/subscriptions/\(client.profile.subscription)/providers/Microsoft.ContainerRegistry/checkNameAvailability",
+                                     apiVersion: RegistryCommand.apiVersion, body: .object([("name", .string(name)), ("type", .string(RegistryCommand.type))]))
+            })
+        }
+    }
+
+    struct Credential: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "credential", abstract: "The admin user's credentials.",
+                                                        subcommands: [ShowCredential.self, Renew.self])
+    }
+
+    struct ShowCredential: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the admin user's credentials.")
+        @Option(name: [.short, .long], help: "Registry name.") var name: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                try await client.arm("POST", try await RegistryCommand.locate(client, name, group: nil) + "/listCredentials",
+                                     apiVersion: RegistryCommand.apiVersion)
+            })
+        }
+    }
+
+    struct Renew: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "renew", abstract: "Regenerate one admin password.")
+        @Option(name: [.short, .long], help: "Registry name.") var name: String
+        @Option(name: .long, help: "password or password2.") var passwordName: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                try await client.arm("POST", try await RegistryCommand.locate(client, name, group: nil) + "/regenerateCredential",
+                                     apiVersion: RegistryCommand.apiVersion, body: .object([("name", .string(passwordName))]))
+            })
+        }
+    }
+
+    struct Encryption: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "encryption", abstract: "Customer-managed key encryption.",
+                                                        subcommands: [ShowEncryption.self, ShowStatus.self, RotateKey.self, RotateKeyAlias.self])
+    }
+
+    static func encryption(_ client: KuraClient, _ name: String) async throws -> JMESValue? {
+        try await client.arm("GET", try await locate(client, name, group: nil), apiVersion: apiVersion)?["properties"]?["encryption"]
+    }
+
+    struct ShowEncryption: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the registry's encryption.")
+        @Option(name: [.short, .long], help: "Registry name.") var name: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            do {
+                try global.emit(try await global.withClient { client in try await RegistryCommand.encryption(client, name) })
+            } catch let error as CLIError { throw error.asShow() }
+        }
+    }
+
+    struct ShowStatus: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show-status", abstract: "Whether the customer-managed key is accessible now.")
+        @Option(name: [.short, .long], help: "Registry name.") var name: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                let encryption = try await RegistryCommand.encryption(client, name)
+                let properties = encryption?["keyVaultProperties"]
+                return .object([("status", encryption?["status"] ?? .null), ("keyAccessible", properties?["keyAccessible"] ?? .null),
+                                ("lastKeyError", properties?["lastKeyError"] ?? .null),
+                                ("versionedKeyIdentifier", properties?["versionedKeyIdentifier"] ?? .null),
+                                ("lastKeyRotationTimestamp", properties?["lastKeyRotationTimestamp"] ?? .null)])
+            })
+        }
+    }
+
+    struct RotateKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rotate-key", abstract: "Rotate the customer-managed key (O(1)).")
+        @Option(name: [.short, .long], help: "Registry name.") var name: String
+        @Option(name: .long, help: "The new key id (versioned or versionless).") var keyEncryptionKey: String
+        @Option(name: .long, help: "The identity: clientId or principalId, a name or id, or [system].") var identity: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                let id = try await RegistryCommand.locate(client, name, group: nil)
+                var given = identity
+                if identity.lowercased() == "[system]" {
+                    given = "system"
+                } else if UUID(uuidString: identity) == nil {
+                    let group = id.components(separatedBy: "/")[4]
+                    let found = try await client.arm("GET", RegistryCommand.identityID(client, identity, group: group), apiVersion: "2024-11-30")
+                    if case .string(let clientID)? = found?["properties"]?["clientId"] { given = clientID }
+                }
+                return Flatten.resource(try await client.arm("PATCH", id, apiVersion: RegistryCommand.apiVersion, body: .object([
+                    ("properties", .object([("encryption", .object([("status", "enabled"), ("keyVaultProperties", .object([
+                        ("keyIdentifier", .string(keyEncryptionKey)), ("identity", .string(given))]))]))])),
+                ])))
+            })
+        }
+    }
+
+    /// `rotatekey`, as the seed spells it.
+    struct RotateKeyAlias: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rotatekey", abstract: "Same as rotate-key.", shouldDisplay: false)
+        @OptionGroup var rotate: RotateKeyOptions
+        func run() async throws {
+            var command = RotateKey()
+            command.name = rotate.name
+            command.keyEncryptionKey = rotate.keyEncryptionKey
+            command.identity = rotate.identity
+            command.global = rotate.global
+            try await command.run()
+        }
+    }
+
+    struct RotateKeyOptions: ParsableArguments {
+        @Option(name: [.short, .long], help: "Registry name.") var name: String
+        @Option(name: .long, help: "The new key id.") var keyEncryptionKey: String
+        @Option(name: .long, help: "The identity.") var identity: String
+        @OptionGroup var global: GlobalOptions
+    }
+
+    struct Login: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "login", abstract: "Get a registry refresh token (for docker, skopeo, podman).")
+        @Option(name: [.short, .long], help: "Registry name.") var name: String
+        @Flag(name: .long, help: "Print the token instead of calling docker.") var exposeToken = false
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws { guard exposeToken else { throw ValidationError("kura has no docker login: use --expose-token") } }
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                let registry = try await client.arm("GET", try await RegistryCommand.locate(client, name, group: nil), apiVersion: RegistryCommand.apiVersion)
+                guard case .string(let loginServer)? = registry?["properties"]?["loginServer"] else { throw CLIError(.local, "The registry has no login server.") }
+                let refresh = try await client.registryRefreshToken(loginServer)
+                return .object([("accessToken", .string(refresh)), ("loginServer", .string(loginServer)),
+                                ("username", "00000000-0000-0000-0000-000000000000")])
+            })
+        }
+    }
+
+    struct Repository: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "repository", abstract: "Repositories of a registry.",
+                                                        subcommands: [ListRepositories.self, ShowTags.self])
+    }
+
+    struct ListRepositories: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List repositories.")
+        @Option(name: [.short, .long], help: "Registry name.") var name: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                let server = try await client.loginServer(name)
+                let answer = try await client.registryCall(server, path: "/acr/v1/_catalog", scope: "registry:catalog:*")
+                return answer?["repositories"] ?? .array([])
+            })
+        }
+    }
+
+    struct ShowTags: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show-tags", abstract: "List the tags of a repository.")
+        @Option(name: [.short, .long], help: "Registry name.") var name: String
+        @Option(name: .long, help: "Repository.") var repository: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                let server = try await client.loginServer(name)
+                let answer = try await client.registryCall(server, path: "/v2/\(repository)/tags/list", scope: "repository:\(repository):pull")
+                return answer?["tags"] ?? .array([])
+            })
+        }
+    }
+}
+
+extension KuraClient {
+    func loginServer(_ name: String) async throws -> String {
+        let registry = try await arm("GET", try await RegistryCommand.locate(self, name, group: nil), apiVersion: RegistryCommand.apiVersion)
+        guard case .string(let server)? = registry?["properties"]?["loginServer"] else { throw CLIError(.local, "The registry has no login server.") }
+        return server
+    }
+
+    /// ACR's exchange: the login's AAD token for the registry audience → a registry refresh token.
+    func registryRefreshToken(_ loginServer: String) async throws -> String {
+        let aad = try await token(for: "https://containerregistry.azure.net")
+        let service = String(loginServer.split(separator: ":").first ?? "")
+        let form = "grant_type=access_token&service=\(KuraClient.formEscape(service))&access_token=\(KuraClient.formEscape(aad))"
+        let (status, body) = try await send("POST", "https://\(loginServer)/oauth2/exchange", body: Array(form.utf8),
+                                            contentType: "application/x-www-form-urlencoded", bearer: nil)
+        guard status == 200, case .string(let refresh)? = body?["refresh_token"] else { throw KuraClient.registryError(status, body) }
+        return refresh
+    }
+
+    /// A registry data-plane GET with an access token for `scope`.
+    func registryCall(_ loginServer: String, path: String, scope: String) async throws -> JMESValue? {
+        let refresh = try await registryRefreshToken(loginServer)
+        let service = String(loginServer.split(separator: ":").first ?? "")
+        let form = "grant_type=refresh_token&service=\(KuraClient.formEscape(service))&scope=\(KuraClient.formEscape(scope))&refresh_token=\(KuraClient.formEscape(refresh))"
+        let (tokenStatus, tokenBody) = try await send("POST", "https://\(loginServer)/oauth2/token", body: Array(form.utf8),
+                                                      contentType: "application/x-www-form-urlencoded", bearer: nil)
+        guard tokenStatus == 200, case .string(let access)? = tokenBody?["access_token"] else { throw KuraClient.registryError(tokenStatus, tokenBody) }
+        let (status, body) = try await send("GET", "https://\(loginServer)\(path)", body: nil, contentType: "application/json", bearer: access)
+        guard status == 200 else { throw KuraClient.registryError(status, body) }
+        return body
+    }
+
+    /// An OCI error (`{"errors":[{"code","message"}]}`) as az prints it.
+    static func registryError(_ status: Int, _ body: JMESValue?) -> CLIError {
+        var code = "HTTP\(status)", message = "The registry answered \(status)."
+        if case .array(let errors)? = body?["errors"], let first = errors.first {
+            if case .string(let found)? = first["code"] { code = found }
+            if case .string(let found)? = first["message"] { message = found }
+        }
+        return CLIError(.service(status: status, code: code), message)
+    }
+}
