@@ -133,19 +133,22 @@ extension SQLMetadataStore {
     // MARK: Audit
 
     public func appendAudit(vault: String, _ make: @escaping @Sendable (_ previous: AuditRecord?) -> AuditRecord) async throws -> AuditRecord {
-        try await transaction { database in
-            // One chain per vault: concurrent appends on PostgreSQL queue on a per-vault lock held to
-            // the end of the transaction (SQLite already has a single writer).
-            if database.dialect.name == "postgresql" {
-                try await database.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "kura vault audit " + vault.lowercased())))").run()
+        // One chain per vault. Concurrent appends race for the next sequence number: the loser's
+        // insert finds the key taken, and it builds its entry again on the new last one. Nothing
+        // waits while holding a connection.
+        for _ in 0..<100 {
+            let appended = try await transaction { database -> AuditRecord? in
+                let previous = try await database.select().columns("*").from("vault_audit").where("vault", .equal, SQLBind(vault.lowercased()))
+                    .orderBy("sequence", .descending).limit(1).first().map(Self.auditRecord)
+                let record = make(previous)
+                let inserted = try await database.insert(into: "vault_audit").columns("vault", "sequence", "entry", "hash")
+                    .values(SQLBind(vault.lowercased()), SQLBind(record.sequence), SQLBind(record.entry), SQLBind(record.hash))
+                    .ignoringConflicts(with: ["vault", "sequence"]).returning("sequence").all()
+                return inserted.isEmpty ? nil : record
             }
-            let previous = try await database.select().columns("*").from("vault_audit").where("vault", .equal, SQLBind(vault.lowercased()))
-                .orderBy("sequence", .descending).limit(1).first().map(Self.auditRecord)
-            let record = make(previous)
-            try await database.insert(into: "vault_audit").columns("vault", "sequence", "entry", "hash")
-                .values(SQLBind(vault.lowercased()), SQLBind(record.sequence), SQLBind(record.entry), SQLBind(record.hash)).run()
-            return record
+            if let appended { return appended }
         }
+        throw MetadataStoreError(.unavailable, "the audit log of vault \(vault) is too contended to append to")
     }
 
     public func auditRecords(vault: String, after sequence: Int64, limit: Int) async throws -> [AuditRecord] {

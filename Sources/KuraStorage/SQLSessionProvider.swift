@@ -55,16 +55,19 @@ final class SQLiteSessionProvider: SQLSessionProvider {
 }
 
 /// PostgreSQL: a small pool (postgres-kit's AsyncKit pool, which is what gives SQLKit); each
-/// session is one pooled connection for the closure's lifetime.
+/// session is one pooled connection for the closure's lifetime. A request waits up to
+/// `requestTimeout` for a connection: generous, because a busy process (two cores, crypto on every
+/// request) serves queued requests late but should not fail them.
 final class PostgresSessionProvider: SQLSessionProvider {
     private let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
     private let logger: Logger
 
-    init(url: String, logger: Logger, connectionsPerEventLoop: Int = 4) throws {
+    init(url: String, logger: Logger, connectionsPerEventLoop: Int = 4, requestTimeout: TimeAmount = .seconds(60)) throws {
         var configuration = try SQLPostgresConfiguration(url: url)
         if !url.contains("tlsmode=") { configuration.coreConfiguration.tls = .disable }
         pool = EventLoopGroupConnectionPool(source: PostgresConnectionSource(sqlConfiguration: configuration),
-                                            maxConnectionsPerEventLoop: connectionsPerEventLoop, pruneInterval: .seconds(60),
+                                            maxConnectionsPerEventLoop: connectionsPerEventLoop, requestTimeout: requestTimeout,
+                                            pruneInterval: .seconds(60),
                                             logger: logger, on: MultiThreadedEventLoopGroup.singleton)
         self.logger = logger
     }
