@@ -84,6 +84,18 @@ enum Tags {
 }
 
 extension KuraClient {
+    /// The id of the `type` resource named `name`: in `group` when given, else found in the whole
+    /// subscription through the generic resource list (as az does for `--name` alone).
+    public func locate(_ type: String, named name: String, group: String?, notFound: String) async throws -> String {
+        if let group { return "/subscriptions/\(profile.subscription)/resourceGroups/\(group)/providers/\(type)/\(name)" }
+        let found = try await list("/subscriptions/\(profile.subscription)/resources", apiVersion: GroupCommand.apiVersion,
+                                   query: [("$filter", "resourceType eq '\(type)'")])
+        guard case .array(let items) = found,
+              case .string(let id)? = items.first(where: { if case .string(let n)? = $0["name"] { n.lowercased() == name.lowercased() } else { false } })?["id"]
+        else { throw CLIError(.service(status: 404, code: "ResourceNotFound"), notFound) }
+        return id
+    }
+
     /// Every item of an ARM list, following `nextLink`.
     public func list(_ path: String, apiVersion: String, query: [(String, String)] = []) async throws -> JMESValue {
         var items: [JMESValue] = []

@@ -4,6 +4,7 @@
 public import ArgumentParser
 import Foundation
 import KuraJMESPath
+import Synchronization
 
 /// Keys of a vault (`az keyvault key`), on the vault's own host as az calls it.
 struct KeyCommand: AsyncParsableCommand {
@@ -295,13 +296,15 @@ extension KuraClient {
         "https://\(vault.lowercased()).\(try await vaultSuffix())"
     }
 
-    /// The vault DNS suffix with port (`vault.localhost:8443`), read from `/metadata/endpoints`.
+    /// The vault DNS suffix with port (`vault.localhost:8443`), read from `/metadata/endpoints` once per client.
     public func vaultSuffix() async throws -> String {
+        if let known = knownVaultSuffix.withLock({ $0 }) { return known }
         let (status, document) = try await send("GET", "\(profile.server)/metadata/endpoints?api-version=2022-09-01", body: nil,
                                                 contentType: "application/json", bearer: nil)
         guard status == 200, case .string(let suffix)? = document?["suffixes"]?["keyVaultDns"] else {
             throw CLIError(.local, "The server's /metadata/endpoints names no keyVaultDns suffix.")
         }
+        knownVaultSuffix.withLock { $0 = suffix }
         return suffix
     }
 

@@ -22,15 +22,7 @@ public struct KeyVaultCommand: AsyncParsableCommand {
 
     /// The vault's id, found by name in the subscription when no group is given (as az does).
     static func locate(_ client: KuraClient, _ name: String, group: String?) async throws -> String {
-        if let group { return path(client, group, name) }
-        let found = try await client.list("/subscriptions/\(client.profile.subscription)/resources", apiVersion: GroupCommand.apiVersion,
-                                          query: [("$filter", "resourceType eq '\(type)'")])
-        guard case .array(let items) = found,
-              case .string(let id)? = items.first(where: { if case .string(let n)? = $0["name"] { n.lowercased() == name.lowercased() } else { false } })?["id"]
-        else {
-            throw CLIError(.service(status: 404, code: "ResourceNotFound"), "The Vault '\(name)' not found within subscription.")
-        }
-        return id
+        try await client.locate(type, named: name, group: group, notFound: "The Vault '\(name)' not found within subscription.")
     }
 
     struct Create: AsyncParsableCommand {

@@ -8,6 +8,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 /// Talks to a kura server the way az does: the same token endpoint, the same ARM and Key Vault
 /// REST calls (no private back door). Tokens are cached in `tokens.json` (0600) and refreshed five
@@ -18,6 +19,8 @@ public final class KuraClient: Sendable {
     let http: HTTPClient
     /// Prints request lines (never headers or bodies, so never secrets) to stderr.
     let verbose: Bool
+    /// The server's vault DNS suffix, once read (``vaultSuffix()``).
+    let knownVaultSuffix = Mutex<String?>(nil)
 
     /// Runs `body` with a client for the logged-in profile; the connection pool is closed afterwards.
     public static func with<R: Sendable>(profile: CLIProfile, directory: String, verbose: Bool,

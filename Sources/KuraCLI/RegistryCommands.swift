@@ -17,16 +17,8 @@ public struct RegistryCommand: AsyncParsableCommand {
 
     /// The registry's id, found by name in the subscription when no group is given (as az does).
     static func locate(_ client: KuraClient, _ name: String, group: String?) async throws -> String {
-        if let group { return "/subscriptions/\(client.profile.subscription)/resourceGroups/\(group)/providers/\(type)/\(name)" }
-        let found = try await client.list("/subscriptions/\(client.profile.subscription)/resources", apiVersion: GroupCommand.apiVersion,
-                                          query: [("$filter", "resourceType eq '\(type)'")])
-        guard case .array(let items) = found,
-              case .string(let id)? = items.first(where: { if case .string(let n)? = $0["name"] { n.lowercased() == name.lowercased() } else { false } })?["id"]
-        else {
-            throw CLIError(.service(status: 404, code: "ResourceNotFound"),
-                           "The resource with name '\(name)' and type '\(type)' could not be found in subscription '\(client.profile.subscription)'.")
-        }
-        return id
+        try await client.locate(type, named: name, group: group,
+                                notFound: "The resource with name '\(name)' and type '\(type)' could not be found in subscription '\(client.profile.subscription)'.")
     }
 
     /// An identity given as a name (in `group`), a resource id, a GUID (kept verbatim) or `[system]`.
