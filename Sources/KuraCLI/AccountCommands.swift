@@ -17,7 +17,8 @@ public struct LoginCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Use the bootstrap admin of a local data dir (its admin-credentials.json and CA).")
     var local = false
     @Option(name: .long, help: "Data dir for --local (default: $KURA_DATA_DIR or ~/.kura/data).") var dataDir: String?
-    @Option(name: .long, help: "The server's main URL.") var server = "https://localhost:8443"
+    @Option(name: .long, help: "The server's main URL (default: with --local, where that data dir is served; else https://localhost:8443).")
+    var server: String?
     @Option(name: .long, help: "A CA file to trust (PEM), besides the system's.") var caFile: String?
     @OptionGroup var global: GlobalOptions
 
@@ -32,8 +33,9 @@ public struct LoginCommand: AsyncParsableCommand {
 
     public func run() async throws {
         var appID = username ?? "", secret = password ?? "", tenantID = tenant ?? "", ca = caFile
+        var server = self.server ?? "https://localhost:8443"
         if local {
-            let dir = dataDir ?? ProcessInfo.processInfo.environment["KURA_DATA_DIR"] ?? (NSHomeDirectory() + "/.kura/data")
+            let dir = dataDir ?? ProcessInfo.processInfo.environment["KURA_DATA_DIR"] ?? ((ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + "/.kura/data")
             guard let text = try? String(contentsOfFile: dir + "/admin-credentials.json", encoding: .utf8),
                   case .string(let app)? = try? JMESValue(parsing: text)["appId"], case .string(let key)? = try? JMESValue(parsing: text)["password"],
                   case .string(let tenantValue)? = try? JMESValue(parsing: text)["tenant"] else {
@@ -41,6 +43,10 @@ public struct LoginCommand: AsyncParsableCommand {
             }
             (appID, secret, tenantID) = (app, key, tenantValue)
             ca = ca ?? dir + "/tls/ca.pem"
+            if self.server == nil, let text = try? String(contentsOfFile: dir + "/serving.json", encoding: .utf8),
+               case .string(let url)? = try? JMESValue(parsing: text)["url"] {
+                server = url
+            }
         }
         let directory = global.directory
         CLIProfile.clear(directory)

@@ -30,8 +30,14 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     public var directory: String { CLIProfile.directory() }
 
     /// Applies `--query` and prints `result` in the chosen format.
+    /// - Parameter table: the command's own `-o table` columns (used only without `--query`).
     /// - Throws: ``CLIError`` `.usage` for an invalid query.
-    public func emit(_ result: JMESValue?) throws {
+    public func emit(_ result: JMESValue?, table: TableLayout? = nil) throws {
+        if output == .table, query == nil, let table, let result, !result.isNull {
+            let text = output.render(table.transform(result), queried: true)
+            if !text.isEmpty { FileHandle.standardOutput.write(Data(text.utf8)) }
+            return
+        }
         var value = result
         if let query {
             do {
@@ -61,6 +67,12 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 /// 3 a `show` of something that does not exist.
 public enum KuraCommandLine {
     public static func run(_ root: any ParsableCommand.Type, arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Never {
+        let (arguments, repaired) = repairingTypographicDashes(arguments)
+        if !arguments.contains("--only-show-errors") {
+            for (original, fixed) in repaired {
+                FileHandle.standardError.write(Data("WARNING: read '\(original)' as '\(fixed)' (it began with a typographic dash)\n".utf8))
+            }
+        }
         do {
             var command = try root.parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -85,5 +97,22 @@ public enum KuraCommandLine {
             FileHandle.standardError.write(Data(("ERROR: " + text + "\n").utf8))
             exit(2)
         }
+    }
+
+    /// Options whose dashes a word processor turned typographic (`–-name`, `—name`, `–name`, as
+    /// documents pasted into a terminal carry them) read as `--name`; anything else is left alone.
+    /// - Returns: the arguments, and each repaired one with its replacement.
+    static func repairingTypographicDashes(_ arguments: [String]) -> ([String], [(String, String)]) {
+        let dashes: Set<Character> = ["-", "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{2212}"]
+        var repaired: [(String, String)] = []
+        let result = arguments.map { argument -> String in
+            let prefix = argument.prefix(while: dashes.contains)
+            let rest = argument.dropFirst(prefix.count)
+            guard prefix.contains(where: { $0 != "-" }), prefix.count <= 2, rest.first?.isLetter == true else { return argument }
+            let fixed = (rest.count == 1 ? "-" : "--") + rest
+            repaired.append((argument, fixed))
+            return fixed
+        }
+        return (result, repaired)
     }
 }

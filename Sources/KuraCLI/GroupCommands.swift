@@ -51,7 +51,7 @@ public struct GroupCommand: AsyncParsableCommand {
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 try await client.list("/subscriptions/\(client.profile.subscription)/resourcegroups", apiVersion: GroupCommand.apiVersion)
-            })
+            }, table: .resourceGroups)
         }
     }
 

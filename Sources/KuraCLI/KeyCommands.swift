@@ -11,7 +11,7 @@ struct KeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "key", abstract: "Manage keys of a vault.",
         subcommands: [Create.self, Show.self, List.self, ListVersions.self, SetAttributes.self, Delete.self, ListDeleted.self, Recover.self,
-                      Purge.self, Rotate.self, Backup.self, Restore.self, Encrypt.self, Decrypt.self])
+                      Purge.self, Rotate.self, Backup.self, Restore.self, Import.self, Encrypt.self, Decrypt.self])
     static let apiVersion = "7.6"
 
     /// Which vault and key a command names: `--vault-name` + `--name`, or `--id`.
@@ -50,6 +50,52 @@ struct KeyCommand: AsyncParsableCommand {
                 if let curve { body.append(("crv", .string(curve))) }
                 if !ops.isEmpty { body.append(("key_ops", .array(ops.map { .string($0) }))) }
                 return try await client.vault("POST", try await client.vaultURL(vaultName) + "/keys/\(name)/create", body: .object(body))
+            })
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import", abstract: "Import a private key from a PEM file (a new version if the key exists).",
+            discussion: """
+                The PEM is read here and sent to the vault as a JWK over TLS, as az does; the vault seals it
+                at once and never returns a private field. RSA (PKCS#1 or PKCS#8) and EC P-256/P-384/P-521
+                (SEC1 or PKCS#8) keys are read; encrypted PEM files are not.
+
+                Examples:
+                  Import an RSA key made with openssl.
+                    openssl genrsa -out key.pem 3072
+                    kura keyvault key import --vault-name myvault --name mykey --pem-file key.pem
+                """)
+        @Option(name: [.short, .long], help: "Key name.") var name: String
+        @Option(name: .long, help: "Vault name.") var vaultName: String
+        @Option(name: .long, help: "PEM file with the private key.") var pemFile: String
+        @Option(name: .long, help: "software or hsm (kura keeps every key in software).") var protection = "software"
+        @Option(name: .long, parsing: .upToNextOption, help: "Permitted operations.") var ops: [String] = []
+        @Flag(name: .long, help: "Import the key disabled.") var disabled = false
+        @Option(name: .long, parsing: .upToNextOption, help: "Tags: key[=value].") var tags: [String] = []
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            guard ["software", "hsm"].contains(protection) else {
+                throw ValidationError("argument --protection: invalid choice: '\(protection)' (choose from 'hsm', 'software')")
+            }
+        }
+
+        func run() async throws {
+            guard let pem = try? String(contentsOfFile: pemFile, encoding: .utf8) else {
+                throw CLIError(.local, "Cannot read the PEM file '\(pemFile)'.")
+            }
+            var key = try PrivateKeyPEM.jwk(pem)
+            if !ops.isEmpty, case .object(var members) = key {
+                members.append(("key_ops", .array(ops.map { .string($0) })))
+                key = .object(members)
+            }
+            var body: [(key: String, value: JMESValue)] = [("key", key), ("hsm", .bool(protection == "hsm")),
+                                                           ("attributes", .object([("enabled", .bool(!disabled))]))]
+            if !tags.isEmpty { body.append(("tags", Tags.parse(tags))) }
+            try global.emit(try await global.withClient { client in
+                try await client.vault("PUT", try await client.vaultURL(vaultName) + "/keys/\(name)", body: .object(body))
             })
         }
     }

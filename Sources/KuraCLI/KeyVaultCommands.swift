@@ -36,15 +36,23 @@ public struct KeyVaultCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Authorize data access by Azure RBAC instead of access policies (true/false).")
         var enableRbacAuthorization: Bool = false
         @Option(name: .long, help: "standard or premium.") var sku = "standard"
+        @Flag(name: .long, help: "Do not give the signed-in principal an access policy (az gives it all permissions).")
+        var noSelfPerms = false
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 var place = location
                 if place == nil { place = try await client.groupLocation(group) }
+                var policies: [JMESValue] = []
+                if !noSelfPerms && !enableRbacAuthorization {
+                    let all: JMESValue = .array(["all"])
+                    policies.append(.object([("tenantId", .string(client.profile.tenant)), ("objectId", .string(try await client.signedInObjectID())),
+                                             ("permissions", .object([("keys", all), ("secrets", all), ("certificates", all), ("storage", all)]))]))
+                }
                 var properties: [(key: String, value: JMESValue)] = [
                     ("tenantId", .string(client.profile.tenant)), ("sku", .object([("family", "A"), ("name", .string(sku))])),
-                    ("accessPolicies", .array([])), ("enableSoftDelete", .bool(true)), ("softDeleteRetentionInDays", .integer(Int64(retentionDays))),
+                    ("accessPolicies", .array(policies)), ("enableSoftDelete", .bool(true)), ("softDeleteRetentionInDays", .integer(Int64(retentionDays))),
                     ("enableRbacAuthorization", .bool(enableRbacAuthorization)),
                 ]
                 if enablePurgeProtection { properties.append(("enablePurgeProtection", .bool(true))) }

@@ -79,6 +79,17 @@ public final class KuraClient: Sendable {
         return token
     }
 
+    /// The signed-in principal's object id (the `oid` of its management token), as az's
+    /// `get_current_identity_object_id` finds it.
+    public func signedInObjectID() async throws -> String {
+        let token = try await token(for: managementResource)
+        let parts = token.split(separator: ".")
+        guard parts.count == 3, let payload = Data(base64URL: String(parts[1])),
+              case .string(let oid)? = try? JMESValue(parsing: String(decoding: payload, as: UTF8.self))["oid"]
+        else { throw CLIError(.local, "Unable to find the signed-in principal's object id.") }
+        return oid
+    }
+
     /// The management audience this server's tokens use.
     public var managementResource: String {
         let host = URLComponents(string: profile.server)?.host ?? "localhost"

@@ -10,7 +10,7 @@ public struct RegistryCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "acr", abstract: "Manage container registries.",
         subcommands: [Create.self, Show.self, List.self, Update.self, Delete.self, CheckName.self, Credential.self, Encryption.self, Login.self,
-                      Repository.self])
+                      Repository.self, Manifest.self])
     public init() {}
     static let apiVersion = "2026-09-01-preview"
     static let type = "Microsoft.ContainerRegistry/registries"
@@ -71,7 +71,7 @@ public struct RegistryCommand: AsyncParsableCommand {
                 body.append(("properties", .object(properties)))
                 let path = "/subscriptions/\(client.profile.subscription)/resourceGroups/\(group)/providers/\(RegistryCommand.type)/\(name)"
                 return Flatten.resource(try await client.arm("PUT", path, apiVersion: RegistryCommand.apiVersion, body: .object(body)))
-            })
+            }, table: .registries)
         }
     }
 
@@ -85,7 +85,7 @@ public struct RegistryCommand: AsyncParsableCommand {
             do {
                 try global.emit(try await global.withClient { client in
                     Flatten.resource(try await client.arm("GET", try await RegistryCommand.locate(client, name, group: group), apiVersion: RegistryCommand.apiVersion))
-                })
+                }, table: .registries)
             } catch let error as CLIError { throw error.asShow() }
         }
     }
@@ -101,7 +101,7 @@ public struct RegistryCommand: AsyncParsableCommand {
                 guard case .array(let items) = try await client.list("\(scope)/providers/\(RegistryCommand.type)", apiVersion: RegistryCommand.apiVersion)
                 else { return .array([]) }
                 return .array(items.map { Flatten.resource($0) ?? .null })
-            })
+            }, table: .registries)
         }
     }
 
@@ -120,7 +120,7 @@ public struct RegistryCommand: AsyncParsableCommand {
                 if let adminEnabled { body.append(("properties", .object([("adminUserEnabled", .bool(adminEnabled))]))) }
                 return Flatten.resource(try await client.arm("PATCH", try await RegistryCommand.locate(client, name, group: group),
                                                              apiVersion: RegistryCommand.apiVersion, body: .object(body)))
-            })
+            }, table: .registries)
         }
     }
 
@@ -167,7 +167,7 @@ public struct RegistryCommand: AsyncParsableCommand {
             try global.emit(try await global.withClient { client in
                 try await client.arm("POST", try await RegistryCommand.locate(client, name, group: nil) + "/listCredentials",
                                      apiVersion: RegistryCommand.apiVersion)
-            })
+            }, table: .registryCredentials)
         }
     }
 
@@ -181,7 +181,7 @@ public struct RegistryCommand: AsyncParsableCommand {
             try global.emit(try await global.withClient { client in
                 try await client.arm("POST", try await RegistryCommand.locate(client, name, group: nil) + "/regenerateCredential",
                                      apiVersion: RegistryCommand.apiVersion, body: .object([("name", .string(passwordName))]))
-            })
+            }, table: .registryCredentials)
         }
     }
 
@@ -291,7 +291,7 @@ public struct RegistryCommand: AsyncParsableCommand {
 
     struct Repository: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "repository", abstract: "Repositories of a registry.",
-                                                        subcommands: [ListRepositories.self, ShowTags.self])
+                                                        subcommands: [ListRepositories.self, ShowTags.self, DeleteRepository.self])
     }
 
     struct ListRepositories: AsyncParsableCommand {
@@ -322,6 +322,112 @@ public struct RegistryCommand: AsyncParsableCommand {
             })
         }
     }
+
+    struct DeleteRepository: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "delete", abstract: "Delete a repository, or one image (its manifest and every tag on it).",
+            discussion: """
+                Examples:
+                  Delete a repository with all its images.
+                    kura acr repository delete -n myregistry --repository hello-world --yes
+                  Delete the image tagged v1 (and every other tag on it).
+                    kura acr repository delete -n myregistry --image hello-world:v1 --yes
+                """)
+        @Option(name: [.short, .long], help: "Registry name.") var name: String
+        @Option(name: .long, help: "Repository to delete with all its images.") var repository: String?
+        @Option(name: .long, help: "An image to delete: repository:tag or repository@digest.") var image: String?
+        @Flag(name: [.short, .long], help: "Do not prompt for confirmation.") var yes = false
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            guard (repository == nil) != (image == nil) else { throw ValidationError("Give exactly one of --repository and --image.") }
+        }
+
+        func run() async throws {
+            let target = repository.map { "repository '\($0)' and all images in it" } ?? "image '\(image!)' and every tag on it"
+            try Confirmation.require(yes, "This operation will delete the \(target) in registry '\(name)'. Are you sure you want to continue?")
+            try await global.withClient { client in
+                let server = try await client.loginServer(name)
+                if let repository {
+                    _ = try await client.registryCall(server, method: "DELETE", path: "/acr/v1/\(repository)", scope: "repository:\(repository):delete")
+                    return
+                }
+                let (repositoryName, reference) = try Self.split(image!)
+                var digest = reference
+                if !reference.contains(":") {
+                    let listing = try await client.registryCall(server, path: "/acr/v1/\(repositoryName)/_manifests",
+                                                                scope: "repository:\(repositoryName):metadata_read")
+                    guard case .array(let manifests)? = listing?["manifests"],
+                          case .string(let found)? = manifests.first(where: { entry in
+                              if case .array(let tags)? = entry["tags"] { tags.contains(.string(reference)) } else { false } })?["digest"]
+                    else { throw CLIError(.service(status: 404, code: "MANIFEST_UNKNOWN"), "tag \(reference) is not in repository \(repositoryName)") }
+                    digest = found
+                }
+                _ = try await client.registryCall(server, method: "DELETE", path: "/v2/\(repositoryName)/manifests/\(digest)",
+                                                  scope: "repository:\(repositoryName):delete")
+            }
+        }
+
+        /// `repo:tag` → (repo, tag); `repo@sha256:…` → (repo, digest).
+        static func split(_ image: String) throws -> (String, String) {
+            if let at = image.firstIndex(of: "@") { return (String(image[..<at]), String(image[image.index(after: at)...])) }
+            if let colon = image.lastIndex(of: ":"), !image[image.index(after: colon)...].contains("/") {
+                return (String(image[..<colon]), String(image[image.index(after: colon)...]))
+            }
+            throw CLIError(.usage, "--image must be repository:tag or repository@digest, not '\(image)'")
+        }
+    }
+
+    struct Manifest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "manifest", abstract: "Manifests of a repository.",
+                                                        subcommands: [ListMetadata.self])
+    }
+
+    struct ListMetadata: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list-metadata", abstract: "List the manifests of a repository with their tags, sizes and times.",
+            discussion: """
+                Examples:
+                  List the manifests of hello-world, newest first.
+                    kura acr manifest list-metadata -r myregistry -n hello-world --orderby time_desc
+                """)
+        @Option(name: [.short, .long], help: "Registry name.") var registry: String
+        @Option(name: [.short, .long], help: "Repository name.") var name: String
+        @Option(name: .long, help: "time_asc or time_desc (default: by digest).") var orderby: String?
+        @Option(name: .long, help: "Show at most this many manifests.") var top: Int?
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            guard orderby == nil || ["time_asc", "time_desc"].contains(orderby!) else {
+                throw ValidationError("argument --orderby: invalid choice: '\(orderby!)' (choose from 'time_asc', 'time_desc')")
+            }
+            guard top.map({ $0 > 0 }) ?? true else { throw ValidationError("argument --top: must be a positive number") }
+        }
+
+        func run() async throws {
+            try global.emit(try await global.withClient { client in
+                let server = try await client.loginServer(registry)
+                var query = top.map { "?n=\($0)" } ?? ""
+                if let orderby { query += (query.isEmpty ? "?" : "&") + "orderby=" + orderby.replacingOccurrences(of: "_", with: "") }
+                let answer = try await client.registryCall(server, path: "/acr/v1/\(name)/_manifests\(query)", scope: "repository:\(name):metadata_read")
+                return answer?["manifests"] ?? .array([])
+            })
+        }
+    }
+}
+
+/// az's confirmation prompt: `--yes` skips it; without a terminal to ask on, the command fails.
+enum Confirmation {
+    static func require(_ confirmed: Bool, _ question: String) throws {
+        guard !confirmed else { return }
+        guard isatty(STDIN_FILENO) != 0 else {
+            throw CLIError(.local, "Unable to prompt for confirmation as no tty available. Use --yes.")
+        }
+        FileHandle.standardError.write(Data("\(question) (y/n): ".utf8))
+        guard let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased(), ["y", "yes"].contains(answer) else {
+            throw CLIError(.local, "Operation cancelled.")
+        }
+    }
 }
 
 extension KuraClient {
@@ -342,16 +448,16 @@ extension KuraClient {
         return refresh
     }
 
-    /// A registry data-plane GET with an access token for `scope`.
-    func registryCall(_ loginServer: String, path: String, scope: String) async throws -> JMESValue? {
+    /// A registry data-plane call with an access token for `scope`.
+    func registryCall(_ loginServer: String, method: String = "GET", path: String, scope: String) async throws -> JMESValue? {
         let refresh = try await registryRefreshToken(loginServer)
         let service = String(loginServer.split(separator: ":").first ?? "")
         let form = "grant_type=refresh_token&service=\(KuraClient.formEscape(service))&scope=\(KuraClient.formEscape(scope))&refresh_token=\(KuraClient.formEscape(refresh))"
         let (tokenStatus, tokenBody) = try await send("POST", "https://\(loginServer)/oauth2/token", body: Array(form.utf8),
                                                       contentType: "application/x-www-form-urlencoded", bearer: nil)
         guard tokenStatus == 200, case .string(let access)? = tokenBody?["access_token"] else { throw KuraClient.registryError(tokenStatus, tokenBody) }
-        let (status, body) = try await send("GET", "https://\(loginServer)\(path)", body: nil, contentType: "application/json", bearer: access)
-        guard status == 200 else { throw KuraClient.registryError(status, body) }
+        let (status, body) = try await send(method, "https://\(loginServer)\(path)", body: nil, contentType: "application/json", bearer: access)
+        guard (200..<300).contains(status) else { throw KuraClient.registryError(status, body) }
         return body
     }
 

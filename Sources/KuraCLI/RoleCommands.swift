@@ -112,7 +112,7 @@ public struct RoleCommand: AsyncParsableCommand {
                     items = items.filter { if case .string(let at)? = $0["properties"]?["scope"] { at.lowercased() == scope.lowercased() } else { false } }
                 }
                 return .array(items.map { RoleCommand.view($0, roles: roles) })
-            })
+            }, table: .roleAssignments)
         }
     }
 

@@ -184,6 +184,28 @@ public struct RegistryService: Sendable {
         try await metadata.repositories(registryID: registry.id, after: last, limit: limit)
     }
 
+    /// Up to `limit` manifests of `repository` after `last`, with their tags and sizes (ACR's metadata API).
+    /// - Throws: `NAME_UNKNOWN` when the repository does not exist.
+    public func manifests(_ registry: RegistryContext, repository: RepositoryName, after last: ContentDigest?,
+                          limit: Int) async throws -> [RepositoryManifest] {
+        let page = try await metadata.repositoryManifests(registryID: registry.id, repository: repository.value, after: last, limit: limit)
+        if page.isEmpty, try await !metadata.repositoryExists(registryID: registry.id, name: repository.value) {
+            throw RegistryError(.nameUnknown, "repository \(repository) does not exist")
+        }
+        return page
+    }
+
+    /// Deletes a repository: its tags and manifest links at once, and the bytes of every blob
+    /// nothing else links or references.
+    /// - Throws: `NAME_UNKNOWN` when the repository does not exist.
+    public func deleteRepository(_ registry: RegistryContext, repository: RepositoryName) async throws -> RepositoryDeletion {
+        guard let deletion = try await metadata.deleteRepository(registryID: registry.id, name: repository.value) else {
+            throw RegistryError(.nameUnknown, "repository \(repository) does not exist")
+        }
+        for digest in deletion.blobs { try await collectIfUnreferenced(registry, digest: digest) }
+        return deletion
+    }
+
     /// Manifests of `repository` whose subject is `digest`, optionally of one artifact type.
     public func referrers(_ registry: RegistryContext, repository: RepositoryName, subject digest: ContentDigest,
                           artifactType: String?) async throws -> [ManifestRecord] {

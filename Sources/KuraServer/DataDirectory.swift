@@ -21,6 +21,7 @@ import _CryptoExtras
 /// token-signing.key.sealed  RSA key that signs access tokens, sealed
 /// admin-credentials.json    the bootstrap admin service principal (for `kura login --local`)
 /// identity-endpoint.secret  what callers of the managed-identity endpoint must present
+/// serving.json              {"url", "pid"} of the running server, once it listens (for `kura login --local`)
 /// kura.yaml                 optional configuration file
 /// metadata.sqlite           the embedded metadata store (+ -wal, -shm)
 /// blobs/                    the embedded blob store (KBF1 ciphertext only)
@@ -32,7 +33,7 @@ public struct DataDirectory: Sendable {
 
     /// `--data-dir`, else `KURA_DATA_DIR`, else `~/.kura/data`.
     public static func resolve(flag: String?, environment: [String: String]) -> DataDirectory {
-        let chosen = flag ?? environment["KURA_DATA_DIR"] ?? (NSHomeDirectory() + "/.kura/data")
+        let chosen = flag ?? environment["KURA_DATA_DIR"] ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.kura/data")
         return DataDirectory(path: (chosen as NSString).standardizingPath)
     }
 
@@ -45,6 +46,8 @@ public struct DataDirectory: Sendable {
     var serverKeyFile: String { tlsDirectory + "/server.key.sealed" }
     var tokenSigningKeyFile: String { path + "/token-signing.key.sealed" }
     public var adminCredentialsFile: String { path + "/admin-credentials.json" }
+    /// Written once every listener is up: where this data dir is being served (``ServingAnnouncement``).
+    public var servingFile: String { path + "/serving.json" }
     public var identityEndpointSecretFile: String { path + "/identity-endpoint.secret" }
     public var configFile: String { path + "/kura.yaml" }
     public var metadataFile: String { path + "/metadata.sqlite" }

@@ -212,16 +212,21 @@ public final class KuraServer: Sendable {
     public func run() async throws {
         let responder = self.responder
         var services: [any Service] = [StoreCloser(metadata: metadata, remoteVaults: remoteVaults), purgeJob, keyMonitor]
+        let announcement = ServingAnnouncement(url: "https://\(config.mainHost):\(config.port)", file: directory.servingFile,
+                                               listeners: config.listenAddresses.count, logger: logger)
         for address in config.listenAddresses {
             let port = config.port
             services.append(Application(
                 responder: responder,
                 server: try .tls(.http1(), tlsConfiguration: tls),
                 configuration: ApplicationConfiguration(address: .hostname(address, port: port), serverName: "kura"),
+                onServerRunning: { _ in await announcement.listenerStarted() },
                 logger: logger))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        unlink(directory.servingFile)
+        defer { unlink(directory.servingFile) }
         try await group.run()
     }
 }

@@ -106,6 +106,11 @@ public protocol MetadataStore: Sendable {
     @discardableResult func deleteTag(registryID: String, repository: String, name: String) async throws -> Bool
     /// Manifests of `repository` whose `subject` is `subject`, in digest order.
     func referrers(registryID: String, repository: String, subject: ContentDigest) async throws -> [ManifestRecord]
+    /// Manifests linked into `repository`, in digest order after `after` (exclusive), at most `limit`.
+    func repositoryManifests(registryID: String, repository: String, after: ContentDigest?, limit: Int) async throws -> [RepositoryManifest]
+    /// Removes a repository with its tags, manifest links and blob links in one transaction.
+    /// - Returns: what it held, or nil when it did not exist.
+    func deleteRepository(registryID: String, name: String) async throws -> RepositoryDeletion?
 
     // MARK: ARM resources
 

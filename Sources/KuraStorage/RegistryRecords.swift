@@ -173,3 +173,35 @@ public struct UploadPartRecord: Sendable, Equatable {
         self.digest = digest
     }
 }
+
+/// A manifest as linked into one repository, with what ACR's metadata API reports about it.
+public struct RepositoryManifest: Sendable, Equatable {
+    public var manifest: ManifestRecord
+    /// Tags of the repository pointing at the manifest, in lexical order.
+    public var tags: [String]
+    /// Total size in bytes of the blobs (config and layers) the manifest references directly.
+    public var referencedBlobSize: Int64
+    /// When the manifest was linked into the repository, Unix milliseconds.
+    public var linkedAt: Int64
+
+    public init(manifest: ManifestRecord, tags: [String], referencedBlobSize: Int64, linkedAt: Int64) {
+        self.manifest = manifest
+        self.tags = tags
+        self.referencedBlobSize = referencedBlobSize
+        self.linkedAt = linkedAt
+    }
+}
+
+/// What a repository held when it was deleted.
+public struct RepositoryDeletion: Sendable, Equatable {
+    public var manifests: [ContentDigest]
+    public var tags: [String]
+    /// Blobs the repository linked (their bytes go when nothing else needs them).
+    public var blobs: [ContentDigest]
+
+    public init(manifests: [ContentDigest], tags: [String], blobs: [ContentDigest]) {
+        self.manifests = manifests
+        self.tags = tags
+        self.blobs = blobs
+    }
+}

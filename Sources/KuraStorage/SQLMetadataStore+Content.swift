@@ -169,6 +169,54 @@ extension SQLMetadataStore {
         }
     }
 
+    public func repositoryManifests(registryID: String, repository: String, after: ContentDigest?,
+                                    limit: Int) async throws -> [RepositoryManifest] {
+        try await session { database in
+            var links = database.select().columns("digest", "created_at").from("repository_manifests")
+                .where("registry_id", .equal, SQLBind(registryID)).where("repository", .equal, SQLBind(repository))
+            if let after { links = links.where("digest", .greaterThan, SQLBind(after.description)) }
+            let page = try await links.orderBy("digest").limit(max(0, limit)).all()
+                .map { (try $0.decode(column: "digest", as: String.self), try $0.decode(column: "created_at", as: Int64.self)) }
+            guard !page.isEmpty else { return [] }
+            var tagsByDigest: [String: [String]] = [:]
+            for row in try await database.select().columns("name", "digest").from("tags").where("registry_id", .equal, SQLBind(registryID))
+                .where("repository", .equal, SQLBind(repository)).orderBy("name").all() {
+                tagsByDigest[try row.decode(column: "digest", as: String.self), default: []].append(try row.decode(column: "name", as: String.self))
+            }
+            var found: [RepositoryManifest] = []
+            for (digest, linkedAt) in page {
+                guard let manifest = try await database.select().columns("*").from("manifests").where("registry_id", .equal, SQLBind(registryID))
+                    .where("digest", .equal, SQLBind(digest)).first().map(Self.manifestRecord)
+                else { continue }
+                let size = try await database.raw("""
+                    SELECT CAST(COALESCE(SUM(b.size), 0) AS BIGINT) AS total FROM manifest_references r
+                    JOIN blobs b ON b.registry_id = r.registry_id AND b.digest = r.child
+                    WHERE r.registry_id = \(bind: registryID) AND r.digest = \(bind: digest) AND r.kind = \(bind: ManifestReference.Kind.blob.rawValue)
+                    """).first()?.decode(column: "total", as: Int64.self) ?? 0
+                found.append(RepositoryManifest(manifest: manifest, tags: tagsByDigest[digest] ?? [], referencedBlobSize: size, linkedAt: linkedAt))
+            }
+            return found
+        }
+    }
+
+    public func deleteRepository(registryID: String, name: String) async throws -> RepositoryDeletion? {
+        try await transaction { database in
+            func scoped(_ table: String) -> SQLDeleteBuilder {
+                database.delete(from: table).where("registry_id", .equal, SQLBind(registryID)).where("repository", .equal, SQLBind(name))
+            }
+            let tags = try await scoped("tags").returning("name").all().map { try $0.decode(column: "name", as: String.self) }
+            let manifests = try await scoped("repository_manifests").returning("digest").all()
+                .map { try Self.digest($0.decode(column: "digest", as: String.self)) }
+            let blobs = try await scoped("repository_blobs").returning("digest").all()
+                .map { try Self.digest($0.decode(column: "digest", as: String.self)) }
+            let existed = try await !database.delete(from: "repositories").where("registry_id", .equal, SQLBind(registryID))
+                .where("name", .equal, SQLBind(name)).returning("name").all().isEmpty
+            guard existed else { return nil }
+            return RepositoryDeletion(manifests: manifests.sorted { $0.description < $1.description }, tags: tags.sorted(),
+                                      blobs: blobs.sorted { $0.description < $1.description })
+        }
+    }
+
     // MARK: Rows
 
     static func manifestRecord(_ row: any SQLRow) throws -> ManifestRecord {

@@ -48,7 +48,7 @@ def test_group_commands_succeed_fail_as_az_does(cli):
     assert json.loads(created.stdout)["properties"]["provisioningState"] == "Succeeded"
     assert cli("group", "show", "-n", "cligroup", "--query", "name", "-o", "tsv").stdout.strip() == "CliGroup"
     table = cli("group", "list", "-o", "table").stdout.splitlines()
-    assert table[0].split() == ["Location", "Name"] and any(line.split() == ["eastus", "CliGroup"] for line in table[2:])
+    assert table[0].split() == ["Name", "Location", "Status"] and any(line.split() == ["CliGroup", "eastus", "Succeeded"] for line in table[2:])
     missing = cli("group", "show", "-n", "nosuchgroup")
     assert missing.returncode == 3 and "ERROR: (ResourceGroupNotFound)" in missing.stderr
     bad_location = cli("group", "create", "-n", "CliGroup", "-l", "westus")

@@ -60,7 +60,7 @@ struct ListingController {
         }
     }
 
-    private static func pageSize(_ query: FormParameters) throws -> Int {
+    static func pageSize(_ query: FormParameters) throws -> Int {
         guard let text = query["n"] else { return maximumPage }
         guard let n = Int(text), n >= 0 else { throw RegistryError(.paginationInvalid, "n must be a non-negative integer") }
         return min(n, maximumPage)

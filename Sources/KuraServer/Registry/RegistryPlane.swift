@@ -84,6 +84,10 @@ struct RegistryPlane: Sendable {
             return try await ListingController(service: content).catalog(context, linkPath: "/acr/v1/_catalog")
         case .catalog:
             return try await ListingController(service: content).catalog(context)
+        case .acrRepository(let name):
+            return try await RepositoryMetadataController(service: content).repository(context, repository: name)
+        case .acrManifests(let name):
+            return try await RepositoryMetadataController(service: content).manifests(context, repository: name)
         case .tags(let name):
             return try await ListingController(service: content).tags(context, repository: name)
         case .referrers(let name, let digest):
@@ -208,10 +212,11 @@ enum OCIResponse {
     }
 
     /// `Link: </v2/...?last=X&n=N>; rel="next"` when a page came back full.
-    static func nextLink(path: String, last: String?, n: Int, count: Int) -> HTTPFields {
+    /// - Parameter extraQuery: appended to the link's query as is (e.g. `&orderby=timedesc`).
+    static func nextLink(path: String, last: String?, n: Int, count: Int, extraQuery: String = "") -> HTTPFields {
         guard count == n, n > 0, let last else { return [:] }
         let escaped = last.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? last
-        return [.link: "<\(path)?last=\(escaped)&n=\(n)>; rel=\"next\""]
+        return [.link: "<\(path)?last=\(escaped)&n=\(n)\(extraQuery)>; rel=\"next\""]
     }
 }
 

@@ -29,6 +29,10 @@ enum RegistryRoute: Equatable, Sendable {
     case exchange
     /// `/acr/v1/_catalog` (ACR's catalog, what the Azure SDK lists repositories with)
     case acrCatalog
+    /// `/acr/v1/<name>` (ACR's repository attributes; DELETE removes the repository)
+    case acrRepository(RepositoryName)
+    /// `/acr/v1/<name>/_manifests` (ACR's manifest metadata, what `az acr manifest list-metadata` reads)
+    case acrManifests(RepositoryName)
 
     /// - Returns: nil for a path that is no registry endpoint.
     /// - Throws: ``RegistryError`` `NAME_INVALID`, `DIGEST_INVALID` or `MANIFEST_INVALID` for an
@@ -41,6 +45,14 @@ enum RegistryRoute: Equatable, Sendable {
         case "/oauth2/exchange": self = .exchange; return
         case "/acr/v1/_catalog": self = .acrCatalog; return
         default: break
+        }
+        if path.hasPrefix("/acr/v1/") {
+            var text = String(path.dropFirst("/acr/v1/".count))
+            let listsManifests = text.hasSuffix("/_manifests")
+            if listsManifests { text.removeLast("/_manifests".count) }
+            guard let name = RepositoryName(text) else { throw RegistryError(.nameInvalid, "invalid repository name '\(text)'") }
+            self = listsManifests ? .acrManifests(name) : .acrRepository(name)
+            return
         }
         guard path.hasPrefix("/v2/") else { return nil }
         var segments = path.dropFirst(4).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
@@ -94,6 +106,8 @@ enum RegistryRoute: Equatable, Sendable {
         case .tags(let name), .manifest(let name, _), .blob(let name, _), .uploads(let name), .upload(let name, _),
              .referrers(let name, _):
             return .repository(name, action)
+        case .acrRepository(let name), .acrManifests(let name):
+            return .repository(name, method == "DELETE" ? "delete" : "metadata_read")
         }
     }
 }

@@ -1,0 +1,87 @@
+// kura — a self-hosted encrypted container registry.
+// RepositoryMetadataController: ACR's `/acr/v1/<name>` and `/acr/v1/<name>/_manifests`.
+
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KuraCore
+import KuraRegistry
+import KuraStorage
+
+/// ACR's repository metadata API, as `az acr repository show/delete`, `az acr manifest
+/// list-metadata` and the Azure SDK's `ContainerRegistryClient` call it. Nothing here reads
+/// content bytes; every answer comes from the metadata store.
+struct RepositoryMetadataController {
+    let service: RegistryService
+
+    /// What ACR reports as changeable: kura has no per-repository locks, so everything is enabled.
+    private static var changeableAttributes: [String: Any] { ["deleteEnabled": true, "writeEnabled": true, "readEnabled": true,
+                                                              "listEnabled": true] }
+
+    /// GET: the repository's attributes; DELETE: removes it (202, with what it held).
+    func repository(_ context: RegistryRequest, repository: RepositoryName) async throws -> Response {
+        switch context.request.method {
+        case .get, .head:
+            let manifests = try await service.manifests(context.registry, repository: repository, after: nil, limit: ListingController.maximumPage)
+            let tagCount = manifests.reduce(0) { $0 + $1.tags.count }
+            let times = manifests.map(\.linkedAt)
+            let body: [String: Any] = [
+                "registry": RegistryPlane.service(of: context.host), "imageName": repository.value,
+                "createdTime": Self.timestamp(times.min() ?? 0), "lastUpdateTime": Self.timestamp(times.max() ?? 0),
+                "manifestCount": manifests.count, "tagCount": tagCount, "changeableAttributes": Self.changeableAttributes,
+            ]
+            return OCIResponse.json(try Self.encode(body))
+        case .delete:
+            let deletion = try await service.deleteRepository(context.registry, repository: repository)
+            let body: [String: Any] = ["manifestsDeleted": deletion.manifests.map(\.description), "tagsDeleted": deletion.tags]
+            return OCIResponse.json(try Self.encode(body), status: .accepted)
+        default:
+            throw RegistryError(.methodNotAllowed, "\(context.method) is not supported on /acr/v1/\(repository)")
+        }
+    }
+
+    /// The manifests of a repository with tags, sizes and times; `orderby=timedesc|timeasc`
+    /// orders by when each was pushed (default: digest order), `last` and `n` page as `/v2` does.
+    func manifests(_ context: RegistryRequest, repository: RepositoryName) async throws -> Response {
+        guard context.request.method == .get || context.request.method == .head else {
+            throw RegistryError(.methodNotAllowed, "\(context.method) is not supported here")
+        }
+        let n = try ListingController.pageSize(context.query)
+        var all = try await service.manifests(context.registry, repository: repository, after: nil, limit: ListingController.maximumPage)
+        let order = context.query["orderby"]
+        switch order {
+        case nil, "": break
+        case "timedesc": all.sort { ($0.linkedAt, $0.manifest.digest.description) > ($1.linkedAt, $1.manifest.digest.description) }
+        case "timeasc": all.sort { ($0.linkedAt, $0.manifest.digest.description) < ($1.linkedAt, $1.manifest.digest.description) }
+        default: throw RegistryError(.paginationInvalid, "orderby must be timedesc or timeasc")
+        }
+        if let last = context.query["last"], let index = all.firstIndex(where: { $0.manifest.digest.description == last }) {
+            all.removeFirst(index + 1)
+        }
+        let page = Array(all.prefix(n))
+        let manifests: [[String: Any]] = page.map { entry in
+            var attributes: [String: Any] = [
+                "digest": entry.manifest.digest.description, "imageSize": entry.manifest.size + entry.referencedBlobSize,
+                "createdTime": Self.timestamp(entry.linkedAt), "lastUpdateTime": Self.timestamp(entry.linkedAt),
+                "mediaType": entry.manifest.mediaType, "tags": entry.tags, "changeableAttributes": Self.changeableAttributes,
+            ]
+            if let type = entry.manifest.artifactType { attributes["configMediaType"] = type }
+            return attributes
+        }
+        let body: [String: Any] = ["registry": RegistryPlane.service(of: context.host), "imageName": repository.value, "manifests": manifests]
+        let extra = order.map { "&orderby=\($0)" } ?? ""
+        return OCIResponse.json(try Self.encode(body), headers: OCIResponse.nextLink(
+            path: "/acr/v1/\(repository)/_manifests", last: page.last?.manifest.digest.description, n: n, count: page.count, extraQuery: extra))
+    }
+
+    /// RFC 3339 with milliseconds, as ACR writes times.
+    static func timestamp(_ milliseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+
+    private static func encode(_ body: [String: Any]) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+    }
+}
