@@ -49,7 +49,7 @@ struct KeyCommand: AsyncParsableCommand {
                 if let size { body.append(("key_size", .integer(Int64(size)))) }
                 if let curve { body.append(("crv", .string(curve))) }
                 if !ops.isEmpty { body.append(("key_ops", .array(ops.map { .string($0) }))) }
-                return try await client.vault("POST", try await client.vaultURL(vaultName) + "/keys/\(name)/create", body: .object(body))
+                return KeyOutput.bundle(try await client.vault("POST", try await client.vaultURL(vaultName) + "/keys/\(name)/create", body: .object(body)))
             })
         }
     }
@@ -95,7 +95,7 @@ struct KeyCommand: AsyncParsableCommand {
                                                            ("attributes", .object([("enabled", .bool(!disabled))]))]
             if !tags.isEmpty { body.append(("tags", Tags.parse(tags))) }
             try global.emit(try await global.withClient { client in
-                try await client.vault("PUT", try await client.vaultURL(vaultName) + "/keys/\(name)", body: .object(body))
+                KeyOutput.bundle(try await client.vault("PUT", try await client.vaultURL(vaultName) + "/keys/\(name)", body: .object(body)))
             })
         }
     }
@@ -109,7 +109,7 @@ struct KeyCommand: AsyncParsableCommand {
             do {
                 try global.emit(try await global.withClient { client in
                     let url = try await target.url(client)
-                    return try await client.vault("GET", url.split(separator: "/").count == 4 ? url + "/" : url)
+                    return KeyOutput.bundle(try await client.vault("GET", url.split(separator: "/").count == 4 ? url + "/" : url))
                 })
             } catch let error as CLIError { throw error.asShow() }
         }
@@ -121,7 +121,7 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            try global.emit(try await global.withClient { client in try await client.vaultList(try await client.vaultURL(vaultName) + "/keys") })
+            try global.emit(KeyOutput.items(try await global.withClient { client in try await client.vaultList(try await client.vaultURL(vaultName) + "/keys") }))
         }
     }
 
@@ -132,9 +132,9 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            try global.emit(try await global.withClient { client in
+            try global.emit(KeyOutput.items(try await global.withClient { client in
                 try await client.vaultList(try await client.vaultURL(vaultName) + "/keys/\(name)/versions")
-            })
+            }))
         }
     }
 
@@ -153,7 +153,7 @@ struct KeyCommand: AsyncParsableCommand {
                 if !ops.isEmpty { body.append(("key_ops", .array(ops.map { .string($0) }))) }
                 if !tags.isEmpty { body.append(("tags", Tags.parse(tags))) }
                 let url = try await target.url(client)
-                return try await client.vault("PATCH", url.split(separator: "/").count == 4 ? url + "/" : url, body: .object(body))
+                return KeyOutput.bundle(try await client.vault("PATCH", url.split(separator: "/").count == 4 ? url + "/" : url, body: .object(body)))
             })
         }
     }
@@ -163,7 +163,7 @@ struct KeyCommand: AsyncParsableCommand {
         let result = try await global.withClient { client in
             try await client.vault(method, try await client.vaultURL(vault) + path, body: body)
         }
-        if emit { try global.emit(result) }
+        if emit { try global.emit(KeyOutput.bundle(result)) }
     }
 
     struct Delete: AsyncParsableCommand {
@@ -180,7 +180,7 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            try global.emit(try await global.withClient { client in try await client.vaultList(try await client.vaultURL(vaultName) + "/deletedkeys") })
+            try global.emit(KeyOutput.items(try await global.withClient { client in try await client.vaultList(try await client.vaultURL(vaultName) + "/deletedkeys") }))
         }
     }
 
