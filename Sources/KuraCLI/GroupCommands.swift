@@ -61,11 +61,8 @@ public struct GroupCommand: AsyncParsableCommand {
         @Flag(name: [.short, .long], help: "Do not prompt for confirmation.") var yes = false
         @OptionGroup var global: GlobalOptions
 
-        func validate() throws {
-            guard yes else { throw ValidationError("deleting a group deletes everything in it: confirm with --yes") }
-        }
-
         func run() async throws {
+            try Confirmation.require(yes, "Are you sure you want to perform this operation? The group '\(name)' and everything in it will be deleted.")
             try await global.withClient { client in
                 try await client.arm("DELETE", GroupCommand.path(client, name), apiVersion: GroupCommand.apiVersion)
             }

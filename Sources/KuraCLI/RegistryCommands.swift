@@ -131,9 +131,8 @@ public struct RegistryCommand: AsyncParsableCommand {
         @Flag(name: [.short, .long], help: "Do not prompt for confirmation.") var yes = false
         @OptionGroup var global: GlobalOptions
 
-        func validate() throws { guard yes else { throw ValidationError("deleting a registry erases its data: confirm with --yes") } }
-
         func run() async throws {
+            try Confirmation.require(yes, "This operation will delete the registry '\(name)' and all its data. Are you sure you want to continue?")
             try await global.withClient { client in
                 try await client.arm("DELETE", try await RegistryCommand.locate(client, name, group: group), apiVersion: RegistryCommand.apiVersion)
             }
@@ -412,20 +411,6 @@ public struct RegistryCommand: AsyncParsableCommand {
                 let answer = try await client.registryCall(server, path: "/acr/v1/\(name)/_manifests\(query)", scope: "repository:\(name):metadata_read")
                 return answer?["manifests"] ?? .array([])
             })
-        }
-    }
-}
-
-/// az's confirmation prompt: `--yes` skips it; without a terminal to ask on, the command fails.
-enum Confirmation {
-    static func require(_ confirmed: Bool, _ question: String) throws {
-        guard !confirmed else { return }
-        guard isatty(STDIN_FILENO) != 0 else {
-            throw CLIError(.local, "Unable to prompt for confirmation as no tty available. Use --yes.")
-        }
-        FileHandle.standardError.write(Data("\(question) (y/n): ".utf8))
-        guard let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased(), ["y", "yes"].contains(answer) else {
-            throw CLIError(.local, "Operation cancelled.")
         }
     }
 }

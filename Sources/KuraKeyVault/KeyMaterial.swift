@@ -64,6 +64,10 @@ public struct KeyMaterial: Sendable {
         }
         switch jwk["kty"]?.stringValue?.uppercased() {
         case "RSA", "RSA-HSM":
+            let modulusBits = stripped(try field("n")).count * 8
+            guard rsaSizes.contains(modulusBits) else {
+                throw KeyVaultError.badParameter("RSA key size \(modulusBits) is not supported; use 2048, 3072 or 4096.")
+            }
             do {
                 let key = try _RSA.Signing.PrivateKey(n: try field("n"), e: try field("e"), d: try field("d"), p: try field("p"), q: try field("q"))
                 guard rsaSizes.contains(key.keySizeInBits) else {

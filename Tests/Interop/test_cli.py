@@ -1,5 +1,6 @@
 """The kura CLI against a live server: login, account, group and identity commands, output formats,
 --query, and az's exit codes (1 service error, 2 usage error, 3 show of something missing)."""
+import base64
 import json
 import os
 import stat
@@ -8,6 +9,7 @@ import subprocess
 import pytest
 
 from kura_server import kura_binary
+from registry_client import Registry
 
 
 @pytest.fixture
@@ -53,8 +55,8 @@ def test_group_commands_succeed_fail_as_az_does(cli):
     assert missing.returncode == 3 and "ERROR: (ResourceGroupNotFound)" in missing.stderr
     bad_location = cli("group", "create", "-n", "CliGroup", "-l", "westus")
     assert bad_location.returncode == 1 and "(InvalidResourceLocation)" in bad_location.stderr
-    usage = cli("group", "delete", "-n", "CliGroup")
-    assert usage.returncode == 2 and "--yes" in usage.stderr
+    unconfirmed = cli("group", "delete", "-n", "CliGroup")
+    assert unconfirmed.returncode == 1 and "no tty available. Use --yes." in unconfirmed.stderr, "az's answer without a terminal to ask on"
     assert cli("group", "create", "--bogus").returncode == 2
     assert cli("group", "delete", "-n", "CliGroup", "--yes").returncode == 0
     assert cli("group", "show", "-n", "CliGroup").returncode == 3
@@ -200,6 +202,69 @@ def test_acr_commands_with_a_customer_managed_key(kura, cli):
     assert basic.returncode == 1 and "(CmkRequiresPremiumSku)" in basic.stderr
     assert cli("acr", "create", "-g", "CliAcr", "-n", "abc", "--sku", "Basic").returncode == 2
     assert cli("acr", "show", "-n", "nosuchregistry").returncode == 3
-    assert cli("acr", "delete", "-n", "cliacr01").returncode == 2
+    unconfirmed = cli("acr", "delete", "-n", "cliacr01")
+    assert unconfirmed.returncode == 1 and "Use --yes." in unconfirmed.stderr
     assert cli("acr", "delete", "-n", "cliacr01", "--yes").returncode == 0
     assert cli("acr", "show", "-n", "cliacr01").returncode == 3
+
+
+def test_acr_content_commands_read_and_delete_through_the_metadata_api(kura, cli):
+    registry = Registry(kura)
+    image, body = registry.push_manifest("cli/meta", "v1", [b"cli layer one " * 64])
+    registry.session.put(registry.url("/v2/cli/meta/manifests/stable"), data=body,
+                         headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"}).raise_for_status()
+    second, _ = registry.push_manifest("cli/meta", "v2", [b"cli layer two " * 64])
+    listed = json.loads(cli("acr", "manifest", "list-metadata", "-r", "default", "-n", "cli/meta", "--orderby", "time_desc").stdout)
+    assert [entry["digest"] for entry in listed] == [second, image]
+    assert sorted(listed[1]["tags"]) == ["stable", "v1"] and listed[1]["imageSize"] > len(body)
+    assert cli("acr", "manifest", "list-metadata", "-r", "default", "-n", "cli/meta", "--top", "1", "--query", "length(@)", "-o", "tsv").stdout.strip() == "1"
+    missing = cli("acr", "manifest", "list-metadata", "-r", "default", "-n", "cli/nothing")
+    assert missing.returncode == 1 and "ERROR: (NAME_UNKNOWN)" in missing.stderr
+    assert cli("acr", "manifest", "list-metadata", "-r", "default", "-n", "cli/meta", "--orderby", "newest").returncode == 2
+
+    unconfirmed = cli("acr", "repository", "delete", "-n", "default", "--repository", "cli/meta")
+    assert unconfirmed.returncode == 1 and "Use --yes." in unconfirmed.stderr
+    assert cli("acr", "repository", "delete", "-n", "default", "--image", "cli/meta", "--yes").returncode == 2
+    assert cli("acr", "repository", "delete", "-n", "default", "--repository", "cli/meta", "--image", "cli/meta:v1", "--yes").returncode == 2
+    gone = cli("acr", "repository", "delete", "-n", "default", "--image", "cli/meta:v1", "--yes")
+    assert gone.returncode == 0, gone.stderr
+    assert json.loads(cli("acr", "repository", "show-tags", "-n", "default", "--repository", "cli/meta").stdout) == ["v2"], \
+        "deleting an image by tag removes its manifest and every tag on it"
+    unknown_tag = cli("acr", "repository", "delete", "-n", "default", "--image", "cli/meta:v9", "--yes")
+    assert unknown_tag.returncode == 1 and "(MANIFEST_UNKNOWN)" in unknown_tag.stderr
+    assert cli("acr", "repository", "delete", "-n", "default", "--repository", "cli/meta", "--yes").returncode == 0
+    assert "cli/meta" not in json.loads(cli("acr", "repository", "list", "-n", "default").stdout)
+    again = cli("acr", "repository", "delete", "-n", "default", "--repository", "cli/meta", "--yes")
+    assert again.returncode == 1 and "(NAME_UNKNOWN)" in again.stderr
+
+
+def test_keyvault_key_import_reads_pem_files(kura, cli, tmp_path):
+    assert cli("group", "create", "-n", "CliImport", "-l", "eastus", "-o", "none").returncode == 0
+    assert cli("keyvault", "create", "-n", "cliimport1", "-g", "CliImport", "-o", "none").returncode == 0
+    keys = {
+        "rsa-pkcs1": ["openssl", "genrsa", "-traditional", "-out", "{}", "2048"],
+        "rsa-pkcs8": ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072", "-out", "{}"],
+        "ec-sec1": ["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "{}"],
+        "ec-pkcs8": ["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384", "-out", "{}"],
+        "rsa-1024": ["openssl", "genrsa", "-out", "{}", "1024"],
+        "encrypted": ["openssl", "genrsa", "-aes128", "-passout", "pass:secret", "-out", "{}", "2048"],
+    }
+    for name, command in keys.items():
+        subprocess.run([part.format(str(tmp_path / f"{name}.pem")) for part in command], check=True, capture_output=True)
+    for name, kty in (("rsa-pkcs1", "RSA"), ("rsa-pkcs8", "RSA"), ("ec-sec1", "EC"), ("ec-pkcs8", "EC")):
+        imported = cli("keyvault", "key", "import", "--vault-name", "cliimport1", "-n", name, "--pem-file", str(tmp_path / f"{name}.pem"))
+        assert imported.returncode == 0, imported.stderr
+        key = json.loads(imported.stdout)["key"]
+        assert key["kty"] == kty and key["d"] is None and key["p"] is None, "the answer holds no private field"
+        if kty == "RSA":
+            modulus = subprocess.run(["openssl", "rsa", "-in", str(tmp_path / f"{name}.pem"), "-noout", "-modulus"],
+                                     capture_output=True, text=True, check=True).stdout.strip().split("=")[1]
+            assert int.from_bytes(base64.b64decode(key["n"]), "big") == int(modulus, 16), "the vault holds the file's key"
+        else:
+            assert key["crv"] == {"ec-sec1": "P-256", "ec-pkcs8": "P-384"}[name]
+    small = cli("keyvault", "key", "import", "--vault-name", "cliimport1", "-n", "small", "--pem-file", str(tmp_path / "rsa-1024.pem"))
+    assert small.returncode == 1 and "(BadParameter)" in small.stderr and "1024" in small.stderr
+    encrypted = cli("keyvault", "key", "import", "--vault-name", "cliimport1", "-n", "enc", "--pem-file", str(tmp_path / "encrypted.pem"))
+    assert encrypted.returncode == 1 and "Encrypted PEM" in encrypted.stderr
+    assert cli("keyvault", "key", "import", "--vault-name", "cliimport1", "-n", "nofile").returncode == 2
+    assert cli("keyvault", "key", "import", "--vault-name", "cliimport1", "-n", "x", "--pem-file", "/x", "--protection", "tpm").returncode == 2

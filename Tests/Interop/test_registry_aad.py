@@ -72,3 +72,35 @@ def test_a_refresh_token_works_as_docker_credentials(kura, tmp_path):
     bad = session.post(f"https://{kura.registry_host()}/oauth2/exchange",
                        data={"grant_type": "access_token", "service": "x", "access_token": aad + "x"}, verify=kura.ca_file)
     assert bad.status_code == 401
+
+
+def test_the_sdk_reads_manifest_metadata_and_deletes_a_repository(kura):
+    """ACR's /acr/v1 metadata API through azure-containerregistry: repository properties, manifest
+    properties (tags, sizes, paging, order by time) and delete_repository, whose layers go with it."""
+    registry = Registry(kura)
+    first_layer, second_layer = b"first image layer " * 100, b"second image layer " * 50
+    first, first_body = registry.push_manifest("aad/meta", "v1", [first_layer])
+    registry.session.put(registry.url("/v2/aad/meta/manifests/latest"), data=first_body,
+                         headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"}).raise_for_status()
+    second, second_body = registry.push_manifest("aad/meta", "v2", [second_layer])
+    registry.push_manifest("aad/other", "v1", [first_layer])
+
+    with registry_client(kura, credential(kura)) as client:
+        repository = client.get_repository_properties("aad/meta")
+        assert (repository.name, repository.manifest_count, repository.tag_count) == ("aad/meta", 2, 3)
+        manifests = {m.digest: m for m in client.list_manifest_properties("aad/meta", results_per_page=1)}
+        assert set(manifests) == {first, second}, "paging by one follows every Link"
+        assert sorted(manifests[first].tags) == ["latest", "v1"] and manifests[second].tags == ["v2"]
+        config_size = len(b'{"architecture": "amd64", "os": "linux"}')
+        assert manifests[first].size_in_bytes == len(first_body) + config_size + len(first_layer)
+        newest = [m.digest for m in client.list_manifest_properties("aad/meta", order_by="timedesc")]
+        assert newest == [second, first]
+
+        client.delete_repository("aad/meta")
+        assert "aad/meta" not in list(client.list_repository_names())
+        with pytest.raises(HttpResponseError) as missing:
+            client.get_repository_properties("aad/meta")
+        assert missing.value.status_code == 404
+    layer_digest = "sha256:" + hashlib.sha256(second_layer).hexdigest()
+    assert registry.get(f"/v2/aad/meta/blobs/{layer_digest}").status_code == 404
+    assert registry.get("/v2/aad/other/manifests/v1").status_code == 200, "a repository sharing a layer keeps it"
