@@ -7,7 +7,7 @@ import KuraJMESPath
 
 /// `kura login --service-principal -u <appId> -p <secret> --tenant <tenant>` or `kura login --local`.
 public struct LoginCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "login", abstract: "Log in to a kura server (as az login does).")
+    public static let configuration = CommandConfiguration(commandName: "login", abstract: "Log in to a kura server (as az login does).", discussion: "Examples:\n  Log in as the bootstrap admin of the server on this machine (~/.kura/data).\n    kura login --local\n  Log in as a service principal.\n    kura login --service-principal -u <appId> -p <password> --tenant <tenant> \\\n      --server https://localhost:8443")
 
     @Flag(name: .long, help: "Log in as a service principal (-u app id, -p secret, --tenant).")
     var servicePrincipal = false

@@ -15,7 +15,7 @@ public struct GroupCommand: AsyncParsableCommand {
     static func path(_ client: KuraClient, _ name: String) -> String { "/subscriptions/\(client.profile.subscription)/resourcegroups/\(name)" }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a new resource group.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a new resource group.", discussion: "Examples:\n  Create a resource group for the vault, the registry and the identity.\n    kura group create --name <resource-group-name> --location <location>")
         @Option(name: [.short, .customLong("name"), .customLong("resource-group"), .customShort("g")], help: "Name of the group.") var name: String
         @Option(name: [.short, .long], help: "Location, e.g. eastus.") var location: String
         @Option(name: .long, parsing: .upToNextOption, help: "Space-separated tags: key[=value].") var tags: [String] = []

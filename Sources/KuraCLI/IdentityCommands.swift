@@ -19,7 +19,7 @@ public struct IdentityCommand: AsyncParsableCommand {
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create an identity.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create an identity.", discussion: "Examples:\n  Create the identity a registry uses to reach its key vault.\n    kura identity create --resource-group <resource-group-name> \\\n      --name <managed-identity-name>")
         @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String
         @Option(name: [.short, .long], help: "Identity name.") var name: String
         @Option(name: [.short, .long], help: "Location (default: the group's).") var location: String?
@@ -36,7 +36,7 @@ public struct IdentityCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show an identity.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show an identity.", discussion: "Examples:\n  Keep the identity's resource id in a shell variable.\n    identityID=$(kura identity show --resource-group <resource-group-name> \\\n      --name <managed-identity-name> --query 'id' --output tsv)\n  Keep its principal id (what access policies name).\n    identityPrincipalID=$(kura identity show \\\n      --resource-group <resource-group-name> --name <managed-identity-name> \\\n      --query 'principalId' --output tsv)")
         @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String
         @Option(name: [.short, .long], help: "Identity name.") var name: String
         @OptionGroup var global: GlobalOptions

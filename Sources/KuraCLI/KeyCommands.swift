@@ -33,7 +33,7 @@ struct KeyCommand: AsyncParsableCommand {
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a key (a new version if it exists).")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a key (a new version if it exists).", discussion: "Examples:\n  Create an RSA 2048 key for registry encryption.\n    kura keyvault key create --name <key-name> --vault-name <key-vault-name>\n  Create a P-256 key that may only sign and verify.\n    kura keyvault key create --name <key-name> --vault-name <key-vault-name> \\\n      --kty EC --curve P-256 --ops sign verify")
         @Option(name: [.short, .long], help: "Key name.") var name: String
         @Option(name: .long, help: "Vault name.") var vaultName: String
         @Option(name: .long, help: "RSA, RSA-HSM, EC or EC-HSM.") var kty = "RSA"
@@ -56,9 +56,9 @@ struct KeyCommand: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "import", abstract: "Import a private key from a PEM file (a new version if the key exists).",
+            commandName: "import", abstract: "Import a private key from a PEM file.",
             discussion: """
-                The PEM is read here and sent to the vault as a JWK over TLS, as az does; the vault seals it
+                A new version if the key exists. The PEM is read here and sent to the vault as a JWK over TLS, as az does; the vault seals it
                 at once and never returns a private field. RSA (PKCS#1 or PKCS#8) and EC P-256/P-384/P-521
                 (SEC1 or PKCS#8) keys are read; encrypted PEM files are not.
 
@@ -101,7 +101,7 @@ struct KeyCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a key (its public part).")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a key (its public part).", discussion: "Examples:\n  Keep the key's id (with its version) in a shell variable.\n    keyID=$(kura keyvault key show --name <key-name> \\\n      --vault-name <key-vault-name> --query 'key.kid' --output tsv)")
         @OptionGroup var target: Target
         @OptionGroup var global: GlobalOptions
 

@@ -26,7 +26,7 @@ public struct KeyVaultCommand: AsyncParsableCommand {
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a key vault.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a key vault.", discussion: "Examples:\n  Create a vault fit for customer-managed keys (soft delete is always on;\n  purge protection is required).\n    kura keyvault create --name <key-vault-name> \\\n      --resource-group <resource-group-name> --enable-soft-delete \\\n      --enable-purge-protection")
         @Option(name: [.short, .long], help: "Vault name.") var name: String
         @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String
         @Option(name: [.short, .long], help: "Location (default: the group's).") var location: String?
@@ -156,7 +156,7 @@ public struct KeyVaultCommand: AsyncParsableCommand {
     }
 
     struct SetPolicy: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "set-policy", abstract: "Give an object permissions in a vault's access policies.")
+        static let configuration = CommandConfiguration(commandName: "set-policy", abstract: "Give an object permissions in a vault.", discussion: "Examples:\n  Let a registry's identity get the key and wrap and unwrap with it.\n    kura keyvault set-policy --resource-group <resource-group-name> \\\n      --name <key-vault-name> --object-id $identityPrincipalID \\\n      --key-permissions get unwrapKey wrapKey")
         @Option(name: [.short, .long], help: "Vault name.") var name: String
         @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String?
         @Option(name: .long, help: "Object id of the principal.") var objectId: String
@@ -191,7 +191,7 @@ public struct KeyVaultCommand: AsyncParsableCommand {
     }
 
     struct DeletePolicy: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "delete-policy", abstract: "Remove an object's access policy.")
+        static let configuration = CommandConfiguration(commandName: "delete-policy", abstract: "Remove an object's access policy.", discussion: "Examples:\n  Revoke a registry's customer-managed key: its data is refused within a\n  second.\n    kura keyvault delete-policy --resource-group <resource-group-name> \\\n      --name <key-vault-name> --object-id $identityPrincipalID")
         @Option(name: [.short, .long], help: "Vault name.") var name: String
         @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String?
         @Option(name: .long, help: "Object id of the principal.") var objectId: String

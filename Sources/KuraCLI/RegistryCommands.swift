@@ -28,7 +28,7 @@ public struct RegistryCommand: AsyncParsableCommand {
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a container registry.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a container registry.", discussion: "Examples:\n  Create a Premium registry encrypted with a customer-managed key, reached as\n  a user-assigned identity.\n    kura acr create --resource-group <resource-group-name> \\\n      --name <container-registry-name> --identity $identityID \\\n      --key-encryption-key $keyID --sku Premium\n  Create a registry with service-managed encryption and the admin user\n  enabled.\n    kura acr create --resource-group <resource-group-name> \\\n      --name <container-registry-name> --sku Standard --admin-enabled true")
         @Option(name: [.short, .long], help: "Registry name (5-50 alphanumerics).") var name: String
         @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String
         @Option(name: .long, help: "Basic, Standard or Premium.") var sku: String
@@ -194,7 +194,7 @@ public struct RegistryCommand: AsyncParsableCommand {
     }
 
     struct ShowEncryption: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the registry's encryption.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the registry's encryption.", discussion: "Examples:\n  Check that a registry is encrypted with a customer-managed key.\n    kura acr encryption show --name <registry-name>")
         @Option(name: [.short, .long], help: "Registry name.") var name: String
         @OptionGroup var global: GlobalOptions
 
@@ -206,7 +206,7 @@ public struct RegistryCommand: AsyncParsableCommand {
     }
 
     struct ShowStatus: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show-status", abstract: "Whether the customer-managed key is accessible now.")
+        static let configuration = CommandConfiguration(commandName: "show-status", abstract: "Whether the customer-managed key is accessible now.", discussion: "Examples:\n  Show the key's accessibility and the vault's last refusal.\n    kura acr encryption show-status --name <registry-name>")
         @Option(name: [.short, .long], help: "Registry name.") var name: String
         @OptionGroup var global: GlobalOptions
 
@@ -223,7 +223,7 @@ public struct RegistryCommand: AsyncParsableCommand {
     }
 
     struct RotateKey: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "rotate-key", abstract: "Rotate the customer-managed key (O(1)).")
+        static let configuration = CommandConfiguration(commandName: "rotate-key", abstract: "Rotate the customer-managed key (O(1)).", discussion: "Examples:\n  Point the registry at a new key; also spelled rotatekey, as the seed does.\n    kura acr encryption rotatekey --name <registry-name> \\\n      --key-encryption-key <new-key-id> --identity $identityPrincipalID")
         @Option(name: [.short, .long], help: "Registry name.") var name: String
         @Option(name: .long, help: "The new key id (versioned or versionless).") var keyEncryptionKey: String
         @Option(name: .long, help: "The identity: clientId or principalId, a name or id, or [system].") var identity: String
@@ -270,7 +270,7 @@ public struct RegistryCommand: AsyncParsableCommand {
     }
 
     struct Login: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "login", abstract: "Get a registry refresh token (for docker, skopeo, podman).")
+        static let configuration = CommandConfiguration(commandName: "login", abstract: "Get a registry refresh token for OCI clients.", discussion: "Examples:\n  A token skopeo, podman or docker take as the password of user\n  00000000-0000-0000-0000-000000000000.\n    kura acr login --name <registry-name> --expose-token --query accessToken \\\n      --output tsv")
         @Option(name: [.short, .long], help: "Registry name.") var name: String
         @Flag(name: .long, help: "Print the token instead of calling docker.") var exposeToken = false
         @OptionGroup var global: GlobalOptions
@@ -324,7 +324,7 @@ public struct RegistryCommand: AsyncParsableCommand {
 
     struct DeleteRepository: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "delete", abstract: "Delete a repository, or one image (its manifest and every tag on it).",
+            commandName: "delete", abstract: "Delete a repository, or one image and its tags.",
             discussion: """
                 Examples:
                   Delete a repository with all its images.
@@ -384,7 +384,7 @@ public struct RegistryCommand: AsyncParsableCommand {
 
     struct ListMetadata: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "list-metadata", abstract: "List the manifests of a repository with their tags, sizes and times.",
+            commandName: "list-metadata", abstract: "List a repository's manifests with tags and sizes.",
             discussion: """
                 Examples:
                   List the manifests of hello-world, newest first.

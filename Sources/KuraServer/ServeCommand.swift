@@ -14,7 +14,7 @@ import Prometheus
 public struct ServeCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the kura server (login, management, Key Vault and registry planes) on one HTTPS port.",
+        abstract: "Run the kura server: every plane on one HTTPS port.",
         discussion: """
             Settings come from defaults, then the YAML file (--config, default <data dir>/kura.yaml), then KURA_* \
             environment variables, then flags. `kura serve --print-config` shows the result.

@@ -3,6 +3,7 @@
 import base64
 import json
 import os
+import re
 import stat
 import subprocess
 
@@ -268,3 +269,34 @@ def test_keyvault_key_import_reads_pem_files(kura, cli, tmp_path):
     assert encrypted.returncode == 1 and "Encrypted PEM" in encrypted.stderr
     assert cli("keyvault", "key", "import", "--vault-name", "cliimport1", "-n", "nofile").returncode == 2
     assert cli("keyvault", "key", "import", "--vault-name", "cliimport1", "-n", "x", "--pem-file", "/x", "--protection", "tpm").returncode == 2
+
+
+GROUPS = ["", "group", "identity", "keyvault", "keyvault key", "keyvault audit", "role", "role assignment", "ad", "ad sp", "acr",
+          "acr credential", "acr encryption", "acr repository", "acr manifest"]
+SEED_COMMANDS = {
+    "group create": "kura group create --name <resource-group-name> --location <location>",
+    "identity create": "kura identity create --resource-group <resource-group-name>",
+    "identity show": "--query 'principalId' --output tsv",
+    "keyvault create": "--enable-soft-delete --enable-purge-protection",
+    "keyvault set-policy": "--key-permissions get unwrapKey wrapKey",
+    "keyvault key create": "kura keyvault key create --name <key-name> --vault-name <key-vault-name>",
+    "keyvault key show": "--query 'key.kid' --output tsv",
+    "acr create": "--key-encryption-key $keyID --sku Premium",
+    "acr encryption show": "kura acr encryption show --name <registry-name>",
+    "acr encryption show-status": "kura acr encryption show-status --name <registry-name>",
+    "acr encryption rotate-key": "kura acr encryption rotatekey --name <registry-name>",
+    "keyvault delete-policy": "kura keyvault delete-policy --resource-group <resource-group-name>",
+}
+
+
+def test_help_reads_like_azs_one_line_per_command_with_the_seeds_examples():
+    for group in GROUPS:
+        shown = subprocess.run([kura_binary(), *group.split(), "--help"], capture_output=True, text=True, env=dict(os.environ, COLUMNS="80"))
+        assert shown.returncode == 0, shown.stderr
+        listing = shown.stdout.split("SUBCOMMANDS:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+        assert listing and all(re.match(r"^  [a-z][a-z-]* +\S", line) for line in listing), f"'kura {group}': one line per command:\n{shown.stdout}"
+    for command, example in SEED_COMMANDS.items():
+        shown = subprocess.run([kura_binary(), *command.split(), "--help"], capture_output=True, text=True, env=dict(os.environ, COLUMNS="80"))
+        text = re.sub(r" \\\n +", " ", shown.stdout)
+        assert "Examples:" in text and example in text, f"'kura {command} --help' shows the seed's use:\n{shown.stdout}"
+        assert all(len(line) <= 80 for line in shown.stdout.split("USAGE:")[0].splitlines()), "examples fit the terminal"
