@@ -57,9 +57,13 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     }
 
     /// Runs `body` with a client for the logged-in profile.
-    public func withClient<R: Sendable>(_ body: (KuraClient) async throws -> R) async throws -> R {
+    /// - Parameter longRunning: show az's progress line on a terminal while it runs.
+    public func withClient<R: Sendable>(longRunning: Bool = false, _ body: (KuraClient) async throws -> R) async throws -> R {
         let profile = try CLIProfile.load(from: directory)
-        return try await KuraClient.with(profile: profile, directory: directory, verbose: verbose || debug, body)
+        guard longRunning else { return try await KuraClient.with(profile: profile, directory: directory, verbose: verbose || debug, body) }
+        return try await Progress.run("Running") {
+            try await KuraClient.with(profile: profile, directory: directory, verbose: verbose || debug, body)
+        }
     }
 }
 

@@ -63,7 +63,7 @@ public struct GroupCommand: AsyncParsableCommand {
 
         func run() async throws {
             try Confirmation.require(yes, "Are you sure you want to perform this operation? The group '\(name)' and everything in it will be deleted.")
-            try await global.withClient { client in
+            try await global.withClient(longRunning: true) { client in
                 try await client.arm("DELETE", GroupCommand.path(client, name), apiVersion: GroupCommand.apiVersion)
             }
         }

@@ -159,8 +159,9 @@ struct KeyCommand: AsyncParsableCommand {
     }
 
     /// A command on `/keys/{name}/{action}` or `/deletedkeys/{name}[/{action}]`.
-    static func named(_ global: GlobalOptions, _ method: String, vault: String, path: String, body: JMESValue? = nil, emit: Bool = true) async throws {
-        let result = try await global.withClient { client in
+    static func named(_ global: GlobalOptions, _ method: String, vault: String, path: String, body: JMESValue? = nil, emit: Bool = true,
+                      longRunning: Bool = false) async throws {
+        let result = try await global.withClient(longRunning: longRunning) { client in
             try await client.vault(method, try await client.vaultURL(vault) + path, body: body)
         }
         if emit { try global.emit(KeyOutput.bundle(result)) }
@@ -216,7 +217,7 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let answer = try await global.withClient { client in
+            let answer = try await global.withClient(longRunning: true) { client in
                 try await client.vault("POST", try await client.vaultURL(vaultName) + "/keys/\(name)/backup")
             }
             guard case .string(let value)? = answer?["value"], let blob = Data(base64URL: value) else {
@@ -237,7 +238,7 @@ struct KeyCommand: AsyncParsableCommand {
         func run() async throws {
             guard let blob = FileManager.default.contents(atPath: file) else { throw CLIError(.local, "Cannot read \(file).") }
             try await KeyCommand.named(global, "POST", vault: vaultName, path: "/keys/restore",
-                                       body: .object([("value", .string(blob.base64URLString))]))
+                                       body: .object([("value", .string(blob.base64URLString))]), longRunning: true)
         }
     }
 

@@ -41,7 +41,7 @@ public struct KeyVaultCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            try global.emit(try await global.withClient { client in
+            try global.emit(try await global.withClient(longRunning: true) { client in
                 var place = location
                 if place == nil { place = try await client.groupLocation(group) }
                 var policies: [JMESValue] = []
@@ -97,7 +97,7 @@ public struct KeyVaultCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            try await global.withClient { client in
+            try await global.withClient(longRunning: true) { client in
                 try await client.arm("DELETE", try await KeyVaultCommand.locate(client, name, group: group), apiVersion: KeyVaultCommand.apiVersion)
             }
         }
@@ -131,7 +131,7 @@ public struct KeyVaultCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            try await global.withClient { client in
+            try await global.withClient(longRunning: true) { client in
                 try await client.arm("POST", try await KeyVaultCommand.deleted(client, name) + "/purge", apiVersion: KeyVaultCommand.apiVersion)
             }
         }

@@ -46,7 +46,7 @@ public struct RegistryCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try global.emit(try await global.withClient { client in
+            try global.emit(try await global.withClient(longRunning: true) { client in
                 var place = location
                 if place == nil { place = try await client.groupLocation(group) }
                 var body: [(key: String, value: JMESValue)] = [("location", .string(place!)), ("sku", .object([("name", .string(sku))]))]
@@ -133,7 +133,7 @@ public struct RegistryCommand: AsyncParsableCommand {
 
         func run() async throws {
             try Confirmation.require(yes, "This operation will delete the registry '\(name)' and all its data. Are you sure you want to continue?")
-            try await global.withClient { client in
+            try await global.withClient(longRunning: true) { client in
                 try await client.arm("DELETE", try await RegistryCommand.locate(client, name, group: group), apiVersion: RegistryCommand.apiVersion)
             }
         }
@@ -230,7 +230,7 @@ public struct RegistryCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            try global.emit(try await global.withClient { client in
+            try global.emit(try await global.withClient(longRunning: true) { client in
                 let id = try await RegistryCommand.locate(client, name, group: nil)
                 var given = identity
                 if identity.lowercased() == "[system]" {
@@ -345,7 +345,7 @@ public struct RegistryCommand: AsyncParsableCommand {
         func run() async throws {
             let target = repository.map { "repository '\($0)' and all images in it" } ?? "image '\(image!)' and every tag on it"
             try Confirmation.require(yes, "This operation will delete the \(target) in registry '\(name)'. Are you sure you want to continue?")
-            try await global.withClient { client in
+            try await global.withClient(longRunning: true) { client in
                 let server = try await client.loginServer(name)
                 if let repository {
                     _ = try await client.registryCall(server, method: "DELETE", path: "/acr/v1/\(repository)", scope: "repository:\(repository):delete")

@@ -300,3 +300,36 @@ def test_help_reads_like_azs_one_line_per_command_with_the_seeds_examples():
         text = re.sub(r" \\\n +", " ", shown.stdout)
         assert "Examples:" in text and example in text, f"'kura {command} --help' shows the seed's use:\n{shown.stdout}"
         assert all(len(line) <= 80 for line in shown.stdout.split("USAGE:")[0].splitlines()), "examples fit the terminal"
+
+
+def run_with_terminal_stderr(cli, *args):
+    """Runs kura with stderr on a pseudo-terminal (stdout still a pipe); returns (exit code, stdout, terminal text)."""
+    import pty
+    main, secondary = pty.openpty()
+    env = dict(os.environ, KURA_CONFIG_DIR=cli.config)
+    process = subprocess.Popen([kura_binary(), *args], stdout=subprocess.PIPE, stderr=secondary, text=True, env=env)
+    os.close(secondary)
+    stdout = process.stdout.read()
+    code = process.wait(timeout=120)
+    terminal = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        terminal += chunk
+    os.close(main)
+    return code, stdout, terminal.decode(errors="replace")
+
+
+def test_long_operations_show_progress_only_on_a_terminal(cli):
+    assert cli("group", "create", "-n", "CliProgress", "-l", "eastus", "-o", "none").returncode == 0
+    code, stdout, terminal = run_with_terminal_stderr(cli, "keyvault", "create", "-n", "cliprogress1", "-g", "CliProgress")
+    assert code == 0 and json.loads(stdout)["name"] == "cliprogress1", "the result still goes to stdout, clean"
+    assert "Running .." in terminal and terminal.endswith("\r\x1b[K"), f"a progress line, erased at the end: {terminal!r}"
+    piped = cli("keyvault", "delete", "-n", "cliprogress1")
+    assert piped.returncode == 0 and piped.stderr == "", "no progress when stderr is not a terminal"
+    code, _, terminal = run_with_terminal_stderr(cli, "group", "delete", "-n", "CliProgress", "--yes")
+    assert code == 0 and "Running .." in terminal
