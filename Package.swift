@@ -234,7 +234,11 @@ let package = Package(
         ),
         .testTarget(
             name: "KuraCLITests",
-            dependencies: ["KuraCLI", "KuraJMESPath"],
+            dependencies: [
+                "KuraCLI", "KuraJMESPath",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

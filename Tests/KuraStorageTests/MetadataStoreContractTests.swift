@@ -240,6 +240,50 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func repositoryManifestsCarryTagsAndSizesAndARepositoryDeletesWhole(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+            let registry = Self.registry("repositories")
+            try await store.insertRegistry(registry)
+            for (byte, size) in [(1, 1_000), (2, 20), (3, 5_000_000_000)] as [(UInt8, Int64)] {
+                try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(byte), size: size, createdAt: 1))
+                try await store.linkBlob(registryID: registry.id, repository: "app", digest: Self.digest(byte))
+            }
+            func manifest(_ byte: UInt8, at time: Int64) -> ManifestRecord {
+                ManifestRecord(registryID: registry.id, digest: Self.digest(byte), mediaType: "application/vnd.oci.image.manifest.v1+json",
+                               size: 500, createdAt: time)
+            }
+            try await store.commitManifest(manifest(0xA0, at: 10), references: [ManifestReference(digest: Self.digest(1), kind: .blob),
+                                                                                   ManifestReference(digest: Self.digest(3), kind: .blob)],
+                                           repository: "app", tag: "v1")
+            try await store.commitManifest(manifest(0xA0, at: 10), references: [], repository: "app", tag: "stable")
+            try await store.commitManifest(manifest(0xB0, at: 20), references: [ManifestReference(digest: Self.digest(2), kind: .blob),
+                                                                                   ManifestReference(digest: Self.digest(0xA0), kind: .manifest)],
+                                           repository: "app", tag: nil)
+            try await store.commitManifest(manifest(0xA0, at: 10), references: [], repository: "other", tag: "v1")
+
+            let listed = try await store.repositoryManifests(registryID: registry.id, repository: "app", after: nil, limit: 10)
+            #expect(listed.map(\.manifest.digest) == [Self.digest(0xA0), Self.digest(0xB0)])
+            #expect(listed[0].tags == ["stable", "v1"] && listed[1].tags == [])
+            #expect(listed[0].referencedBlobSize == 5_000_001_000, "sizes past 32 bits sum exactly")
+            #expect(listed[1].referencedBlobSize == 20, "child manifests are not counted as blobs")
+            #expect(try await store.repositoryManifests(registryID: registry.id, repository: "app", after: Self.digest(0xA0), limit: 10)
+                .map(\.manifest.digest) == [Self.digest(0xB0)])
+            #expect(try await store.repositoryManifests(registryID: registry.id, repository: "app", after: nil, limit: 1).count == 1)
+            #expect(try await store.repositoryManifests(registryID: registry.id, repository: "none", after: nil, limit: 10).isEmpty)
+
+            let deleted = try await store.deleteRepository(registryID: registry.id, name: "app")
+            #expect(deleted == RepositoryDeletion(manifests: [Self.digest(0xA0), Self.digest(0xB0)], tags: ["stable", "v1"],
+                                                  blobs: [Self.digest(1), Self.digest(2), Self.digest(3)]))
+            #expect(try await !store.repositoryExists(registryID: registry.id, name: "app"))
+            #expect(try await store.tags(registryID: registry.id, repository: "app", after: nil, limit: 10).isEmpty)
+            #expect(try await store.deleteRepository(registryID: registry.id, name: "app") == nil)
+            #expect(try await store.tag(registryID: registry.id, repository: "other", name: "v1")?.digest == Self.digest(0xA0),
+                    "another repository keeps what it links")
+            #expect(try await store.blobIsReferenced(registryID: registry.id, digest: Self.digest(1)), "the manifest other links still needs it")
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func uploadPartsAppendInOrderOnly(_ backend: Backend) async throws {
         try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
             let registry = Self.registry("uploads")

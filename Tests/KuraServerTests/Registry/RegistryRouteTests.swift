@@ -20,6 +20,9 @@ import Testing
         #expect(try RegistryRoute(path: "/v2/a/blobs/b/blobs/uploads/123") == .upload(name, "123"))
         #expect(try RegistryRoute(path: "/v2/a/blobs/b/referrers/\(digest)") == .referrers(name, digest))
         #expect(try RegistryRoute(path: "/oauth2/token") == .token)
+        #expect(try RegistryRoute(path: "/acr/v1/_catalog") == .acrCatalog)
+        #expect(try RegistryRoute(path: "/acr/v1/a/blobs/b") == .acrRepository(name))
+        #expect(try RegistryRoute(path: "/acr/v1/a/blobs/b/_manifests") == .acrManifests(name))
         #expect(try RegistryRoute(path: "/elsewhere") == nil)
         #expect(try RegistryRoute(path: "/v2/a/unknown/thing") == nil)
     }
@@ -30,6 +33,8 @@ import Testing
         #expect(digestError?.code == .digestInvalid)
         let tagError = #expect(throws: RegistryError.self) { _ = try RegistryRoute(path: "/v2/a/manifests/-tag") }
         #expect(tagError?.code == .manifestInvalid)
+        let acrError = #expect(throws: RegistryError.self) { _ = try RegistryRoute(path: "/acr/v1/Bad Name/_manifests") }
+        #expect(acrError?.code == .nameInvalid)
     }
 
     @Test func scopesFollowTheMethod() {
@@ -39,6 +44,9 @@ import Testing
         #expect(RegistryRoute.manifest(name, .tag(Tag("x")!)).requiredScope(method: "DELETE") == .repository(name, "delete"))
         #expect(RegistryRoute.catalog.requiredScope(method: "GET") == .catalog)
         #expect(RegistryRoute.base.requiredScope(method: "GET") == nil)
+        #expect(RegistryRoute.acrManifests(name).requiredScope(method: "GET") == .repository(name, "metadata_read"))
+        #expect(RegistryRoute.acrRepository(name).requiredScope(method: "GET") == .repository(name, "metadata_read"))
+        #expect(RegistryRoute.acrRepository(name).requiredScope(method: "DELETE") == .repository(name, "delete"))
     }
 
     @Test func byteRanges() {
