@@ -333,3 +333,39 @@ def test_long_operations_show_progress_only_on_a_terminal(cli):
     assert piped.returncode == 0 and piped.stderr == "", "no progress when stderr is not a terminal"
     code, _, terminal = run_with_terminal_stderr(cli, "group", "delete", "-n", "CliProgress", "--yes")
     assert code == 0 and "Running .." in terminal
+
+
+def test_login_audit_sp_credential_and_encryption_groups_fail_as_az_does(kura, cli, tmp_path):
+    """The groups whose other tests cover the success path: a service error (exit 1, message) and a usage error (exit 2) each."""
+    account = json.loads(cli("account", "show").stdout)
+    other = dict(os.environ, KURA_CONFIG_DIR=str(tmp_path / "other"))
+
+    def elsewhere(*args):
+        return subprocess.run([kura_binary(), *args], capture_output=True, text=True, env=other, timeout=120)
+
+    wrong = elsewhere("login", "--service-principal", "-u", account["user"]["name"], "-p", "not-the-secret", "--tenant", account["tenantId"],
+                      "--server", f"https://localhost:{kura.port}", "--ca-file", kura.ca_file)
+    assert wrong.returncode == 1 and "AADSTS7000215" in wrong.stderr
+    assert elsewhere("login").returncode == 2
+    nobody = elsewhere("account", "show")
+    assert nobody.returncode == 1 and "kura login" in nobody.stderr
+
+    scope = f"/subscriptions/{account['id']}"
+    no_role = cli("ad", "sp", "create-for-rbac", "--name", "cli-no-role", "--role", "NoSuchRole", "--scopes", scope)
+    assert no_role.returncode == 1 and "NoSuchRole" in no_role.stderr
+    assert cli("ad", "sp", "create-for-rbac").returncode == 2
+
+    no_vault = cli("keyvault", "audit", "list", "--vault-name", "nosuchauditvault")
+    assert no_vault.returncode == 1 and "(VaultNotFound)" in no_vault.stderr
+    assert cli("keyvault", "audit", "verify").returncode == 2
+
+    assert cli("group", "create", "-n", "CliFailures", "-l", "eastus", "-o", "none").returncode == 0
+    assert cli("acr", "create", "-g", "CliFailures", "-n", "clifailures1", "--sku", "Standard", "-o", "none").returncode == 0
+    disabled = cli("acr", "credential", "show", "-n", "clifailures1")
+    assert disabled.returncode == 1 and "(AdminUserDisabled)" in disabled.stderr
+    assert cli("acr", "credential", "renew", "-n", "clifailures1").returncode == 2
+    not_cmk = cli("acr", "encryption", "rotate-key", "-n", "clifailures1", "--key-encryption-key",
+                  f"https://nosuchvault.vault.localhost:{kura.port}/keys/k", "--identity", "[system]")
+    assert not_cmk.returncode == 1 and "(EncryptionCannotBeChanged)" in not_cmk.stderr
+    assert cli("acr", "encryption", "rotate-key", "-n", "clifailures1").returncode == 2
+    assert cli("acr", "delete", "-n", "clifailures1", "--yes").returncode == 0
