@@ -69,19 +69,10 @@ public struct CLIProfile: Sendable, Equatable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory)
-            let temporary = file + ".tmp-\(getpid())"
-            guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw CLIError(.local, "cannot write \(temporary)")
-            }
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-            try handle.synchronize()
-            try handle.close()
-            if rename(temporary, file) != 0 { throw CLIError(.local, "cannot replace \(file)") }
-        } catch let error as CLIError {
-            throw error
         } catch {
-            throw CLIError(.local, "cannot write \(file): \(error)")
+            throw CLIError(.local, "cannot create \(directory): \(error)")
         }
+        try LocalFile.write(Data(text.utf8), to: file)
     }
 
     /// Forgets everything (`kura logout`).

@@ -223,9 +223,7 @@ struct KeyCommand: AsyncParsableCommand {
             guard case .string(let value)? = answer?["value"], let blob = Data(base64URL: value) else {
                 throw CLIError(.local, "The vault's backup answer is malformed.")
             }
-            guard FileManager.default.createFile(atPath: file, contents: blob, attributes: [.posixPermissions: 0o600]) else {
-                throw CLIError(.local, "Cannot write \(file).")
-            }
+            try LocalFile.write(blob, to: file)
         }
     }
 
