@@ -179,17 +179,19 @@ public struct ADCommand: AsyncParsableCommand {
 
         func run() async throws {
             try global.emit(try await global.withClient { client in
+                // Roles are resolved first: an unknown role must not leave behind a principal whose secret nobody saw.
+                var definitions: [(scope: String, definition: String)] = []
+                if let role {
+                    for scope in scopes { definitions.append((scope, try await RoleCommand.roleDefinition(client, role, scope: scope))) }
+                }
                 let created = try await client.call("POST", "\(client.profile.server)/directory/v1/servicePrincipals", resource: client.managementResource,
                                                     body: .object([("displayName", .string(name))]))
                 guard case .string(let object)? = created?["objectId"] else { throw CLIError(.local, "The directory did not return the principal.") }
-                if let role {
-                    for scope in scopes {
-                        let definition = try await RoleCommand.roleDefinition(client, role, scope: scope)
-                        try await client.arm("PUT", "\(scope)/providers/Microsoft.Authorization/roleAssignments/\(UUID().uuidString.lowercased())",
-                                             apiVersion: RoleCommand.apiVersion, body: .object([("properties", .object([
-                                                 ("roleDefinitionId", .string(definition)), ("principalId", .string(object)),
-                                                 ("principalType", "ServicePrincipal")]))]))
-                    }
+                for (scope, definition) in definitions {
+                    try await client.arm("PUT", "\(scope)/providers/Microsoft.Authorization/roleAssignments/\(UUID().uuidString.lowercased())",
+                                         apiVersion: RoleCommand.apiVersion, body: .object([("properties", .object([
+                                             ("roleDefinitionId", .string(definition)), ("principalId", .string(object)),
+                                             ("principalType", "ServicePrincipal")]))]))
                 }
                 return .object([("appId", created?["appId"] ?? .null), ("displayName", .string(name)), ("password", created?["password"] ?? .null),
                                 ("tenant", created?["tenant"] ?? .null)])

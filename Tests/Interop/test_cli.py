@@ -353,6 +353,8 @@ def test_login_audit_sp_credential_and_encryption_groups_fail_as_az_does(kura, c
     scope = f"/subscriptions/{account['id']}"
     no_role = cli("ad", "sp", "create-for-rbac", "--name", "cli-no-role", "--role", "NoSuchRole", "--scopes", scope)
     assert no_role.returncode == 1 and "NoSuchRole" in no_role.stderr
+    principals = requests_get_principals(kura, cli)
+    assert "cli-no-role" not in principals, "an unknown role leaves no principal behind whose secret nobody saw"
     assert cli("ad", "sp", "create-for-rbac").returncode == 2
 
     no_vault = cli("keyvault", "audit", "list", "--vault-name", "nosuchauditvault")
@@ -369,3 +371,16 @@ def test_login_audit_sp_credential_and_encryption_groups_fail_as_az_does(kura, c
     assert not_cmk.returncode == 1 and "(EncryptionCannotBeChanged)" in not_cmk.stderr
     assert cli("acr", "encryption", "rotate-key", "-n", "clifailures1").returncode == 2
     assert cli("acr", "delete", "-n", "clifailures1", "--yes").returncode == 0
+
+
+def requests_get_principals(kura, cli):
+    """Display names of the directory's service principals, through the Graph API az reads."""
+    import requests
+    from test_login import credential
+    graph = f"https://localhost:{kura.port}/"
+    bearer = credential(kura).get_token(graph + ".default").token
+    session = requests.Session()
+    session.trust_env = False
+    answer = session.get(f"{graph}v1.0/servicePrincipals", headers={"Authorization": f"Bearer {bearer}"}, verify=kura.ca_file, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return [entry["displayName"] for entry in answer.json()["value"]]
