@@ -80,6 +80,8 @@ extension ConfigSetting {
         durationSetting("keys.checkInterval", help: "how often a customer-managed key is re-validated", \.keyCheckInterval),
         durationSetting("keys.unavailableGrace", help: "how long to serve from a cached key while the vault is unreachable",
                         \.keyUnavailableGrace),
+        durationSetting("registry.uploadExpiry", help: "upload sessions older than this are abandoned and their parts deleted",
+                        \.uploadExpiry),
         ConfigSetting(key: "log.level", help: "trace | debug | info | notice | warning | error | critical",
                       apply: { config, value throws(ConfigError) in
                           let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

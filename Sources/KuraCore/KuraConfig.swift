@@ -38,6 +38,9 @@ public struct KuraConfig: Sendable, Equatable {
     public var keyCheckInterval: Duration = .seconds(30)
     /// How long a registry keeps serving from its cached data key while its vault is unreachable.
     public var keyUnavailableGrace: Duration = .seconds(300)
+    /// An upload session started longer ago than this is abandoned: its parts are deleted
+    /// (distribution's `uploadpurging.age`, same default).
+    public var uploadExpiry: Duration = .seconds(7 * 86_400)
     /// swift-log level name: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
 

@@ -115,6 +115,24 @@ public struct UploadService: Sendable {
         return blob
     }
 
+    /// Deletes every session started before `cutoff` (Unix milliseconds) with all its files —
+    /// parts and any chunk an interrupted request left half-written.
+    /// - Returns: the sessions deleted.
+    public func expire(startedBefore cutoff: Int64) async throws -> [UploadRecord] {
+        var expired: [UploadRecord] = []
+        while true {
+            let batch = try await metadata.uploads(startedBefore: cutoff, limit: 100)
+            for upload in batch {
+                try await metadata.deleteUpload(id: upload.id)
+                for file in try await blobs.store.list(prefix: BlobPath("registries", upload.registryID, "uploads", upload.id)) {
+                    try? await blobs.store.delete(file)
+                }
+                expired.append(upload)
+            }
+            if batch.count < 100 { return expired }
+        }
+    }
+
     /// Cancels the session and deletes its parts.
     public func cancel(_ registry: RegistryContext, upload: UploadRecord) async throws {
         try await discard(registry, upload: upload, parts: try await metadata.uploadParts(uploadID: upload.id))

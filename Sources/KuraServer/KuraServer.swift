@@ -211,7 +211,8 @@ public final class KuraServer: Sendable {
     /// closes the stores. Does not return before shutdown completes.
     public func run() async throws {
         let responder = self.responder
-        var services: [any Service] = [StoreCloser(metadata: metadata, remoteVaults: remoteVaults), purgeJob, keyMonitor]
+        var services: [any Service] = [StoreCloser(metadata: metadata, remoteVaults: remoteVaults), purgeJob, keyMonitor,
+                                       UploadExpiryJob(uploads: registryPlane.uploads, expiry: config.uploadExpiry, logger: logger)]
         let announcement = ServingAnnouncement(url: "https://\(config.mainHost):\(config.port)", file: directory.servingFile,
                                                listeners: config.listenAddresses.count, logger: logger)
         for address in config.listenAddresses {

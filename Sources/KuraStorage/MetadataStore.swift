@@ -175,6 +175,8 @@ public protocol MetadataStore: Sendable {
     func uploadParts(uploadID: String) async throws -> [UploadPartRecord]
     /// - Returns: whether the upload existed.
     @discardableResult func deleteUpload(id: String) async throws -> Bool
+    /// Upload sessions started before `cutoff` (Unix milliseconds), oldest first, at most `limit`.
+    func uploads(startedBefore cutoff: Int64, limit: Int) async throws -> [UploadRecord]
 
     /// Closes connections; the store is unusable afterwards.
     func close() async throws

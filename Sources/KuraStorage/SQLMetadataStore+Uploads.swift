@@ -57,6 +57,13 @@ extension SQLMetadataStore {
         }
     }
 
+    public func uploads(startedBefore cutoff: Int64, limit: Int) async throws -> [UploadRecord] {
+        try await session { database in
+            try await database.select().columns("*").from("uploads").where("created_at", .lessThan, SQLBind(cutoff))
+                .orderBy("created_at").orderBy("id").limit(max(0, limit)).all().map(Self.uploadRecord)
+        }
+    }
+
     static func uploadRecord(_ row: any SQLRow) throws -> UploadRecord {
         UploadRecord(id: try row.decode(column: "id", as: String.self), registryID: try row.decode(column: "registry_id", as: String.self),
                      repository: try row.decode(column: "repository", as: String.self), size: try row.decode(column: "size", as: Int64.self),

@@ -240,6 +240,20 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func uploadsStartedBeforeACutoffComeOldestFirst(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+            let registry = Self.registry("expiry")
+            try await store.insertRegistry(registry)
+            for (id, time) in [("c", 300), ("a", 100), ("b", 200), ("d", 400)] as [(String, Int64)] {
+                try await store.insertUpload(UploadRecord(id: id, registryID: registry.id, repository: "r", createdAt: time))
+            }
+            #expect(try await store.uploads(startedBefore: 300, limit: 10).map(\.id) == ["a", "b"], "strictly before the cutoff")
+            #expect(try await store.uploads(startedBefore: 1_000, limit: 3).map(\.id) == ["a", "b", "c"])
+            #expect(try await store.uploads(startedBefore: 100, limit: 10).isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func repositoryManifestsCarryTagsAndSizesAndARepositoryDeletesWhole(_ backend: Backend) async throws {
         try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
             let registry = Self.registry("repositories")

@@ -2,6 +2,8 @@ import KuraCore
 import KuraRegistry
 @testable import KuraServer
 import KuraStorage
+import Logging
+import Foundation
 import NIOHTTP1
 import Testing
 
@@ -33,6 +35,35 @@ import Testing
             #expect(done.header("Docker-Content-Digest") == digest.description)
             #expect(try await registry.send(.GET, "/v2/team/app/blobs/\(digest)").body == bytes)
             #expect(try await registry.send(.GET, location).status == 404, "a completed session is gone")
+        }
+    }
+
+    @Test func abandonedSessionsExpireWithEveryFileTheyWrote() async throws {
+        try await RegistryHarness.run { (registry: RegistryHarness) async throws in
+            let abandoned = try #require(try await registry.send(.POST, "/v2/team/app/blobs/uploads/").header("Location"))
+            #expect(try await registry.send(.PATCH, abandoned, headers: [("Content-Range", "0-99")], body: Array(repeating: 7, count: 100)).status == 202)
+            let uploads = registry.dataDir + "/blobs/registries"
+            /// Regular files in any registry's `uploads/` directory.
+            func filesUnderUploads() -> [String] {
+                (FileManager.default.enumerator(atPath: uploads)?.allObjects as? [String] ?? []).filter { path in
+                    var isDirectory: ObjCBool = false
+                    return path.contains("/uploads/") && FileManager.default.fileExists(atPath: uploads + "/" + path, isDirectory: &isDirectory)
+                        && !isDirectory.boolValue
+                }
+            }
+            #expect(!filesUnderUploads().isEmpty, "the acknowledged chunk is on disk")
+            let job = UploadExpiryJob(uploads: registry.server.registryPlane.uploads, expiry: .seconds(3600), logger: Logger(label: "test"))
+
+            try await job.expireOnce()
+            #expect(try await registry.send(.GET, abandoned).status == 204, "a session younger than the expiry stays")
+            let fresh = try #require(try await registry.send(.POST, "/v2/team/app/blobs/uploads/").header("Location"))
+
+            let twoHoursLater = Int64(Date().timeIntervalSince1970 * 1000) + 7_200_000
+            try await job.expireOnce(now: twoHoursLater)
+            let gone = try await registry.send(.GET, abandoned)
+            #expect(gone.status == 404 && gone.errorCode == "BLOB_UPLOAD_UNKNOWN")
+            #expect(try await registry.send(.GET, fresh).status == 404)
+            #expect(filesUnderUploads().isEmpty, "no part of an expired session is left")
         }
     }
 
