@@ -33,6 +33,11 @@ public final class SQLMetadataStore: MetadataStore {
     @discardableResult
     public func migrate() async throws -> Int {
         try await transaction { database in
+            // Several instances starting against one PostgreSQL database (behind a load balancer)
+            // migrate one after another: the lock is held until this transaction ends.
+            if database.dialect.name == "postgresql" {
+                try await database.raw("SELECT pg_advisory_xact_lock(\(unsafeRaw: String(Self.migrationLockKey)))").run()
+            }
             try await database.create(table: "kura_migrations").ifNotExists()
                 .column("version", type: .bigint, .primaryKey(autoIncrement: false))
                 .column("name", type: .text, .notNull)
@@ -49,6 +54,9 @@ public final class SQLMetadataStore: MetadataStore {
             return MetadataSchema.migrations.last?.version ?? current
         }
     }
+
+    /// The advisory lock migrations take on PostgreSQL ("kuramigr" as a big-endian integer).
+    static let migrationLockKey: Int64 = 0x6B75_7261_6D69_6772
 
     // MARK: Principals
 

@@ -58,6 +58,27 @@ import Testing
         }
     }
 
+    @Test func instancesStartingTogetherOnOnePostgreSQLDatabaseMigrateOneAfterAnother() async throws {
+        let scratch = try await Scratch.make(.postgres)
+        let stores = [try await scratch.open(), try await scratch.open(), try await scratch.open()]
+        do {
+            let versions = try await withThrowingTaskGroup(of: Int.self) { group in
+                for store in stores { group.addTask { try await store.migrate() } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(versions == [4, 4, 4])
+            let registry = Self.registry("after-concurrent-migrations")
+            try await stores[0].insertRegistry(registry)
+            #expect(try await stores[2].registry(named: registry.name) != nil, "one schema, shared")
+        } catch {
+            for store in stores { try? await store.close() }
+            await scratch.cleanUp()
+            throw error
+        }
+        for store in stores { try await store.close() }
+        await scratch.cleanUp()
+    }
+
     @Test(arguments: Backend.allCases)
     func principalsAreUniqueByObjectAndAppID(_ backend: Backend) async throws {
         try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
