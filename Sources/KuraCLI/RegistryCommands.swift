@@ -311,13 +311,20 @@ public struct RegistryCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show-tags", abstract: "List the tags of a repository.")
         @Option(name: [.short, .long], help: "Registry name.") var name: String
         @Option(name: .long, help: "Repository.") var repository: String
+        @Option(name: .long, help: "time_asc or time_desc (default: by name).") var orderby: String?
+        @Option(name: .long, help: "Show at most this many tags.") var top: Int?
+        @Flag(name: .long, help: "Show each tag's digest, times and attributes.") var detail = false
         @OptionGroup var global: GlobalOptions
+
+        func validate() throws { try ManifestOrder.validate(orderby: orderby, top: top) }
 
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 let server = try await client.loginServer(name)
-                let answer = try await client.registryCall(server, path: "/v2/\(repository)/tags/list", scope: "repository:\(repository):pull")
-                return answer?["tags"] ?? .array([])
+                let answer = try await client.registryCall(server, path: "/acr/v1/\(repository)/_tags" + ManifestOrder.query(orderby: orderby, top: top),
+                                                           scope: "repository:\(repository):metadata_read")
+                guard case .array(let tags)? = answer?["tags"] else { return .array([]) }
+                return detail ? .array(tags) : .array(tags.map { $0["name"] ?? .null })
             })
         }
     }
@@ -396,22 +403,32 @@ public struct RegistryCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Show at most this many manifests.") var top: Int?
         @OptionGroup var global: GlobalOptions
 
-        func validate() throws {
-            guard orderby == nil || ["time_asc", "time_desc"].contains(orderby!) else {
-                throw ValidationError("argument --orderby: invalid choice: '\(orderby!)' (choose from 'time_asc', 'time_desc')")
-            }
-            guard top.map({ $0 > 0 }) ?? true else { throw ValidationError("argument --top: must be a positive number") }
-        }
+        func validate() throws { try ManifestOrder.validate(orderby: orderby, top: top) }
 
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 let server = try await client.loginServer(registry)
-                var query = top.map { "?n=\($0)" } ?? ""
-                if let orderby { query += (query.isEmpty ? "?" : "&") + "orderby=" + orderby.replacingOccurrences(of: "_", with: "") }
-                let answer = try await client.registryCall(server, path: "/acr/v1/\(name)/_manifests\(query)", scope: "repository:\(name):metadata_read")
+                let answer = try await client.registryCall(server, path: "/acr/v1/\(name)/_manifests" + ManifestOrder.query(orderby: orderby, top: top),
+                                                           scope: "repository:\(name):metadata_read")
                 return answer?["manifests"] ?? .array([])
             })
         }
+    }
+}
+
+/// az's `--orderby time_asc|time_desc` and `--top N` on ACR's metadata listings.
+enum ManifestOrder {
+    static func validate(orderby: String?, top: Int?) throws {
+        if let orderby, !["time_asc", "time_desc"].contains(orderby) {
+            throw ValidationError("argument --orderby: invalid choice: '\(orderby)' (choose from 'time_asc', 'time_desc')")
+        }
+        guard top.map({ $0 > 0 }) ?? true else { throw ValidationError("argument --top: must be a positive number") }
+    }
+
+    /// `?n=…&orderby=timedesc` as ACR takes them ("" when neither is given).
+    static func query(orderby: String?, top: Int?) -> String {
+        let items = [top.map { "n=\($0)" }, orderby.map { "orderby=" + $0.replacingOccurrences(of: "_", with: "") }].compactMap { $0 }
+        return items.isEmpty ? "" : "?" + items.joined(separator: "&")
     }
 }
 

@@ -172,11 +172,26 @@ public struct RegistryService: Sendable {
     /// Up to `limit` tag names of `repository` after `last`.
     /// - Throws: `NAME_UNKNOWN` when the repository does not exist.
     public func tags(_ registry: RegistryContext, repository: RepositoryName, after last: String?, limit: Int) async throws -> [String] {
+        try await tagRecords(registry, repository: repository, after: last, limit: limit).map(\.name)
+    }
+
+    /// Up to `limit` tags of `repository` after `last`, with their digests and times.
+    /// - Throws: `NAME_UNKNOWN` when the repository does not exist.
+    public func tagRecords(_ registry: RegistryContext, repository: RepositoryName, after last: String?, limit: Int) async throws -> [TagRecord] {
         let tags = try await metadata.tags(registryID: registry.id, repository: repository.value, after: last, limit: limit)
         if tags.isEmpty, try await !metadata.repositoryExists(registryID: registry.id, name: repository.value) {
             throw RegistryError(.nameUnknown, "repository \(repository) does not exist")
         }
-        return tags.map(\.name)
+        return tags
+    }
+
+    /// One tag of `repository`.
+    /// - Throws: `MANIFEST_UNKNOWN` when the tag does not exist.
+    public func tagRecord(_ registry: RegistryContext, repository: RepositoryName, tag: Tag) async throws -> TagRecord {
+        guard let found = try await metadata.tag(registryID: registry.id, repository: repository.value, name: tag.value) else {
+            throw RegistryError(.manifestUnknown, "tag \(tag) is not in repository \(repository)")
+        }
+        return found
     }
 
     /// Up to `limit` repository names after `last`.

@@ -215,6 +215,9 @@ def test_acr_content_commands_read_and_delete_through_the_metadata_api(kura, cli
     registry.session.put(registry.url("/v2/cli/meta/manifests/stable"), data=body,
                          headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"}).raise_for_status()
     second, _ = registry.push_manifest("cli/meta", "v2", [b"cli layer two " * 64])
+    tags = cli("acr", "repository", "show-tags", "-n", "default", "--repository", "cli/meta", "--orderby", "time_desc", "--top", "2", "--detail")
+    assert [(t["name"], t["digest"]) for t in json.loads(tags.stdout)] == [("v2", second), ("stable", image)]
+    assert cli("acr", "repository", "show-tags", "-n", "default", "--repository", "cli/meta", "--orderby", "newest").returncode == 2
     listed = json.loads(cli("acr", "manifest", "list-metadata", "-r", "default", "-n", "cli/meta", "--orderby", "time_desc").stdout)
     assert [entry["digest"] for entry in listed] == [second, image]
     assert sorted(listed[1]["tags"]) == ["stable", "v1"] and listed[1]["imageSize"] > len(body)

@@ -228,3 +228,32 @@ def test_vaults_are_soft_deleted_recovered_and_purged_through_az(kura, arm):
     assert "(PurgeProtectionEnabled)" in stderr
     deleted = set(arm.ok("keyvault", "list-deleted", "--query", "[].name", "-o", "tsv").split())
     assert "kvcycle1" not in deleted and "kvkeep1" in deleted
+
+
+def test_azs_registry_content_commands_use_acrs_metadata_api(kura, arm):
+    """The real az's data-plane commands on the registry `default`: repository list/show/show-tags (with
+    --detail and --orderby), manifest list-metadata, repository untag and delete."""
+    registry = Registry(kura)
+    first, body = registry.push_manifest("az/content", "v1", [b"az layer one " * 40])
+    registry.session.put(registry.url("/v2/az/content/manifests/stable"), data=body,
+                         headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"}).raise_for_status()
+    second, _ = registry.push_manifest("az/content", "v2", [b"az layer two " * 40])
+
+    assert "az/content" in arm.json("acr", "repository", "list", "-n", "default")
+    shown = arm.json("acr", "repository", "show", "-n", "default", "--repository", "az/content")
+    assert (shown["imageName"], shown["manifestCount"], shown["tagCount"]) == ("az/content", 2, 3)
+    assert arm.json("acr", "repository", "show-tags", "-n", "default", "--repository", "az/content") == ["stable", "v1", "v2"]
+    newest = arm.json("acr", "repository", "show-tags", "-n", "default", "--repository", "az/content", "--orderby", "time_desc", "--detail")
+    assert newest[0]["name"] == "v2" and newest[0]["digest"] == second
+    manifests = arm.json("acr", "manifest", "list-metadata", "-r", "default", "-n", "az/content")
+    assert {m["digest"]: sorted(m.get("tags") or []) for m in manifests} == {first: ["stable", "v1"], second: ["v2"]}
+
+    arm.ok("acr", "repository", "untag", "-n", "default", "--image", "az/content:stable")
+    assert arm.json("acr", "repository", "show-tags", "-n", "default", "--repository", "az/content") == ["v1", "v2"]
+    assert registry.get(f"/v2/az/content/manifests/{first}").status_code == 200, "untag keeps the manifest"
+    code, message = arm.fails("acr", "repository", "untag", "-n", "default", "--image", "az/content:nosuchtag")
+    assert code == 1 and "nosuchtag" in message
+
+    deleted = arm.json("acr", "repository", "delete", "-n", "default", "--repository", "az/content", "--yes")
+    assert sorted(deleted["manifestsDeleted"]) == sorted([first, second]) and sorted(deleted["tagsDeleted"]) == ["v1", "v2"]
+    assert "az/content" not in arm.json("acr", "repository", "list", "-n", "default")

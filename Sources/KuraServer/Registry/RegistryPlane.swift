@@ -88,6 +88,10 @@ struct RegistryPlane: Sendable {
             return try await RepositoryMetadataController(service: content).repository(context, repository: name)
         case .acrManifests(let name):
             return try await RepositoryMetadataController(service: content).manifests(context, repository: name)
+        case .acrTags(let name):
+            return try await RepositoryMetadataController(service: content).tags(context, repository: name)
+        case .acrTag(let name, let tag):
+            return try await RepositoryMetadataController(service: content).tag(context, repository: name, tag: tag)
         case .tags(let name):
             return try await ListingController(service: content).tags(context, repository: name)
         case .referrers(let name, let digest):

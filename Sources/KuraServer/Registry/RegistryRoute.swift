@@ -33,6 +33,10 @@ enum RegistryRoute: Equatable, Sendable {
     case acrRepository(RepositoryName)
     /// `/acr/v1/<name>/_manifests` (ACR's manifest metadata, what `az acr manifest list-metadata` reads)
     case acrManifests(RepositoryName)
+    /// `/acr/v1/<name>/_tags` (ACR's tag metadata, what `az acr repository show-tags` reads)
+    case acrTags(RepositoryName)
+    /// `/acr/v1/<name>/_tags/<tag>` (one tag's attributes; DELETE untags, as `az acr repository untag`)
+    case acrTag(RepositoryName, Tag)
 
     /// - Returns: nil for a path that is no registry endpoint.
     /// - Throws: ``RegistryError`` `NAME_INVALID`, `DIGEST_INVALID` or `MANIFEST_INVALID` for an
@@ -47,11 +51,24 @@ enum RegistryRoute: Equatable, Sendable {
         default: break
         }
         if path.hasPrefix("/acr/v1/") {
-            var text = String(path.dropFirst("/acr/v1/".count))
-            let listsManifests = text.hasSuffix("/_manifests")
-            if listsManifests { text.removeLast("/_manifests".count) }
-            guard let name = RepositoryName(text) else { throw RegistryError(.nameInvalid, "invalid repository name '\(text)'") }
-            self = listsManifests ? .acrManifests(name) : .acrRepository(name)
+            // `_manifests` and `_tags` cannot be name components (those start with a letter or digit).
+            let text = String(path.dropFirst("/acr/v1/".count))
+            func name(_ text: Substring) throws(RegistryError) -> RepositoryName {
+                guard let name = RepositoryName(String(text)) else { throw RegistryError(.nameInvalid, "invalid repository name '\(text)'") }
+                return name
+            }
+            if text.hasSuffix("/_manifests") {
+                self = .acrManifests(try name(text.dropLast("/_manifests".count)))
+            } else if text.hasSuffix("/_tags") {
+                self = .acrTags(try name(text.dropLast("/_tags".count)))
+            } else if case let parts = text.split(separator: "/", omittingEmptySubsequences: false),
+                      parts.count >= 3, parts[parts.count - 2] == "_tags" {
+                let tagText = String(parts[parts.count - 1])
+                guard let tag = Tag(tagText) else { throw RegistryError(.manifestInvalid, "invalid tag '\(tagText)'") }
+                self = .acrTag(try name(Substring(parts.dropLast(2).joined(separator: "/"))), tag)
+            } else {
+                self = .acrRepository(try name(Substring(text)))
+            }
             return
         }
         guard path.hasPrefix("/v2/") else { return nil }
@@ -106,7 +123,7 @@ enum RegistryRoute: Equatable, Sendable {
         case .tags(let name), .manifest(let name, _), .blob(let name, _), .uploads(let name), .upload(let name, _),
              .referrers(let name, _):
             return .repository(name, action)
-        case .acrRepository(let name), .acrManifests(let name):
+        case .acrRepository(let name), .acrManifests(let name), .acrTags(let name), .acrTag(let name, _):
             return .repository(name, method == "DELETE" ? "delete" : "metadata_read")
         }
     }

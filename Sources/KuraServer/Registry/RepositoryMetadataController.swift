@@ -1,5 +1,5 @@
 // kura — a self-hosted encrypted container registry.
-// RepositoryMetadataController: ACR's `/acr/v1/<name>` and `/acr/v1/<name>/_manifests`.
+// RepositoryMetadataController: ACR's `/acr/v1/<name>`, `/acr/v1/<name>/_manifests` and `/acr/v1/<name>/_tags[/<tag>]`.
 
 import Foundation
 import HTTPTypes
@@ -8,8 +8,8 @@ import KuraCore
 import KuraRegistry
 import KuraStorage
 
-/// ACR's repository metadata API, as `az acr repository show/delete`, `az acr manifest
-/// list-metadata` and the Azure SDK's `ContainerRegistryClient` call it. Nothing here reads
+/// ACR's repository metadata API, as `az acr repository show/show-tags/untag/delete`, `az acr
+/// manifest list-metadata` and the Azure SDK's `ContainerRegistryClient` call it. Nothing here reads
 /// content bytes; every answer comes from the metadata store.
 struct RepositoryMetadataController {
     let service: RegistryService
@@ -48,12 +48,11 @@ struct RepositoryMetadataController {
         }
         let n = try ListingController.pageSize(context.query)
         var all = try await service.manifests(context.registry, repository: repository, after: nil, limit: ListingController.maximumPage)
-        let order = context.query["orderby"]
+        let order = try Self.order(context.query)
         switch order {
-        case nil, "": break
         case "timedesc": all.sort { ($0.linkedAt, $0.manifest.digest.description) > ($1.linkedAt, $1.manifest.digest.description) }
         case "timeasc": all.sort { ($0.linkedAt, $0.manifest.digest.description) < ($1.linkedAt, $1.manifest.digest.description) }
-        default: throw RegistryError(.paginationInvalid, "orderby must be timedesc or timeasc")
+        default: break
         }
         if let last = context.query["last"], let index = all.firstIndex(where: { $0.manifest.digest.description == last }) {
             all.removeFirst(index + 1)
@@ -72,6 +71,59 @@ struct RepositoryMetadataController {
         let extra = order.map { "&orderby=\($0)" } ?? ""
         return OCIResponse.json(try Self.encode(body), headers: OCIResponse.nextLink(
             path: "/acr/v1/\(repository)/_manifests", last: page.last?.manifest.digest.description, n: n, count: page.count, extraQuery: extra))
+    }
+
+    /// The tags of a repository with digests and times; `orderby=timedesc|timeasc` orders by when
+    /// each tag last moved (default: by name), `last` and `n` page as `/v2/<name>/tags/list` does.
+    func tags(_ context: RegistryRequest, repository: RepositoryName) async throws -> Response {
+        guard context.request.method == .get || context.request.method == .head else {
+            throw RegistryError(.methodNotAllowed, "\(context.method) is not supported here")
+        }
+        let n = try ListingController.pageSize(context.query)
+        var all = try await service.tagRecords(context.registry, repository: repository, after: nil, limit: ListingController.maximumPage)
+        let order = try Self.order(context.query)
+        switch order {
+        case "timedesc": all.sort { ($0.updatedAt, $0.name) > ($1.updatedAt, $1.name) }
+        case "timeasc": all.sort { ($0.updatedAt, $0.name) < ($1.updatedAt, $1.name) }
+        default: break
+        }
+        if let last = context.query["last"], let index = all.firstIndex(where: { $0.name == last }) { all.removeFirst(index + 1) }
+        let page = Array(all.prefix(n))
+        let body: [String: Any] = ["registry": RegistryPlane.service(of: context.host), "imageName": repository.value,
+                                   "tags": page.map(Self.attributes)]
+        return OCIResponse.json(try Self.encode(body), headers: OCIResponse.nextLink(
+            path: "/acr/v1/\(repository)/_tags", last: page.last?.name, n: n, count: page.count, extraQuery: order.map { "&orderby=\($0)" } ?? ""))
+    }
+
+    /// GET: one tag's attributes; DELETE: removes the tag (the manifest stays), 202.
+    func tag(_ context: RegistryRequest, repository: RepositoryName, tag: Tag) async throws -> Response {
+        switch context.request.method {
+        case .get, .head:
+            let found = try await service.tagRecord(context.registry, repository: repository, tag: tag)
+            let body: [String: Any] = ["registry": RegistryPlane.service(of: context.host), "imageName": repository.value,
+                                       "tag": Self.attributes(found)]
+            return OCIResponse.json(try Self.encode(body))
+        case .delete:
+            try await service.deleteManifest(context.registry, repository: repository, reference: .tag(tag))
+            return OCIResponse.empty(.accepted)
+        default:
+            throw RegistryError(.methodNotAllowed, "\(context.method) is not supported on a tag")
+        }
+    }
+
+    private static func attributes(_ tag: TagRecord) -> [String: Any] {
+        ["name": tag.name, "digest": tag.digest.description, "createdTime": timestamp(tag.updatedAt),
+         "lastUpdateTime": timestamp(tag.updatedAt), "signed": false, "changeableAttributes": changeableAttributes]
+    }
+
+    /// `orderby`: nil (default order), `timedesc` or `timeasc`.
+    /// - Throws: `PAGINATION_NUMBER_INVALID` for anything else.
+    private static func order(_ query: FormParameters) throws -> String? {
+        switch query["orderby"] {
+        case nil, "": return nil
+        case let order? where order == "timedesc" || order == "timeasc": return order
+        default: throw RegistryError(.paginationInvalid, "orderby must be timedesc or timeasc")
+        }
     }
 
     /// RFC 3339 with milliseconds, as ACR writes times.

@@ -23,6 +23,8 @@ import Testing
         #expect(try RegistryRoute(path: "/acr/v1/_catalog") == .acrCatalog)
         #expect(try RegistryRoute(path: "/acr/v1/a/blobs/b") == .acrRepository(name))
         #expect(try RegistryRoute(path: "/acr/v1/a/blobs/b/_manifests") == .acrManifests(name))
+        #expect(try RegistryRoute(path: "/acr/v1/a/blobs/b/_tags") == .acrTags(name))
+        #expect(try RegistryRoute(path: "/acr/v1/a/blobs/b/_tags/v1.0") == .acrTag(name, Tag("v1.0")!))
         #expect(try RegistryRoute(path: "/elsewhere") == nil)
         #expect(try RegistryRoute(path: "/v2/a/unknown/thing") == nil)
     }
@@ -35,6 +37,8 @@ import Testing
         #expect(tagError?.code == .manifestInvalid)
         let acrError = #expect(throws: RegistryError.self) { _ = try RegistryRoute(path: "/acr/v1/Bad Name/_manifests") }
         #expect(acrError?.code == .nameInvalid)
+        let acrTagError = #expect(throws: RegistryError.self) { _ = try RegistryRoute(path: "/acr/v1/a/_tags/-bad") }
+        #expect(acrTagError?.code == .manifestInvalid)
     }
 
     @Test func scopesFollowTheMethod() {
@@ -47,6 +51,8 @@ import Testing
         #expect(RegistryRoute.acrManifests(name).requiredScope(method: "GET") == .repository(name, "metadata_read"))
         #expect(RegistryRoute.acrRepository(name).requiredScope(method: "GET") == .repository(name, "metadata_read"))
         #expect(RegistryRoute.acrRepository(name).requiredScope(method: "DELETE") == .repository(name, "delete"))
+        #expect(RegistryRoute.acrTag(name, Tag("v1")!).requiredScope(method: "DELETE") == .repository(name, "delete"))
+        #expect(RegistryRoute.acrTags(name).requiredScope(method: "GET") == .repository(name, "metadata_read"))
     }
 
     @Test func byteRanges() {
