@@ -290,7 +290,7 @@ public struct RegistryCommand: AsyncParsableCommand {
 
     struct Repository: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "repository", abstract: "Repositories of a registry.",
-                                                        subcommands: [ListRepositories.self, ShowTags.self, DeleteRepository.self])
+                                                        subcommands: [ListRepositories.self, ShowTags.self, Untag.self, DeleteRepository.self])
     }
 
     struct ListRepositories: AsyncParsableCommand {
@@ -326,6 +326,22 @@ public struct RegistryCommand: AsyncParsableCommand {
                 guard case .array(let tags)? = answer?["tags"] else { return .array([]) }
                 return detail ? .array(tags) : .array(tags.map { $0["name"] ?? .null })
             })
+        }
+    }
+
+    struct Untag: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "untag", abstract: "Remove a tag; the image stays.")
+        @Option(name: [.short, .long], help: "Registry name.") var name: String
+        @Option(name: .long, help: "The tag to remove: repository:tag.") var image: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let (repository, tag) = try DeleteRepository.split(image)
+            guard !tag.contains(":") else { throw CLIError(.usage, "--image must be repository:tag, not a digest") }
+            try await global.withClient { client in
+                _ = try await client.registryCall(try await client.loginServer(name), method: "DELETE", path: "/acr/v1/\(repository)/_tags/\(tag)",
+                                                  scope: "repository:\(repository):delete")
+            }
         }
     }
 

@@ -234,6 +234,13 @@ def test_acr_content_commands_read_and_delete_through_the_metadata_api(kura, cli
     assert gone.returncode == 0, gone.stderr
     assert json.loads(cli("acr", "repository", "show-tags", "-n", "default", "--repository", "cli/meta").stdout) == ["v2"], \
         "deleting an image by tag removes its manifest and every tag on it"
+    assert cli("acr", "repository", "untag", "-n", "default", "--image", "cli/meta:v2").returncode == 0
+    assert json.loads(cli("acr", "repository", "show-tags", "-n", "default", "--repository", "cli/meta").stdout) == []
+    assert [m["digest"] for m in json.loads(cli("acr", "manifest", "list-metadata", "-r", "default", "-n", "cli/meta").stdout)] == [second], \
+        "untag keeps the image"
+    untagged = cli("acr", "repository", "untag", "-n", "default", "--image", "cli/meta:v2")
+    assert untagged.returncode == 1 and "(MANIFEST_UNKNOWN)" in untagged.stderr
+    assert cli("acr", "repository", "untag", "-n", "default", "--image", "cli/meta").returncode == 2
     unknown_tag = cli("acr", "repository", "delete", "-n", "default", "--image", "cli/meta:v9", "--yes")
     assert unknown_tag.returncode == 1 and "(MANIFEST_UNKNOWN)" in unknown_tag.stderr
     assert cli("acr", "repository", "delete", "-n", "default", "--repository", "cli/meta", "--yes").returncode == 0
