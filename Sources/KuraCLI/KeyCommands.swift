@@ -60,7 +60,7 @@ struct KeyCommand: AsyncParsableCommand {
             discussion: """
                 A new version if the key exists. The PEM is read here and sent to the vault as a JWK over TLS, as az does; the vault seals it
                 at once and never returns a private field. RSA (PKCS#1 or PKCS#8) and EC P-256/P-384/P-521
-                (SEC1 or PKCS#8) keys are read; encrypted PEM files are not.
+                (SEC1 or PKCS#8) keys are read, encrypted PKCS#8 files with --pem-password.
 
                 Examples:
                   Import an RSA key made with openssl.
@@ -70,6 +70,7 @@ struct KeyCommand: AsyncParsableCommand {
         @Option(name: [.short, .long], help: "Key name.") var name: String
         @Option(name: .long, help: "Vault name.") var vaultName: String
         @Option(name: .long, help: "PEM file with the private key.") var pemFile: String
+        @Option(name: .long, help: "Password of an encrypted PEM file (PKCS#8, PBES2).") var pemPassword: String?
         @Option(name: .long, help: "software or hsm (kura keeps every key in software).") var protection = "software"
         @Option(name: .long, parsing: .upToNextOption, help: "Permitted operations.") var ops: [String] = []
         @Flag(name: .long, help: "Import the key disabled.") var disabled = false
@@ -86,7 +87,7 @@ struct KeyCommand: AsyncParsableCommand {
             guard let pem = try? String(contentsOfFile: pemFile, encoding: .utf8) else {
                 throw CLIError(.local, "Cannot read the PEM file '\(pemFile)'.")
             }
-            var key = try PrivateKeyPEM.jwk(pem)
+            var key = try PrivateKeyPEM.jwk(pem, password: pemPassword)
             if !ops.isEmpty, case .object(var members) = key {
                 members.append(("key_ops", .array(ops.map { .string($0) })))
                 key = .object(members)

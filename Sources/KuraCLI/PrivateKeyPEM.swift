@@ -11,10 +11,15 @@ import _CryptoExtras
 /// or EC P-256/P-384/P-521 (SEC1 `EC PRIVATE KEY` or PKCS#8) — into a private JWK. The key never
 /// leaves memory except inside the TLS request to the vault.
 enum PrivateKeyPEM {
+    /// - Parameter password: for an encrypted PKCS#8 file (``EncryptedPrivateKey``).
     /// - Throws: ``CLIError`` `.local` naming why the file is not a usable key.
-    static func jwk(_ pem: String) throws -> JMESValue {
-        if pem.contains("ENCRYPTED PRIVATE KEY") || pem.contains("Proc-Type: 4,ENCRYPTED") {
-            throw CLIError(.local, "Encrypted PEM files are not supported: decrypt it first (openssl pkey -in key.pem -out plain.pem).")
+    static func jwk(_ pem: String, password: String? = nil) throws -> JMESValue {
+        if pem.contains("Proc-Type: 4,ENCRYPTED") {
+            throw CLIError(.local, "Legacy encrypted PEM files are not supported: convert it with `openssl pkcs8 -topk8 -v2 aes256`.")
+        }
+        if pem.contains("ENCRYPTED PRIVATE KEY") {
+            guard let password else { throw CLIError(.local, "The PEM file is encrypted: give its password with --pem-password.") }
+            return try jwk(try EncryptedPrivateKey.decrypt(pem, password: password))
         }
         if let rsa = try? _RSA.Signing.PrivateKey(unsafePEMRepresentation: pem) {
             return try rsaJWK(Array(rsa.derRepresentation))

@@ -258,7 +258,8 @@ def test_keyvault_key_import_reads_pem_files(kura, cli, tmp_path):
         "ec-sec1": ["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "{}"],
         "ec-pkcs8": ["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384", "-out", "{}"],
         "rsa-1024": ["openssl", "genrsa", "-out", "{}", "1024"],
-        "encrypted": ["openssl", "genrsa", "-aes128", "-passout", "pass:secret", "-out", "{}", "2048"],
+        "encrypted": ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-aes256", "-pass", "pass:secret", "-out", "{}"],
+        "legacy": ["openssl", "genrsa", "-aes128", "-traditional", "-passout", "pass:secret", "-out", "{}", "2048"],
     }
     for name, command in keys.items():
         subprocess.run([part.format(str(tmp_path / f"{name}.pem")) for part in command], check=True, capture_output=True)
@@ -275,8 +276,16 @@ def test_keyvault_key_import_reads_pem_files(kura, cli, tmp_path):
             assert key["crv"] == {"ec-sec1": "P-256", "ec-pkcs8": "P-384"}[name]
     small = cli("keyvault", "key", "import", "--vault-name", "cliimport1", "-n", "small", "--pem-file", str(tmp_path / "rsa-1024.pem"))
     assert small.returncode == 1 and "(BadParameter)" in small.stderr and "1024" in small.stderr
-    encrypted = cli("keyvault", "key", "import", "--vault-name", "cliimport1", "-n", "enc", "--pem-file", str(tmp_path / "encrypted.pem"))
-    assert encrypted.returncode == 1 and "Encrypted PEM" in encrypted.stderr
+    encrypted = str(tmp_path / "encrypted.pem")
+    no_password = cli("keyvault", "key", "import", "--vault-name", "cliimport1", "-n", "enc", "--pem-file", encrypted)
+    assert no_password.returncode == 1 and "--pem-password" in no_password.stderr
+    wrong = cli("keyvault", "key", "import", "--vault-name", "cliimport1", "-n", "enc", "--pem-file", encrypted, "--pem-password", "nope")
+    assert wrong.returncode == 1 and "is --pem-password right?" in wrong.stderr
+    opened = cli("keyvault", "key", "import", "--vault-name", "cliimport1", "-n", "enc", "--pem-file", encrypted, "--pem-password", "secret")
+    assert opened.returncode == 0 and json.loads(opened.stdout)["key"]["kty"] == "RSA", opened.stderr
+    legacy = cli("keyvault", "key", "import", "--vault-name", "cliimport1", "-n", "legacy", "--pem-file", str(tmp_path / "legacy.pem"),
+                 "--pem-password", "secret")
+    assert legacy.returncode == 1 and "openssl pkcs8 -topk8" in legacy.stderr
     assert cli("keyvault", "key", "import", "--vault-name", "cliimport1", "-n", "nofile").returncode == 2
     assert cli("keyvault", "key", "import", "--vault-name", "cliimport1", "-n", "x", "--pem-file", "/x", "--protection", "tpm").returncode == 2
 

@@ -38,11 +38,32 @@ import _CryptoExtras
         }
     }
 
-    @Test func encryptedAndForeignFilesAreClearErrors() {
-        let encrypted = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n"
-        #expect(throws: CLIError(.local, "Encrypted PEM files are not supported: decrypt it first (openssl pkey -in key.pem -out plain.pem).")) {
-            try PrivateKeyPEM.jwk(encrypted)
+    /// `openssl pkcs8 -topk8 -v2 aes256 -v2prf hmacWithSHA256 -passout pass:kura-test` of a P-256 key, and that key's public point.
+    static let encryptedP256 = """
+        -----BEGIN ENCRYPTED PRIVATE KEY-----
+        MIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAiTGzmpok2IkAICCAAw
+        DAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEJy30p6Lb26DugjlyU+pHkIEgZCf
+        3or79mE2fFwvl+k3ung2YU6IYHNZp37oPtEfKB177xYCe91LDyh5s62d6g55XbuT
+        2zBrTyUX2xvDajStsmE3yVVQb+wMWxl0WjCsFKRGr9gRbkK42DnfT3N835kwtbs1
+        qRIYyIHMaOB4PI+7NjIGOpJ8ClyZklfA9q0rKA5vWq+YuK8zIGZBzHJjoofcmc8=
+        -----END ENCRYPTED PRIVATE KEY-----
+        """
+    static let encryptedP256Point = "ab801ee5477869fcd30bd5e7909e74b1e97eb34ab6ad48df632b5c942b3d5971"
+        + "253b6ec1b5f1b0504152c0dd1f0a3fadba69afd253df817b4df20dbc5730d790"
+
+    @Test func encryptedPKCS8OpensWithItsPassword() throws {
+        let jwk = try PrivateKeyPEM.jwk(Self.encryptedP256, password: "kura-test")
+        let point = try Self.bytes(jwk, "x") + Self.bytes(jwk, "y")
+        #expect(point.map { String(format: "%02x", $0) }.joined() == Self.encryptedP256Point)
+        #expect(throws: CLIError(.local, "Could not decrypt the PEM file: is --pem-password right?")) {
+            try PrivateKeyPEM.jwk(Self.encryptedP256, password: "not-it")
         }
+        #expect(throws: CLIError(.local, "The PEM file is encrypted: give its password with --pem-password.")) {
+            try PrivateKeyPEM.jwk(Self.encryptedP256)
+        }
+    }
+
+    @Test func foreignFilesAreClearErrors() {
         #expect(throws: CLIError(.local, "The file is not a PEM RSA or EC (P-256, P-384, P-521) private key.")) {
             try PrivateKeyPEM.jwk("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
         }
