@@ -257,3 +257,26 @@ def test_azs_registry_content_commands_use_acrs_metadata_api(kura, arm):
     deleted = arm.json("acr", "repository", "delete", "-n", "default", "--repository", "az/content", "--yes")
     assert sorted(deleted["manifestsDeleted"]) == sorted([first, second]) and sorted(deleted["tagsDeleted"]) == ["v1", "v2"]
     assert "az/content" not in arm.json("acr", "repository", "list", "-n", "default")
+
+
+def test_the_metadata_api_follows_roles_a_puller_reads_and_cannot_delete(kura, arm):
+    registry = Registry(kura)
+    image, _ = registry.push_manifest("roles/meta", "v1", [b"role-checked layer " * 30])
+    reader = create_principal(kura, "metadata-reader")
+    registry_id = arm.ok("acr", "show", "-n", "default", "--query", "id", "-o", "tsv").strip()
+    arm.ok("role", "assignment", "create", "--assignee-object-id", reader["objectId"], "--assignee-principal-type", "ServicePrincipal",
+           "--role", "AcrPull", "--scope", registry_id, "-o", "none")
+    with registry_client(kura, principal_credential(kura, reader)) as client:
+        assert [m.digest for m in client.list_manifest_properties("roles/meta")] == [image]
+        assert [t.name for t in client.list_tag_properties("roles/meta")] == ["v1"]
+        for refused in (lambda: client.delete_repository("roles/meta"), lambda: client.delete_tag("roles/meta", "v1")):
+            with pytest.raises((ClientAuthenticationError, HttpResponseError)) as raised:
+                refused()
+            assert raised.value.status_code in (401, 403)
+    assert registry.get("/v2/roles/meta/manifests/v1").status_code == 200, "nothing was deleted"
+    arm.ok("role", "assignment", "create", "--assignee-object-id", reader["objectId"], "--assignee-principal-type", "ServicePrincipal",
+           "--role", "AcrDelete", "--scope", registry_id, "-o", "none")
+    with registry_client(kura, principal_credential(kura, reader)) as client:
+        client.delete_tag("roles/meta", "v1")
+        client.delete_repository("roles/meta")
+    assert registry.get("/v2/roles/meta/manifests/v1").status_code == 404
