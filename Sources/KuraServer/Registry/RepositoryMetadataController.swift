@@ -46,18 +46,8 @@ struct RepositoryMetadataController {
         guard context.request.method == .get || context.request.method == .head else {
             throw RegistryError(.methodNotAllowed, "\(context.method) is not supported here")
         }
-        let n = try ListingController.pageSize(context.query)
-        var all = try await service.manifests(context.registry, repository: repository, after: nil, limit: ListingController.maximumPage)
-        let order = try Self.order(context.query)
-        switch order {
-        case "timedesc": all.sort { ($0.linkedAt, $0.manifest.digest.description) > ($1.linkedAt, $1.manifest.digest.description) }
-        case "timeasc": all.sort { ($0.linkedAt, $0.manifest.digest.description) < ($1.linkedAt, $1.manifest.digest.description) }
-        default: break
-        }
-        if let last = context.query["last"], let index = all.firstIndex(where: { $0.manifest.digest.description == last }) {
-            all.removeFirst(index + 1)
-        }
-        let page = Array(all.prefix(n))
+        let all = try await service.manifests(context.registry, repository: repository, after: nil, limit: ListingController.maximumPage)
+        let (page, n, extra) = try Self.page(all, query: context.query, time: \.linkedAt, key: \.manifest.digest.description)
         let manifests: [[String: Any]] = page.map { entry in
             var attributes: [String: Any] = [
                 "digest": entry.manifest.digest.description, "imageSize": entry.manifest.size + entry.referencedBlobSize,
@@ -68,7 +58,6 @@ struct RepositoryMetadataController {
             return attributes
         }
         let body: [String: Any] = ["registry": RegistryPlane.service(of: context.host), "imageName": repository.value, "manifests": manifests]
-        let extra = order.map { "&orderby=\($0)" } ?? ""
         return OCIResponse.json(try Self.encode(body), headers: OCIResponse.nextLink(
             path: "/acr/v1/\(repository)/_manifests", last: page.last?.manifest.digest.description, n: n, count: page.count, extraQuery: extra))
     }
@@ -79,20 +68,12 @@ struct RepositoryMetadataController {
         guard context.request.method == .get || context.request.method == .head else {
             throw RegistryError(.methodNotAllowed, "\(context.method) is not supported here")
         }
-        let n = try ListingController.pageSize(context.query)
-        var all = try await service.tagRecords(context.registry, repository: repository, after: nil, limit: ListingController.maximumPage)
-        let order = try Self.order(context.query)
-        switch order {
-        case "timedesc": all.sort { ($0.updatedAt, $0.name) > ($1.updatedAt, $1.name) }
-        case "timeasc": all.sort { ($0.updatedAt, $0.name) < ($1.updatedAt, $1.name) }
-        default: break
-        }
-        if let last = context.query["last"], let index = all.firstIndex(where: { $0.name == last }) { all.removeFirst(index + 1) }
-        let page = Array(all.prefix(n))
+        let all = try await service.tagRecords(context.registry, repository: repository, after: nil, limit: ListingController.maximumPage)
+        let (page, n, extra) = try Self.page(all, query: context.query, time: \.updatedAt, key: \.name)
         let body: [String: Any] = ["registry": RegistryPlane.service(of: context.host), "imageName": repository.value,
                                    "tags": page.map(Self.attributes)]
         return OCIResponse.json(try Self.encode(body), headers: OCIResponse.nextLink(
-            path: "/acr/v1/\(repository)/_tags", last: page.last?.name, n: n, count: page.count, extraQuery: order.map { "&orderby=\($0)" } ?? ""))
+            path: "/acr/v1/\(repository)/_tags", last: page.last?.name, n: n, count: page.count, extraQuery: extra))
     }
 
     /// GET: one tag's attributes; DELETE: removes the tag (the manifest stays), 202.
@@ -116,14 +97,22 @@ struct RepositoryMetadataController {
          "lastUpdateTime": timestamp(tag.updatedAt), "signed": false, "changeableAttributes": changeableAttributes]
     }
 
-    /// `orderby`: nil (default order), `timedesc` or `timeasc`.
-    /// - Throws: `PAGINATION_NUMBER_INVALID` for anything else.
-    private static func order(_ query: FormParameters) throws -> String? {
+    /// One page of a listing as ACR pages it: ordered by `orderby` (`timedesc`/`timeasc` by `time`,
+    /// ties by `key`; otherwise as given), after the item whose key is `last`, at most `n`.
+    /// - Returns: the page, `n`, and the query the next link must carry to keep the order.
+    /// - Throws: `PAGINATION_NUMBER_INVALID` for a bad `n` or `orderby`.
+    private static func page<Item>(_ items: [Item], query: FormParameters, time: KeyPath<Item, Int64>,
+                                   key: KeyPath<Item, String>) throws -> (page: [Item], n: Int, nextLinkQuery: String) {
+        let n = try ListingController.pageSize(query)
+        var ordered = items
         switch query["orderby"] {
-        case nil, "": return nil
-        case let order? where order == "timedesc" || order == "timeasc": return order
+        case nil, "": break
+        case "timedesc": ordered.sort { ($0[keyPath: time], $0[keyPath: key]) > ($1[keyPath: time], $1[keyPath: key]) }
+        case "timeasc": ordered.sort { ($0[keyPath: time], $0[keyPath: key]) < ($1[keyPath: time], $1[keyPath: key]) }
         default: throw RegistryError(.paginationInvalid, "orderby must be timedesc or timeasc")
         }
+        if let last = query["last"], let index = ordered.firstIndex(where: { $0[keyPath: key] == last }) { ordered.removeFirst(index + 1) }
+        return (Array(ordered.prefix(n)), n, query["orderby"].map { $0.isEmpty ? "" : "&orderby=\($0)" } ?? "")
     }
 
     /// RFC 3339 with milliseconds, as ACR writes times.
