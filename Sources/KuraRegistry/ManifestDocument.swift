@@ -30,6 +30,8 @@ public struct ManifestDocument: Sendable {
     public let artifactType: String?
     /// The `annotations` object re-encoded as JSON, if present.
     public let annotations: String?
+    /// An image manifest's `config` descriptor (digest, media type, size); nil for an index.
+    public let config: (digest: ContentDigest, mediaType: String?, size: Int64?)?
 
     /// Media types of layers that are not stored in the registry (foreign / non-distributable).
     static let externalLayerTypes: Set<String> = [
@@ -70,6 +72,7 @@ public struct ManifestDocument: Sendable {
 
         var references: [ManifestReference] = []
         var artifactType = object["artifactType"] as? String
+        var configDescriptor: (digest: ContentDigest, mediaType: String?, size: Int64?)? = nil
         if mediaType.isIndex {
             guard let manifests = object["manifests"] as? [Any] else {
                 throw RegistryError(.manifestInvalid, "an index needs a 'manifests' array")
@@ -79,7 +82,10 @@ public struct ManifestDocument: Sendable {
             }
         } else {
             guard let config = object["config"] else { throw RegistryError(.manifestInvalid, "an image manifest needs 'config'") }
-            references.append(ManifestReference(digest: try Self.descriptorDigest(config, field: "config"), kind: .blob))
+            let configDigest = try Self.descriptorDigest(config, field: "config")
+            references.append(ManifestReference(digest: configDigest, kind: .blob))
+            let fields = config as? [String: Any]
+            configDescriptor = (configDigest, fields?["mediaType"] as? String, (fields?["size"] as? NSNumber)?.int64Value)
             if artifactType == nil, let configType = (config as? [String: Any])?["mediaType"] as? String {
                 artifactType = configType
             }
@@ -94,6 +100,7 @@ public struct ManifestDocument: Sendable {
         }
         self.mediaType = mediaType
         self.references = references
+        self.config = configDescriptor
         if let subject = object["subject"] {
             self.subject = try Self.descriptorDigest(subject, field: "subject")
         } else {

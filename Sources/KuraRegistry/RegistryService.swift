@@ -119,12 +119,33 @@ public struct RegistryService: Sendable {
         if try await !blobs.exists(digest, registryID: registry.id) {
             _ = try await blobs.write(ByteStream(buffers: [ByteBuffer(bytes: body)]), dataKey: registry.dataKey, expectedDigest: digest)
         }
+        let platform = await imagePlatform(registry, document)
         let record = ManifestRecord(registryID: registry.id, digest: digest, mediaType: document.mediaType.rawValue,
                                     size: Int64(body.count), artifactType: document.artifactType, subject: document.subject,
-                                    annotations: document.annotations, createdAt: Self.now())
+                                    annotations: document.annotations, createdAt: Self.now(), os: platform?.os,
+                                    architecture: platform?.architecture)
         let tag: String? = if case .tag(let tag) = reference { tag.value } else { nil }
         try await metadata.commitManifest(record, references: document.references, repository: repository.value, tag: tag)
         return (record, document)
+    }
+
+    /// Image config media types whose JSON names the platform.
+    static let imageConfigTypes: Set<String> = ["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"]
+    /// Largest config read for its platform, in bytes.
+    static let maximumConfigSize: Int64 = 1 << 20
+
+    /// `os` and `architecture` from an image manifest's config (what ACR's metadata API reports);
+    /// nil for an index, an artifact, or a config that is not image-config JSON. Best effort: a
+    /// config that cannot be read never fails the push.
+    func imagePlatform(_ registry: RegistryContext, _ document: ManifestDocument) async -> (os: String, architecture: String)? {
+        guard let config = document.config, config.mediaType.map(Self.imageConfigTypes.contains) ?? false,
+              (config.size ?? 0) <= Self.maximumConfigSize,
+              let opened = try? await blobs.open(config.digest, dataKey: registry.dataKey),
+              let bytes = try? await blobs.read(opened).collect(upTo: Int(Self.maximumConfigSize)),
+              let object = try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any],
+              let os = object["os"] as? String, let architecture = object["architecture"] as? String
+        else { return nil }
+        return (os, architecture)
     }
 
     /// Resolves a tag or digest to a manifest of `repository`.

@@ -166,5 +166,10 @@ enum MetadataSchema {
                 try await database.alter(table: "registries").column(column, type: .text).run()
             }
         },
+        MetadataMigration(version: 5, name: "platform of image manifests") { database in
+            for column in ["os", "architecture"] {
+                try await database.alter(table: "manifests").column(column, type: .text).run()
+            }
+        },
     ]
 }

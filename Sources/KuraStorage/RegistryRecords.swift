@@ -88,9 +88,12 @@ public struct ManifestRecord: Sendable, Equatable {
     public var annotations: String?
     /// First commit time, Unix milliseconds.
     public var createdAt: Int64
+    /// An image's `os` and `architecture` from its config, when the config is an image config.
+    public var os: String?
+    public var architecture: String?
 
     public init(registryID: String, digest: ContentDigest, mediaType: String, size: Int64, artifactType: String? = nil,
-                subject: ContentDigest? = nil, annotations: String? = nil, createdAt: Int64) {
+                subject: ContentDigest? = nil, annotations: String? = nil, createdAt: Int64, os: String? = nil, architecture: String? = nil) {
         self.registryID = registryID
         self.digest = digest
         self.mediaType = mediaType
@@ -99,6 +102,8 @@ public struct ManifestRecord: Sendable, Equatable {
         self.subject = subject
         self.annotations = annotations
         self.createdAt = createdAt
+        self.os = os
+        self.architecture = architecture
     }
 }
 

@@ -85,10 +85,12 @@ extension SQLMetadataStore {
         try await transaction { database in
             try await Self.ensureRepository(database, registryID: manifest.registryID, repository: repository)
             try await database.insert(into: "manifests")
-                .columns("registry_id", "digest", "media_type", "size", "artifact_type", "subject", "annotations", "created_at")
+                .columns("registry_id", "digest", "media_type", "size", "artifact_type", "subject", "annotations", "created_at",
+                         "os", "architecture")
                 .values(SQLBind(manifest.registryID), SQLBind(manifest.digest.description), SQLBind(manifest.mediaType),
                         SQLBind(manifest.size), Self.bindOrNull(manifest.artifactType), Self.bindOrNull(manifest.subject?.description),
-                        Self.bindOrNull(manifest.annotations), SQLBind(manifest.createdAt))
+                        Self.bindOrNull(manifest.annotations), SQLBind(manifest.createdAt), Self.bindOrNull(manifest.os),
+                        Self.bindOrNull(manifest.architecture))
                 .ignoringConflicts(with: ["registry_id", "digest"]).run()
             for reference in Set(references) {
                 try await database.insert(into: "manifest_references").columns("registry_id", "digest", "child", "kind")
@@ -227,7 +229,9 @@ extension SQLMetadataStore {
                        artifactType: try row.decode(column: "artifact_type", as: String?.self),
                        subject: try row.decode(column: "subject", as: String?.self).map(digest),
                        annotations: try row.decode(column: "annotations", as: String?.self),
-                       createdAt: try row.decode(column: "created_at", as: Int64.self))
+                       createdAt: try row.decode(column: "created_at", as: Int64.self),
+                       os: try row.decode(column: "os", as: String?.self),
+                       architecture: try row.decode(column: "architecture", as: String?.self))
     }
 
     static func tagRecord(_ row: any SQLRow) throws -> TagRecord {

@@ -247,6 +247,7 @@ def test_azs_registry_content_commands_use_acrs_metadata_api(kura, arm):
     assert newest[0]["name"] == "v2" and newest[0]["digest"] == second
     manifests = arm.json("acr", "manifest", "list-metadata", "-r", "default", "-n", "az/content")
     assert {m["digest"]: sorted(m.get("tags") or []) for m in manifests} == {first: ["stable", "v1"], second: ["v2"]}
+    assert all((m["os"], m["architecture"]) == ("linux", "amd64") for m in manifests), "the platform az shows comes from each config"
 
     arm.ok("acr", "repository", "untag", "-n", "default", "--image", "az/content:stable")
     assert arm.json("acr", "repository", "show-tags", "-n", "default", "--repository", "az/content") == ["v1", "v2"]

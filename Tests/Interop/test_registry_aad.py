@@ -93,6 +93,7 @@ def test_the_sdk_reads_manifest_metadata_and_deletes_a_repository(kura):
         assert sorted(manifests[first].tags) == ["latest", "v1"] and manifests[second].tags == ["v2"]
         config_size = len(b'{"architecture": "amd64", "os": "linux"}')
         assert manifests[first].size_in_bytes == len(first_body) + config_size + len(first_layer)
+        assert (manifests[first].operating_system, manifests[first].architecture) == ("linux", "amd64")
         newest = [m.digest for m in client.list_manifest_properties("aad/meta", order_by="timedesc")]
         assert newest == [second, first]
 

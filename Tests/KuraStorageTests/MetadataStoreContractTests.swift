@@ -53,8 +53,8 @@ import Testing
     @Test(arguments: Backend.allCases)
     func migrationsAreIdempotent(_ backend: Backend) async throws {
         try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
-            #expect(try await store.migrate() == 4)
-            #expect(try await store.migrate() == 4)
+            #expect(try await store.migrate() == 5)
+            #expect(try await store.migrate() == 5)
         }
     }
 
@@ -66,7 +66,7 @@ import Testing
                 for store in stores { group.addTask { try await store.migrate() } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(versions == [4, 4, 4])
+            #expect(versions == [5, 5, 5])
             let registry = Self.registry("after-concurrent-migrations")
             try await stores[0].insertRegistry(registry)
             #expect(try await stores[2].registry(named: registry.name) != nil, "one schema, shared")
@@ -285,7 +285,7 @@ import Testing
             }
             func manifest(_ byte: UInt8, at time: Int64) -> ManifestRecord {
                 ManifestRecord(registryID: registry.id, digest: Self.digest(byte), mediaType: "application/vnd.oci.image.manifest.v1+json",
-                               size: 500, createdAt: time)
+                               size: 500, createdAt: time, os: byte == 0xA0 ? "linux" : nil, architecture: byte == 0xA0 ? "arm64" : nil)
             }
             try await store.commitManifest(manifest(0xA0, at: 10), references: [ManifestReference(digest: Self.digest(1), kind: .blob),
                                                                                    ManifestReference(digest: Self.digest(3), kind: .blob)],
@@ -299,6 +299,7 @@ import Testing
             let listed = try await store.repositoryManifests(registryID: registry.id, repository: "app", after: nil, limit: 10)
             #expect(listed.map(\.manifest.digest) == [Self.digest(0xA0), Self.digest(0xB0)])
             #expect(listed[0].tags == ["stable", "v1"] && listed[1].tags == [])
+            #expect(listed[0].manifest.os == "linux" && listed[0].manifest.architecture == "arm64" && listed[1].manifest.os == nil)
             #expect(listed[0].referencedBlobSize == 5_000_001_000, "sizes past 32 bits sum exactly")
             #expect(listed[1].referencedBlobSize == 20, "child manifests are not counted as blobs")
             #expect(try await store.repositoryManifests(registryID: registry.id, repository: "app", after: Self.digest(0xA0), limit: 10)
@@ -375,7 +376,7 @@ import Testing
             try await store.insertRegistry(registry)
             try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(1), size: 1, createdAt: 1))
             let reopened = try await scratch.open()
-            #expect(try await reopened.migrate() == 4)
+            #expect(try await reopened.migrate() == 5)
             #expect(try await reopened.registry(named: "durable") == registry)
             #expect(try await reopened.blob(registryID: registry.id, digest: Self.digest(1))?.size == 1)
             try await reopened.close()

@@ -55,6 +55,10 @@ struct RepositoryMetadataController {
                 "mediaType": entry.manifest.mediaType, "tags": entry.tags, "changeableAttributes": Self.changeableAttributes,
             ]
             if let type = entry.manifest.artifactType { attributes["configMediaType"] = type }
+            if let os = entry.manifest.os, let architecture = entry.manifest.architecture {
+                attributes["os"] = os
+                attributes["architecture"] = architecture
+            }
             return attributes
         }
         let body: [String: Any] = ["registry": RegistryPlane.service(of: context.host), "imageName": repository.value, "manifests": manifests]
