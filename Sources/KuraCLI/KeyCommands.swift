@@ -25,10 +25,12 @@ struct KeyCommand: AsyncParsableCommand {
             guard id != nil || (name != nil && vaultName != nil) else { throw ValidationError("give --id, or --name and --vault-name") }
         }
 
-        /// `https://{vault}.{suffix}/keys/{name}[/{version}]`.
+        /// `https://{vault}.{suffix}/keys/{name}/{version}`; the version segment is empty for the
+        /// current version (`…/keys/{name}/`), which is how the keys API names it.
         func url(_ client: KuraClient) async throws -> String {
-            if let id { return id }
-            return try await client.vaultURL(vaultName!) + "/keys/\(name!)" + (version.map { "/\($0)" } ?? "")
+            var given = id ?? ""
+            if id == nil { given = try await client.vaultURL(vaultName!) + "/keys/\(name!)" + (version.map { "/\($0)" } ?? "") }
+            return given.split(separator: "/").count == 4 ? given + "/" : given
         }
     }
 
@@ -109,8 +111,7 @@ struct KeyCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 try global.emit(try await global.withClient { client in
-                    let url = try await target.url(client)
-                    return KeyOutput.bundle(try await client.vault("GET", url.split(separator: "/").count == 4 ? url + "/" : url))
+                    KeyOutput.bundle(try await client.vault("GET", try await target.url(client)))
                 })
             } catch let error as CLIError { throw error.asShow() }
         }
@@ -122,7 +123,7 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            try global.emit(KeyOutput.items(try await global.withClient { client in try await client.vaultList(try await client.vaultURL(vaultName) + "/keys") }))
+            try await KeyCommand.listed(global, vault: vaultName, path: "/keys")
         }
     }
 
@@ -133,9 +134,7 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            try global.emit(KeyOutput.items(try await global.withClient { client in
-                try await client.vaultList(try await client.vaultURL(vaultName) + "/keys/\(name)/versions")
-            }))
+            try await KeyCommand.listed(global, vault: vaultName, path: "/keys/\(name)/versions")
         }
     }
 
@@ -153,10 +152,14 @@ struct KeyCommand: AsyncParsableCommand {
                 if let enabled { body.append(("attributes", .object([("enabled", .bool(enabled))]))) }
                 if !ops.isEmpty { body.append(("key_ops", .array(ops.map { .string($0) }))) }
                 if !tags.isEmpty { body.append(("tags", Tags.parse(tags))) }
-                let url = try await target.url(client)
-                return KeyOutput.bundle(try await client.vault("PATCH", url.split(separator: "/").count == 4 ? url + "/" : url, body: .object(body)))
+                return KeyOutput.bundle(try await client.vault("PATCH", try await target.url(client), body: .object(body)))
             })
         }
+    }
+
+    /// A listing of `/keys`, `/keys/{name}/versions` or `/deletedkeys`, every page, as az prints it.
+    static func listed(_ global: GlobalOptions, vault: String, path: String) async throws {
+        try global.emit(KeyOutput.items(try await global.withClient { client in try await client.vaultList(try await client.vaultURL(vault) + path) }))
     }
 
     /// A command on `/keys/{name}/{action}` or `/deletedkeys/{name}[/{action}]`.
@@ -182,7 +185,7 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            try global.emit(KeyOutput.items(try await global.withClient { client in try await client.vaultList(try await client.vaultURL(vaultName) + "/deletedkeys") }))
+            try await KeyCommand.listed(global, vault: vaultName, path: "/deletedkeys")
         }
     }
 
@@ -244,9 +247,7 @@ struct KeyCommand: AsyncParsableCommand {
     /// `encrypt`/`decrypt`: az's answer shape `{"kid", "result", "algorithm"}`.
     static func crypt(_ global: GlobalOptions, _ target: Target, _ operation: String, algorithm: String, value: Data) async throws {
         try global.emit(try await global.withClient { client in
-            let url = try await target.url(client)
-            let path = url.split(separator: "/").count == 4 ? url + "//" + operation : url + "/" + operation
-            let answer = try await client.vault("POST", path, body: .object([("alg", .string(algorithm)), ("value", .string(value.base64URLString))]))
+            let answer = try await client.vault("POST", try await target.url(client) + "/" + operation, body: .object([("alg", .string(algorithm)), ("value", .string(value.base64URLString))]))
             guard case .string(let result)? = answer?["value"], let bytes = Data(base64URL: result) else {
                 throw CLIError(.local, "The vault's \(operation) answer is malformed.")
             }

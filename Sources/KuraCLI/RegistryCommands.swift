@@ -279,8 +279,7 @@ public struct RegistryCommand: AsyncParsableCommand {
 
         func run() async throws {
             try global.emit(try await global.withClient { client in
-                let registry = try await client.arm("GET", try await RegistryCommand.locate(client, name, group: nil), apiVersion: RegistryCommand.apiVersion)
-                guard case .string(let loginServer)? = registry?["properties"]?["loginServer"] else { throw CLIError(.local, "The registry has no login server.") }
+                let loginServer = try await client.loginServer(name)
                 let refresh = try await client.registryRefreshToken(loginServer)
                 return .object([("accessToken", .string(refresh)), ("loginServer", .string(loginServer)),
                                 ("username", "00000000-0000-0000-0000-000000000000")])
@@ -311,17 +310,14 @@ public struct RegistryCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show-tags", abstract: "List the tags of a repository.")
         @Option(name: [.short, .long], help: "Registry name.") var name: String
         @Option(name: .long, help: "Repository.") var repository: String
-        @Option(name: .long, help: "time_asc or time_desc (default: by name).") var orderby: String?
-        @Option(name: .long, help: "Show at most this many tags.") var top: Int?
+        @OptionGroup var order: ListingOrder
         @Flag(name: .long, help: "Show each tag's digest, times and attributes.") var detail = false
         @OptionGroup var global: GlobalOptions
-
-        func validate() throws { try ManifestOrder.validate(orderby: orderby, top: top) }
 
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 let server = try await client.loginServer(name)
-                let answer = try await client.registryCall(server, path: "/acr/v1/\(repository)/_tags" + ManifestOrder.query(orderby: orderby, top: top),
+                let answer = try await client.registryCall(server, path: "/acr/v1/\(repository)/_tags" + order.query,
                                                            scope: "repository:\(repository):metadata_read")
                 guard case .array(let tags)? = answer?["tags"] else { return .array([]) }
                 return detail ? .array(tags) : .array(tags.map { $0["name"] ?? .null })
@@ -377,12 +373,9 @@ public struct RegistryCommand: AsyncParsableCommand {
                 let (repositoryName, reference) = try Self.split(image!)
                 var digest = reference
                 if !reference.contains(":") {
-                    let listing = try await client.registryCall(server, path: "/acr/v1/\(repositoryName)/_manifests",
-                                                                scope: "repository:\(repositoryName):metadata_read")
-                    guard case .array(let manifests)? = listing?["manifests"],
-                          case .string(let found)? = manifests.first(where: { entry in
-                              if case .array(let tags)? = entry["tags"] { tags.contains(.string(reference)) } else { false } })?["digest"]
-                    else { throw CLIError(.service(status: 404, code: "MANIFEST_UNKNOWN"), "tag \(reference) is not in repository \(repositoryName)") }
+                    let tag = try await client.registryCall(server, path: "/acr/v1/\(repositoryName)/_tags/\(reference)",
+                                                            scope: "repository:\(repositoryName):metadata_read")
+                    guard case .string(let found)? = tag?["tag"]?["digest"] else { throw CLIError(.local, "The registry's tag answer is malformed.") }
                     digest = found
                 }
                 _ = try await client.registryCall(server, method: "DELETE", path: "/v2/\(repositoryName)/manifests/\(digest)",
@@ -415,16 +408,13 @@ public struct RegistryCommand: AsyncParsableCommand {
                 """)
         @Option(name: [.short, .long], help: "Registry name.") var registry: String
         @Option(name: [.short, .long], help: "Repository name.") var name: String
-        @Option(name: .long, help: "time_asc or time_desc (default: by digest).") var orderby: String?
-        @Option(name: .long, help: "Show at most this many manifests.") var top: Int?
+        @OptionGroup var order: ListingOrder
         @OptionGroup var global: GlobalOptions
-
-        func validate() throws { try ManifestOrder.validate(orderby: orderby, top: top) }
 
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 let server = try await client.loginServer(registry)
-                let answer = try await client.registryCall(server, path: "/acr/v1/\(name)/_manifests" + ManifestOrder.query(orderby: orderby, top: top),
+                let answer = try await client.registryCall(server, path: "/acr/v1/\(name)/_manifests" + order.query,
                                                            scope: "repository:\(name):metadata_read")
                 return answer?["manifests"] ?? .array([])
             })
@@ -432,9 +422,12 @@ public struct RegistryCommand: AsyncParsableCommand {
     }
 }
 
-/// az's `--orderby time_asc|time_desc` and `--top N` on ACR's metadata listings.
-enum ManifestOrder {
-    static func validate(orderby: String?, top: Int?) throws {
+/// az's `--orderby time_asc|time_desc` and `--top N` on ACR's metadata listings (tags, manifests).
+struct ListingOrder: ParsableArguments {
+    @Option(name: .long, help: "time_asc or time_desc (default: by tag name or digest).") var orderby: String?
+    @Option(name: .long, help: "Show at most this many.") var top: Int?
+
+    func validate() throws {
         if let orderby, !["time_asc", "time_desc"].contains(orderby) {
             throw ValidationError("argument --orderby: invalid choice: '\(orderby)' (choose from 'time_asc', 'time_desc')")
         }
@@ -442,7 +435,7 @@ enum ManifestOrder {
     }
 
     /// `?n=…&orderby=timedesc` as ACR takes them ("" when neither is given).
-    static func query(orderby: String?, top: Int?) -> String {
+    var query: String {
         let items = [top.map { "n=\($0)" }, orderby.map { "orderby=" + $0.replacingOccurrences(of: "_", with: "") }].compactMap { $0 }
         return items.isEmpty ? "" : "?" + items.joined(separator: "&")
     }

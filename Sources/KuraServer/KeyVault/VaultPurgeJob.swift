@@ -11,23 +11,15 @@ import ServiceLifecycle
 
 /// Runs every `interval` until shutdown: purges each vault's deleted keys whose scheduled purge
 /// date has passed, and deleted vaults likewise (with their keys).
-struct VaultPurgeJob: Service {
+struct VaultPurgeJob: PeriodicJob {
     let metadata: any MetadataStore
     let service: KeyVaultService
     let subscriptionID: String
     let logger: Logger
     var interval: Duration = .seconds(3600)
+    var activity: String { "vault purge" }
 
-    func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await purgeOnce()
-            } catch {
-                logger.warning("vault purge pass failed: \(error)")
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
-    }
+    func runOnce() async throws { try await purgeOnce() }
 
     func purgeOnce(now: Int64 = KeyVaultService.now()) async throws {
         for vault in try await metadata.resources(type: KeyVaultProvider.type, subscription: subscriptionID, resourceGroup: nil) {

@@ -9,24 +9,16 @@ import ServiceLifecycle
 
 /// Runs until shutdown, once at start and then every `interval`: every upload session started
 /// more than `expiry` ago goes, with its parts, so abandoned pushes never fill the disk.
-struct UploadExpiryJob: Service {
+struct UploadExpiryJob: PeriodicJob {
     let uploads: UploadService
     let expiry: Duration
     let logger: Logger
 
     /// A tenth of the expiry, at most an hour.
     var interval: Duration { min(expiry / 10, .seconds(3600)) }
+    var activity: String { "upload expiry" }
 
-    func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await expireOnce()
-            } catch {
-                logger.warning("upload expiry pass failed: \(error)")
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
-    }
+    func runOnce() async throws { try await expireOnce() }
 
     func expireOnce(now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) async throws {
         let cutoff = now - expiry.components.seconds * 1000 - expiry.components.attoseconds / 1_000_000_000_000_000
