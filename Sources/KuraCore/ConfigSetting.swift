@@ -80,8 +80,22 @@ extension ConfigSetting {
         durationSetting("keys.checkInterval", help: "how often a customer-managed key is re-validated", \.keyCheckInterval),
         durationSetting("keys.unavailableGrace", help: "how long to serve from a cached key while the vault is unreachable",
                         \.keyUnavailableGrace),
+        ConfigSetting(key: "keys.remoteVaultHosts",
+                      help: "vault hosts outside this installation a registry's key may name (host[:port] or *.domain[:port], comma-separated; none by default)",
+                      apply: { config, value throws(ConfigError) in config.remoteVaultHosts = try RemoteVaultHosts(parsing: value) },
+                      render: { $0.remoteVaultHosts.isEmpty ? nil : $0.remoteVaultHosts.description }),
         durationSetting("registry.uploadExpiry", help: "upload sessions older than this are abandoned and their parts deleted",
                         \.uploadExpiry),
+        ConfigSetting(key: "registry.allowSparseManifests",
+                      help: "accept manifests whose blobs or child manifests are not pushed (sparse manifests; true | false)",
+                      apply: { config, value throws(ConfigError) in
+                          switch value.lowercased() {
+                          case "true", "yes", "on", "1": config.allowSparseManifests = true
+                          case "false", "no", "off", "0": config.allowSparseManifests = false
+                          default: throw ConfigError("registry.allowSparseManifests: '\(value)' is not true or false")
+                          }
+                      },
+                      render: { String($0.allowSparseManifests) }),
         ConfigSetting(key: "log.level", help: "trace | debug | info | notice | warning | error | critical",
                       apply: { config, value throws(ConfigError) in
                           let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

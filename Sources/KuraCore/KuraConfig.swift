@@ -38,9 +38,15 @@ public struct KuraConfig: Sendable, Equatable {
     public var keyCheckInterval: Duration = .seconds(30)
     /// How long a registry keeps serving from its cached data key while its vault is unreachable.
     public var keyUnavailableGrace: Duration = .seconds(300)
+    /// Key vault hosts outside this installation that may hold a registry's key (and so receive
+    /// a token kura mints); empty: none (see ``RemoteVaultHosts``).
+    public var remoteVaultHosts: RemoteVaultHosts = .none
     /// An upload session started longer ago than this is abandoned: its parts are deleted
     /// (distribution's `uploadpurging.age`, same default).
     public var uploadExpiry: Duration = .seconds(7 * 86_400)
+    /// Accept manifests whose blobs or child manifests a repository does not hold (the OCI
+    /// distribution-spec's "sparse" manifests); off by default, so a push must be complete.
+    public var allowSparseManifests: Bool = false
     /// swift-log level name: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
 

@@ -14,8 +14,16 @@ public struct DataKey: Sendable {
     public let generation: UInt32
     let key: SymmetricKey
 
-    public init(registryID: String, generation: UInt32, key: SymmetricKey) {
-        precondition(key.bitCount == 256, "a data key is 32 bytes")
+    /// - Throws: ``CryptoFailure/integrity`` unless `key` is 256 bits. Key bytes may come from a
+    ///   vault (an unwrapKey answer), so a wrong size is bad input, never a trap.
+    public init(registryID: String, generation: UInt32, key: SymmetricKey) throws(CryptoFailure) {
+        guard key.bitCount == 256 else {
+            throw CryptoFailure.integrity("a data key is 32 bytes, not \(key.bitCount / 8)")
+        }
+        self.init(checkedKey: key, registryID: registryID, generation: generation)
+    }
+
+    private init(checkedKey key: SymmetricKey, registryID: String, generation: UInt32) {
         self.registryID = registryID
         self.generation = generation
         self.key = key
@@ -23,7 +31,7 @@ public struct DataKey: Sendable {
 
     /// A fresh random data key.
     public static func generate(registryID: String, generation: UInt32 = 1) -> DataKey {
-        DataKey(registryID: registryID, generation: generation, key: SymmetricKey(size: .bits256))
+        DataKey(checkedKey: SymmetricKey(size: .bits256), registryID: registryID, generation: generation)
     }
 
     /// Calls `body` with the plaintext key bytes; for wrapping through a key vault and for tests
@@ -72,7 +80,7 @@ public struct DataKeyWrapper: Sendable {
             let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: wrapped[4..<16]), ciphertext: wrapped[16..<48],
                                             tag: wrapped[48..<64])
             let plaintext = try AES.GCM.open(box, using: serviceKey, authenticating: Self.aad(registryID, generation))
-            return DataKey(registryID: registryID, generation: generation, key: SymmetricKey(data: plaintext))
+            return try DataKey(registryID: registryID, generation: generation, key: SymmetricKey(data: plaintext))
         } catch {
             throw CryptoFailure.integrity("wrapped data key of registry \(registryID) does not open")
         }

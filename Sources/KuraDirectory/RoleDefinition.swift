@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // RoleDefinition: Azure's built-in roles that kura knows, with their real ids and actions.
 
+import Foundation
 public import KuraCore
 
 /// A role: what its holders may do, as ARM action patterns (`*` matches any run of characters,
@@ -46,8 +47,14 @@ public struct RoleDefinition: Sendable, Equatable {
         ])
     }
 
-    /// Glob match, case-insensitive; `*` matches any run of characters.
+    /// Glob match, case-insensitive; `*` matches any run of characters, and `/*/` also matches a
+    /// single `/` (as in Azure: `userAssignedIdentities/*/assign/action` covers
+    /// `userAssignedIdentities/assign/action`).
     static func matches(_ pattern: String, _ action: String) -> Bool {
+        globMatches(pattern, action) || (pattern.contains("/*/") && globMatches(pattern.replacingOccurrences(of: "/*/", with: "/"), action))
+    }
+
+    private static func globMatches(_ pattern: String, _ action: String) -> Bool {
         let pattern = Array(pattern.lowercased().utf8), text = Array(action.lowercased().utf8)
         var p = 0, t = 0, star = -1, mark = 0
         while t < text.count {
@@ -91,6 +98,13 @@ extension RoleDefinition {
     public static let acrDelete = RoleDefinition(
         id: "c2f4ef07-c644-48eb-af81-4b1b4947fb11", roleName: "AcrDelete", description: "acr delete",
         actions: ["Microsoft.ContainerRegistry/registries/artifacts/delete"], notActions: [], dataActions: [])
+    public static let managedIdentityOperator = RoleDefinition(
+        id: "f1a07417-d97a-45cb-824c-7a7467783830", roleName: "Managed Identity Operator",
+        description: "Read and Assign User Assigned Identity",
+        actions: ["Microsoft.ManagedIdentity/userAssignedIdentities/*/read", "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action",
+                  "Microsoft.Authorization/*/read", "Microsoft.Insights/alertRules/*", "Microsoft.Resources/subscriptions/resourceGroups/read",
+                  "Microsoft.Resources/deployments/*", "Microsoft.Support/*"],
+        notActions: [], dataActions: [])
     public static let keyVaultCryptoOfficer = RoleDefinition(
         id: "14b46e9e-c2b7-41b4-b07b-48a6ebf60603", roleName: "Key Vault Crypto Officer",
         description: "Perform any action on the keys of a key vault, except manage permissions.",
@@ -125,7 +139,7 @@ extension RoleDefinition {
 
     /// Every role kura knows, in the order ARM lists them.
     public static let builtIn: [RoleDefinition] = [
-        .owner, .contributor, .reader, .acrPull, .acrPush, .acrDelete, .keyVaultCryptoOfficer, .keyVaultCryptoUser,
+        .owner, .contributor, .reader, .acrPull, .acrPush, .acrDelete, .managedIdentityOperator, .keyVaultCryptoOfficer, .keyVaultCryptoUser,
         .keyVaultCryptoServiceEncryptionUser, .keyVaultReader,
     ]
 

@@ -30,6 +30,8 @@ public struct ContainerRegistryProvider: ResourceProvider {
     }
 
     static let skus = ["Basic", "Standard", "Premium"]
+    /// What a caller needs on a user-assigned identity to attach it to a registry.
+    static let assignIdentityAction = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"
 
     public func prepare(_ id: ResourceID, body: JSONValue, base: JSONValue, existing: ResourceRecord?,
                         caller: ManagementCaller) async throws -> JSONValue {
@@ -51,7 +53,8 @@ public struct ContainerRegistryProvider: ResourceProvider {
         document["sku"] = ["name": .string(sku), "tier": .string(sku)]
 
         // Identity
-        let identity = try await resolveIdentity(body.member(caseInsensitive: "identity"), existing: old?["identity"])
+        let identity = try await resolveIdentity(body.member(caseInsensitive: "identity"), existing: old?["identity"],
+                                                 registry: id, caller: caller)
         if let identity { document["identity"] = identity }
 
         // Properties
@@ -214,7 +217,13 @@ public struct ContainerRegistryProvider: ResourceProvider {
     /// The registry's `identity`: `None`, `SystemAssigned`, `UserAssigned` or both. User-assigned
     /// identities must exist; `{id: {}}` keeps an assigned identity; the system-assigned identity
     /// keeps its ids for the registry's lifetime.
-    func resolveIdentity(_ requested: JSONValue?, existing: JSONValue?) async throws -> JSONValue? {
+    ///
+    /// Assigning a user-assigned identity lets the registry act as it (get its tokens), so, as in
+    /// ARM, the caller needs `Microsoft.ManagedIdentity/userAssignedIdentities/assign/action` on
+    /// each identity it adds (Owner, Contributor or Managed Identity Operator there).
+    /// - Throws: `LinkedAuthorizationFailed` (403) otherwise.
+    func resolveIdentity(_ requested: JSONValue?, existing: JSONValue?, registry: ResourceID,
+                         caller: ManagementCaller) async throws -> JSONValue? {
         guard let requested, !requested.isNull else { return existing }
         let type = requested.member(caseInsensitive: "type")?.stringValue ?? "None"
         let kinds = Set(type.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
@@ -236,6 +245,13 @@ public struct ContainerRegistryProvider: ResourceProvider {
                       let identity = try await metadata.resource(id: id) else {
                     throw ManagementError(status: 400, code: "InvalidIdentity",
                                           "The user-assigned identity '\(key)' does not exist or is not a Microsoft.ManagedIdentity/userAssignedIdentities resource.")
+                }
+                let alreadyAssigned = (existing?["userAssignedIdentities"]?.objectValue ?? [:]).keys
+                    .contains { $0.lowercased() == identity.id.description.lowercased() }
+                if !alreadyAssigned, !caller.grants.allows(action: Self.assignIdentityAction, at: identity.id) {
+                    throw ManagementError.linkedAuthorizationFailed(principal: caller.objectID, action: "\(Self.type)/write",
+                                                                    linkedAction: Self.assignIdentityAction, scope: registry.description,
+                                                                    linkedScope: identity.id.description)
                 }
                 assigned[identity.id.description] = ["principalId": identity.document["properties"]?["principalId"] ?? nil,
                                                      "clientId": identity.document["properties"]?["clientId"] ?? nil]
@@ -284,9 +300,15 @@ public struct ContainerRegistryProvider: ResourceProvider {
             }
             key = local
         } else if let remote = KeyIdentifier(remote: keyText) {
-            // A vault elsewhere (another installation, Azure Key Vault): its soft delete and purge
-            // protection are checked through its data plane (the key's recoveryLevel) when the
-            // registry's data key is wrapped.
+            // A vault elsewhere (another installation, Azure Key Vault) only on a host the operator
+            // allows — refused here before any connection, in words that do not depend on the host.
+            // Its soft delete and purge protection are checked through its data plane (the key's
+            // recoveryLevel) when the registry's data key is wrapped.
+            guard let url = URLComponents(string: remote.vaultURL), let host = url.host,
+                  environment.remoteVaultHosts.allows(host: host, port: url.port ?? 443) else {
+                throw ManagementError(status: 400, code: "KeyVaultHostNotAllowed",
+                                      "The key identifier names a key vault that is not part of this installation, and its host is not listed in the server setting keys.remoteVaultHosts; kura does not contact it.")
+            }
             key = remote
         } else {
             throw ManagementError(status: 400, code: "InvalidKeyIdentifier",

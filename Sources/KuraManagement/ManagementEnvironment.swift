@@ -12,12 +12,16 @@ public struct ManagementEnvironment: Sendable {
     public let endpoints: InstallationEndpoints
     /// The location given to resources when neither the request nor the group names one.
     public let defaultLocation: String
+    /// Vault hosts outside this installation a registry's key may name (`keys.remoteVaultHosts`).
+    public let remoteVaultHosts: RemoteVaultHosts
 
-    public init(subscriptionID: String, tenantID: String, endpoints: InstallationEndpoints, defaultLocation: String = "local") {
+    public init(subscriptionID: String, tenantID: String, endpoints: InstallationEndpoints, defaultLocation: String = "local",
+                remoteVaultHosts: RemoteVaultHosts = .none) {
         self.subscriptionID = subscriptionID
         self.tenantID = tenantID
         self.endpoints = endpoints
         self.defaultLocation = defaultLocation
+        self.remoteVaultHosts = remoteVaultHosts
     }
 
     /// - Throws: `SubscriptionNotFound` unless `subscription` is this installation's.

@@ -50,6 +50,14 @@ public struct ManagementError: Error, Equatable, Sendable, CustomStringConvertib
                         "The client '\(principal)' with object id '\(principal)' does not have authorization to perform action '\(action)' over scope '\(scope)' or the scope is invalid. If access was recently granted, please refresh your credentials.")
     }
 
+    /// ARM's refusal when a write links a resource the caller may not use (e.g. assigning a
+    /// user-assigned identity needs `…/assign/action` on that identity).
+    public static func linkedAuthorizationFailed(principal: String, action: String, linkedAction: String, scope: String,
+                                                 linkedScope: String) -> ManagementError {
+        ManagementError(status: 403, code: "LinkedAuthorizationFailed",
+                        "The client '\(principal)' with object id '\(principal)' has permission to perform action '\(action)' on scope '\(scope)'; however, it does not have permission to perform action(s) '\(linkedAction)' on the linked scope(s) '\(linkedScope)' (respectively) or the linked scope(s) are invalid.")
+    }
+
     public static func missingAPIVersion() -> ManagementError {
         ManagementError(status: 400, code: "MissingApiVersionParameter",
                         "The api-version query parameter (?api-version=) is required for all requests.")

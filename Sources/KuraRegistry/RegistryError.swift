@@ -52,6 +52,9 @@ extension RegistryError.Code {
     public static let unavailable = Self(name: "UNAVAILABLE", status: 503)
     /// The manifest is too large to accept.
     public static let manifestTooLarge = Self(name: "MANIFEST_INVALID", status: 413)
+    /// More `tag` query parameters on one manifest push than kura applies at once (the spec's
+    /// optional `414 Request-URI Too Long`).
+    public static let tooManyTags = Self(name: "MANIFEST_INVALID", status: 414)
     /// Invalid pagination or query parameters.
     public static let paginationInvalid = Self(name: "PAGINATION_NUMBER_INVALID", status: 400)
 }

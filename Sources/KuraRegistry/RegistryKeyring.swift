@@ -87,8 +87,7 @@ public final class RegistryKeyring: Sendable {
             let inner = try wrapper.unwrapCustomerWrapped(registry.wrappedDataKey, registryID: registry.id, generation: registry.keyGeneration)
             var plain = try await client.unwrap(inner, keyID: binding.versionedKeyID, as: binding.identityObjectID)
             defer { Self.zero(&plain) }
-            guard plain.count == 32 else { throw KeyWrapFailure.revoked("the vault returned a data key of \(plain.count) bytes") }
-            next = .accessible(DataKey(registryID: registry.id, generation: registry.keyGeneration, key: .init(data: plain)), checkedAt: now)
+            next = .accessible(try Self.dataKey(plain, of: registry), checkedAt: now)
         } catch let failure as KeyWrapFailure {
             switch failure {
             case .revoked(let reason):
@@ -148,10 +147,20 @@ public final class RegistryKeyring: Sendable {
         }
         var plain = try await client.unwrap(inner, keyID: binding.versionedKeyID, as: binding.identityObjectID)
         defer { Self.zero(&plain) }
-        let dataKey = DataKey(registryID: registry.id, generation: registry.keyGeneration, key: .init(data: plain))
+        let dataKey = try Self.dataKey(plain, of: registry)
         let result = try await wrapThroughVault(dataKey, keyIdentifier: keyIdentifier, identity: identity)
         customerStates.withLock { $0[registry.id] = .accessible(dataKey, checkedAt: Self.now()) }
         return (result.wrapped, result.binding!)
+    }
+
+    /// The data key from the bytes a vault unwrapped: anything but 32 bytes is the vault's fault
+    /// (a wrong key, a hostile vault) and revokes, never traps.
+    static func dataKey(_ plain: [UInt8], of registry: RegistryRecord) throws(KeyWrapFailure) -> DataKey {
+        do {
+            return try DataKey(registryID: registry.id, generation: registry.keyGeneration, key: SymmetricKey(data: plain))
+        } catch {
+            throw .revoked("the vault returned a data key of \(plain.count) bytes")
+        }
     }
 
     private func wrapThroughVault(_ dataKey: DataKey, keyIdentifier: String, identity: String) async throws(KeyWrapFailure)

@@ -11,15 +11,20 @@ public import NIOCore
 /// registry's content store; the metadata store says what exists and where it is linked.
 ///
 /// Invariants: a record is written only after the bytes it names are durable; a manifest commits
-/// only when every blob and child manifest it references is linked in its repository; bytes are
-/// deleted only when nothing links or references them.
+/// only when every blob and child manifest it references is linked in its repository (unless
+/// ``allowSparseManifests``); bytes are deleted only when nothing links or references them.
 public struct RegistryService: Sendable {
     public let metadata: any MetadataStore
     public let blobs: EncryptedBlobStore
+    /// Accept manifests whose blobs or child manifests the repository does not hold ("sparse"
+    /// manifests, which the spec lets a registry accept): `registry.allowSparseManifests`, off by
+    /// default. What is missing stays unreadable (`BLOB_UNKNOWN` / `MANIFEST_UNKNOWN`) until pushed.
+    public let allowSparseManifests: Bool
 
-    public init(metadata: any MetadataStore, blobs: EncryptedBlobStore) {
+    public init(metadata: any MetadataStore, blobs: EncryptedBlobStore, allowSparseManifests: Bool = false) {
         self.metadata = metadata
         self.blobs = blobs
+        self.allowSparseManifests = allowSparseManifests
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -90,10 +95,12 @@ public struct RegistryService: Sendable {
 
     // MARK: Manifests
 
-    /// Validates and commits a manifest under `reference` (a tag, or the digest of the body).
+    /// Validates and commits a manifest under `reference` (a tag, or the digest of the body), and
+    /// points each of `tags` (the push's `tag` query parameters) at it as well.
     /// - Throws: `MANIFEST_INVALID`, `UNSUPPORTED`, `DIGEST_INVALID` (digest reference does not
-    ///   match the body), `MANIFEST_BLOB_UNKNOWN` (a reference is missing).
-    public func putManifest(_ registry: RegistryContext, repository: RepositoryName, reference: Reference,
+    ///   match the body), `MANIFEST_BLOB_UNKNOWN` (a reference is missing and sparse manifests
+    ///   are not allowed).
+    public func putManifest(_ registry: RegistryContext, repository: RepositoryName, reference: Reference, tags: [Tag] = [],
                             body: [UInt8], contentType: String?) async throws -> (ManifestRecord, ManifestDocument) {
         guard body.count <= ManifestDocument.maximumSize else {
             throw RegistryError(.manifestTooLarge, "manifests are limited to \(ManifestDocument.maximumSize) bytes")
@@ -106,14 +113,16 @@ public struct RegistryService: Sendable {
         if case .digest(let claimed) = reference, claimed != digest {
             throw RegistryError(.digestInvalid, "the manifest hashes to \(digest), not \(claimed)")
         }
-        for child in document.references {
-            let present: Bool
-            switch child.kind {
-            case .blob: present = try await metadata.linkedBlob(registryID: registry.id, repository: repository.value, digest: child.digest) != nil
-            case .manifest: present = try await metadata.manifest(registryID: registry.id, repository: repository.value, digest: child.digest) != nil
-            }
-            guard present else {
-                throw RegistryError(.manifestBlobUnknown, "the manifest references \(child.digest), which repository \(repository) does not hold")
+        if !allowSparseManifests {
+            for child in document.references {
+                let present: Bool
+                switch child.kind {
+                case .blob: present = try await metadata.linkedBlob(registryID: registry.id, repository: repository.value, digest: child.digest) != nil
+                case .manifest: present = try await metadata.manifest(registryID: registry.id, repository: repository.value, digest: child.digest) != nil
+                }
+                guard present else {
+                    throw RegistryError(.manifestBlobUnknown, "the manifest references \(child.digest), which repository \(repository) does not hold")
+                }
             }
         }
         if try await !blobs.exists(digest, registryID: registry.id) {
@@ -124,8 +133,10 @@ public struct RegistryService: Sendable {
                                     size: Int64(body.count), artifactType: document.artifactType, subject: document.subject,
                                     annotations: document.annotations, createdAt: Self.now(), os: platform?.os,
                                     architecture: platform?.architecture)
-        let tag: String? = if case .tag(let tag) = reference { tag.value } else { nil }
-        try await metadata.commitManifest(record, references: document.references, repository: repository.value, tag: tag)
+        var names: [String] = []
+        if case .tag(let tag) = reference { names.append(tag.value) }
+        for tag in tags where !names.contains(tag.value) { names.append(tag.value) }
+        try await metadata.commitManifest(record, references: document.references, repository: repository.value, tags: names)
         return (record, document)
     }
 

@@ -19,6 +19,10 @@ public struct UploadService: Sendable {
 
     public init(service: RegistryService) { self.service = service }
 
+    /// The largest byte offset an upload accepts (1 PiB): every offset and length parsed from a
+    /// request is checked against it before any arithmetic, so none can overflow.
+    public static let largestOffset: Int64 = 1 << 50
+
     /// Where a committed part lives: named by its number and digest, so two racing chunks for the
     /// same number never share a file unless they are the same bytes.
     static func partPath(registryID: String, uploadID: String, part: UploadPartRecord) -> BlobPath {
@@ -49,6 +53,9 @@ public struct UploadService: Sendable {
     public func append<Body: AsyncSequence>(_ registry: RegistryContext, upload: UploadRecord, body: Body,
                                             range: ClosedRange<Int64>?, length: Int64?) async throws -> UploadRecord
     where Body.Element == ByteBuffer {
+        if let range, range.lowerBound < 0 || range.upperBound > Self.largestOffset {
+            throw RegistryError(.rangeInvalid, "Content-Range must lie within 0-\(Self.largestOffset)")
+        }
         if let range, range.lowerBound != upload.size {
             throw RegistryError(.rangeInvalid, "chunk starts at \(range.lowerBound); the upload is at \(upload.size)")
         }
@@ -91,7 +98,9 @@ public struct UploadService: Sendable {
     where Body.Element == ByteBuffer {
         let upload = try await append(registry, upload: upload, body: finalChunk, range: range, length: length)
         let parts = try await metadata.uploadParts(uploadID: upload.id)
-        let repository = RepositoryName(upload.repository)!
+        guard let repository = RepositoryName(upload.repository) else {
+            throw RegistryError(.nameInvalid, "upload \(upload.id) names an invalid repository '\(upload.repository)'")
+        }
         let stored: StoredBlob
         if parts.count == 1 && parts[0].digest == digest {
             do {

@@ -102,7 +102,8 @@ public final class KuraServer: Sendable {
             // identity's own token; this installation's CA is trusted besides the system's.
             var clientTLS = TLSConfiguration.makeClientConfiguration()
             clientTLS.additionalTrustRoots = [.file(directory.caCertificateFile)]
-            let remoteVaults = RemoteKeyWrapClient(tls: clientTLS, token: { identity, resource in
+            let remoteVaults = RemoteKeyWrapClient(tls: clientTLS, allowedHosts: config.remoteVaultHosts,
+                                                   ownAudiences: endpoints.allAudiences, token: { identity, resource in
                 do {
                     return try await directoryService.managedIdentityToken(clientID: nil, objectID: identity, resource: resource).accessToken
                 } catch let error as DirectoryError {
@@ -126,7 +127,7 @@ public final class KuraServer: Sendable {
                     secretHash: SecretHash.make(admin.password), createdAt: Int64(Date().timeIntervalSince1970 * 1000)))
             }
             let environment = ManagementEnvironment(subscriptionID: installation.subscriptionId, tenantID: installation.tenantId,
-                                                    endpoints: endpoints)
+                                                    endpoints: endpoints, remoteVaultHosts: config.remoteVaultHosts)
             let registryResources = ContainerRegistryProvider(metadata: metadata, environment: environment, provisioner: provisioner)
             try await ManagementBootstrap(metadata: metadata, environment: environment, registries: registryResources)
                 .ensure(adminObjectID: admin.objectId)
@@ -138,7 +139,7 @@ public final class KuraServer: Sendable {
                 registryResources,
             ])
             let subscription = ResourceID(subscription: installation.subscriptionId)
-            let content = RegistryService(metadata: metadata, blobs: blobs)
+            let content = RegistryService(metadata: metadata, blobs: blobs, allowSparseManifests: config.allowSparseManifests)
             let plane = RegistryPlane(metadata: metadata, keyring: keyring, provisioner: provisioner,
                                       tokens: await RegistryTokenService(hierarchy: keys), content: content,
                                       uploads: UploadService(service: content), authority: authority,

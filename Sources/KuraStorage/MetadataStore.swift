@@ -91,10 +91,10 @@ public protocol MetadataStore: Sendable {
     // MARK: Manifests and tags
 
     /// Commits a manifest into `repository` in one transaction: the manifest and its references
-    /// (kept if already recorded), the repository link, and `tag` (moved if it existed).
+    /// (kept if already recorded), the repository link, and each of `tags` (moved if it existed).
     /// - Precondition: the manifest's bytes and everything it references are durable.
     func commitManifest(_ manifest: ManifestRecord, references: [ManifestReference], repository: String,
-                        tag: String?) async throws
+                        tags: [String]) async throws
     /// The manifest if it is part of `repository`.
     func manifest(registryID: String, repository: String, digest: ContentDigest) async throws -> ManifestRecord?
     /// Removes the manifest and every tag pointing at it from `repository`; returns whether it was there.

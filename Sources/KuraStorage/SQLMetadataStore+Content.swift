@@ -81,7 +81,7 @@ extension SQLMetadataStore {
     // MARK: Manifests and tags
 
     public func commitManifest(_ manifest: ManifestRecord, references: [ManifestReference], repository: String,
-                               tag: String?) async throws {
+                               tags: [String]) async throws {
         try await transaction { database in
             try await Self.ensureRepository(database, registryID: manifest.registryID, repository: repository)
             try await database.insert(into: "manifests")
@@ -101,7 +101,7 @@ extension SQLMetadataStore {
             try await database.insert(into: "repository_manifests").columns("registry_id", "repository", "digest", "created_at")
                 .values(SQLBind(manifest.registryID), SQLBind(repository), SQLBind(manifest.digest.description), SQLBind(manifest.createdAt))
                 .ignoringConflicts(with: ["registry_id", "repository", "digest"]).run()
-            if let tag {
+            for tag in tags {
                 try await database.insert(into: "tags").columns("registry_id", "repository", "name", "digest", "updated_at")
                     .values(SQLBind(manifest.registryID), SQLBind(repository), SQLBind(tag), SQLBind(manifest.digest.description),
                             SQLBind(Self.now()))

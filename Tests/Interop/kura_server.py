@@ -46,9 +46,10 @@ def free_port():
 class KuraServer:
     """One `kura serve` process on a data dir; can be stopped, killed and restarted."""
 
-    def __init__(self, data_dir=None, port=None):
+    def __init__(self, data_dir=None, port=None, extra_args=()):
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="kura-interop-")
         self.port = port or free_port()
+        self.extra_args = list(extra_args)  # more `kura serve` arguments, e.g. ["--set", "key=value"]
         self.process = None
         self.stdout = ""
         self.registry_password = None
@@ -70,7 +71,8 @@ class KuraServer:
 
     def start(self):
         log = open(os.path.join(tempfile.gettempdir(), f"kura-{self.port}.out"), "w+")
-        self.process = subprocess.Popen([kura_binary(), "serve", "--data-dir", self.data_dir, "--port", str(self.port)],
+        self.process = subprocess.Popen([kura_binary(), "serve", "--data-dir", self.data_dir, "--port", str(self.port),
+                                         *self.extra_args],
                                         stdout=log, stderr=subprocess.STDOUT)
         self._log = log
         deadline = time.time() + 60

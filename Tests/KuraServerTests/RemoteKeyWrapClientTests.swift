@@ -7,6 +7,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 import Testing
 
 /// The HTTPS vault client against a real `kura serve` vault: the 401 challenge handshake, the
@@ -62,7 +63,8 @@ import Testing
 
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.additionalTrustRoots = [.file(dataDir + "/tls/ca.pem")]
-            let client = RemoteKeyWrapClient(tls: tls, token: { identity, resource in
+            let client = RemoteKeyWrapClient(tls: tls, allowedHosts: try RemoteVaultHosts(parsing: "*.vault.localhost:\(port)"),
+                                             ownAudiences: [], token: { identity, resource in
                 // The identity's own token, from the installation's managed-identity endpoint.
                 let query = "api-version=2018-02-01&resource=\(resource.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&object_id=\(identity)"
                 var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/metadata/identity/oauth2/token?\(query)")
@@ -106,6 +108,42 @@ import Testing
         }
         await remote?.shutdown()
         try await http.shutdown()
+    }
+
+    /// A key on a host the operator did not allow is refused before any connection and before
+    /// any token is minted, in one message whatever the target.
+    @Test func refusesHostsNotAllowedBeforeAnyConnection() async throws {
+        let minted = Mutex(0)
+        let client = RemoteKeyWrapClient(tls: .makeClientConfiguration(), allowedHosts: try RemoteVaultHosts(parsing: "*.vault.azure.net"),
+                                         ownAudiences: [], token: { _, _ in minted.withLock { $0 += 1 }; return "token" }, timeout: .seconds(1))
+        defer { Task { await client.shutdown() } }
+        var reasons: Set<String> = []
+        for keyID in ["https://evil.localhost:1/keys/k/v1", "https://127.0.0.1:9/keys/k/v1", "https://kv.vault.azure.net:8443/keys/k/v1",
+                      "http://kv.vault.azure.net/keys/k/v1", "https://user@kv.vault.azure.net/keys/k/v1", "https://vault.azure.net/keys/k/v1"] {
+            do {
+                _ = try await client.unwrap([1, 2, 3], keyID: keyID, as: "identity")
+                Issue.record("\(keyID) was contacted")
+            } catch {
+                guard case .revoked(let reason) = error else { Issue.record("expected revoked for \(keyID), got \(error)"); continue }
+                reasons.insert(reason)
+            }
+        }
+        #expect(reasons == [RemoteKeyWrapClient.hostNotAllowed])
+        #expect(minted.withLock { $0 } == 0)
+    }
+
+    /// A challenge may only name a resource of the vault host's own domain, and never one of this
+    /// installation's audiences.
+    @Test func challengeResourcesMustBelongToTheVaultsDomain() {
+        #expect(RemoteKeyWrapClient.isResource("https://vault.azure.net", inDomainOf: "kv.vault.azure.net"))
+        #expect(RemoteKeyWrapClient.isResource("https://vault.azure.net/", inDomainOf: "kv.vault.azure.net"))
+        #expect(RemoteKeyWrapClient.isResource("https://kv.vault.azure.net", inDomainOf: "kv.vault.azure.net"))
+        #expect(!RemoteKeyWrapClient.isResource("https://management.localhost/", inDomainOf: "evil.localhost"))
+        #expect(!RemoteKeyWrapClient.isResource("https://localhost/", inDomainOf: "evil.localhost"), "a single-label domain is no vault domain")
+        #expect(!RemoteKeyWrapClient.isResource("https://management.azure.com/", inDomainOf: "kv.vault.azure.net"))
+        #expect(!RemoteKeyWrapClient.isResource("https://evilvault.azure.net", inDomainOf: "vault.azure.net"))
+        #expect(!RemoteKeyWrapClient.isResource("http://vault.azure.net", inDomainOf: "kv.vault.azure.net"))
+        #expect(!RemoteKeyWrapClient.isResource("not a url", inDomainOf: "kv.vault.azure.net"))
     }
 
     static func token(_ http: HTTPClient, port: Int, admin: JSONValue, scope: String) async throws -> String {

@@ -215,7 +215,7 @@ import Testing
                                           size: 100, createdAt: 5)
             try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(9), size: 100, createdAt: 1))
             try await store.commitManifest(manifest, references: [ManifestReference(digest: Self.digest(1), kind: .blob)],
-                                           repository: "a/b", tag: nil)
+                                           repository: "a/b", tags: [])
             #expect(try await store.unlinkBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1)))
             #expect(try await !store.unlinkBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1)))
             #expect(try await store.blobIsReferenced(registryID: registry.id, digest: Self.digest(1)), "a manifest still references it")
@@ -235,16 +235,16 @@ import Testing
                 ManifestRecord(registryID: registry.id, digest: Self.digest(byte), mediaType: "application/vnd.oci.image.manifest.v1+json",
                                size: Int64(byte), artifactType: type, subject: subject, annotations: #"{"k":"v"}"#, createdAt: 7)
             }
-            try await store.commitManifest(manifest(1), references: [], repository: "r", tag: "latest")
-            try await store.commitManifest(manifest(2, subject: Self.digest(1), type: "sbom"), references: [], repository: "r", tag: nil)
-            try await store.commitManifest(manifest(3, subject: Self.digest(1), type: "sig"), references: [], repository: "elsewhere", tag: nil)
+            try await store.commitManifest(manifest(1), references: [], repository: "r", tags: ["latest"])
+            try await store.commitManifest(manifest(2, subject: Self.digest(1), type: "sbom"), references: [], repository: "r", tags: [])
+            try await store.commitManifest(manifest(3, subject: Self.digest(1), type: "sig"), references: [], repository: "elsewhere", tags: [])
             #expect(try await store.manifest(registryID: registry.id, repository: "r", digest: Self.digest(2)) == manifest(2, subject: Self.digest(1), type: "sbom"))
             #expect(try await store.manifest(registryID: registry.id, repository: "r", digest: Self.digest(3)) == nil)
             #expect(try await store.tag(registryID: registry.id, repository: "r", name: "latest")?.digest == Self.digest(1))
 
-            try await store.commitManifest(manifest(2, subject: Self.digest(1), type: "sbom"), references: [], repository: "r", tag: "latest")
+            try await store.commitManifest(manifest(2, subject: Self.digest(1), type: "sbom"), references: [], repository: "r", tags: ["latest"])
             #expect(try await store.tag(registryID: registry.id, repository: "r", name: "latest")?.digest == Self.digest(2), "a tag moves")
-            try await store.commitManifest(manifest(1), references: [], repository: "r", tag: "old")
+            try await store.commitManifest(manifest(1), references: [], repository: "r", tags: ["old"])
             #expect(try await store.tags(registryID: registry.id, repository: "r", after: nil, limit: 10).map(\.name) == ["latest", "old"])
             #expect(try await store.tags(registryID: registry.id, repository: "r", after: "latest", limit: 10).map(\.name) == ["old"])
 
@@ -289,12 +289,12 @@ import Testing
             }
             try await store.commitManifest(manifest(0xA0, at: 10), references: [ManifestReference(digest: Self.digest(1), kind: .blob),
                                                                                    ManifestReference(digest: Self.digest(3), kind: .blob)],
-                                           repository: "app", tag: "v1")
-            try await store.commitManifest(manifest(0xA0, at: 10), references: [], repository: "app", tag: "stable")
+                                           repository: "app", tags: ["v1"])
+            try await store.commitManifest(manifest(0xA0, at: 10), references: [], repository: "app", tags: ["stable"])
             try await store.commitManifest(manifest(0xB0, at: 20), references: [ManifestReference(digest: Self.digest(2), kind: .blob),
                                                                                    ManifestReference(digest: Self.digest(0xA0), kind: .manifest)],
-                                           repository: "app", tag: nil)
-            try await store.commitManifest(manifest(0xA0, at: 10), references: [], repository: "other", tag: "v1")
+                                           repository: "app", tags: [])
+            try await store.commitManifest(manifest(0xA0, at: 10), references: [], repository: "other", tags: ["v1"])
 
             let listed = try await store.repositoryManifests(registryID: registry.id, repository: "app", after: nil, limit: 10)
             #expect(listed.map(\.manifest.digest) == [Self.digest(0xA0), Self.digest(0xB0)])
@@ -356,7 +356,7 @@ import Testing
             try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(1), size: 1, createdAt: 1))
             try await store.linkBlob(registryID: registry.id, repository: "r", digest: Self.digest(1))
             try await store.commitManifest(ManifestRecord(registryID: registry.id, digest: Self.digest(2), mediaType: "m", size: 1, createdAt: 1),
-                                           references: [ManifestReference(digest: Self.digest(1), kind: .blob)], repository: "r", tag: "t")
+                                           references: [ManifestReference(digest: Self.digest(1), kind: .blob)], repository: "r", tags: ["t"])
             let upload = UploadRecord(id: UUID().uuidString.lowercased(), registryID: registry.id, repository: "r", createdAt: 1)
             try await store.insertUpload(upload)
             _ = try await store.appendUploadPart(uploadID: upload.id, expectedSize: 0, part: UploadPartRecord(number: 1, size: 1, digest: Self.digest(3)))

@@ -1,5 +1,5 @@
 // kura — a self-hosted encrypted container registry.
-// RemoteKeyWrapClient: Key Vault REST over HTTPS, as the registry's identity (any Key Vault URL).
+// RemoteKeyWrapClient: Key Vault REST over HTTPS, as the registry's identity (vault hosts the operator allows).
 
 import AsyncHTTPClient
 import Foundation
@@ -16,6 +16,14 @@ import Synchronization
 /// the 401 challenge names the token resource (cached per host), and every call then carries the
 /// identity's own token (from the managed-identity endpoint's issuer). 401/403/404/400/409 are
 /// `revoked`; 5xx, 429 and network failures are `unavailable`.
+///
+/// What it never does with a token (docs/security.md):
+/// - connect to a host that `allowedHosts` does not list — refused before any connection, with
+///   one message whatever the target, so it cannot probe hosts or ports;
+/// - ask for a token whose resource is outside the vault host's own domain (as the Azure SDKs
+///   verify a challenge), or for an audience of this installation (its ARM, Graph, vaults,
+///   registries): a remote host never receives a token that works here;
+/// - follow a redirect.
 final class RemoteKeyWrapClient: KeyWrapClient {
     /// A token for `identity` (object id) for `resource` (the challenge's resource). A refusal
     /// (unknown identity) should throw ``KeyWrapFailure/revoked(_:)``; any other error counts as
@@ -23,6 +31,10 @@ final class RemoteKeyWrapClient: KeyWrapClient {
     typealias TokenSource = @Sendable (_ identity: String, _ resource: String) async throws -> String
 
     let tls: TLSConfiguration
+    /// The hosts this client may contact (`keys.remoteVaultHosts`).
+    let allowedHosts: RemoteVaultHosts
+    /// This installation's token audiences, never requested for a remote host.
+    let ownAudiences: Set<String>
     let token: TokenSource
     let timeout: TimeAmount
     /// The token resource each vault host asked for, by `host:port`.
@@ -31,9 +43,14 @@ final class RemoteKeyWrapClient: KeyWrapClient {
     private let client = Mutex<HTTPClient?>(nil)
     static let apiVersion = "7.6"
 
-    /// - Parameter tls: client TLS (trust roots for the vaults' certificates).
-    init(tls: TLSConfiguration, token: @escaping TokenSource, timeout: TimeAmount = .seconds(10)) {
+    /// - Parameters:
+    ///   - tls: client TLS (trust roots for the vaults' certificates).
+    ///   - ownAudiences: this installation's audiences (``InstallationEndpoints/allAudiences``).
+    init(tls: TLSConfiguration, allowedHosts: RemoteVaultHosts, ownAudiences: [String], token: @escaping TokenSource,
+         timeout: TimeAmount = .seconds(10)) {
         self.tls = tls
+        self.allowedHosts = allowedHosts
+        self.ownAudiences = Set(ownAudiences.map(Self.normalizedResource))
         self.token = token
         self.timeout = timeout
     }
@@ -41,7 +58,10 @@ final class RemoteKeyWrapClient: KeyWrapClient {
     var http: HTTPClient {
         client.withLock { existing in
             if let existing { return existing }
-            let made = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+            var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+            // A redirect would carry the identity's token to a host nobody checked.
+            configuration.redirectConfiguration = .disallow
+            let made = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             existing = made
             return made
         }
@@ -91,15 +111,16 @@ final class RemoteKeyWrapClient: KeyWrapClient {
 
     /// One authenticated call; discovers the host's token resource first if needed.
     func call(_ method: String, _ url: String, body: JSONValue?, as identity: String) async throws(KeyWrapFailure) -> JSONValue {
-        guard let components = URLComponents(string: url), components.scheme == "https", let host = components.host else {
-            throw .revoked("'\(url)' is not an https key id")
-        }
-        let authority = host.lowercased() + ":" + String(components.port ?? 443)
+        let (host, port) = try allowedAuthority(of: url)
+        let authority = host + ":" + String(port)
         var resource = resources.withLock { $0[authority] }
         if resource == nil {
             let (status, headers, _) = try await send(method, url, body: nil, bearer: nil)
             guard status == 401, let challenge = headers.first(name: "WWW-Authenticate"), let found = Self.resource(in: challenge) else {
                 throw .unavailable("the vault at \(authority) did not answer with a Bearer challenge (status \(status))")
+            }
+            guard Self.isResource(found, inDomainOf: host), !ownAudiences.contains(Self.normalizedResource(found)) else {
+                throw .revoked("the vault at \(authority) asked for a token for '\(found.prefix(200))', which is not a resource of its own domain; no token was sent")
             }
             resources.withLock { $0[authority] = found }
             resource = found
@@ -141,6 +162,38 @@ final class RemoteKeyWrapClient: KeyWrapClient {
         } catch {
             throw .unavailable("the vault could not be reached: \(error)")
         }
+    }
+
+    /// The refusal for a key whose host is not allowed: the same words whatever the host, port or
+    /// the state of anything listening there (nothing was contacted).
+    static let hostNotAllowed = "the key's vault is neither a vault of this installation nor on a host listed in keys.remoteVaultHosts; kura does not contact it"
+
+    /// The lowercase host and port of an https `url` the operator allows.
+    /// - Throws: ``KeyWrapFailure/revoked(_:)`` with ``hostNotAllowed`` otherwise — before any connection.
+    func allowedAuthority(of url: String) throws(KeyWrapFailure) -> (host: String, port: Int) {
+        guard let components = URLComponents(string: url), components.scheme?.lowercased() == "https",
+              let host = components.host?.lowercased(), !host.isEmpty,
+              components.user == nil, components.password == nil,
+              allowedHosts.allows(host: host, port: components.port ?? 443) else {
+            throw .revoked(Self.hostNotAllowed)
+        }
+        return (host, components.port ?? 443)
+    }
+
+    /// Whether a challenge's token `resource` belongs to `host`'s domain: its host is `host` or a
+    /// parent domain of it (`https://vault.azure.net` for `x.vault.azure.net`), as the Azure SDKs
+    /// verify it (`verify_challenge_resource`).
+    static func isResource(_ resource: String, inDomainOf host: String) -> Bool {
+        guard let components = URLComponents(string: resource), components.scheme?.lowercased() == "https",
+              let domain = components.host?.lowercased(), domain.contains(".") else { return false }
+        return host == domain || host.hasSuffix("." + domain)
+    }
+
+    /// A resource compared without case or trailing slash.
+    static func normalizedResource(_ resource: String) -> String {
+        var text = resource.lowercased()
+        while text.hasSuffix("/") { text.removeLast() }
+        return text
     }
 
     /// The token resource of a challenge: `resource="…"`, or `scope="…/.default"` without the suffix.

@@ -98,6 +98,8 @@ struct RegistryPlane: Sendable {
             return try await ListingController(service: content).referrers(context, repository: name, subject: digest)
         case .manifest(let name, let reference):
             return try await ManifestController(service: content).handle(context, repository: name, reference: reference)
+        case .malformedManifestReference(let name, let reference):
+            return try ManifestController(service: content).malformedReference(context, repository: name, reference: reference)
         case .blob(let name, let digest):
             return try await BlobController(service: content).handle(context, repository: name, digest: digest)
         case .uploads(let name):
@@ -228,6 +230,7 @@ extension HTTPField.Name {
     static let dockerContentDigest = Self("Docker-Content-Digest")!
     static let dockerUploadUUID = Self("Docker-Upload-UUID")!
     static let ociSubject = Self("OCI-Subject")!
+    static let ociTag = Self("OCI-Tag")!
     static let ociFiltersApplied = Self("OCI-Filters-Applied")!
     static let link = Self("Link")!
 }

@@ -15,6 +15,11 @@ enum RegistryRoute: Equatable, Sendable {
     case tags(RepositoryName)
     /// `/v2/<name>/manifests/<reference>`
     case manifest(RepositoryName, Reference)
+    /// `/v2/<name>/manifests/<reference>` whose reference is neither a valid tag nor a valid
+    /// digest: no manifest can be known by it, so reading or deleting answers 404
+    /// `MANIFEST_UNKNOWN` (as distribution does) and pushing answers 400 — after authentication,
+    /// like every other repository endpoint.
+    case malformedManifestReference(RepositoryName, String)
     /// `/v2/<name>/blobs/<digest>`
     case blob(RepositoryName, ContentDigest)
     /// `/v2/<name>/blobs/uploads/`
@@ -40,7 +45,8 @@ enum RegistryRoute: Equatable, Sendable {
 
     /// - Returns: nil for a path that is no registry endpoint.
     /// - Throws: ``RegistryError`` `NAME_INVALID`, `DIGEST_INVALID` or `MANIFEST_INVALID` for an
-    ///   endpoint whose name, digest or reference is malformed.
+    ///   endpoint whose name, blob digest or ACR tag is malformed. A malformed manifest reference
+    ///   is ``malformedManifestReference(_:_:)``: what it answers depends on the method.
     init?(path: String) throws(RegistryError) {
         switch path {
         case "/v2", "/v2/": self = .base; return
@@ -92,11 +98,12 @@ enum RegistryRoute: Equatable, Sendable {
         if secondLast == "tags" && last == "list" && segments.count >= 3 {
             self = .tags(try name(dropping: 2))
         } else if secondLast == "manifests" && segments.count >= 3 {
-            guard let reference = Reference(last) else {
-                if last.contains(":") { throw RegistryError(.digestInvalid, "invalid digest '\(last)'") }
-                throw RegistryError(.manifestInvalid, "invalid tag '\(last)'")
+            let repository = try name(dropping: 2)
+            if let reference = Reference(last) {
+                self = .manifest(repository, reference)
+            } else {
+                self = .malformedManifestReference(repository, last)
             }
-            self = .manifest(try name(dropping: 2), reference)
         } else if secondLast == "blobs" && last == "uploads" && segments.count >= 3 {
             self = .uploads(try name(dropping: 2))
         } else if segments.count >= 4 && segments[segments.count - 3] == "blobs" && secondLast == "uploads" {
@@ -120,8 +127,8 @@ enum RegistryRoute: Equatable, Sendable {
         switch self {
         case .base, .token, .exchange: return nil
         case .catalog, .acrCatalog: return .catalog
-        case .tags(let name), .manifest(let name, _), .blob(let name, _), .uploads(let name), .upload(let name, _),
-             .referrers(let name, _):
+        case .tags(let name), .manifest(let name, _), .malformedManifestReference(let name, _), .blob(let name, _),
+             .uploads(let name), .upload(let name, _), .referrers(let name, _):
             return .repository(name, action)
         case .acrRepository(let name), .acrManifests(let name), .acrTags(let name), .acrTag(let name, _):
             return .repository(name, method == "DELETE" ? "delete" : "metadata_read")

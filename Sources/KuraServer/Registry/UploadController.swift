@@ -77,16 +77,32 @@ struct UploadController {
     }
 
     /// `Content-Range: <start>-<end>` (inclusive; `bytes ` prefix tolerated) and `Content-Length`.
+    /// - Throws: `RANGE_INVALID` for a malformed range, `SIZE_INVALID` for a malformed length.
     static func chunkHeaders(_ request: Request) throws -> (ClosedRange<Int64>?, Int64?) {
-        let length = request.headers[.contentLength].flatMap { Int64($0) }
+        var length: Int64?
+        if let text = request.headers[.contentLength] {
+            guard let value = Int64(text), (0...UploadService.largestOffset).contains(value) else {
+                throw RegistryError(.sizeInvalid, "malformed Content-Length '\(text.prefix(64))'")
+            }
+            length = value
+        }
         guard let header = request.headers[.contentRange] else { return (nil, length) }
+        guard let range = contentRange(header) else {
+            throw RegistryError(.rangeInvalid, "malformed Content-Range '\(header.prefix(64))'")
+        }
+        return (range, length)
+    }
+
+    /// Parses an upload chunk's `Content-Range` (`<start>-<end>`, inclusive; `bytes ` prefix and a
+    /// `/<total>` suffix tolerated). Both ends lie in `0...UploadService.largestOffset`, so the
+    /// range's length never overflows.
+    static func contentRange(_ header: String) -> ClosedRange<Int64>? {
         var text = Substring(header.trimmingCharacters(in: .whitespaces))
         if text.lowercased().hasPrefix("bytes ") { text = text.dropFirst(6) }
         if let slash = text.firstIndex(of: "/") { text = text[..<slash] }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let start = Int64(parts[0]), let end = Int64(parts[1]), start >= 0, end >= start else {
-            throw RegistryError(.rangeInvalid, "malformed Content-Range '\(header)'")
-        }
-        return (start...end, length)
+        guard parts.count == 2, let start = Int64(parts[0]), let end = Int64(parts[1]),
+              start >= 0, end >= start, end <= UploadService.largestOffset else { return nil }
+        return start...end
     }
 }

@@ -33,8 +33,8 @@ import Testing
         #expect(throws: RegistryError.self) { _ = try RegistryRoute(path: "/v2/UPPER/tags/list") }
         let digestError = #expect(throws: RegistryError.self) { _ = try RegistryRoute(path: "/v2/a/blobs/sha256:xyz") }
         #expect(digestError?.code == .digestInvalid)
-        let tagError = #expect(throws: RegistryError.self) { _ = try RegistryRoute(path: "/v2/a/manifests/-tag") }
-        #expect(tagError?.code == .manifestInvalid)
+        let malformed = try? RegistryRoute(path: "/v2/a/manifests/-tag")
+        #expect(malformed == .malformedManifestReference(RepositoryName("a")!, "-tag"), "GET of an invalid reference answers MANIFEST_UNKNOWN")
         let acrError = #expect(throws: RegistryError.self) { _ = try RegistryRoute(path: "/acr/v1/Bad Name/_manifests") }
         #expect(acrError?.code == .nameInvalid)
         let acrTagError = #expect(throws: RegistryError.self) { _ = try RegistryRoute(path: "/acr/v1/a/_tags/-bad") }
