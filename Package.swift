@@ -139,6 +139,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                // TLSUserEvent: the connection deadlines see a handshake complete.
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -196,15 +198,22 @@ let package = Package(
             path: "Benchmarks/kura-bench",
             swiftSettings: swiftSettings
         ),
+        // What tests share and no product ships: the fuzz loop and seeded generator, scratch
+        // metadata stores on SQLite and PostgreSQL.
+        .target(
+            name: "KuraTestSupport",
+            dependencies: ["KuraCore", "KuraStorage"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KuraCoreTests",
-            dependencies: ["KuraCore"],
+            dependencies: ["KuraCore", "KuraTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KuraCryptoTests",
             dependencies: [
-                "KuraCrypto", "KuraCore",
+                "KuraCrypto", "KuraCore", "KuraTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -214,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "KuraStorageTests",
             dependencies: [
-                "KuraStorage", "KuraCrypto",
+                "KuraStorage", "KuraCrypto", "KuraTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -222,13 +231,14 @@ let package = Package(
         ),
         .testTarget(
             name: "KuraDirectoryTests",
-            dependencies: ["KuraDirectory", "KuraStorage", "KuraCrypto", "KuraCore", .product(name: "_CryptoExtras", package: "swift-crypto"),
+            dependencies: ["KuraDirectory", "KuraStorage", "KuraCrypto", "KuraCore", "KuraTestSupport",
+                           .product(name: "_CryptoExtras", package: "swift-crypto"),
                            .product(name: "JWTKit", package: "jwt-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KuraRegistryTests",
-            dependencies: ["KuraRegistry", "KuraStorage", "KuraCrypto", "KuraCore", .product(name: "NIOCore", package: "swift-nio"),
+            dependencies: ["KuraRegistry", "KuraStorage", "KuraCrypto", "KuraCore", "KuraTestSupport", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
@@ -243,7 +253,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KuraJMESPathTests",
-            dependencies: ["KuraJMESPath"],
+            dependencies: ["KuraJMESPath", "KuraTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -263,8 +273,10 @@ let package = Package(
             name: "KuraServerTests",
             dependencies: [
                 "KuraServer", "KuraStorage", "KuraCrypto", "KuraRegistry", "KuraCore", "KuraDirectory", "KuraKeyVault", "KuraManagement",
+                "KuraTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -61,6 +61,20 @@ extension ConfigSetting {
                           config.listenAddresses = addresses
                       },
                       render: { $0.listenAddresses.joined(separator: ",") }),
+        ConfigSetting(key: "server.maxConnections", help: "open connections over all listeners; more are closed at accept",
+                      apply: { config, value throws(ConfigError) in
+                          guard let count = Int(value), (1...1_000_000).contains(count) else {
+                              throw ConfigError("server.maxConnections: '\(value)' is not a number of connections (1-1000000)")
+                          }
+                          config.maxConnections = count
+                      },
+                      render: { String($0.maxConnections) }),
+        timeoutSetting("server.handshakeTimeout", help: "a connection whose TLS handshake takes longer is closed",
+                       \.handshakeTimeout),
+        timeoutSetting("server.headerTimeout", help: "a connection whose request head takes longer (after the handshake or its first byte) is closed",
+                       \.headerTimeout),
+        timeoutSetting("server.idleTimeout", help: "a connection with no request in progress, or a stalled request body, is closed after this",
+                       \.idleTimeout),
         hostSetting("hosts.main", help: "host name of the login and management planes", \.mainHost),
         hostSetting("hosts.vaultSuffix", help: "vaults answer on {vault}.<suffix>", \.vaultSuffix),
         hostSetting("hosts.registrySuffix", help: "registries answer on {registry}.<suffix>", \.registrySuffix),
@@ -86,6 +100,8 @@ extension ConfigSetting {
                       render: { $0.remoteVaultHosts.isEmpty ? nil : $0.remoteVaultHosts.description }),
         durationSetting("registry.uploadExpiry", help: "upload sessions older than this are abandoned and their parts deleted",
                         \.uploadExpiry),
+        durationSetting("registry.blobCollectionGrace", help: "how long an unreferenced blob keeps its bytes before collection deletes them",
+                        \.blobCollectionGrace),
         ConfigSetting(key: "registry.allowSparseManifests",
                       help: "accept manifests whose blobs or child manifests are not pushed (sparse manifests; true | false)",
                       apply: { config, value throws(ConfigError) in
@@ -140,6 +156,19 @@ extension ConfigSetting {
                       apply: { config, value throws(ConfigError) in
                           guard let duration = Duration(configValue: value), duration > .zero else {
                               throw ConfigError("\(key): '\(value)' is not a positive duration such as 500ms, 30s, 5m or 1h")
+                          }
+                          config[keyPath: path] = duration
+                      },
+                      render: { $0[keyPath: path].configValue })
+    }
+
+    /// A connection deadline: a positive duration of at most 24 h.
+    private static func timeoutSetting(_ key: String, help: String,
+                                       _ path: any Sendable & WritableKeyPath<KuraConfig, Duration>) -> ConfigSetting {
+        ConfigSetting(key: key, help: help,
+                      apply: { config, value throws(ConfigError) in
+                          guard let duration = Duration(configValue: value), duration > .zero, duration <= .seconds(86_400) else {
+                              throw ConfigError("\(key): '\(value)' is not a duration from 1ms to 24h such as 500ms, 10s or 2m")
                           }
                           config[keyPath: path] = duration
                       },

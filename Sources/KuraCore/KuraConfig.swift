@@ -22,6 +22,16 @@ public struct KuraConfig: Sendable, Equatable {
     public var port: Int = 8443
     /// Addresses to listen on; both loopback families by default, since `*.localhost` resolves to `::1` first.
     public var listenAddresses: [String] = ["127.0.0.1", "::1"]
+    /// Open connections over all listeners; one more is closed at accept. Lowered at start to what
+    /// the open-file limit allows.
+    public var maxConnections: Int = 4096
+    /// A connection whose TLS handshake is not complete this long after accept is closed.
+    public var handshakeTimeout: Duration = .seconds(10)
+    /// A connection whose request head is not complete this long after the handshake (first request)
+    /// or after the request's first byte (later requests) is closed: slowloris ends here.
+    public var headerTimeout: Duration = .seconds(10)
+    /// A connection with no request in progress, or whose request body sends nothing, is closed after this.
+    public var idleTimeout: Duration = .seconds(60)
     /// Host name of the login + management plane (no port).
     public var mainHost: String = "localhost"
     /// Vault hosts are `{vault}.{vaultSuffix}`.
@@ -44,6 +54,9 @@ public struct KuraConfig: Sendable, Equatable {
     /// An upload session started longer ago than this is abandoned: its parts are deleted
     /// (distribution's `uploadpurging.age`, same default).
     public var uploadExpiry: Duration = .seconds(7 * 86_400)
+    /// How long a blob nothing needs keeps its bytes before collection deletes them: a push,
+    /// mount or manifest needing it within that time keeps it (docs/garbage-collection.md).
+    public var blobCollectionGrace: Duration = .seconds(15 * 60)
     /// Accept manifests whose blobs or child manifests a repository does not hold (the OCI
     /// distribution-spec's "sparse" manifests); off by default, so a push must be complete.
     public var allowSparseManifests: Bool = false

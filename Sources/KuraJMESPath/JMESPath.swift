@@ -153,10 +153,12 @@ enum JMESPathInterpreter {
         let end = adjust(stop, default: step < 0 ? -1 : count)
         var result: [JMESValue] = []
         var index = begin
-        if step > 0 {
-            while index < end { result.append(items[index]); index += step }
-        } else {
-            while index > end { result.append(items[index]); index += step }
+        // A step near Int.max would overflow the index: the walk ends where the sum would.
+        while step > 0 ? index < end : index > end {
+            result.append(items[index])
+            let (next, overflow) = index.addingReportingOverflow(step)
+            if overflow { break }
+            index = next
         }
         return result
     }

@@ -125,7 +125,8 @@ enum JMESPathFunctions {
         }
         switch name {
         case "abs":
-            if case .integer(let number) = value(0) { return .integer(abs(number)) }
+            // |Int64.min| is no Int64: it becomes a double rather than a trap.
+            if case .integer(let number) = value(0) { return number == .min ? .double(-Double(number)) : .integer(abs(number)) }
             return .double(abs(JMESPathInterpreter.number(value(0))!))
         case "avg":
             let numbers = items(0).compactMap(JMESPathInterpreter.number)

@@ -31,6 +31,14 @@ indirect enum JMESPathNode: Equatable, Sendable {
 struct JMESPathParser {
     private var tokens: [JMESPathToken]
     private var position = 0
+    /// Sub-expressions open around the current token.
+    private var depth = 0
+    /// Operators (`.`, `|`, `[…]`, comparisons, …) applied so far.
+    private var operators = 0
+    /// Deepest nesting parsed, and most operators in one expression: beyond either an expression
+    /// is a syntax error, never a stack overflow in the parser or the interpreter.
+    static let maximumDepth = 128
+    static let maximumOperators = 1024
 
     static func parse(_ expression: String) throws(JMESPathError) -> JMESPathNode {
         var parser = JMESPathParser(tokens: try JMESPathLexer.tokenize(expression))
@@ -73,12 +81,22 @@ struct JMESPathParser {
     }
 
     private mutating func expression(_ bindingPower: Int) throws(JMESPathError) -> JMESPathNode {
+        guard depth < Self.maximumDepth else {
+            throw JMESPathError(.syntax, "the expression nests deeper than \(Self.maximumDepth) levels at \(current.position)")
+        }
+        depth += 1
+        defer { depth -= 1 }
         let token = current
         advance()
         var left = try nud(token)
         while bindingPower < Self.bindingPower(current.kind) {
             let kind = current.kind
             advance()
+            // Each operator applied here wraps `left` once more, and evaluation recurses that deep.
+            operators += 1
+            guard operators <= Self.maximumOperators else {
+                throw JMESPathError(.syntax, "the expression has more than \(Self.maximumOperators) operators")
+            }
             left = try led(kind, left)
         }
         return left

@@ -75,6 +75,10 @@ public enum JMESValue: Sendable, Equatable {
 struct JSONReader {
     let bytes: [UInt8]
     var index = 0
+    /// Arrays and objects open around the current position.
+    var depth = 0
+    /// Deepest nesting read (as Foundation's parser): deeper input is an error, not a stack overflow.
+    static let maximumDepth = 512
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -88,6 +92,12 @@ struct JSONReader {
 
     mutating func value() throws(JMESPathError) -> JMESValue {
         guard index < bytes.count else { throw fail("unexpected end") }
+        let opensContainer = bytes[index] == UInt8(ascii: "{") || bytes[index] == UInt8(ascii: "[")
+        if opensContainer {
+            guard depth < Self.maximumDepth else { throw fail("nested deeper than \(Self.maximumDepth) levels") }
+            depth += 1
+        }
+        defer { if opensContainer { depth -= 1 } }
         switch bytes[index] {
         case UInt8(ascii: "{"):
             index += 1

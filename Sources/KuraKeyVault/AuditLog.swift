@@ -15,7 +15,13 @@ public struct AuditLog: Sendable {
 
     public init(metadata: any MetadataStore) { self.metadata = metadata }
 
-    /// What one operation was.
+    /// What one operation was. Every free-text field is bounded when the event is made (and again
+    /// when its entry is written), so no request can make an entry large: `operation` (which holds
+    /// the request's method and raw path when the path names no operation) to 512 UTF-8 bytes,
+    /// `keyName` (taken from the path) to 256, `keyVersion`, `callerObjectId`, `callerAppId` and
+    /// `clientAddress` to 64. A cut value ends in `…` and is cut on a character boundary. `vault`
+    /// is not cut: it names the chain and comes from an existing vault resource, never from a
+    /// request as such.
     public struct Event: Sendable {
         public var vault: String
         public var callerObjectID: String?
@@ -32,21 +38,56 @@ public struct AuditLog: Sendable {
         public init(vault: String, callerObjectID: String?, callerAppID: String?, clientAddress: String, operation: String,
                     keyName: String?, keyVersion: String?, resultCode: Int, durationMilliseconds: Int64) {
             self.vault = vault
-            self.callerObjectID = callerObjectID
-            self.callerAppID = callerAppID
-            self.clientAddress = clientAddress
-            self.operation = operation
-            self.keyName = keyName
-            self.keyVersion = keyVersion
+            self.callerObjectID = callerObjectID.map { AuditLog.bounded($0, to: Limit.identifier) }
+            self.callerAppID = callerAppID.map { AuditLog.bounded($0, to: Limit.identifier) }
+            self.clientAddress = AuditLog.bounded(clientAddress, to: Limit.identifier)
+            self.operation = AuditLog.bounded(operation, to: Limit.operation)
+            self.keyName = keyName.map { AuditLog.bounded($0, to: Limit.keyName) }
+            self.keyVersion = keyVersion.map { AuditLog.bounded($0, to: Limit.identifier) }
             self.resultCode = resultCode
             self.durationMilliseconds = durationMilliseconds
         }
+
+        /// The most UTF-8 bytes each free-text field keeps.
+        public enum Limit {
+            /// `operation`: an operation name, or a request's method and raw path.
+            public static let operation = 512
+            /// `keyName`: Key Vault names have at most 127 characters; a longer one is only ever a probe.
+            public static let keyName = 256
+            /// Object ids, app ids, key versions (GUIDs, 32 hex digits) and client addresses.
+            public static let identifier = 64
+        }
+
+        /// The event with every free-text field bounded (a no-op for one made by ``init``).
+        var withBoundedFields: Event {
+            Event(vault: vault, callerObjectID: callerObjectID, callerAppID: callerAppID, clientAddress: clientAddress,
+                  operation: operation, keyName: keyName, keyVersion: keyVersion, resultCode: resultCode,
+                  durationMilliseconds: durationMilliseconds)
+        }
+    }
+
+    /// `text` if it has at most `limit` UTF-8 bytes, else its longest prefix of whole Unicode
+    /// scalars that fits in `limit` bytes with a trailing `…` (3 bytes).
+    public static func bounded(_ text: String, to limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        let marker = "\u{2026}"
+        let budget = max(0, limit - marker.utf8.count)
+        var kept = String.UnicodeScalarView()
+        var used = 0
+        for scalar in text.unicodeScalars {
+            let size = scalar.utf8.count
+            guard used + size <= budget else { break }
+            kept.append(scalar)
+            used += size
+        }
+        return String(kept) + marker
     }
 
     /// Appends `event` at the end of its vault's chain.
     @discardableResult
     public func append(_ event: Event, at time: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) async throws -> AuditRecord {
-        try await metadata.appendAudit(vault: event.vault) { previous in
+        let event = event.withBoundedFields  // its fields are public vars: bound them again as written
+        return try await metadata.appendAudit(vault: event.vault) { previous in
             let sequence = (previous?.sequence ?? 0) + 1
             let entry: JSONValue = [
                 "sequence": .integer(sequence), "time": .integer(time), "vault": .string(event.vault.lowercased()),

@@ -30,6 +30,9 @@ public struct KeyVaultError: Error, Equatable, Sendable, CustomStringConvertible
         KeyVaultError(status: 404, code: "KeyNotFound", "Deleted Key not found: \(name)")
     }
 
+    /// An operation of the Key Vault API this vault does not implement (400, as Key Vault answers
+    /// a feature it does not offer in a region).
+    public static func notSupported(_ message: String) -> KeyVaultError { KeyVaultError(status: 400, code: "NotSupported", message) }
     public static func conflict(_ message: String) -> KeyVaultError { KeyVaultError(status: 409, code: "Conflict", message) }
 
     public static func forbidden(_ message: String, inner: String) -> KeyVaultError {

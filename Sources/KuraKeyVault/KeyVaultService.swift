@@ -103,10 +103,11 @@ public struct KeyVaultService: Sendable {
             return Reply(status: 200, body: try bundle(created, vault: vault), keyVersion: created.version)
         case .getRotationPolicy(let name):
             let key = try await activeKey(name, vault: vault)
-            return Reply(status: 200, body: rotationPolicy(key, stored: nil, vault: vault), keyVersion: nil)
+            return Reply(status: 200, body: rotationPolicy(key, vault: vault), keyVersion: nil)
         case .setRotationPolicy(let name):
-            let key = try await activeKey(name, vault: vault)
-            return Reply(status: 200, body: rotationPolicy(key, stored: try object(body), vault: vault), keyVersion: nil)
+            // Rotation policies are not built yet: refuse rather than answer as if one were stored.
+            _ = try await activeKey(name, vault: vault)
+            throw KeyVaultError.notSupported("Key rotation policies are not supported by this vault yet; rotate the key with POST /keys/\(name)/rotate (az keyvault key rotate).")
         case .crypto(let name, let version, let operation): return try await crypto(operation, name, version, body: try object(body), vault: vault)
         case .random:
             let count = try object(body)["count"]?.integerValue ?? 0
@@ -408,10 +409,11 @@ public struct KeyVaultService: Sendable {
          "scheduledPurgeDate": .integer((key.scheduledPurgeAt ?? 0) / 1000)]
     }
 
-    func rotationPolicy(_ key: VaultKeyRecord, stored: JSONValue?, vault: VaultContext) -> JSONValue {
+    /// The policy Key Vault reports for a key that has none set: notify 30 days before expiry.
+    func rotationPolicy(_ key: VaultKeyRecord, vault: VaultContext) -> JSONValue {
         ["id": .string("\(vault.baseURL)/keys/\(key.name)/rotationpolicy"),
-         "lifetimeActions": stored?["lifetimeActions"] ?? [["trigger": ["timeBeforeExpiry": "P30D"], "action": ["type": "Notify"]]],
-         "attributes": ["expiryTime": stored?["attributes"]?["expiryTime"] ?? nil, "created": .integer(key.createdAt / 1000),
+         "lifetimeActions": [["trigger": ["timeBeforeExpiry": "P30D"], "action": ["type": "Notify"]]],
+         "attributes": ["expiryTime": nil, "created": .integer(key.createdAt / 1000),
                         "updated": .integer(Self.now() / 1000)]]
     }
 

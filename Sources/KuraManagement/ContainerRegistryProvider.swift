@@ -112,6 +112,11 @@ public struct ContainerRegistryProvider: ResourceProvider {
                     try? await metadata.deletePrincipal(objectID: principal)
                 }
                 if let failure = error as? KeyWrapFailure { throw Self.keyError(failure, key: customerKey?.keyIdentifier) }
+                // Another request for this registry is creating it right now (its ARM record came
+                // first): this one changed nothing.
+                if let conflict = error as? MetadataStoreError, conflict.code == .conflict {
+                    throw ManagementError.concurrentWrite(name: record.id.name)
+                }
                 throw error
             }
         }

@@ -125,7 +125,9 @@ public struct ManagementAPI: Sendable {
         case "GET", "HEAD":
             try request.caller.authorize("\(provider.resourceType)/read", at: id)
             let record = try await existing(id, provider: provider)
-            return request.method == "HEAD" ? ManagementReply(status: 204, body: nil) : .ok(try await provider.render(record))
+            var reply = request.method == "HEAD" ? ManagementReply(status: 204, body: nil) : .ok(try await provider.render(record))
+            reply.headers["ETag"] = Self.etag(record)
+            return reply
         case "PUT", "PATCH":
             try request.caller.authorize("\(provider.resourceType)/write", at: id)
             let group = try await groups.require(id)
@@ -136,27 +138,42 @@ public struct ManagementAPI: Sendable {
             let body = try requireBody(request)
             let existing = try await metadata.resource(id: id)
             if request.method == "PATCH", existing == nil { _ = try await self.existing(id, provider: provider) }
+            try Self.checkPreconditions(request, existing: existing)
             let desired = request.method == "PATCH" ? existing!.document.merging(body) : body
-            let now = ManagementEnvironment.now()
+            // Every write advances updatedAt, so it names one version for the compare-and-swap below.
+            let now = max(ManagementEnvironment.now(), (existing?.updatedAt ?? 0) + 1)
             let base = try ResourceDocument.base(id, body: desired, existing: existing,
                                                  defaultLocation: group.document["location"]?.stringValue ?? environment.defaultLocation,
                                                  caller: request.caller, now: now)
             let document = try await provider.prepare(id, body: desired, base: base, existing: existing, caller: request.caller)
             let record = ResourceRecord(id: existing?.id ?? id, document: document, createdAt: existing?.createdAt ?? now, updatedAt: now)
-            try await metadata.putResource(record)
+            // Insert-if-absent for a create, compare-and-swap for a change: of two racing writes
+            // one wins, and the other changes nothing and is told so.
+            let written = if let existing { try await metadata.replaceResource(record, expected: existing) }
+                          else { try await metadata.insertResource(record) }
+            guard written else { throw ManagementError.concurrentWrite(name: id.name) }
+            var stored = record
             do {
                 if let replacement = try await provider.didStore(record, existing: existing) {
-                    try await metadata.putResource(ResourceRecord(id: record.id, document: replacement, createdAt: record.createdAt,
-                                                                  updatedAt: record.updatedAt))
+                    let replaced = ResourceRecord(id: record.id, document: replacement, createdAt: record.createdAt, updatedAt: now + 1)
+                    if try await metadata.replaceResource(replaced, expected: record) { stored = replaced }
                 }
             } catch {
-                // A new resource whose plane could not take it is not left behind.
-                if existing == nil { _ = try? await metadata.deleteResource(id: id) } else { try? await metadata.putResource(existing!) }
+                // A new resource whose plane could not take it is not left behind; a change is
+                // undone. Either only if no other write came in between.
+                if let existing {
+                    _ = try? await metadata.replaceResource(ResourceRecord(id: existing.id, document: existing.document,
+                                                                           createdAt: existing.createdAt, updatedAt: now + 1),
+                                                            expected: record)
+                } else {
+                    _ = try? await metadata.deleteResource(record)
+                }
                 throw error
             }
-            let stored = try await metadata.resource(id: id) ?? record
-            let rendered = try await provider.render(stored)
-            return request.method == "PATCH" ? .ok(rendered) : .put(rendered, created: existing == nil)
+            var reply = request.method == "PATCH" ? .ok(try await provider.render(stored))
+                : ManagementReply.put(try await provider.render(stored), created: existing == nil)
+            reply.headers["ETag"] = Self.etag(stored)
+            return reply
         case "DELETE":
             try request.caller.authorize("\(provider.resourceType)/delete", at: id)
             if id.resourceGroup != nil { _ = try await groups.require(id) }
@@ -165,6 +182,29 @@ public struct ManagementAPI: Sendable {
             return ManagementReply(status: 200, body: nil)
         default:
             throw methodNotAllowed(request)
+        }
+    }
+
+    /// The resource version's ETag (quoted, as ARM sends it).
+    static func etag(_ record: ResourceRecord) -> String { "\"\(String(record.updatedAt, radix: 16))\"" }
+
+    /// `If-Match` / `If-None-Match` as ARM honours them on PUT and PATCH.
+    /// - Throws: `PreconditionFailed` (412) when the stored version does not satisfy them.
+    static func checkPreconditions(_ request: ManagementRequest, existing: ResourceRecord?) throws {
+        if let ifNoneMatch = request.ifNoneMatch?.trimmingCharacters(in: .whitespaces), !ifNoneMatch.isEmpty {
+            if let existing, ifNoneMatch == "*" || ifNoneMatch.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
+                .contains(etag(existing)) {
+                throw ManagementError.preconditionFailed("The resource already exists and the request carried If-None-Match: \(ifNoneMatch).")
+            }
+        }
+        if let ifMatch = request.ifMatch?.trimmingCharacters(in: .whitespaces), !ifMatch.isEmpty {
+            guard let existing else {
+                throw ManagementError.preconditionFailed("The resource does not exist and the request carried If-Match: \(ifMatch).")
+            }
+            let tags = ifMatch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard tags.contains("*") || tags.contains(etag(existing)) else {
+                throw ManagementError.preconditionFailed("The resource's ETag is \(etag(existing)), not \(ifMatch).")
+            }
         }
     }
 

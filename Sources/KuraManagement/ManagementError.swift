@@ -58,6 +58,18 @@ public struct ManagementError: Error, Equatable, Sendable, CustomStringConvertib
                         "The client '\(principal)' with object id '\(principal)' has permission to perform action '\(action)' on scope '\(scope)'; however, it does not have permission to perform action(s) '\(linkedAction)' on the linked scope(s) '\(linkedScope)' (respectively) or the linked scope(s) are invalid.")
     }
 
+    /// 412: an `If-Match` / `If-None-Match` condition does not hold.
+    public static func preconditionFailed(_ message: String) -> ManagementError {
+        ManagementError(status: 412, code: "PreconditionFailed", message)
+    }
+
+    /// 409: another request created or changed the resource while this one was being applied;
+    /// nothing of this one was stored.
+    public static func concurrentWrite(name: String) -> ManagementError {
+        ManagementError(status: 409, code: "Conflict",
+                        "Another request created or changed '\(name)' at the same time; this request changed nothing. Read the resource and retry.")
+    }
+
     public static func missingAPIVersion() -> ManagementError {
         ManagementError(status: 400, code: "MissingApiVersionParameter",
                         "The api-version query parameter (?api-version=) is required for all requests.")

@@ -15,13 +15,20 @@ public struct ManagementRequest: Sendable {
     /// The parsed JSON body; nil when the request had none.
     public let body: JSONValue?
     public let caller: ManagementCaller
+    /// `If-Match`: the write applies only to the resource version with this ETag (`*`: any existing one).
+    public let ifMatch: String?
+    /// `If-None-Match`: `*` makes a PUT create-only.
+    public let ifNoneMatch: String?
 
-    public init(method: String, path: String, query: [String: String], body: JSONValue?, caller: ManagementCaller) {
+    public init(method: String, path: String, query: [String: String], body: JSONValue?, caller: ManagementCaller,
+                ifMatch: String? = nil, ifNoneMatch: String? = nil) {
         self.method = method
         self.path = path
         self.query = query
         self.body = body
         self.caller = caller
+        self.ifMatch = ifMatch
+        self.ifNoneMatch = ifNoneMatch
     }
 
     public var apiVersion: String? { query["api-version"] }

@@ -50,47 +50,61 @@ public struct RegistryService: Sendable {
     /// - Throws: `DIGEST_INVALID` when the body does not hash to `digest`.
     public func putBlob<Body: AsyncSequence>(_ registry: RegistryContext, repository: RepositoryName, digest: ContentDigest,
                                              body: Body) async throws -> BlobRecord where Body.Element == ByteBuffer {
-        let stored: StoredBlob
+        let staged: StagedBlob
         do {
-            stored = try await blobs.write(body, dataKey: registry.dataKey, expectedDigest: digest)
+            staged = try await blobs.stage(body, dataKey: registry.dataKey, expectedDigest: digest)
         } catch let KBF1WriteError.digestMismatch(expected, actual) {
             throw RegistryError(.digestInvalid, "the content hashes to \(actual), not \(expected)")
         }
-        return try await record(registry, repository: repository, stored)
+        return try await commit(registry, repository: repository, staged)
     }
 
-    /// Records stored bytes as a blob of `repository`.
-    func record(_ registry: RegistryContext, repository: RepositoryName, _ stored: StoredBlob) async throws -> BlobRecord {
-        let record = BlobRecord(registryID: registry.id, digest: stored.digest, size: stored.size, createdAt: Self.now())
-        try await metadata.recordBlob(record)
-        try await metadata.linkBlob(registryID: registry.id, repository: repository.value, digest: stored.digest)
-        return try await metadata.blob(registryID: registry.id, digest: stored.digest) ?? record
+    /// ``record(_:repository:_:)``, dropping the staged object if that fails.
+    func commit(_ registry: RegistryContext, repository: RepositoryName, _ staged: StagedBlob) async throws -> BlobRecord {
+        do {
+            return try await record(registry, repository: repository, staged)
+        } catch {
+            await blobs.discard(staged)
+            throw error
+        }
+    }
+
+    /// Places staged bytes at their content address and records them as a blob of `repository`,
+    /// in one metadata transaction (docs/garbage-collection.md).
+    func record(_ registry: RegistryContext, repository: RepositoryName, _ staged: StagedBlob) async throws -> BlobRecord {
+        let record = BlobRecord(registryID: registry.id, digest: staged.blob.digest, size: staged.blob.size, createdAt: Self.now())
+        let blobs = self.blobs
+        try await metadata.commitBlob(record, repository: repository.value, place: { try await blobs.place(staged) })
+        return try await metadata.blob(registryID: registry.id, digest: staged.blob.digest) ?? record
     }
 
     /// Links a blob another repository of this registry holds (cross-repository mount).
     /// - Returns: the blob, or nil when `source` does not hold it (the client then uploads).
     public func mount(_ registry: RegistryContext, repository: RepositoryName, digest: ContentDigest,
                       from source: RepositoryName?) async throws -> BlobRecord? {
-        guard let source, try await metadata.linkedBlob(registryID: registry.id, repository: source.value, digest: digest) != nil,
-              try await blobs.exists(digest, registryID: registry.id)
+        guard let source, try await metadata.linkedBlob(registryID: registry.id, repository: source.value, digest: digest) != nil
         else { return nil }
-        try await metadata.linkBlob(registryID: registry.id, repository: repository.value, digest: digest)
+        do {
+            try await metadata.linkBlob(registryID: registry.id, repository: repository.value, digest: digest)
+        } catch let error as MetadataStoreError where error.code == .notFound {
+            return nil
+        }
+        // Linked (so held against collection) before its bytes are checked: a blob whose bytes
+        // are gone is unlinked again and the client uploads it.
+        guard try await blobs.exists(digest, registryID: registry.id) else {
+            try await metadata.unlinkBlob(registryID: registry.id, repository: repository.value, digest: digest, at: Self.now())
+            return nil
+        }
         return try await metadata.blob(registryID: registry.id, digest: digest)
     }
 
-    /// Removes a blob from `repository`; its bytes go when nothing else links or references them.
+    /// Removes a blob from `repository`; when nothing else links or references it, it is marked
+    /// unreferenced and ``BlobCollector`` deletes its bytes after the grace period.
     /// - Throws: `BLOB_UNKNOWN`.
     public func deleteBlob(_ registry: RegistryContext, repository: RepositoryName, digest: ContentDigest) async throws {
-        guard try await metadata.unlinkBlob(registryID: registry.id, repository: repository.value, digest: digest) else {
+        guard try await metadata.unlinkBlob(registryID: registry.id, repository: repository.value, digest: digest, at: Self.now()) else {
             throw RegistryError(.blobUnknown, "blob \(digest) is not in repository \(repository)")
         }
-        try await collectIfUnreferenced(registry, digest: digest)
-    }
-
-    private func collectIfUnreferenced(_ registry: RegistryContext, digest: ContentDigest) async throws {
-        guard try await !metadata.blobIsReferenced(registryID: registry.id, digest: digest) else { return }
-        try await metadata.deleteBlob(registryID: registry.id, digest: digest)
-        try await blobs.delete(digest, registryID: registry.id)
     }
 
     // MARK: Manifests
@@ -125,9 +139,7 @@ public struct RegistryService: Sendable {
                 }
             }
         }
-        if try await !blobs.exists(digest, registryID: registry.id) {
-            _ = try await blobs.write(ByteStream(buffers: [ByteBuffer(bytes: body)]), dataKey: registry.dataKey, expectedDigest: digest)
-        }
+        let staged = try await blobs.stage(ByteStream(buffers: [ByteBuffer(bytes: body)]), dataKey: registry.dataKey, expectedDigest: digest)
         let platform = await imagePlatform(registry, document)
         let record = ManifestRecord(registryID: registry.id, digest: digest, mediaType: document.mediaType.rawValue,
                                     size: Int64(body.count), artifactType: document.artifactType, subject: document.subject,
@@ -136,7 +148,17 @@ public struct RegistryService: Sendable {
         var names: [String] = []
         if case .tag(let tag) = reference { names.append(tag.value) }
         for tag in tags where !names.contains(tag.value) { names.append(tag.value) }
-        try await metadata.commitManifest(record, references: document.references, repository: repository.value, tags: names)
+        let blobs = self.blobs
+        do {
+            try await metadata.commitManifest(record, references: document.references, repository: repository.value, tags: names,
+                                              requireBlobs: !allowSparseManifests, place: { try await blobs.place(staged) })
+        } catch let error as MetadataStoreError where error.code == .notFound {
+            await blobs.discard(staged)
+            throw RegistryError(.manifestBlobUnknown, "a blob the manifest references was deleted while it was pushed: \(error.message)")
+        } catch {
+            await blobs.discard(staged)
+            throw error
+        }
         return (record, document)
     }
 
@@ -193,7 +215,7 @@ public struct RegistryService: Sendable {
                 throw RegistryError(.manifestUnknown, "tag \(tag) is not in repository \(repository)")
             }
         case .digest(let digest):
-            guard try await metadata.unlinkManifest(registryID: registry.id, repository: repository.value, digest: digest) else {
+            guard try await metadata.unlinkManifest(registryID: registry.id, repository: repository.value, digest: digest, at: Self.now()) else {
                 throw RegistryError(.manifestUnknown, "manifest \(digest) is not in repository \(repository)")
             }
         }
@@ -242,14 +264,13 @@ public struct RegistryService: Sendable {
         return page
     }
 
-    /// Deletes a repository: its tags and manifest links at once, and the bytes of every blob
-    /// nothing else links or references.
+    /// Deletes a repository: its tags, manifest links and blob links at once; blobs nothing else
+    /// needs are marked unreferenced, and ``BlobCollector`` deletes their bytes after the grace period.
     /// - Throws: `NAME_UNKNOWN` when the repository does not exist.
     public func deleteRepository(_ registry: RegistryContext, repository: RepositoryName) async throws -> RepositoryDeletion {
-        guard let deletion = try await metadata.deleteRepository(registryID: registry.id, name: repository.value) else {
+        guard let deletion = try await metadata.deleteRepository(registryID: registry.id, name: repository.value, at: Self.now()) else {
             throw RegistryError(.nameUnknown, "repository \(repository) does not exist")
         }
-        for digest in deletion.blobs { try await collectIfUnreferenced(registry, digest: digest) }
         return deletion
     }
 

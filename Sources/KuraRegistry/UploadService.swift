@@ -101,25 +101,23 @@ public struct UploadService: Sendable {
         guard let repository = RepositoryName(upload.repository) else {
             throw RegistryError(.nameInvalid, "upload \(upload.id) names an invalid repository '\(upload.repository)'")
         }
-        let stored: StoredBlob
+        let blob: BlobRecord
         if parts.count == 1 && parts[0].digest == digest {
-            do {
-                try await blobs.promote(Self.partPath(registryID: registry.id, uploadID: upload.id, part: parts[0]), as: digest,
-                                        registryID: registry.id)
-            } catch let error as BlobStoreError where error.code == .notFound {
-                // A crash after the move and before the records: the blob is already in place.
-                _ = try await blobs.open(digest, dataKey: registry.dataKey)
-            }
-            stored = StoredBlob(digest: digest, size: parts[0].size)
+            // The part already holds exactly this blob: it is placed as it is (O(1)). If recording
+            // fails, the part stays with its session (or is already in place) for a retry.
+            let part = StagedBlob(path: Self.partPath(registryID: registry.id, uploadID: upload.id, part: parts[0]), registryID: registry.id,
+                                  blob: StoredBlob(digest: digest, size: parts[0].size))
+            blob = try await service.record(registry, repository: repository, part)
         } else {
+            let staged: StagedBlob
             do {
-                stored = try await blobs.write(concatenation(registry, upload: upload, parts: parts), dataKey: registry.dataKey,
+                staged = try await blobs.stage(concatenation(registry, upload: upload, parts: parts), dataKey: registry.dataKey,
                                                expectedDigest: digest)
             } catch let KBF1WriteError.digestMismatch(expected, actual) {
                 throw RegistryError(.digestInvalid, "the uploaded content hashes to \(actual), not \(expected)")
             }
+            blob = try await service.commit(registry, repository: repository, staged)
         }
-        let blob = try await service.record(registry, repository: repository, stored)
         try await discard(registry, upload: upload, parts: parts)
         return blob
     }

@@ -23,7 +23,7 @@ struct HostRouter<Main: HTTPResponder>: HTTPResponder where Main.Context == Kura
             case .vault(let name):
                 return await vaults.respond(to: request, vaultName: name, context: context)
             case .registry(let name):
-                return try await registries.respond(to: request, registryName: name, host: host ?? name)
+                return try await registries.respond(to: request, registryName: name, host: host ?? name, logger: context.logger)
             case .unknown(let name):
                 throw AzureError(status: .notFound, code: "UnknownHost", message:
                     "kura does not serve host '\(name)'; it serves \(config.mainHost), *.\(config.vaultSuffix) and *.\(config.registrySuffix).")

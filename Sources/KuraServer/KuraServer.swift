@@ -213,14 +213,18 @@ public final class KuraServer: Sendable {
     public func run() async throws {
         let responder = self.responder
         var services: [any Service] = [StoreCloser(metadata: metadata, remoteVaults: remoteVaults), purgeJob, keyMonitor,
-                                       UploadExpiryJob(uploads: registryPlane.uploads, expiry: config.uploadExpiry, logger: logger)]
+                                       UploadExpiryJob(uploads: registryPlane.uploads, expiry: config.uploadExpiry, logger: logger),
+                                       BlobCollectionJob(collector: BlobCollector(metadata: metadata, blobs: blobs, grace: config.blobCollectionGrace),
+                                                         logger: logger)]
         let announcement = ServingAnnouncement(url: "https://\(config.mainHost):\(config.port)", file: directory.servingFile,
                                                listeners: config.listenAddresses.count, logger: logger)
+        // One cap over all listeners; handshake, request-head and idle deadlines on every connection.
+        let limits = ConnectionLimits(config: config, logger: logger)
         for address in config.listenAddresses {
             let port = config.port
             services.append(Application(
                 responder: responder,
-                server: try .tls(.http1(), tlsConfiguration: tls),
+                server: limits.server(tls: tls),
                 configuration: ApplicationConfiguration(address: .hostname(address, port: port), serverName: "kura"),
                 onServerRunning: { _ in await announcement.listenerStarted() },
                 logger: logger))

@@ -4,12 +4,55 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import KuraCore
 import KuraCrypto
 import KuraDirectory
 import KuraRegistry
 import KuraStorage
 import NIOCore
+import NIOHTTP1
+
+/// A failure of the request itself, not of kura: a body over the route's limit, or HTTP framing
+/// the parser refused while the body was read (a malformed chunk, a chunk size that overflows).
+/// Every plane answers these 4xx in its own envelope.
+enum RequestFault: Equatable {
+    /// 413: the body is larger than the route accepts.
+    case tooLarge
+    /// 400: the body's framing is malformed.
+    case malformed(String)
+
+    init?(_ error: any Error) {
+        switch error {
+        case is NIOTooManyBytesError: self = .tooLarge
+        case let error as HTTPError where error.status == .contentTooLarge: self = .tooLarge
+        case let error as HTTPParserError: self = .malformed("the request body is not valid HTTP/1.1 framing (\(error))")
+        default: return nil
+        }
+    }
+
+    var status: HTTPResponse.Status {
+        switch self {
+        case .tooLarge: .contentTooLarge
+        case .malformed: .badRequest
+        }
+    }
+
+    var message: String {
+        switch self {
+        case .tooLarge: "the request body is larger than this endpoint accepts"
+        case .malformed(let reason): reason
+        }
+    }
+}
+
+/// Logs a failure that will leave as a 500, with the request id the context's logger carries:
+/// no 500 leaves without its cause in the log.
+func logInternalError(_ error: any Error, plane: String, request: Request, logger: Logger) {
+    logger.error("internal error", metadata: ["plane": .string(plane), "method": .string(request.method.rawValue),
+                                              "path": .string(String(request.uri.path.prefix(256))),
+                                              "error": .string(String(String(reflecting: error).prefix(1024)))])
+}
 
 /// An error in Azure's envelope (`{"error":{"code","message"}}`), as ARM, Azure AD-style
 /// endpoints and Key Vault render it.
@@ -94,9 +137,11 @@ struct OCIError: Error, HTTPResponseError {
             self.init(status: .serviceUnavailable, code: "UNAVAILABLE", message: "the metadata store is unavailable")
         case let error as CryptoFailure:
             self.init(status: .internalServerError, code: "UNKNOWN", message: "stored data failed its integrity check: \(error)")
+        case let error where RequestFault(error) != nil:
+            let fault = RequestFault(error)!
+            self.init(status: fault.status, code: fault == .tooLarge ? "SIZE_INVALID" : "UNSUPPORTED", message: fault.message)
         case let error as HTTPError:
-            self.init(status: error.status, code: error.status == .contentTooLarge ? "SIZE_INVALID" : "UNSUPPORTED",
-                      message: error.body ?? error.status.reasonPhrase)
+            self.init(status: error.status, code: "UNSUPPORTED", message: error.body ?? error.status.reasonPhrase)
         default:
             self.init(status: .internalServerError, code: "UNKNOWN", message: "internal error")
         }
@@ -115,7 +160,8 @@ struct OCIError: Error, HTTPResponseError {
 }
 
 /// Re-renders errors of the main host's routes (Hummingbird's own 404/405 included) in Azure's
-/// envelope, so a client never sees another shape from this host.
+/// envelope, so a client never sees another shape from this host; an error nobody mapped is
+/// logged with the request id and answers 500 `InternalServerError`.
 struct AzureErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -124,6 +170,10 @@ struct AzureErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as AADError {
             throw error
+        } catch let error where RequestFault(error) != nil {
+            let fault = RequestFault(error)!
+            throw AzureError(status: fault.status, code: fault == .tooLarge ? "RequestEntityTooLarge" : "InvalidRequestContent",
+                             message: fault.message)
         } catch let error as HTTPError {
             switch error.status {
             case .notFound:
@@ -135,6 +185,12 @@ struct AzureErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 throw AzureError(status: error.status, code: error.status.reasonPhrase.replacingOccurrences(of: " ", with: ""),
                                  message: error.body ?? error.status.reasonPhrase)
             }
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            logInternalError(error, plane: "main", request: request, logger: context.logger)
+            throw AzureError(status: .internalServerError, code: "InternalServerError",
+                             message: "The server failed to process the request; its log has the cause under request id \(context.id).")
         }
     }
 }

@@ -16,25 +16,26 @@ public enum DurableFile {
         let directory = (path as NSString).deletingLastPathComponent
         try makeDirectories(directory.isEmpty ? "." : directory)
         let temporary = "\(path).tmp-\(UUID().uuidString)"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw DurableFileError(operation: "create", path: temporary) }
+        let raw = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard raw >= 0 else { throw DurableFileError(operation: "create", path: temporary) }
+        let descriptor = OwnedFileDescriptor(raw)
         do {
             let data = Array(bytes)
             var offset = 0
             while offset < data.count {
-                let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, data.count - offset) }
+                let written = data.withUnsafeBytes { Glibc.write(descriptor.raw, $0.baseAddress! + offset, data.count - offset) }
                 if written < 0 {
                     if errno == EINTR { continue }
                     throw DurableFileError(operation: "write", path: temporary)
                 }
                 offset += written
             }
-            guard fsync(descriptor) == 0 else { throw DurableFileError(operation: "fsync", path: temporary) }
-            close(descriptor)
+            guard fsync(descriptor.raw) == 0 else { throw DurableFileError(operation: "fsync", path: temporary) }
+            guard descriptor.close() == 0 else { throw DurableFileError(operation: "close", path: temporary) }
             guard rename(temporary, path) == 0 else { throw DurableFileError(operation: "rename", path: path) }
             try syncDirectory(directory.isEmpty ? "." : directory)
         } catch {
-            close(descriptor)
+            descriptor.close()
             unlink(temporary)
             throw error
         }

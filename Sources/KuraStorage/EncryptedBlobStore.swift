@@ -17,6 +17,20 @@ public struct StoredBlob: Sendable, Equatable {
     }
 }
 
+/// An encrypted object written but not yet at its content address (see ``EncryptedBlobStore/stage(_:dataKey:expectedDigest:)``).
+public struct StagedBlob: Sendable {
+    /// Where the object is now: a staging object, or an upload part.
+    public let path: BlobPath
+    public let registryID: String
+    public let blob: StoredBlob
+
+    public init(path: BlobPath, registryID: String, blob: StoredBlob) {
+        self.path = path
+        self.registryID = registryID
+        self.blob = blob
+    }
+}
+
 /// A blob whose header and trailer have been authenticated, ready for (ranged) reads.
 public struct OpenedBlob: Sendable {
     public let digest: ContentDigest
@@ -81,6 +95,43 @@ public struct EncryptedBlobStore: Sendable {
         return StoredBlob(digest: result.digest!, size: result.plaintextLength!)
     }
 
+    /// Encrypts `body` into a staging object, not yet at its content address: the caller places it
+    /// with ``place(_:)`` inside the metadata transaction that records it (so collection never
+    /// races the placing; docs/garbage-collection.md), or drops it with ``discard(_:)``.
+    /// - Throws: ``KBF1WriteError/digestMismatch`` when `expectedDigest` is given and the plaintext
+    ///   does not match (nothing is left behind).
+    public func stage<Body: AsyncSequence>(_ body: Body, dataKey: DataKey,
+                                           expectedDigest: ContentDigest? = nil) async throws -> StagedBlob where Body.Element == ByteBuffer {
+        let result = KBF1WriteResult()
+        let staging = BlobPath("registries", dataKey.registryID, "staging", UUID().uuidString.lowercased())
+        _ = try await store.put(staging, body: KBF1EncryptingSequence(body, dataKey: dataKey, expectedDigest: expectedDigest, result: result,
+                                                                      segmentSize: segmentSize, statistics: statistics))
+        return StagedBlob(path: staging, registryID: dataKey.registryID, blob: StoredBlob(digest: result.digest!, size: result.plaintextLength!))
+    }
+
+    /// Moves a staged object (or an upload part whose trailer names the digest) to its content
+    /// address: O(1), atomic. An object already there is kept and the staged one dropped: it
+    /// holds the same plaintext, and replacing it would pull the file from under a reader that
+    /// has opened its header but not yet its trailer. Idempotent: when the source is gone because
+    /// an earlier attempt moved it (and then failed to record it, or crashed), that object stays.
+    public func place(_ staged: StagedBlob) async throws {
+        let destination = Self.path(registryID: staged.registryID, digest: staged.blob.digest)
+        if try await exists(staged.blob.digest, registryID: staged.registryID) {
+            await discard(staged)
+            return
+        }
+        do {
+            try await store.move(staged.path, to: destination)
+        } catch let error as BlobStoreError where error.code == .notFound {
+            guard try await exists(staged.blob.digest, registryID: staged.registryID) else { throw error }
+        }
+    }
+
+    /// Deletes a staged object that will not be placed; a missing one is not an error.
+    public func discard(_ staged: StagedBlob) async {
+        try? await store.delete(staged.path)
+    }
+
     /// Encrypts `body` into a KBF1 object at `path` (not content-addressed: upload parts).
     /// - Returns: the plaintext's SHA-256 digest and size.
     public func writeObject<Body: AsyncSequence>(_ body: Body, dataKey: DataKey,
@@ -89,12 +140,6 @@ public struct EncryptedBlobStore: Sendable {
         _ = try await store.put(path, body: KBF1EncryptingSequence(body, dataKey: dataKey, expectedDigest: nil, result: result,
                                                                    segmentSize: segmentSize, statistics: statistics))
         return StoredBlob(digest: result.digest!, size: result.plaintextLength!)
-    }
-
-    /// Commits the object at `path` (written by ``writeObject(_:dataKey:at:)``) as blob `digest`
-    /// without copying: O(1). The object's trailer must already name `digest`.
-    public func promote(_ path: BlobPath, as digest: ContentDigest, registryID: String) async throws {
-        try await store.move(path, to: Self.path(registryID: registryID, digest: digest))
     }
 
     /// Authenticates the header and trailer of a stored object.

@@ -40,19 +40,19 @@ public struct FileSystemBlobStore: BlobStore {
     public func put<Body: AsyncSequence>(_ path: BlobPath, body: Body) async throws -> Int64 where Body.Element == ByteBuffer {
         let temporary = temporaryDirectory + "/" + UUID().uuidString
         let destination = file(path)
-        let descriptor = try await Self.blocking {
+        let descriptor = OwnedFileDescriptor(try await Self.blocking {
             try Self.check(Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600), "create \(temporary)")
-        }
+        })
         do {
             var total: Int64 = 0
             for try await chunk in body {
                 try Task.checkCancellation()
-                try await Self.blocking { try Self.writeAll(descriptor, chunk) }
+                try await Self.blocking { try Self.writeAll(descriptor.raw, chunk) }
                 total += Int64(chunk.readableBytes)
             }
             try await Self.blocking {
-                try Self.check(fsync(descriptor), "fsync \(temporary)")
-                try Self.check(close(descriptor), "close \(temporary)")
+                try Self.check(fsync(descriptor.raw), "fsync \(temporary)")
+                try Self.check(descriptor.close(), "close \(temporary)")
                 let directory = (destination as NSString).deletingLastPathComponent
                 try Self.makeDirectories(directory)
                 try Self.check(rename(temporary, destination), "rename into \(destination)")
@@ -60,7 +60,7 @@ public struct FileSystemBlobStore: BlobStore {
             }
             return total
         } catch {
-            close(descriptor)
+            descriptor.close()
             unlink(temporary)
             throw error
         }
@@ -69,19 +69,17 @@ public struct FileSystemBlobStore: BlobStore {
     public func read(_ path: BlobPath, range: Range<Int64>?) async throws -> ByteStream {
         let name = file(path)
         let (descriptor, size) = try await Self.blocking {
-            let descriptor = Glibc.open(name, O_RDONLY | O_CLOEXEC)
-            if descriptor < 0 && errno == ENOENT { throw BlobStoreError(.notFound, "no object at \(path)") }
-            try Self.check(descriptor, "open \(name)")
+            let raw = Glibc.open(name, O_RDONLY | O_CLOEXEC)
+            if raw < 0 && errno == ENOENT { throw BlobStoreError(.notFound, "no object at \(path)") }
+            let descriptor = OwnedFileDescriptor(try Self.check(raw, "open \(name)"))
             var info = stat()
-            guard fstat(descriptor, &info) == 0 else {
-                close(descriptor)
+            guard fstat(descriptor.raw, &info) == 0 else {
                 throw BlobStoreError(.io, "stat \(name): \(String(cString: strerror(errno)))")
             }
             return (descriptor, Int64(info.st_size))
         }
         let wanted = range ?? 0..<size
         guard wanted.lowerBound >= 0, wanted.upperBound <= size else {
-            close(descriptor)
             throw BlobStoreError(.invalidRange, "range \(wanted) is outside \(path) (\(size) bytes)")
         }
         let cursor = FileReadCursor(descriptor: descriptor, range: wanted)
@@ -186,17 +184,17 @@ public struct FileSystemBlobStore: BlobStore {
     }
 }
 
-/// The read position of one streamed object; closes its file when done or dropped.
+/// The read position of one streamed object; its file is closed when done or dropped.
 ///
-/// `@unchecked Sendable`: the position is guarded by `lock`; the descriptor is immutable.
+/// `@unchecked Sendable`: the position is guarded by `lock`; the descriptor closes itself once.
 final class FileReadCursor: @unchecked Sendable {
-    private let descriptor: Int32
+    private let descriptor: OwnedFileDescriptor
     private let end: Int64
     private var offset: Int64
     private var closed = false
     private let lock = NSLock()
 
-    init(descriptor: Int32, range: Range<Int64>) {
+    init(descriptor: OwnedFileDescriptor, range: Range<Int64>) {
         self.descriptor = descriptor
         self.offset = range.lowerBound
         self.end = range.upperBound
@@ -216,7 +214,7 @@ final class FileReadCursor: @unchecked Sendable {
             let count = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { bytes in
                 var done = 0
                 while done < length {
-                    let read = pread(descriptor, bytes.baseAddress! + done, length - done, off_t(start) + off_t(done))
+                    let read = pread(descriptor.raw, bytes.baseAddress! + done, length - done, off_t(start) + off_t(done))
                     if read < 0 && errno == EINTR { continue }
                     try FileSystemBlobStore.check(Int32(truncatingIfNeeded: read < 0 ? -1 : 0), "read")
                     if read == 0 { break }
@@ -232,15 +230,7 @@ final class FileReadCursor: @unchecked Sendable {
     }
 
     private func finish() {
-        lock.withLock {
-            if !closed {
-                closed = true
-                close(descriptor)
-            }
-        }
-    }
-
-    deinit {
-        if !closed { close(descriptor) }
+        lock.withLock { closed = true }
+        descriptor.close()
     }
 }

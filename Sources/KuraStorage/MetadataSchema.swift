@@ -171,5 +171,9 @@ enum MetadataSchema {
                 try await database.alter(table: "manifests").column(column, type: .text).run()
             }
         },
+        MetadataMigration(version: 6, name: "unreferenced blobs wait for collection") { database in
+            // When the blob last lost every link and reference (Unix ms); NULL while anything needs it.
+            try await database.alter(table: "blobs").column("unreferenced_at", type: .bigint).run()
+        },
     ]
 }

@@ -65,25 +65,34 @@ public protocol MetadataStore: Sendable {
 
     // MARK: Blobs
 
-    /// Records a committed blob; recording it again keeps the first record.
-    func recordBlob(_ blob: BlobRecord) async throws
+    /// Places a blob's bytes (`place` moves them to their final path) and records and links the
+    /// blob into `repository`, in one transaction holding the digest's lock; a blob recorded
+    /// before keeps its first record and is needed again. See docs/garbage-collection.md.
+    func commitBlob(_ blob: BlobRecord, repository: String, place: @escaping @Sendable () async throws -> Void) async throws
     func blob(registryID: String, digest: ContentDigest) async throws -> BlobRecord?
     /// Blobs of a registry in digest order, after `after` (exclusive), at most `limit`.
     func blobs(registryID: String, after: ContentDigest?, limit: Int) async throws -> [BlobRecord]
-    /// - Returns: whether a record was deleted.
-    @discardableResult func deleteBlob(registryID: String, digest: ContentDigest) async throws -> Bool
+    /// Blobs unreferenced since before `cutoff` (Unix ms), oldest first: candidates for
+    /// ``collectBlob(registryID:digest:unreferencedBefore:remove:)``.
+    func collectableBlobs(unreferencedBefore cutoff: Int64, limit: Int) async throws -> [(registryID: String, digest: ContentDigest)]
+    /// Deletes the blob's record if it is still unreferenced since before `cutoff`, with nothing
+    /// linking or referencing it, and calls `remove` (delete the bytes) before committing.
+    /// - Returns: whether it was collected.
+    @discardableResult
+    func collectBlob(registryID: String, digest: ContentDigest, unreferencedBefore cutoff: Int64,
+                     remove: @escaping @Sendable () async throws -> Void) async throws -> Bool
 
     // MARK: Repositories
 
-    /// Makes a recorded blob part of `repository` (creating the repository); idempotent.
-    /// - Throws: `.notFound` when the blob is not recorded.
+    /// Makes a recorded blob part of `repository` (creating the repository); idempotent. The blob
+    /// is needed again from then on.
+    /// - Throws: `.notFound` when the blob is not recorded (or was just collected).
     func linkBlob(registryID: String, repository: String, digest: ContentDigest) async throws
     /// The blob if it is part of `repository`.
     func linkedBlob(registryID: String, repository: String, digest: ContentDigest) async throws -> BlobRecord?
-    /// Removes the blob from `repository`; returns whether it was linked.
-    @discardableResult func unlinkBlob(registryID: String, repository: String, digest: ContentDigest) async throws -> Bool
-    /// Whether any repository links the blob or any manifest references it (then its bytes must stay).
-    func blobIsReferenced(registryID: String, digest: ContentDigest) async throws -> Bool
+    /// Removes the blob from `repository`; a blob nothing else needs is marked unreferenced at
+    /// `now` (Unix ms). Returns whether it was linked.
+    @discardableResult func unlinkBlob(registryID: String, repository: String, digest: ContentDigest, at now: Int64) async throws -> Bool
     func repositoryExists(registryID: String, name: String) async throws -> Bool
     /// Repository names of a registry in order, after `after` (exclusive), at most `limit`.
     func repositories(registryID: String, after: String?, limit: Int) async throws -> [String]
@@ -91,14 +100,18 @@ public protocol MetadataStore: Sendable {
     // MARK: Manifests and tags
 
     /// Commits a manifest into `repository` in one transaction: the manifest and its references
-    /// (kept if already recorded), the repository link, and each of `tags` (moved if it existed).
-    /// - Precondition: the manifest's bytes and everything it references are durable.
+    /// (kept if already recorded), the repository link, and each of `tags` (moved if it existed);
+    /// `place` puts the manifest's bytes at their final path inside it, under the digest's lock.
+    /// The blobs it references are needed again from then on.
+    /// - Throws: `.notFound` when `requireBlobs` and a referenced blob is not recorded.
     func commitManifest(_ manifest: ManifestRecord, references: [ManifestReference], repository: String,
-                        tags: [String]) async throws
+                        tags: [String], requireBlobs: Bool, place: @escaping @Sendable () async throws -> Void) async throws
     /// The manifest if it is part of `repository`.
     func manifest(registryID: String, repository: String, digest: ContentDigest) async throws -> ManifestRecord?
-    /// Removes the manifest and every tag pointing at it from `repository`; returns whether it was there.
-    @discardableResult func unlinkManifest(registryID: String, repository: String, digest: ContentDigest) async throws -> Bool
+    /// Removes the manifest and every tag pointing at it from `repository`; returns whether it was
+    /// there. A manifest no repository links any more is dropped, and the blobs only it
+    /// referenced are marked unreferenced at `now`.
+    @discardableResult func unlinkManifest(registryID: String, repository: String, digest: ContentDigest, at now: Int64) async throws -> Bool
     func tag(registryID: String, repository: String, name: String) async throws -> TagRecord?
     /// Tags of a repository in lexical order, after `after` (exclusive), at most `limit`.
     func tags(registryID: String, repository: String, after: String?, limit: Int) async throws -> [TagRecord]
@@ -108,14 +121,26 @@ public protocol MetadataStore: Sendable {
     func referrers(registryID: String, repository: String, subject: ContentDigest) async throws -> [ManifestRecord]
     /// Manifests linked into `repository`, in digest order after `after` (exclusive), at most `limit`.
     func repositoryManifests(registryID: String, repository: String, after: ContentDigest?, limit: Int) async throws -> [RepositoryManifest]
-    /// Removes a repository with its tags, manifest links and blob links in one transaction.
+    /// Removes a repository with its tags, manifest links and blob links in one transaction;
+    /// manifests and blobs nothing else needs are dropped and marked unreferenced at `now`.
     /// - Returns: what it held, or nil when it did not exist.
-    func deleteRepository(registryID: String, name: String) async throws -> RepositoryDeletion?
+    func deleteRepository(registryID: String, name: String, at now: Int64) async throws -> RepositoryDeletion?
 
     // MARK: ARM resources
 
     /// Creates the resource or replaces its document (the stored id keeps its first casing).
     func putResource(_ resource: ResourceRecord) async throws
+    /// Creates the resource only if no resource has its id (ARM's create): concurrent creates of
+    /// one id have one winner.
+    /// - Returns: whether it was inserted.
+    func insertResource(_ resource: ResourceRecord) async throws -> Bool
+    /// Replaces the resource's document only if it is still the version `expected` (compared by
+    /// `updatedAt`, which every write advances).
+    /// - Returns: whether it was replaced.
+    func replaceResource(_ resource: ResourceRecord, expected: ResourceRecord) async throws -> Bool
+    /// Deletes the resource only if it is still the version `expected`.
+    /// - Returns: whether it was deleted.
+    func deleteResource(_ expected: ResourceRecord) async throws -> Bool
     /// Looks a resource up by id, case-insensitively.
     func resource(id: ResourceID) async throws -> ResourceRecord?
     /// Resources of a subscription, optionally of one type (`Namespace/type`) and one group, by id.

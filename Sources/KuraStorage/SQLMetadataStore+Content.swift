@@ -8,18 +8,6 @@ import SQLKit
 extension SQLMetadataStore {
     // MARK: Repositories
 
-    public func linkBlob(registryID: String, repository: String, digest: ContentDigest) async throws {
-        try await transaction { database in
-            guard try await database.select().column("digest").from("blobs").where("registry_id", .equal, SQLBind(registryID))
-                .where("digest", .equal, SQLBind(digest.description)).first() != nil
-            else { throw MetadataStoreError(.notFound, "blob \(digest) is not recorded") }
-            try await Self.ensureRepository(database, registryID: registryID, repository: repository)
-            try await database.insert(into: "repository_blobs").columns("registry_id", "repository", "digest")
-                .values(SQLBind(registryID), SQLBind(repository), SQLBind(digest.description))
-                .ignoringConflicts(with: ["registry_id", "repository", "digest"]).run()
-        }
-    }
-
     public func linkedBlob(registryID: String, repository: String, digest: ContentDigest) async throws -> BlobRecord? {
         try await session { database in
             try await database.select().columns(SQLColumn(SQLLiteral.all, table: SQLIdentifier("blobs"))).from("blobs")
@@ -37,26 +25,6 @@ extension SQLMetadataStore {
     }
 
     @discardableResult
-    public func unlinkBlob(registryID: String, repository: String, digest: ContentDigest) async throws -> Bool {
-        try await session { database in
-            try await !database.delete(from: "repository_blobs").where("registry_id", .equal, SQLBind(registryID))
-                .where("repository", .equal, SQLBind(repository)).where("digest", .equal, SQLBind(digest.description))
-                .returning("digest").all().isEmpty
-        }
-    }
-
-    public func blobIsReferenced(registryID: String, digest: ContentDigest) async throws -> Bool {
-        try await session { database in
-            let linked = try await database.select().column("digest").from("repository_blobs")
-                .where("registry_id", .equal, SQLBind(registryID)).where("digest", .equal, SQLBind(digest.description))
-                .limit(1).first() != nil
-            if linked { return true }
-            return try await database.select().column("child").from("manifest_references")
-                .where("registry_id", .equal, SQLBind(registryID)).where("child", .equal, SQLBind(digest.description))
-                .limit(1).first() != nil
-        }
-    }
-
     public func repositoryExists(registryID: String, name: String) async throws -> Bool {
         try await session { database in
             try await database.select().column("name").from("repositories").where("registry_id", .equal, SQLBind(registryID))
@@ -81,8 +49,15 @@ extension SQLMetadataStore {
     // MARK: Manifests and tags
 
     public func commitManifest(_ manifest: ManifestRecord, references: [ManifestReference], repository: String,
-                               tags: [String]) async throws {
+                               tags: [String], requireBlobs: Bool, place: @escaping @Sendable () async throws -> Void) async throws {
         try await transaction { database in
+            try await Self.lockObject(database, registryID: manifest.registryID, digest: manifest.digest)
+            // Each blob the manifest needs is held against collection from here to the commit.
+            let blobs = Set(references.filter { $0.kind == .blob }.map(\.digest)).sorted { $0.description < $1.description }
+            for digest in blobs where try await !Self.revive(database, registryID: manifest.registryID, digest: digest) && requireBlobs {
+                throw MetadataStoreError(.notFound, "blob \(digest) is not recorded")
+            }
+            try await place()
             try await Self.ensureRepository(database, registryID: manifest.registryID, repository: repository)
             try await database.insert(into: "manifests")
                 .columns("registry_id", "digest", "media_type", "size", "artifact_type", "subject", "annotations", "created_at",
@@ -125,13 +100,16 @@ extension SQLMetadataStore {
     }
 
     @discardableResult
-    public func unlinkManifest(registryID: String, repository: String, digest: ContentDigest) async throws -> Bool {
+    public func unlinkManifest(registryID: String, repository: String, digest: ContentDigest, at now: Int64) async throws -> Bool {
         try await transaction { database in
+            try await Self.lockObject(database, registryID: registryID, digest: digest)
             try await database.delete(from: "tags").where("registry_id", .equal, SQLBind(registryID))
                 .where("repository", .equal, SQLBind(repository)).where("digest", .equal, SQLBind(digest.description)).run()
-            return try await !database.delete(from: "repository_manifests").where("registry_id", .equal, SQLBind(registryID))
+            let unlinked = try await !database.delete(from: "repository_manifests").where("registry_id", .equal, SQLBind(registryID))
                 .where("repository", .equal, SQLBind(repository)).where("digest", .equal, SQLBind(digest.description))
                 .returning("digest").all().isEmpty
+            if unlinked { try await Self.dropManifestIfUnlinked(database, registryID: registryID, digest: digest, at: now) }
+            return unlinked
         }
     }
 
@@ -201,7 +179,7 @@ extension SQLMetadataStore {
         }
     }
 
-    public func deleteRepository(registryID: String, name: String) async throws -> RepositoryDeletion? {
+    public func deleteRepository(registryID: String, name: String, at now: Int64) async throws -> RepositoryDeletion? {
         try await transaction { database in
             func scoped(_ table: String) -> SQLDeleteBuilder {
                 database.delete(from: table).where("registry_id", .equal, SQLBind(registryID)).where("repository", .equal, SQLBind(name))
@@ -214,6 +192,11 @@ extension SQLMetadataStore {
             let existed = try await !database.delete(from: "repositories").where("registry_id", .equal, SQLBind(registryID))
                 .where("name", .equal, SQLBind(name)).returning("name").all().isEmpty
             guard existed else { return nil }
+            for digest in Set(manifests).sorted(by: { $0.description < $1.description }) {
+                try await Self.lockObject(database, registryID: registryID, digest: digest)
+                try await Self.dropManifestIfUnlinked(database, registryID: registryID, digest: digest, at: now)
+            }
+            try await Self.markUnreferenced(database, registryID: registryID, digests: blobs, at: now)
             return RepositoryDeletion(manifests: manifests.sorted { $0.description < $1.description }, tags: tags.sorted(),
                                       blobs: blobs.sorted { $0.description < $1.description })
         }

@@ -24,6 +24,37 @@ extension SQLMetadataStore {
         }
     }
 
+    public func insertResource(_ resource: ResourceRecord) async throws -> Bool {
+        let text = String(decoding: resource.document.serialized(), as: UTF8.self)
+        return try await session { database in
+            try await !database.insert(into: "resources")
+                .columns("id_key", "id", "subscription_id", "resource_group_key", "type_key", "name_key", "document",
+                         "created_at", "updated_at")
+                .values(SQLBind(resource.id.key), SQLBind(resource.id.description), SQLBind(resource.id.subscription.lowercased()),
+                        SQLBind(resource.id.resourceGroup?.lowercased() ?? ""), SQLBind(resource.id.type.lowercased()),
+                        SQLBind(resource.id.name.lowercased()), SQLBind(text), SQLBind(resource.createdAt), SQLBind(resource.updatedAt))
+                .ignoringConflicts(with: ["id_key"])
+                .returning("id_key").all().isEmpty
+        }
+    }
+
+    public func replaceResource(_ resource: ResourceRecord, expected: ResourceRecord) async throws -> Bool {
+        let text = String(decoding: resource.document.serialized(), as: UTF8.self)
+        return try await session { database in
+            try await !database.update("resources")
+                .set("document", to: SQLBind(text)).set("updated_at", to: SQLBind(resource.updatedAt))
+                .where("id_key", .equal, SQLBind(expected.id.key)).where("updated_at", .equal, SQLBind(expected.updatedAt))
+                .returning("id_key").all().isEmpty
+        }
+    }
+
+    public func deleteResource(_ expected: ResourceRecord) async throws -> Bool {
+        try await session { database in
+            try await !database.delete(from: "resources").where("id_key", .equal, SQLBind(expected.id.key))
+                .where("updated_at", .equal, SQLBind(expected.updatedAt)).returning("id_key").all().isEmpty
+        }
+    }
+
     public func resource(id: ResourceID) async throws -> ResourceRecord? {
         try await session { database in
             try await database.select().columns("*").from("resources").where("id_key", .equal, SQLBind(id.key))

@@ -197,14 +197,6 @@ public final class SQLMetadataStore: MetadataStore {
 
     // MARK: Blobs
 
-    public func recordBlob(_ blob: BlobRecord) async throws {
-        try await session { database in
-            try await database.insert(into: "blobs").columns("registry_id", "digest", "size", "created_at")
-                .values(SQLBind(blob.registryID), SQLBind(blob.digest.description), SQLBind(blob.size), SQLBind(blob.createdAt))
-                .ignoringConflicts(with: ["registry_id", "digest"]).run()
-        }
-    }
-
     public func blob(registryID: String, digest: ContentDigest) async throws -> BlobRecord? {
         try await session { database in
             try await database.select().columns("*").from("blobs")
@@ -218,14 +210,6 @@ public final class SQLMetadataStore: MetadataStore {
             var query = database.select().columns("*").from("blobs").where("registry_id", .equal, SQLBind(registryID))
             if let after { query = query.where("digest", .greaterThan, SQLBind(after.description)) }
             return try await query.orderBy("digest").limit(max(0, limit)).all().map(Self.blobRecord)
-        }
-    }
-
-    @discardableResult
-    public func deleteBlob(registryID: String, digest: ContentDigest) async throws -> Bool {
-        try await session { database in
-            try await !database.delete(from: "blobs").where("registry_id", .equal, SQLBind(registryID))
-                .where("digest", .equal, SQLBind(digest.description)).returning("digest").all().isEmpty
         }
     }
 

@@ -46,10 +46,11 @@ def free_port():
 class KuraServer:
     """One `kura serve` process on a data dir; can be stopped, killed and restarted."""
 
-    def __init__(self, data_dir=None, port=None, extra_args=()):
+    def __init__(self, data_dir=None, port=None, extra_args=(), env=None):
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="kura-interop-")
         self.port = port or free_port()
         self.extra_args = list(extra_args)  # more `kura serve` arguments, e.g. ["--set", "key=value"]
+        self.env = dict(env or {})  # more environment, e.g. {"KURA_REGISTRY_BLOB_COLLECTION_GRACE": "1ms"}
         self.process = None
         self.stdout = ""
         self.registry_password = None
@@ -72,7 +73,7 @@ class KuraServer:
     def start(self):
         log = open(os.path.join(tempfile.gettempdir(), f"kura-{self.port}.out"), "w+")
         self.process = subprocess.Popen([kura_binary(), "serve", "--data-dir", self.data_dir, "--port", str(self.port),
-                                         *self.extra_args],
+                                         *self.extra_args], env={**os.environ, **self.env},
                                         stdout=log, stderr=subprocess.STDOUT)
         self._log = log
         deadline = time.time() + 60

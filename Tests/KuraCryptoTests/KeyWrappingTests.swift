@@ -35,6 +35,16 @@ import Testing
         }
     }
 
+    /// Key bytes may come from a vault's unwrapKey answer: a wrong size is an error, not a trap.
+    @Test func aDataKeyOfTheWrongSizeIsAnErrorNotATrap() throws {
+        for size in [0, 1, 16, 31, 33, 64, 512] {
+            #expect(throws: CryptoFailure.self, "\(size) bytes") {
+                _ = try DataKey(registryID: "r", generation: 1, key: SymmetricKey(data: [UInt8](repeating: 7, count: size)))
+            }
+        }
+        #expect(throws: Never.self) { _ = try DataKey(registryID: "r", generation: 1, key: SymmetricKey(size: .bits256)) }
+    }
+
     @Test func sealedFilesOpenOnlyUnderTheirName() throws {
         let sealer = SealedFile(hierarchy: hierarchy)
         let secret = Array("-----BEGIN PRIVATE KEY-----\nabc\n".utf8)

@@ -67,6 +67,22 @@ import Testing
         }
     }
 
+    /// Rotation policies are not built: setting one is refused (never stored-and-ignored), and
+    /// reading one shows Key Vault's default.
+    @Test func settingARotationPolicyIsRefusedNotPretended() async throws {
+        try await Self.withService { service, _ in
+            let vault = Self.vault(policies: [Self.policy(Self.owner, ["all"])])
+            _ = try await service.handle(.create(name: "k1"), body: ["kty": "RSA"], query: [:], vault: vault, caller: Self.caller(Self.owner))
+            let policy: JSONValue = ["lifetimeActions": [["trigger": ["timeAfterCreate": "P90D"], "action": ["type": "Rotate"]]]]
+            let refusal = await #expect(throws: KeyVaultError.self) {
+                try await service.handle(.setRotationPolicy(name: "k1"), body: policy, query: [:], vault: vault, caller: Self.caller(Self.owner))
+            }
+            #expect(refusal?.status == 400 && refusal?.code == "NotSupported")
+            let shown = try await service.handle(.getRotationPolicy(name: "k1"), body: nil, query: [:], vault: vault, caller: Self.caller(Self.owner))
+            #expect(shown.body?["lifetimeActions"] == [["trigger": ["timeBeforeExpiry": "P30D"], "action": ["type": "Notify"]]])
+        }
+    }
+
     @Test func rbacVaultsAskRoleAssignmentsInstead() async throws {
         try await Self.withService { service, _ in
             let vault = Self.vault(policies: [Self.policy(Self.owner, ["all"])], rbac: true)

@@ -28,8 +28,10 @@ import Testing
             for size in [0, 100, 3 << 20] {
                 var body = [UInt8]()
                 while body.count < size { body += marker }
-                let stored = try await server.blobs.write(ByteStream(buffers: [ByteBuffer(bytes: body)]), dataKey: key)
-                try await server.metadata.recordBlob(BlobRecord(registryID: registryID, digest: stored.digest, size: stored.size, createdAt: 0))
+                let staged = try await server.blobs.stage(ByteStream(buffers: [ByteBuffer(bytes: body)]), dataKey: key)
+                let blobs = server.blobs
+                try await server.metadata.commitBlob(BlobRecord(registryID: registryID, digest: staged.blob.digest, size: staged.blob.size,
+                                                                createdAt: 0), repository: "r", place: { try await blobs.place(staged) })
             }
         }
         try await server.metadata.close()

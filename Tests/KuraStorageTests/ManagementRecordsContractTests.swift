@@ -1,6 +1,7 @@
 import Foundation
 import KuraCore
 import KuraStorage
+import KuraTestSupport
 import Testing
 
 /// The ARM-resource and role-assignment part of the metadata contract, on SQLite and PostgreSQL.

@@ -1,47 +1,18 @@
 import Foundation
 import KuraCore
 import KuraStorage
+import KuraTestSupport
+import Synchronization
 import Testing
 
 /// One contract, two databases: every test runs against SQLite (a temp file) and PostgreSQL
 /// (a scratch database on the server the test command starts; `DATABASE_URL` names it).
 @Suite struct MetadataStoreContractTests {
-    enum Backend: String, CaseIterable, CustomTestStringConvertible {
-        case sqlite, postgres
-        var testDescription: String { rawValue }
-    }
-
-    /// A store on a fresh, empty database, plus a way to reopen the same database.
-    struct Scratch {
-        let open: @Sendable () async throws -> SQLMetadataStore
-        let cleanUp: @Sendable () async -> Void
-
-        static func make(_ backend: Backend) async throws -> Scratch {
-            switch backend {
-            case .sqlite:
-                let directory = try TemporaryDirectory()
-                let path = directory.path + "/metadata.sqlite"
-                return Scratch(open: { try await SQLMetadataStore.sqlite(path: path) }, cleanUp: { directory.remove() })
-            case .postgres:
-                let database = try ScratchPostgresDatabase()
-                return Scratch(open: { try SQLMetadataStore.postgres(url: database.url) }, cleanUp: { database.drop() })
-            }
-        }
-    }
+    typealias Backend = ScratchMetadataStore.Backend
+    typealias Scratch = ScratchMetadataStore
 
     static func withStore(_ backend: Backend, _ body: (SQLMetadataStore, Scratch) async throws -> Void) async throws {
-        let scratch = try await Scratch.make(backend)
-        let store = try await scratch.open()
-        do {
-            try await store.migrate()
-            try await body(store, scratch)
-            try await store.close()
-        } catch {
-            try? await store.close()
-            await scratch.cleanUp()
-            throw error
-        }
-        await scratch.cleanUp()
+        try await ScratchMetadataStore.with(backend, body)
     }
 
     static func digest(_ byte: UInt8) -> ContentDigest { ContentDigest(algorithm: .sha256, bytes: [UInt8](repeating: byte, count: 32)) }
@@ -53,8 +24,8 @@ import Testing
     @Test(arguments: Backend.allCases)
     func migrationsAreIdempotent(_ backend: Backend) async throws {
         try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
-            #expect(try await store.migrate() == 5)
-            #expect(try await store.migrate() == 5)
+            #expect(try await store.migrate() == 6)
+            #expect(try await store.migrate() == 6)
         }
     }
 
@@ -66,7 +37,7 @@ import Testing
                 for store in stores { group.addTask { try await store.migrate() } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(versions == [5, 5, 5])
+            #expect(versions == Array(repeating: 6, count: 3))
             let registry = Self.registry("after-concurrent-migrations")
             try await stores[0].insertRegistry(registry)
             #expect(try await stores[2].registry(named: registry.name) != nil, "one schema, shared")
@@ -151,10 +122,11 @@ import Testing
             try await store.insertRegistry(first)
             try await store.insertRegistry(second)
             for byte in [UInt8(5), 1, 9, 3] {
-                try await store.recordBlob(BlobRecord(registryID: first.id, digest: Self.digest(byte), size: Int64(byte), createdAt: 100))
+                try await store.commitBlob(BlobRecord(registryID: first.id, digest: Self.digest(byte), size: Int64(byte), createdAt: 100),
+                                           repository: "r", place: {})
             }
-            try await store.recordBlob(BlobRecord(registryID: first.id, digest: Self.digest(5), size: 5, createdAt: 999))
-            try await store.recordBlob(BlobRecord(registryID: second.id, digest: Self.digest(1), size: 1, createdAt: 100))
+            try await store.commitBlob(BlobRecord(registryID: first.id, digest: Self.digest(5), size: 5, createdAt: 999), repository: "r", place: {})
+            try await store.commitBlob(BlobRecord(registryID: second.id, digest: Self.digest(1), size: 1, createdAt: 100), repository: "r", place: {})
 
             #expect(try await store.blob(registryID: first.id, digest: Self.digest(5))?.createdAt == 100, "the first record is kept")
             let page1 = try await store.blobs(registryID: first.id, after: nil, limit: 2)
@@ -163,9 +135,24 @@ import Testing
             #expect(page2.map(\.digest) == [Self.digest(5), Self.digest(9)])
             #expect(try await store.blobs(registryID: first.id, after: Self.digest(9), limit: 2).isEmpty)
 
-            #expect(try await store.deleteBlob(registryID: first.id, digest: Self.digest(1)))
-            #expect(try await !store.deleteBlob(registryID: first.id, digest: Self.digest(1)))
+            // Unlinked at 50: a candidate only for a cutoff after 50, collected once, its bytes removed before the commit.
+            #expect(try await store.unlinkBlob(registryID: first.id, repository: "r", digest: Self.digest(1), at: 50))
+            #expect(try await !store.collectBlob(registryID: first.id, digest: Self.digest(1), unreferencedBefore: 50, remove: {}))
+            #expect(try await store.collectableBlobs(unreferencedBefore: 51, limit: 10).map(\.digest) == [Self.digest(1)])
+            let removals = Mutex(0)
+            #expect(try await store.collectBlob(registryID: first.id, digest: Self.digest(1), unreferencedBefore: 51,
+                                                remove: { removals.withLock { $0 += 1 } }))
+            #expect(try await !store.collectBlob(registryID: first.id, digest: Self.digest(1), unreferencedBefore: 51, remove: {}))
+            #expect(removals.withLock { $0 } == 1)
+            #expect(try await store.blob(registryID: first.id, digest: Self.digest(1)) == nil)
             #expect(try await store.blob(registryID: second.id, digest: Self.digest(1)) != nil, "other registries are untouched")
+            // A removal that fails leaves the record for the next pass.
+            #expect(try await store.unlinkBlob(registryID: first.id, repository: "r", digest: Self.digest(3), at: 50))
+            await #expect(throws: MetadataStoreError.self) {
+                try await store.collectBlob(registryID: first.id, digest: Self.digest(3), unreferencedBefore: 51,
+                                            remove: { throw MetadataStoreError(.unavailable, "disk") })
+            }
+            #expect(try await store.blob(registryID: first.id, digest: Self.digest(3)) != nil)
 
             #expect(try await store.deleteRegistry(id: first.id))
             #expect(try await !store.deleteRegistry(id: first.id))
@@ -183,8 +170,8 @@ import Testing
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for byte in 0..<64 {
                     group.addTask {
-                        try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(UInt8(byte)),
-                                                              size: Int64(byte), createdAt: 1))
+                        try await store.commitBlob(BlobRecord(registryID: registry.id, digest: Self.digest(UInt8(byte)),
+                                                              size: Int64(byte), createdAt: 1), repository: "r\(byte % 4)", place: {})
                     }
                 }
                 try await group.waitForAll()
@@ -202,25 +189,33 @@ import Testing
                 try await store.linkBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1))
             }
             #expect(missing?.code == .notFound)
-            try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(1), size: 10, createdAt: 1))
-            try await store.linkBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1))
+            try await store.commitBlob(BlobRecord(registryID: registry.id, digest: Self.digest(1), size: 10, createdAt: 1), repository: "a/b",
+                                       place: {})
             try await store.linkBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1))
             #expect(try await store.linkedBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1))?.size == 10)
             #expect(try await store.linkedBlob(registryID: registry.id, repository: "other", digest: Self.digest(1)) == nil)
             #expect(try await store.repositoryExists(registryID: registry.id, name: "a/b"))
             #expect(try await !store.repositoryExists(registryID: registry.id, name: "a"))
-            #expect(try await store.blobIsReferenced(registryID: registry.id, digest: Self.digest(1)))
 
             let manifest = ManifestRecord(registryID: registry.id, digest: Self.digest(9), mediaType: "application/vnd.oci.image.manifest.v1+json",
                                           size: 100, createdAt: 5)
-            try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(9), size: 100, createdAt: 1))
+            try await store.commitBlob(BlobRecord(registryID: registry.id, digest: Self.digest(9), size: 100, createdAt: 1), repository: "c",
+                                       place: {})
+            let absent = await #expect(throws: MetadataStoreError.self) {
+                try await store.commitManifest(manifest, references: [ManifestReference(digest: Self.digest(2), kind: .blob)],
+                                               repository: "a/b", tags: [], requireBlobs: true, place: {})
+            }
+            #expect(absent?.code == .notFound, "a manifest needing an unrecorded blob is refused")
             try await store.commitManifest(manifest, references: [ManifestReference(digest: Self.digest(1), kind: .blob)],
-                                           repository: "a/b", tags: [])
-            #expect(try await store.unlinkBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1)))
-            #expect(try await !store.unlinkBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1)))
-            #expect(try await store.blobIsReferenced(registryID: registry.id, digest: Self.digest(1)), "a manifest still references it")
-            #expect(try await !store.blobIsReferenced(registryID: registry.id, digest: Self.digest(2)))
-            try await store.linkBlob(registryID: registry.id, repository: "c", digest: Self.digest(9))
+                                           repository: "a/b", tags: [], requireBlobs: true, place: {})
+            #expect(try await store.unlinkBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1), at: 10))
+            #expect(try await !store.unlinkBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1), at: 10))
+            #expect(try await store.collectableBlobs(unreferencedBefore: .max, limit: 10).isEmpty, "a manifest still references it")
+            #expect(try await store.unlinkManifest(registryID: registry.id, repository: "a/b", digest: Self.digest(9), at: 20))
+            #expect(try await store.collectableBlobs(unreferencedBefore: .max, limit: 10).map(\.digest) == [Self.digest(1)],
+                    "the manifest went with its last link, and with it the reference")
+            try await store.linkBlob(registryID: registry.id, repository: "c", digest: Self.digest(1))
+            #expect(try await store.collectableBlobs(unreferencedBefore: .max, limit: 10).isEmpty, "a new link revives it")
             #expect(try await store.repositories(registryID: registry.id, after: nil, limit: 10) == ["a/b", "c"])
             #expect(try await store.repositories(registryID: registry.id, after: "a/b", limit: 10) == ["c"])
         }
@@ -235,16 +230,16 @@ import Testing
                 ManifestRecord(registryID: registry.id, digest: Self.digest(byte), mediaType: "application/vnd.oci.image.manifest.v1+json",
                                size: Int64(byte), artifactType: type, subject: subject, annotations: #"{"k":"v"}"#, createdAt: 7)
             }
-            try await store.commitManifest(manifest(1), references: [], repository: "r", tags: ["latest"])
-            try await store.commitManifest(manifest(2, subject: Self.digest(1), type: "sbom"), references: [], repository: "r", tags: [])
-            try await store.commitManifest(manifest(3, subject: Self.digest(1), type: "sig"), references: [], repository: "elsewhere", tags: [])
+            try await store.commitManifest(manifest(1), references: [], repository: "r", tags: ["latest"], requireBlobs: true, place: {})
+            try await store.commitManifest(manifest(2, subject: Self.digest(1), type: "sbom"), references: [], repository: "r", tags: [], requireBlobs: true, place: {})
+            try await store.commitManifest(manifest(3, subject: Self.digest(1), type: "sig"), references: [], repository: "elsewhere", tags: [], requireBlobs: true, place: {})
             #expect(try await store.manifest(registryID: registry.id, repository: "r", digest: Self.digest(2)) == manifest(2, subject: Self.digest(1), type: "sbom"))
             #expect(try await store.manifest(registryID: registry.id, repository: "r", digest: Self.digest(3)) == nil)
             #expect(try await store.tag(registryID: registry.id, repository: "r", name: "latest")?.digest == Self.digest(1))
 
-            try await store.commitManifest(manifest(2, subject: Self.digest(1), type: "sbom"), references: [], repository: "r", tags: ["latest"])
+            try await store.commitManifest(manifest(2, subject: Self.digest(1), type: "sbom"), references: [], repository: "r", tags: ["latest"], requireBlobs: true, place: {})
             #expect(try await store.tag(registryID: registry.id, repository: "r", name: "latest")?.digest == Self.digest(2), "a tag moves")
-            try await store.commitManifest(manifest(1), references: [], repository: "r", tags: ["old"])
+            try await store.commitManifest(manifest(1), references: [], repository: "r", tags: ["old"], requireBlobs: true, place: {})
             #expect(try await store.tags(registryID: registry.id, repository: "r", after: nil, limit: 10).map(\.name) == ["latest", "old"])
             #expect(try await store.tags(registryID: registry.id, repository: "r", after: "latest", limit: 10).map(\.name) == ["old"])
 
@@ -254,9 +249,9 @@ import Testing
             #expect(try await store.deleteTag(registryID: registry.id, repository: "r", name: "old"))
             #expect(try await !store.deleteTag(registryID: registry.id, repository: "r", name: "old"))
             #expect(try await store.manifest(registryID: registry.id, repository: "r", digest: Self.digest(1)) != nil)
-            #expect(try await store.unlinkManifest(registryID: registry.id, repository: "r", digest: Self.digest(2)))
+            #expect(try await store.unlinkManifest(registryID: registry.id, repository: "r", digest: Self.digest(2), at: 1))
             #expect(try await store.tag(registryID: registry.id, repository: "r", name: "latest") == nil, "its tags went with it")
-            #expect(try await !store.unlinkManifest(registryID: registry.id, repository: "r", digest: Self.digest(2)))
+            #expect(try await !store.unlinkManifest(registryID: registry.id, repository: "r", digest: Self.digest(2), at: 1))
         }
     }
 
@@ -280,8 +275,8 @@ import Testing
             let registry = Self.registry("repositories")
             try await store.insertRegistry(registry)
             for (byte, size) in [(1, 1_000), (2, 20), (3, 5_000_000_000)] as [(UInt8, Int64)] {
-                try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(byte), size: size, createdAt: 1))
-                try await store.linkBlob(registryID: registry.id, repository: "app", digest: Self.digest(byte))
+                try await store.commitBlob(BlobRecord(registryID: registry.id, digest: Self.digest(byte), size: size, createdAt: 1),
+                                           repository: "app", place: {})
             }
             func manifest(_ byte: UInt8, at time: Int64) -> ManifestRecord {
                 ManifestRecord(registryID: registry.id, digest: Self.digest(byte), mediaType: "application/vnd.oci.image.manifest.v1+json",
@@ -289,12 +284,14 @@ import Testing
             }
             try await store.commitManifest(manifest(0xA0, at: 10), references: [ManifestReference(digest: Self.digest(1), kind: .blob),
                                                                                    ManifestReference(digest: Self.digest(3), kind: .blob)],
-                                           repository: "app", tags: ["v1"])
-            try await store.commitManifest(manifest(0xA0, at: 10), references: [], repository: "app", tags: ["stable"])
+                                           repository: "app", tags: ["v1"], requireBlobs: true, place: {})
+            try await store.commitManifest(manifest(0xA0, at: 10), references: [], repository: "app", tags: ["stable"], requireBlobs: true,
+                                           place: {})
             try await store.commitManifest(manifest(0xB0, at: 20), references: [ManifestReference(digest: Self.digest(2), kind: .blob),
                                                                                    ManifestReference(digest: Self.digest(0xA0), kind: .manifest)],
-                                           repository: "app", tags: [])
-            try await store.commitManifest(manifest(0xA0, at: 10), references: [], repository: "other", tags: ["v1"])
+                                           repository: "app", tags: [], requireBlobs: true, place: {})
+            try await store.commitManifest(manifest(0xA0, at: 10), references: [], repository: "other", tags: ["v1"], requireBlobs: true,
+                                           place: {})
 
             let listed = try await store.repositoryManifests(registryID: registry.id, repository: "app", after: nil, limit: 10)
             #expect(listed.map(\.manifest.digest) == [Self.digest(0xA0), Self.digest(0xB0)])
@@ -307,15 +304,16 @@ import Testing
             #expect(try await store.repositoryManifests(registryID: registry.id, repository: "app", after: nil, limit: 1).count == 1)
             #expect(try await store.repositoryManifests(registryID: registry.id, repository: "none", after: nil, limit: 10).isEmpty)
 
-            let deleted = try await store.deleteRepository(registryID: registry.id, name: "app")
+            let deleted = try await store.deleteRepository(registryID: registry.id, name: "app", at: 30)
             #expect(deleted == RepositoryDeletion(manifests: [Self.digest(0xA0), Self.digest(0xB0)], tags: ["stable", "v1"],
                                                   blobs: [Self.digest(1), Self.digest(2), Self.digest(3)]))
             #expect(try await !store.repositoryExists(registryID: registry.id, name: "app"))
             #expect(try await store.tags(registryID: registry.id, repository: "app", after: nil, limit: 10).isEmpty)
-            #expect(try await store.deleteRepository(registryID: registry.id, name: "app") == nil)
+            #expect(try await store.deleteRepository(registryID: registry.id, name: "app", at: 30) == nil)
             #expect(try await store.tag(registryID: registry.id, repository: "other", name: "v1")?.digest == Self.digest(0xA0),
                     "another repository keeps what it links")
-            #expect(try await store.blobIsReferenced(registryID: registry.id, digest: Self.digest(1)), "the manifest other links still needs it")
+            #expect(try await store.collectableBlobs(unreferencedBefore: .max, limit: 10).map(\.digest) == [Self.digest(2)],
+                    "blob 2 went with the manifest only app linked; 1 and 3 stay for the manifest other links")
         }
     }
 
@@ -353,10 +351,10 @@ import Testing
         try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
             let registry = Self.registry("doomed")
             try await store.insertRegistry(registry)
-            try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(1), size: 1, createdAt: 1))
-            try await store.linkBlob(registryID: registry.id, repository: "r", digest: Self.digest(1))
+            try await store.commitBlob(BlobRecord(registryID: registry.id, digest: Self.digest(1), size: 1, createdAt: 1), repository: "r", place: {})
             try await store.commitManifest(ManifestRecord(registryID: registry.id, digest: Self.digest(2), mediaType: "m", size: 1, createdAt: 1),
-                                           references: [ManifestReference(digest: Self.digest(1), kind: .blob)], repository: "r", tags: ["t"])
+                                           references: [ManifestReference(digest: Self.digest(1), kind: .blob)], repository: "r", tags: ["t"],
+                                           requireBlobs: true, place: {})
             let upload = UploadRecord(id: UUID().uuidString.lowercased(), registryID: registry.id, repository: "r", createdAt: 1)
             try await store.insertUpload(upload)
             _ = try await store.appendUploadPart(uploadID: upload.id, expectedSize: 0, part: UploadPartRecord(number: 1, size: 1, digest: Self.digest(3)))
@@ -364,7 +362,7 @@ import Testing
             #expect(try await store.upload(id: upload.id) == nil)
             #expect(try await store.repositories(registryID: registry.id, after: nil, limit: 10).isEmpty)
             #expect(try await store.tag(registryID: registry.id, repository: "r", name: "t") == nil)
-            #expect(try await !store.blobIsReferenced(registryID: registry.id, digest: Self.digest(1)))
+            #expect(try await store.blob(registryID: registry.id, digest: Self.digest(1)) == nil)
             try await store.insertRegistry(Self.registry("doomed"))
         }
     }
@@ -374,9 +372,9 @@ import Testing
         try await Self.withStore(backend) { (store: SQLMetadataStore, scratch: Scratch) async throws in
             let registry = Self.registry("durable")
             try await store.insertRegistry(registry)
-            try await store.recordBlob(BlobRecord(registryID: registry.id, digest: Self.digest(1), size: 1, createdAt: 1))
+            try await store.commitBlob(BlobRecord(registryID: registry.id, digest: Self.digest(1), size: 1, createdAt: 1), repository: "r", place: {})
             let reopened = try await scratch.open()
-            #expect(try await reopened.migrate() == 5)
+            #expect(try await reopened.migrate() == 6)
             #expect(try await reopened.registry(named: "durable") == registry)
             #expect(try await reopened.blob(registryID: registry.id, digest: Self.digest(1))?.size == 1)
             try await reopened.close()
@@ -384,41 +382,3 @@ import Testing
     }
 }
 
-/// A database of its own on the PostgreSQL server at `DATABASE_URL`, dropped afterwards.
-/// There is no fallback: without `DATABASE_URL` the PostgreSQL half of the contract fails.
-struct ScratchPostgresDatabase: Sendable {
-    let url: String
-    private let adminURL: String
-    private let name: String
-
-    struct Unavailable: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    init() throws {
-        guard let base = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
-            throw Unavailable(description: "DATABASE_URL is not set: run the tests with scripts/test, which starts PostgreSQL")
-        }
-        name = "kura_contract_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        adminURL = base
-        guard let slash = base.lastIndex(of: "/") else { throw Unavailable(description: "DATABASE_URL has no database name") }
-        url = base[..<slash] + "/" + name
-        try Self.psql(base, "CREATE DATABASE \(name)")
-    }
-
-    func drop() { try? Self.psql(adminURL, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
-
-    private static func psql(_ url: String, _ statement: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url + "?sslmode=disable", "-c", statement]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw Unavailable(description: "psql \(statement): \(message)")
-        }
-    }
-}

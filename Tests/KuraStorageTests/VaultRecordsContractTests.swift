@@ -1,6 +1,7 @@
 import Foundation
 import KuraCore
 import KuraStorage
+import KuraTestSupport
 import Testing
 
 /// Vault keys, versions and the audit log: the metadata contract on SQLite and PostgreSQL.

@@ -9,11 +9,18 @@ import KuraDirectory
 import KuraKeyVault
 import KuraManagement
 import KuraStorage
+import Logging
+import Metrics
 import NIOCore
 
 /// The Key Vault plane of every vault. A request without a token gets the 401 challenge before
-/// its body is read; a token must be for the vault audience and this tenant. Every request to an
-/// existing vault — refused ones included — is appended to that vault's audit log.
+/// its body is read; a token must be for the vault audience and this tenant. Every authenticated
+/// request to an existing vault — refused ones (403, 404, 400 …) included — is appended to that
+/// vault's audit log, as Azure's `AuditEvent` logs record a caller. A request without a valid
+/// token is not: anyone can send one, and an entry is a durable write, so the log would be a disk
+/// anyone may fill. Those are counted instead, in
+/// `kura_vault_unauthenticated_requests_total{reason="missing"|"invalid"}` on `/metrics` (the SDKs'
+/// first request to a vault, the challenge, is one with `reason="missing"`).
 struct KeyVaultPlane: Sendable {
     let metadata: any MetadataStore
     let service: KeyVaultService
@@ -23,6 +30,11 @@ struct KeyVaultPlane: Sendable {
     let access: AccessControl
     /// Largest accepted request body (a backup blob of a key with many versions fits).
     static let maximumBody = 4 << 20
+    /// Requests to an existing vault answered without a verified caller: no bearer token.
+    let unauthenticatedWithoutToken = Counter(label: KeyVaultPlane.unauthenticatedMetric, dimensions: [("reason", "missing")])
+    /// … or a bearer token that does not verify (forged, expired, another audience or tenant).
+    let unauthenticatedWithInvalidToken = Counter(label: KeyVaultPlane.unauthenticatedMetric, dimensions: [("reason", "invalid")])
+    static let unauthenticatedMetric = "kura_vault_unauthenticated_requests_total"
 
     func respond(to request: Request, vaultName: String, context: KuraRequestContext) async -> Response {
         let started = Date()
@@ -54,19 +66,29 @@ struct KeyVaultPlane: Sendable {
             keyVersion = reply.keyVersion
             response = Self.render(reply)
         } catch {
-            response = errorResponse(error)
+            response = errorResponse(error, request: request, logger: context.logger)
         }
-        if vaultFound {
-            let event = AuditLog.Event(vault: vaultName, callerObjectID: caller?.oid, callerAppID: caller?.appid,
-                                       clientAddress: context.clientAddress, operation: route?.auditName ?? "\(request.method) \(request.uri.path)",
-                                       keyName: route?.keyName, keyVersion: keyVersion, resultCode: Int(response.status.code),
-                                       durationMilliseconds: Int64(Date().timeIntervalSince(started) * 1000))
-            do {
-                try await audit.append(event)
-            } catch {
-                // An operation whose audit entry cannot be written is not reported as done.
-                return errorResponse(KeyVaultError(status: 503, code: "ServiceUnavailable", "The audit log could not be written; retry the operation."))
+        guard vaultFound else { return response }
+        guard let caller else {
+            // Not audited (see the type's note): counted.
+            if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
+                unauthenticatedWithInvalidToken.increment()
+            } else {
+                unauthenticatedWithoutToken.increment()
             }
+            return response
+        }
+        // A path that names no operation is recorded as given; AuditLog.Event bounds it (512 bytes)
+        // and every other free-text field, so one entry stays small whatever the request was.
+        let event = AuditLog.Event(vault: vaultName, callerObjectID: caller.oid, callerAppID: caller.appid,
+                                   clientAddress: context.clientAddress, operation: route?.auditName ?? "\(request.method) \(request.uri.path)",
+                                   keyName: route?.keyName, keyVersion: keyVersion, resultCode: Int(response.status.code),
+                                   durationMilliseconds: Int64(Date().timeIntervalSince(started) * 1000))
+        do {
+            try await audit.append(event)
+        } catch {
+            // An operation whose audit entry cannot be written is not reported as done.
+            return errorResponse(KeyVaultError(status: 503, code: "ServiceUnavailable", "The audit log could not be written; retry the operation."))
         }
         return response
     }
@@ -105,15 +127,18 @@ struct KeyVaultPlane: Sendable {
     }
 
     /// Key Vault's error envelope; 401s carry the challenge naming the login endpoint and the vault resource.
-    func errorResponse(_ error: any Error) -> Response {
+    func errorResponse(_ error: any Error, request: Request? = nil, logger: Logger? = nil) -> Response {
         let failure: KeyVaultError
         switch error {
         case let error as KeyVaultError: failure = error
-        case let error as HTTPError where error.status == .contentTooLarge:
+        case let error where RequestFault(error) == .tooLarge:
             failure = KeyVaultError(status: 413, code: "RequestTooLarge", "The request body is larger than \(Self.maximumBody) bytes.")
+        case let error where RequestFault(error) != nil:
+            failure = KeyVaultError.badParameter(RequestFault(error)!.message)
         case let error as MetadataStoreError where error.code == .unavailable:
             failure = KeyVaultError(status: 503, code: "ServiceUnavailable", "The vault's store is unavailable.")
         default:
+            if let request, let logger { logInternalError(error, plane: "vault", request: request, logger: logger) }
             failure = KeyVaultError(status: 500, code: "InternalError", "The operation failed inside the vault.")
         }
         var envelope: JSONValue = ["code": .string(failure.code), "message": .string(failure.message)]

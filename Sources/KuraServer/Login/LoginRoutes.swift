@@ -4,6 +4,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KuraCore
 import KuraCrypto
 import KuraDirectory
 import KuraStorage
@@ -22,7 +23,7 @@ struct LoginRoutes {
     let identitySecret: String
 
     func add(to router: Router<KuraRequestContext>) {
-        GraphRoutes(directory: directory).add(to: router)
+        GraphRoutes(directory: directory, isOwner: isOwner).add(to: router)
         router.get("/metadata/endpoints") { _, _ in try json(metadataEndpoints()) }
         router.get("/:tenant/v2.0/.well-known/openid-configuration") { _, context in
             try json(openIDConfiguration(tenant: try context.parameters.require("tenant"), version: .v2))
@@ -38,15 +39,21 @@ struct LoginRoutes {
         }
         router.get("/:tenant/discovery/v2.0/keys") { _, _ in try json(try directory.authority.jwks()) }
         router.get("/:tenant/discovery/keys") { _, _ in try json(try directory.authority.jwks()) }
+        // ARM shows a principal the subscriptions where it holds some role (at the subscription or any
+        // group or resource in it); to anyone else the subscription does not exist (404, as ARM answers
+        // an id it will not show). az login finds no subscription for such a principal, as in Azure.
         router.get("/subscriptions") { request, _ in
-            try await requireManagementToken(request)
-            return try json(["value": [subscription()]])
+            let claims = try await requireManagementToken(request)
+            let visible = try await hasAnyRole(claims.oid)
+            let subscriptions: [Any] = visible ? [subscription()] : []
+            return try json(["value": subscriptions])
         }
         router.get("/subscriptions/:subscription") { request, context in
-            try await requireManagementToken(request)
-            guard try context.parameters.require("subscription").lowercased() == subscriptionID else {
-                throw AzureError(status: .notFound, code: "SubscriptionNotFound",
-                                 message: "The subscription '\(try context.parameters.require("subscription"))' could not be found.")
+            let claims = try await requireManagementToken(request)
+            let asked = try context.parameters.require("subscription")
+            let visible = try await hasAnyRole(claims.oid)
+            guard asked.lowercased() == subscriptionID, visible else {
+                throw AzureError(status: .notFound, code: "SubscriptionNotFound", message: "The subscription '\(asked)' could not be found.")
             }
             return try json(subscription())
         }
@@ -188,6 +195,12 @@ struct LoginRoutes {
             throw AzureError(status: .forbidden, code: "AuthorizationFailed",
                              message: "The client '\(claims.oid)' does not have authorization to manage service principals.")
         }
+    }
+
+    /// Whether `objectID` holds any role assignment at this installation's subscription or within it.
+    func hasAnyRole(_ objectID: String) async throws -> Bool {
+        let scope = ResourceID(subscription: subscriptionID)
+        return try await directory.metadata.roleAssignments(principalID: objectID.lowercased()).contains { $0.scope.isWithin(scope) }
     }
 
     /// ARM calls need a valid token for the management audience.

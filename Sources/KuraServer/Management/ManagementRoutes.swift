@@ -44,7 +44,8 @@ struct ManagementRoutes {
         let reply: ManagementReply
         do {
             reply = try await api.handle(ManagementRequest(method: request.method.rawValue, path: request.uri.path, query: query,
-                                                           body: body, caller: caller))
+                                                           body: body, caller: caller, ifMatch: request.headers[.ifMatch],
+                                                           ifNoneMatch: request.headers[.ifNoneMatch]))
         } catch let error as ManagementError {
             throw AzureError(status: HTTPResponse.Status(code: error.status), code: error.code, message: error.message)
         }

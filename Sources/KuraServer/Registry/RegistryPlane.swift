@@ -9,6 +9,7 @@ import KuraCrypto
 import KuraDirectory
 import KuraRegistry
 import KuraStorage
+import Logging
 import NIOCore
 
 /// A request to one registry, resolved and authenticated.
@@ -40,14 +41,16 @@ struct RegistryPlane: Sendable {
     /// The roles a directory principal holds on a registry.
     let principalRoles: @Sendable (_ objectID: String, _ registry: RegistryRecord) async throws -> Set<RegistryRole>
 
-    func respond(to request: Request, registryName: String, host: String) async throws -> Response {
+    func respond(to request: Request, registryName: String, host: String, logger: Logger) async throws -> Response {
         var response: Response
         do {
             response = try await route(request, registryName: registryName, host: host)
         } catch {
             // An unread request body is drained by Hummingbird before the next request on the
             // connection, so an early error never corrupts keep-alive.
-            response = OCIError(error).response()
+            let failure = OCIError(error)
+            if failure.status == .internalServerError { logInternalError(error, plane: "registry", request: request, logger: logger) }
+            response = failure.response()
         }
         response.headers[HTTPField.Name("Docker-Distribution-API-Version")!] = "registry/2.0"
         return response
@@ -156,11 +159,7 @@ struct RegistryPlane: Sendable {
     /// The caller behind a Basic header: a refresh token under the all-zero user name, or the
     /// admin user when enabled and the password matches.
     func basicCaller(_ authorization: String, registry: RegistryRecord) async throws -> RegistryCaller? {
-        guard let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
-              let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
-        else { return nil }
-        let username = String(text[..<colon])
-        let password = String(text[text.index(after: colon)...])
+        guard let (username, password) = Self.basicCredentials(authorization) else { return nil }
         if username == Self.refreshTokenUser {
             return await tokens.verifyRefreshToken(password, registry: registry).map { .principal(objectID: $0) }
         }
@@ -168,6 +167,15 @@ struct RegistryPlane: Sendable {
               credentials.accepts(username: username, password: password)
         else { return nil }
         return .admin
+    }
+
+    /// The user name and password of a `Basic …` header (the caller checked the scheme): base64 of
+    /// UTF-8 `user:password`, split at the first colon; nil when it is not that.
+    static func basicCredentials(_ authorization: String) -> (username: String, password: String)? {
+        guard let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+              let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }
 
     /// A 401 with the ACR-style challenge: realm on this host, service = host without port, scope always present.
