@@ -86,8 +86,14 @@ public struct AuditLog: Sendable {
     /// Appends `event` at the end of its vault's chain.
     @discardableResult
     public func append(_ event: Event, at time: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) async throws -> AuditRecord {
+        try await metadata.appendAudit(vault: event.vault, Self.entry(event, at: time))
+    }
+
+    /// What appends `event` to its vault's chain: a store change carrying it appends the entry in
+    /// the change's own transaction.
+    public static func entry(_ event: Event, at time: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) -> AuditEntryMaker {
         let event = event.withBoundedFields  // its fields are public vars: bound them again as written
-        return try await metadata.appendAudit(vault: event.vault) { previous in
+        return { previous in
             let sequence = (previous?.sequence ?? 0) + 1
             let entry: JSONValue = [
                 "sequence": .integer(sequence), "time": .integer(time), "vault": .string(event.vault.lowercased()),
@@ -99,6 +105,30 @@ public struct AuditLog: Sendable {
             ]
             let text = String(decoding: entry.serialized(), as: UTF8.self)
             return AuditRecord(vault: event.vault.lowercased(), sequence: sequence, entry: text, hash: Self.hash(text))
+        }
+    }
+
+    /// A request's audit entry before its outcome is known: a change the request makes writes it
+    /// in the change's transaction (``entry(keyVersion:status:)``); any other outcome is appended
+    /// by the plane afterwards.
+    public struct Pending: Sendable {
+        /// The event with the caller, address, operation and key name filled in.
+        public let event: Event
+        /// When the request started (for its duration).
+        public let started: Date
+
+        public init(event: Event, started: Date) {
+            self.event = event
+            self.started = started
+        }
+
+        /// The entry of a change that succeeds with `status`, made now.
+        public func entry(keyVersion: String?, status: Int) -> AuditEntryMaker {
+            var event = event
+            event.keyVersion = keyVersion
+            event.resultCode = status
+            event.durationMilliseconds = Int64(Date().timeIntervalSince(started) * 1000)
+            return AuditLog.entry(event)
         }
     }
 

@@ -31,6 +31,9 @@ public struct KeyVaultService: Sendable {
         public let body: JSONValue?
         /// The key version the operation used or produced (for the audit log).
         public let keyVersion: String?
+        /// Whether the change this reply reports wrote its audit entry in its own transaction
+        /// (the plane then appends none).
+        public var audited: Bool = false
     }
 
     /// Runs `route` for `caller` in `vault`.
@@ -76,19 +79,20 @@ public struct KeyVaultService: Sendable {
             return Reply(status: 200, body: try page(items, path: "/deletedkeys", query: query, vault: vault), keyVersion: nil)
         case .recover(let name):
             let key = try await deletedKey(name, vault: vault)
-            try await metadata.setKeyDeleted(vault: vault.name, name: key.name, deletedAt: nil, scheduledPurgeAt: nil)
+            try await metadata.setKeyDeleted(vault: vault.name, name: key.name, deletedAt: nil, scheduledPurgeAt: nil,
+                                             audit: vault.audit?.entry(keyVersion: key.currentVersion, status: 200))
             events.publish(VaultEvent(.keyRecovered, vault: vault.name, key: key.name))
             let current = try await keyVersion(key.name, nil, vault: vault)
-            return Reply(status: 200, body: try bundle(current, vault: vault), keyVersion: current.version)
+            return Reply(status: 200, body: try bundle(current, vault: vault), keyVersion: current.version, audited: vault.audit != nil)
         case .purge(let name):
             let key = try await deletedKey(name, vault: vault)
             if vault.purgeProtection, let scheduled = key.scheduledPurgeAt, Self.now() < scheduled {
                 throw KeyVaultError.forbidden("Operation \"purge\" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.",
                                               inner: "PurgeProtectionEnabled")
             }
-            try await metadata.purgeKey(vault: vault.name, name: key.name)
+            try await metadata.purgeKey(vault: vault.name, name: key.name, audit: vault.audit?.entry(keyVersion: nil, status: 204))
             events.publish(VaultEvent(.keyPurged, vault: vault.name, key: key.name))
-            return Reply(status: 204, body: nil, keyVersion: nil)
+            return Reply(status: 204, body: nil, keyVersion: nil, audited: vault.audit != nil)
         case .backup(let name): return try await backup(name, vault: vault)
         case .restore: return try await restore(body: try object(body), vault: vault)
         case .rotate(let name):
@@ -100,7 +104,7 @@ public struct KeyVaultService: Sendable {
             let created = try await addVersion(current.name, material: fresh, keyOps: properties["key_ops"]?.arrayValue?.compactMap(\.stringValue),
                                                attributes: properties["attributes"], tags: current.document["tags"], newKey: false, vault: vault)
             events.publish(VaultEvent(.keyRotated, vault: vault.name, key: current.name))
-            return Reply(status: 200, body: try bundle(created, vault: vault), keyVersion: created.version)
+            return Reply(status: 200, body: try bundle(created, vault: vault), keyVersion: created.version, audited: vault.audit != nil)
         case .getRotationPolicy(let name):
             let key = try await activeKey(name, vault: vault)
             return Reply(status: 200, body: rotationPolicy(key, vault: vault), keyVersion: nil)
@@ -148,7 +152,7 @@ public struct KeyVaultService: Sendable {
                                            keyOps: body["key_ops"]?.arrayValue?.compactMap(\.stringValue), attributes: body["attributes"],
                                            tags: body["tags"], newKey: existing == nil, vault: vault)
         events.publish(VaultEvent(existing == nil ? .keyCreated : .keyRotated, vault: vault.name, key: name))
-        return Reply(status: 200, body: try bundle(created, vault: vault), keyVersion: created.version)
+        return Reply(status: 200, body: try bundle(created, vault: vault), keyVersion: created.version, audited: vault.audit != nil)
     }
 
     func importKey(_ name: String, body: JSONValue, vault: VaultContext) async throws -> Reply {
@@ -160,7 +164,7 @@ public struct KeyVaultService: Sendable {
         let created = try await addVersion(existing?.name ?? name, material: material, keyOps: jwk["key_ops"]?.arrayValue?.compactMap(\.stringValue),
                                            attributes: body["attributes"], tags: body["tags"], newKey: existing == nil, vault: vault)
         events.publish(VaultEvent(existing == nil ? .keyCreated : .keyRotated, vault: vault.name, key: name))
-        return Reply(status: 200, body: try bundle(created, vault: vault), keyVersion: created.version)
+        return Reply(status: 200, body: try bundle(created, vault: vault), keyVersion: created.version, audited: vault.audit != nil)
     }
 
     func update(_ name: String, _ requested: String?, body: JSONValue, vault: VaultContext) async throws -> Reply {
@@ -179,27 +183,29 @@ public struct KeyVaultService: Sendable {
                 .map { .string($0) })
         }
         if let tags = body["tags"] { document["tags"] = try Self.tags(tags) }
-        try await metadata.updateKeyVersion(vault: vault.name, name: found.name, version: found.version, document: document)
+        try await metadata.updateKeyVersion(vault: vault.name, name: found.name, version: found.version, document: document,
+                                            audit: vault.audit?.entry(keyVersion: found.version, status: 200))
         events.publish(VaultEvent(.keyUpdated, vault: vault.name, key: found.name))
         var updated = found
         updated.document = document
-        return Reply(status: 200, body: try bundle(updated, vault: vault), keyVersion: found.version)
+        return Reply(status: 200, body: try bundle(updated, vault: vault), keyVersion: found.version, audited: vault.audit != nil)
     }
 
     func delete(_ name: String, vault: VaultContext) async throws -> Reply {
         let key = try await activeKey(name, vault: vault)
         let now = Self.now()
-        try await metadata.setKeyDeleted(vault: vault.name, name: key.name, deletedAt: now, scheduledPurgeAt: now + vault.retentionDays * 86_400_000)
+        try await metadata.setKeyDeleted(vault: vault.name, name: key.name, deletedAt: now, scheduledPurgeAt: now + vault.retentionDays * 86_400_000,
+                                         audit: vault.audit?.entry(keyVersion: key.currentVersion, status: 200))
         events.publish(VaultEvent(.keyDeleted, vault: vault.name, key: key.name))
         let deleted = try await deletedKey(key.name, vault: vault)
-        return Reply(status: 200, body: try await deletedBundle(deleted, vault: vault), keyVersion: key.currentVersion)
+        return Reply(status: 200, body: try await deletedBundle(deleted, vault: vault), keyVersion: key.currentVersion, audited: vault.audit != nil)
     }
 
     /// Purges every soft-deleted key of `vault` whose retention has passed; returns their names.
     public func purgeExpired(vault: String, now: Int64 = KeyVaultService.now()) async throws -> [String] {
         var purged: [String] = []
         for key in try await metadata.vaultKeys(vault: vault, deleted: true) where (key.scheduledPurgeAt ?? .max) <= now {
-            try await metadata.purgeKey(vault: vault, name: key.name)
+            try await metadata.purgeKey(vault: vault, name: key.name, audit: nil)
             events.publish(VaultEvent(.keyPurged, vault: vault, key: key.name))
             purged.append(key.name)
         }
@@ -249,12 +255,14 @@ public struct KeyVaultService: Sendable {
             let record = VaultKeyVersionRecord(vault: vault.name, name: name, version: version, document: document,
                                                sealedPrivateKey: try sealer.seal(material, vault: vault.name, key: name, version: version),
                                                createdAt: entry["createdAt"]?.integerValue ?? Self.now())
-            try await metadata.addKeyVersion(record, newKey: first)
+            // The entry goes with the last version, which completes the restore.
+            let isLast = entry["version"]?.stringValue == ordered.last?["version"]?.stringValue
+            try await metadata.addKeyVersion(record, newKey: first, audit: isLast ? vault.audit?.entry(keyVersion: version, status: 200) : nil)
             first = false
             last = record
         }
         events.publish(VaultEvent(.keyRestored, vault: vault.name, key: name))
-        return Reply(status: 200, body: try bundle(last!, vault: vault), keyVersion: last?.version)
+        return Reply(status: 200, body: try bundle(last!, vault: vault), keyVersion: last?.version, audited: vault.audit != nil)
     }
 
     // MARK: Crypto
@@ -364,7 +372,7 @@ public struct KeyVaultService: Sendable {
                                            sealedPrivateKey: try sealer.seal(material, vault: vault.name, key: name, version: version),
                                            createdAt: now)
         do {
-            try await metadata.addKeyVersion(record, newKey: newKey)
+            try await metadata.addKeyVersion(record, newKey: newKey, audit: vault.audit?.entry(keyVersion: version, status: 200))
         } catch let error as MetadataStoreError where error.code == .conflict {
             throw KeyVaultError.conflict("Key \(name) is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.")
         }

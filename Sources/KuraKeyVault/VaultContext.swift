@@ -19,6 +19,8 @@ public struct VaultContext: Sendable {
     public let purgeProtection: Bool
     /// `https://{name}.{vault suffix}[:port]`, no trailing slash: the prefix of every `kid`.
     public let baseURL: String
+    /// The request's audit entry, written with the change it makes (nil: not audited, e.g. the purge job).
+    public var audit: AuditLog.Pending?
 
     public init(resource: ResourceRecord, baseURL: String) {
         let properties = resource.document["properties"]

@@ -2,7 +2,7 @@
 // ManagementAPI: ARM's conventions, written once, in front of every resource provider.
 
 import Foundation
-import KuraCore
+public import KuraCore
 import KuraDirectory
 public import KuraStorage
 
@@ -138,6 +138,7 @@ public struct ManagementAPI: Sendable {
             let body = try requireBody(request)
             let existing = try await metadata.resource(id: id)
             if request.method == "PATCH", existing == nil { _ = try await self.existing(id, provider: provider) }
+            if let existing { try Self.requireNoOperationInProgress(existing) }
             try Self.checkPreconditions(request, existing: existing)
             let desired = request.method == "PATCH" ? existing!.document.merging(body) : body
             // Every write advances updatedAt, so it names one version for the compare-and-swap below.
@@ -147,26 +148,30 @@ public struct ManagementAPI: Sendable {
                                                  caller: request.caller, now: now)
             let document = try await provider.prepare(id, body: desired, base: base, existing: existing, caller: request.caller)
             let record = ResourceRecord(id: existing?.id ?? id, document: document, createdAt: existing?.createdAt ?? now, updatedAt: now)
-            // Insert-if-absent for a create, compare-and-swap for a change: of two racing writes
-            // one wins, and the other changes nothing and is told so.
-            let written = if let existing { try await metadata.replaceResource(record, expected: existing) }
-                          else { try await metadata.insertResource(record) }
+            // The intent is durable before the plane acts on it: the record says `Creating` or
+            // `Updating` until the plane has done its part, so a crash in between leaves a record
+            // that start-up completes or rolls back (`recoverInterruptedWrites`), and no other write
+            // starts on it meanwhile. Insert-if-absent for a create, compare-and-swap for a change:
+            // of two racing writes one wins, and the other changes nothing and is told so.
+            let intent = Self.marked(record, existing == nil ? Self.creating : Self.updating)
+            let written = if let existing { try await metadata.replaceResource(intent, expected: existing) }
+                          else { try await metadata.insertResource(intent) }
             guard written else { throw ManagementError.concurrentWrite(name: id.name) }
-            var stored = record
+            FaultInjection.crashPoint("management.intent-stored", subject: id.name)
+            let stored: ResourceRecord
             do {
-                if let replacement = try await provider.didStore(record, existing: existing) {
-                    let replaced = ResourceRecord(id: record.id, document: replacement, createdAt: record.createdAt, updatedAt: now + 1)
-                    if try await metadata.replaceResource(replaced, expected: record) { stored = replaced }
-                }
+                let replacement = try await provider.didStore(record, existing: existing)
+                FaultInjection.crashPoint("management.plane-done", subject: id.name)
+                stored = ResourceRecord(id: record.id, document: replacement ?? record.document, createdAt: record.createdAt, updatedAt: now + 1)
+                guard try await metadata.replaceResource(stored, expected: intent) else { throw ManagementError.concurrentWrite(name: id.name) }
             } catch {
-                // A new resource whose plane could not take it is not left behind; a change is
-                // undone. Either only if no other write came in between.
+                // A new resource whose plane could not take it is not left behind; a change is undone.
                 if let existing {
                     _ = try? await metadata.replaceResource(ResourceRecord(id: existing.id, document: existing.document,
                                                                            createdAt: existing.createdAt, updatedAt: now + 1),
-                                                            expected: record)
+                                                            expected: intent)
                 } else {
-                    _ = try? await metadata.deleteResource(record)
+                    _ = try? await metadata.deleteResource(intent)
                 }
                 throw error
             }
@@ -178,11 +183,68 @@ public struct ManagementAPI: Sendable {
             try request.caller.authorize("\(provider.resourceType)/delete", at: id)
             if id.resourceGroup != nil { _ = try await groups.require(id) }
             guard let record = try await metadata.resource(id: id) else { return .noContent }
+            try Self.requireNoOperationInProgress(record)
             try await delete(record, provider: provider)
             return ManagementReply(status: 200, body: nil)
         default:
             throw methodNotAllowed(request)
         }
+    }
+
+    // MARK: Operations in progress
+
+    static let creating = "Creating"
+    static let updating = "Updating"
+
+    /// `record` with `properties.provisioningState` set to `state`, for documents that carry one.
+    static func marked(_ record: ResourceRecord, _ state: String) -> ResourceRecord {
+        guard record.document["properties"]?["provisioningState"] != nil else { return record }
+        var marked = record
+        marked.document["properties"]?["provisioningState"] = .string(state)
+        return marked
+    }
+
+    static func isInProgress(_ record: ResourceRecord) -> Bool {
+        [creating, updating].contains(record.document["properties"]?["provisioningState"]?.stringValue ?? "")
+    }
+
+    /// - Throws: `AnotherOperationInProgress` (409) while a create or update of the resource has
+    ///   not finished, as ARM answers.
+    static func requireNoOperationInProgress(_ record: ResourceRecord) throws {
+        guard isInProgress(record) else { return }
+        throw ManagementError(status: 409, code: "AnotherOperationInProgress",
+                              "Another operation on '\(record.id.name)' is in progress (provisioningState \(record.document["properties"]?["provisioningState"]?.stringValue ?? "")); retry when it has finished.")
+    }
+
+    /// Finishes what a crash interrupted: a create is rolled back (its client never got an answer,
+    /// and the plane may hold half of it: the provider's `willDelete` removes what there is); an
+    /// update is applied to the plane again (providers apply a document idempotently) and marked
+    /// `Succeeded`, or `Failed` if the plane now refuses it.
+    /// - Parameter cutoff: only records last written before this (Unix ms) — this process's start.
+    /// - Returns: the resources it rolled back or completed.
+    public func recoverInterruptedWrites(writtenBefore cutoff: Int64) async throws -> [ResourceID] {
+        var recovered: [ResourceID] = []
+        for record in try await metadata.resources(type: nil, subscription: environment.subscriptionID, resourceGroup: nil)
+        where Self.isInProgress(record) && record.updatedAt < cutoff {
+            let provider = providers[record.id.type.lowercased()]
+            let now = max(ManagementEnvironment.now(), record.updatedAt + 1)
+            if record.document["properties"]?["provisioningState"]?.stringValue == Self.creating {
+                try await provider?.willDelete(record)
+                try await roleAssignments.deleteAll(within: record.id)
+                _ = try await metadata.deleteResource(record)
+            } else {
+                var finished = Self.marked(record, "Succeeded")
+                do {
+                    if let replacement = try await provider?.didStore(finished, existing: finished) { finished.document = replacement }
+                } catch {
+                    finished = Self.marked(record, "Failed")
+                }
+                finished.updatedAt = now
+                _ = try await metadata.replaceResource(finished, expected: record)
+            }
+            recovered.append(record.id)
+        }
+        return recovered
     }
 
     /// The resource version's ETag (quoted, as ARM sends it).

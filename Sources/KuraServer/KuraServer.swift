@@ -138,6 +138,11 @@ public final class KuraServer: Sendable {
                 DeletedVaultProvider(metadata: metadata, environment: environment),
                 registryResources,
             ])
+            // A create or update a crash interrupted (between its ARM record and its plane) is
+            // finished before anything is served.
+            for id in try await management.recoverInterruptedWrites(writtenBefore: ManagementEnvironment.now()) {
+                logger.notice("finished an ARM operation a stop interrupted: \(id)")
+            }
             let subscription = ResourceID(subscription: installation.subscriptionId)
             let content = RegistryService(metadata: metadata, blobs: blobs, allowSparseManifests: config.allowSparseManifests)
             let plane = RegistryPlane(metadata: metadata, keyring: keyring, provisioner: provisioner,

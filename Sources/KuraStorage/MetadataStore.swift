@@ -166,26 +166,29 @@ public protocol MetadataStore: Sendable {
     func vaultKey(vault: String, name: String) async throws -> VaultKeyRecord?
     /// Active (or soft-deleted) keys of a vault, by name.
     func vaultKeys(vault: String, deleted: Bool) async throws -> [VaultKeyRecord]
+    // Each change below appends `audit`'s entry to the vault's audit log in the same transaction
+    // (when given): a change is never without its entry, and an entry never without its change.
+
     /// Adds a version and makes it current; `newKey` creates the key (a create, import or restore).
     /// - Throws: `.conflict` when the key is soft-deleted (or `newKey` finds it deleted),
     ///   `.notFound` when `newKey` is false and the key does not exist.
-    func addKeyVersion(_ version: VaultKeyVersionRecord, newKey: Bool) async throws
+    func addKeyVersion(_ version: VaultKeyVersionRecord, newKey: Bool, audit: AuditEntryMaker?) async throws
     func keyVersion(vault: String, name: String, version: String) async throws -> VaultKeyVersionRecord?
     /// Every version of a key, oldest first.
     func keyVersions(vault: String, name: String) async throws -> [VaultKeyVersionRecord]
     /// Replaces a version's document (attributes, ops, tags). - Throws: `.notFound`.
-    func updateKeyVersion(vault: String, name: String, version: String, document: JSONValue) async throws
+    func updateKeyVersion(vault: String, name: String, version: String, document: JSONValue, audit: AuditEntryMaker?) async throws
     /// Soft-deletes (both times set) or recovers (both nil) a key. - Throws: `.notFound`.
-    func setKeyDeleted(vault: String, name: String, deletedAt: Int64?, scheduledPurgeAt: Int64?) async throws
+    func setKeyDeleted(vault: String, name: String, deletedAt: Int64?, scheduledPurgeAt: Int64?, audit: AuditEntryMaker?) async throws
     /// Removes a key and all its versions; returns whether it existed.
-    @discardableResult func purgeKey(vault: String, name: String) async throws -> Bool
+    @discardableResult func purgeKey(vault: String, name: String, audit: AuditEntryMaker?) async throws -> Bool
     /// Removes every key of a vault (the vault was purged).
     func purgeVaultKeys(vault: String) async throws
 
     // MARK: Vault audit log
 
     /// Appends the entry `make` builds from the vault's last entry, atomically (one chain per vault).
-    func appendAudit(vault: String, _ make: @escaping @Sendable (_ previous: AuditRecord?) -> AuditRecord) async throws -> AuditRecord
+    func appendAudit(vault: String, _ make: @escaping AuditEntryMaker) async throws -> AuditRecord
     /// Entries with a sequence above `after`, in order, at most `limit`.
     func auditRecords(vault: String, after sequence: Int64, limit: Int) async throws -> [AuditRecord]
 

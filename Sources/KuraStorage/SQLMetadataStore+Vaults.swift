@@ -25,7 +25,7 @@ extension SQLMetadataStore {
         }
     }
 
-    public func addKeyVersion(_ version: VaultKeyVersionRecord, newKey: Bool) async throws {
+    public func addKeyVersion(_ version: VaultKeyVersionRecord, newKey: Bool, audit: AuditEntryMaker?) async throws {
         let vault = version.vault.lowercased(), nameKey = version.name.lowercased()
         let document = String(decoding: version.document.serialized(), as: UTF8.self)
         try await transaction { database in
@@ -49,6 +49,7 @@ extension SQLMetadataStore {
                 .columns("vault", "name_key", "version", "document", "sealed_private_key", "created_at")
                 .values(SQLBind(vault), SQLBind(nameKey), SQLBind(version.version), SQLBind(document),
                         SQLBind(Data(version.sealedPrivateKey).base64EncodedString()), SQLBind(version.createdAt)).run()
+            if let audit { try await Self.appendAudit(database, vault: version.vault, audit) }
         }
     }
 
@@ -83,34 +84,38 @@ extension SQLMetadataStore {
         }
     }
 
-    public func updateKeyVersion(vault: String, name: String, version: String, document: JSONValue) async throws {
+    public func updateKeyVersion(vault: String, name: String, version: String, document: JSONValue, audit: AuditEntryMaker?) async throws {
         let text = String(decoding: document.serialized(), as: UTF8.self)
-        let updated = try await session { database in
-            try await database.update("vault_key_versions").set("document", to: SQLBind(text))
+        try await transaction { database in
+            let updated = try await database.update("vault_key_versions").set("document", to: SQLBind(text))
                 .where("vault", .equal, SQLBind(vault.lowercased())).where("name_key", .equal, SQLBind(name.lowercased()))
                 .where("version", .equal, SQLBind(version.lowercased())).returning("version").all().count
+            guard updated == 1 else { throw MetadataStoreError(.notFound, "no version \(version) of key \(name)") }
+            if let audit { try await Self.appendAudit(database, vault: vault, audit) }
         }
-        guard updated == 1 else { throw MetadataStoreError(.notFound, "no version \(version) of key \(name)") }
     }
 
-    public func setKeyDeleted(vault: String, name: String, deletedAt: Int64?, scheduledPurgeAt: Int64?) async throws {
-        let updated = try await session { database in
-            try await database.update("vault_keys")
+    public func setKeyDeleted(vault: String, name: String, deletedAt: Int64?, scheduledPurgeAt: Int64?, audit: AuditEntryMaker?) async throws {
+        try await transaction { database in
+            let updated = try await database.update("vault_keys")
                 .set("deleted_at", to: deletedAt.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
                 .set("scheduled_purge_at", to: scheduledPurgeAt.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
                 .where("vault", .equal, SQLBind(vault.lowercased())).where("name_key", .equal, SQLBind(name.lowercased()))
                 .returning("name_key").all().count
+            guard updated == 1 else { throw MetadataStoreError(.notFound, "no key \(name) in vault \(vault)") }
+            if let audit { try await Self.appendAudit(database, vault: vault, audit) }
         }
-        guard updated == 1 else { throw MetadataStoreError(.notFound, "no key \(name) in vault \(vault)") }
     }
 
     @discardableResult
-    public func purgeKey(vault: String, name: String) async throws -> Bool {
+    public func purgeKey(vault: String, name: String, audit: AuditEntryMaker?) async throws -> Bool {
         try await transaction { database in
             try await database.delete(from: "vault_key_versions").where("vault", .equal, SQLBind(vault.lowercased()))
                 .where("name_key", .equal, SQLBind(name.lowercased())).run()
-            return try await !database.delete(from: "vault_keys").where("vault", .equal, SQLBind(vault.lowercased()))
+            let purged = try await !database.delete(from: "vault_keys").where("vault", .equal, SQLBind(vault.lowercased()))
                 .where("name_key", .equal, SQLBind(name.lowercased())).returning("name_key").all().isEmpty
+            if purged, let audit { try await Self.appendAudit(database, vault: vault, audit) }
+            return purged
         }
     }
 
@@ -132,23 +137,29 @@ extension SQLMetadataStore {
 
     // MARK: Audit
 
-    public func appendAudit(vault: String, _ make: @escaping @Sendable (_ previous: AuditRecord?) -> AuditRecord) async throws -> AuditRecord {
-        // One chain per vault. Concurrent appends race for the next sequence number: the loser's
-        // insert finds the key taken, and it builds its entry again on the new last one. Nothing
-        // waits while holding a connection.
-        for _ in 0..<100 {
-            let appended = try await transaction { database -> AuditRecord? in
-                let previous = try await database.select().columns("*").from("vault_audit").where("vault", .equal, SQLBind(vault.lowercased()))
-                    .orderBy("sequence", .descending).limit(1).first().map(Self.auditRecord)
-                let record = make(previous)
-                let inserted = try await database.insert(into: "vault_audit").columns("vault", "sequence", "entry", "hash")
-                    .values(SQLBind(vault.lowercased()), SQLBind(record.sequence), SQLBind(record.entry), SQLBind(record.hash))
-                    .ignoringConflicts(with: ["vault", "sequence"]).returning("sequence").all()
-                return inserted.isEmpty ? nil : record
-            }
-            if let appended { return appended }
+    public func appendAudit(vault: String, _ make: @escaping AuditEntryMaker) async throws -> AuditRecord {
+        try await transaction { database in try await Self.appendAudit(database, vault: vault, make) }
+    }
+
+    /// Appends the entry `make` builds on the vault's last one, inside the caller's transaction.
+    /// One chain per vault: on PostgreSQL a transaction-scoped advisory lock on the vault's chain
+    /// orders concurrent appends (SQLite runs one transaction at a time anyway).
+    /// - Throws: `.conflict` if the sequence number is taken (`make` did not build on the last entry).
+    @discardableResult
+    static func appendAudit(_ database: any SQLDatabase, vault: String, _ make: AuditEntryMaker) async throws -> AuditRecord {
+        if database.dialect.name == "postgresql" {
+            try await database.raw("SELECT pg_advisory_xact_lock(hashtextextended(\(bind: "audit/" + vault.lowercased()), 0))").run()
         }
-        throw MetadataStoreError(.unavailable, "the audit log of vault \(vault) is too contended to append to")
+        let previous = try await database.select().columns("*").from("vault_audit").where("vault", .equal, SQLBind(vault.lowercased()))
+            .orderBy("sequence", .descending).limit(1).first().map(Self.auditRecord)
+        let record = make(previous)
+        let inserted = try await database.insert(into: "vault_audit").columns("vault", "sequence", "entry", "hash")
+            .values(SQLBind(vault.lowercased()), SQLBind(record.sequence), SQLBind(record.entry), SQLBind(record.hash))
+            .ignoringConflicts(with: ["vault", "sequence"]).returning("sequence").all()
+        guard !inserted.isEmpty else {
+            throw MetadataStoreError(.conflict, "audit entry \(record.sequence) of vault \(vault) exists already")
+        }
+        return record
     }
 
     public func auditRecords(vault: String, after sequence: Int64, limit: Int) async throws -> [AuditRecord] {

@@ -51,6 +51,10 @@ public struct VaultKeyVersionRecord: Sendable, Equatable {
     }
 }
 
+/// Builds a vault's next audit entry from its last one (nil for the first): the store calls it
+/// inside the transaction that appends the entry.
+public typealias AuditEntryMaker = @Sendable (_ previous: AuditRecord?) -> AuditRecord
+
 /// One entry of a vault's audit log: its canonical JSON text and the SHA-256 (hex) chaining it.
 public struct AuditRecord: Sendable, Equatable {
     public var vault: String

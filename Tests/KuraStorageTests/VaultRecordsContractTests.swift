@@ -16,30 +16,67 @@ import Testing
     @Test(arguments: Backend.allCases)
     func keysGainVersionsAreSoftDeletedAndPurged(_ backend: Backend) async throws {
         try await MetadataStoreContractTests.withStore(backend) { (store: SQLMetadataStore, _: MetadataStoreContractTests.Scratch) async throws in
-            try await store.addKeyVersion(Self.version("Key1", "v1", at: 1), newKey: true)
-            try await store.addKeyVersion(Self.version("key1", "v2", at: 2), newKey: false)
+            try await store.addKeyVersion(Self.version("Key1", "v1", at: 1), newKey: true, audit: nil)
+            try await store.addKeyVersion(Self.version("key1", "v2", at: 2), newKey: false, audit: nil)
             let key = try #require(try await store.vaultKey(vault: "kv1", name: "KEY1"))
             #expect(key.name == "Key1" && key.currentVersion == "v2" && key.deletedAt == nil)
             #expect(try await store.keyVersions(vault: "kv1", name: "key1").map(\.version) == ["v1", "v2"])
             #expect(try await store.keyVersion(vault: "kv1", name: "key1", version: "v1")?.sealedPrivateKey == [1, 2, 3, 1])
-            await #expect(throws: MetadataStoreError.self) { try await store.addKeyVersion(Self.version("nokey", "v1", at: 3), newKey: false) }
+            await #expect(throws: MetadataStoreError.self) { try await store.addKeyVersion(Self.version("nokey", "v1", at: 3), newKey: false, audit: nil) }
 
-            try await store.updateKeyVersion(vault: "kv1", name: "key1", version: "v1", document: ["kty": "RSA", "changed": true])
+            try await store.updateKeyVersion(vault: "kv1", name: "key1", version: "v1", document: ["kty": "RSA", "changed": true], audit: nil)
             #expect(try await store.keyVersion(vault: "kv1", name: "key1", version: "v1")?.document["changed"] == true)
 
-            try await store.setKeyDeleted(vault: "kv1", name: "key1", deletedAt: 10, scheduledPurgeAt: 20)
+            try await store.setKeyDeleted(vault: "kv1", name: "key1", deletedAt: 10, scheduledPurgeAt: 20, audit: nil)
             #expect(try await store.vaultKeys(vault: "kv1", deleted: false).isEmpty)
             #expect(try await store.vaultKeys(vault: "kv1", deleted: true).map(\.scheduledPurgeAt) == [20])
-            await #expect(throws: MetadataStoreError.self) { try await store.addKeyVersion(Self.version("key1", "v3", at: 4), newKey: true) }
-            await #expect(throws: MetadataStoreError.self) { try await store.addKeyVersion(Self.version("key1", "v3", at: 4), newKey: false) }
-            try await store.setKeyDeleted(vault: "kv1", name: "key1", deletedAt: nil, scheduledPurgeAt: nil)
+            await #expect(throws: MetadataStoreError.self) { try await store.addKeyVersion(Self.version("key1", "v3", at: 4), newKey: true, audit: nil) }
+            await #expect(throws: MetadataStoreError.self) { try await store.addKeyVersion(Self.version("key1", "v3", at: 4), newKey: false, audit: nil) }
+            try await store.setKeyDeleted(vault: "kv1", name: "key1", deletedAt: nil, scheduledPurgeAt: nil, audit: nil)
             #expect(try await store.vaultKeys(vault: "kv1", deleted: false).count == 1)
 
-            #expect(try await store.purgeKey(vault: "kv1", name: "key1"))
+            #expect(try await store.purgeKey(vault: "kv1", name: "key1", audit: nil))
             #expect(try await store.keyVersions(vault: "kv1", name: "key1").isEmpty)
-            try await store.addKeyVersion(Self.version("other", "v1", at: 5), newKey: true)
+            try await store.addKeyVersion(Self.version("other", "v1", at: 5), newKey: true, audit: nil)
             try await store.purgeVaultKeys(vault: "KV1")
             #expect(try await store.vaultKeys(vault: "kv1", deleted: false).isEmpty)
+        }
+    }
+
+    /// A change and its audit entry commit together: an entry that cannot be written undoes the
+    /// change (so a client told to retry never makes a second key version), and a change that
+    /// fails leaves no entry.
+    @Test(arguments: Backend.allCases)
+    func aChangeAndItsAuditEntryCommitTogether(_ backend: Backend) async throws {
+        try await MetadataStoreContractTests.withStore(backend) { (store: SQLMetadataStore, _: MetadataStoreContractTests.Scratch) async throws in
+            func entry(_ text: String) -> AuditEntryMaker {
+                { previous in AuditRecord(vault: "kv1", sequence: (previous?.sequence ?? 0) + 1, entry: text, hash: text) }
+            }
+            // An entry whose sequence number is taken cannot be appended (a failing audit write).
+            let failing: AuditEntryMaker = { _ in AuditRecord(vault: "kv1", sequence: 1, entry: "duplicate", hash: "x") }
+            try await store.addKeyVersion(Self.version("key1", "v1", at: 1), newKey: true, audit: entry("create"))
+            #expect(try await store.auditRecords(vault: "kv1", after: 0, limit: 10).map(\.entry) == ["create"])
+
+            await #expect(throws: MetadataStoreError.self) {
+                try await store.addKeyVersion(Self.version("key1", "v2", at: 2), newKey: false, audit: failing)
+            }
+            #expect(try await store.keyVersions(vault: "kv1", name: "key1").map(\.version) == ["v1"], "no version without its entry")
+            #expect(try await store.vaultKey(vault: "kv1", name: "key1")?.currentVersion == "v1")
+            await #expect(throws: MetadataStoreError.self) {
+                try await store.updateKeyVersion(vault: "kv1", name: "key1", version: "v1", document: ["kty": "RSA", "changed": true], audit: failing)
+            }
+            #expect(try await store.keyVersion(vault: "kv1", name: "key1", version: "v1")?.document["changed"] == nil)
+            await #expect(throws: MetadataStoreError.self) {
+                try await store.setKeyDeleted(vault: "kv1", name: "key1", deletedAt: 10, scheduledPurgeAt: 20, audit: failing)
+            }
+            #expect(try await store.vaultKey(vault: "kv1", name: "key1")?.deletedAt == nil)
+
+            await #expect(throws: MetadataStoreError.self) {
+                try await store.addKeyVersion(Self.version("nokey", "v1", at: 3), newKey: false, audit: entry("never"))
+            }
+            try await store.setKeyDeleted(vault: "kv1", name: "key1", deletedAt: 10, scheduledPurgeAt: 20, audit: entry("delete"))
+            #expect(try await store.purgeKey(vault: "kv1", name: "key1", audit: entry("purge")))
+            #expect(try await store.auditRecords(vault: "kv1", after: 0, limit: 10).map(\.entry) == ["create", "delete", "purge"])
         }
     }
 

@@ -42,6 +42,7 @@ struct KeyVaultPlane: Sendable {
         var route: KeyVaultRoute?
         var keyVersion: String?
         var vaultFound = false
+        var auditedWithTheChange = false
         let response: Response
         do {
             guard let resource = try await metadata.resources(type: KeyVaultProvider.type, named: vaultName).first else {
@@ -57,18 +58,26 @@ struct KeyVaultPlane: Sendable {
             _ = version
             let parsed = try KeyVaultRoute(method: request.method.rawValue, path: request.uri.path)
             route = parsed
-            let vault = VaultContext(resource: resource, baseURL: "https://\(resource.id.name.lowercased()).\(endpoints.vaultDNSSuffix)")
+            var vault = VaultContext(resource: resource, baseURL: "https://\(resource.id.name.lowercased()).\(endpoints.vaultDNSSuffix)")
+            // A change writes its own entry in its transaction: never a change without its entry,
+            // never a retried create or rotate because an entry written afterwards failed.
+            vault.audit = AuditLog.Pending(event: AuditLog.Event(vault: vaultName, callerObjectID: claims.oid, callerAppID: claims.appid,
+                                                                 clientAddress: context.clientAddress, operation: parsed.auditName,
+                                                                 keyName: parsed.keyName, keyVersion: nil, resultCode: 0,
+                                                                 durationMilliseconds: 0),
+                                           started: started)
             let vaultCaller = VaultCaller(objectID: claims.oid, appID: claims.appid, address: context.clientAddress,
                                           grants: try await access.grants(of: claims.oid))
             var query: [String: String] = [:]
             for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
             let reply = try await service.handle(parsed, body: try await body(of: request), query: query, vault: vault, caller: vaultCaller)
             keyVersion = reply.keyVersion
+            auditedWithTheChange = reply.audited
             response = Self.render(reply)
         } catch {
             response = errorResponse(error, request: request, logger: context.logger)
         }
-        guard vaultFound else { return response }
+        guard vaultFound, !auditedWithTheChange else { return response }
         guard let caller else {
             // Not audited (see the type's note): counted.
             if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
