@@ -46,12 +46,16 @@ public struct KBF1Header: Sendable, Equatable {
     /// The exact header bytes, as stored.
     public let bytes: [UInt8]
 
+    /// A new object's header: a random salt and nonce prefix.
     init(segmentSize: Int, keyGeneration: UInt32) {
-        var salt = [UInt8](repeating: 0, count: 32)
-        var prefix = [UInt8](repeating: 0, count: 7)
         var generator = SystemRandomNumberGenerator()
-        for index in salt.indices { salt[index] = generator.next() }
-        for index in prefix.indices { prefix[index] = generator.next() }
+        self.init(segmentSize: segmentSize, keyGeneration: keyGeneration, salt: (0..<32).map { _ in generator.next() },
+                  noncePrefix: (0..<7).map { _ in generator.next() })
+    }
+
+    /// A header with the given salt (32 bytes) and nonce prefix (7 bytes): known-answer tests only.
+    init(segmentSize: Int, keyGeneration: UInt32, salt: [UInt8], noncePrefix prefix: [UInt8]) {
+        precondition(salt.count == 32 && prefix.count == 7)
         var bytes = KBF1.magic + [KBF1.version]
         bytes += withUnsafeBytes(of: UInt32(segmentSize).bigEndian, Array.init)
         bytes += withUnsafeBytes(of: keyGeneration.bigEndian, Array.init)

@@ -20,7 +20,12 @@ public struct KBF1Sealer: Sendable {
     ///   - segmentSize: plaintext bytes per segment.
     public init(dataKey: DataKey, segmentSize: Int = KBF1.defaultSegmentSize) {
         precondition(segmentSize > 0 && segmentSize <= KBF1.maximumSegmentSize)
-        header = KBF1Header(segmentSize: segmentSize, keyGeneration: dataKey.generation)
+        self.init(dataKey: dataKey, header: KBF1Header(segmentSize: segmentSize, keyGeneration: dataKey.generation))
+    }
+
+    /// Seals under a given header (its salt and nonce prefix): known-answer tests only.
+    init(dataKey: DataKey, header: KBF1Header) {
+        self.header = header
         key = dataKey.blobKey(salt: header.salt)
     }
 

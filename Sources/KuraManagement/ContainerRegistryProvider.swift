@@ -101,7 +101,10 @@ public struct ContainerRegistryProvider: ResourceProvider {
         let admin = record.document["properties"]?["adminUserEnabled"]?.boolValue ?? false
         let anonymous = record.document["properties"]?["anonymousPullEnabled"]?.boolValue ?? false
         let customerKey = try customerKey(of: record.document)
-        guard var registry = try await metadata.registry(named: record.id.name) else {
+        let planeRecord = try await metadata.registry(named: record.id.name)
+        // A new ARM resource never takes over a registry that exists already (another group's).
+        if existing == nil, planeRecord != nil { throw ManagementError.concurrentWrite(name: record.id.name) }
+        guard var registry = planeRecord else {
             do {
                 let (created, _) = try await provisioner.create(name: record.id.name, adminUserEnabled: admin, anonymousPullEnabled: anonymous,
                                                                 customerKey: customerKey)
@@ -176,8 +179,8 @@ public struct ContainerRegistryProvider: ResourceProvider {
     public func render(_ record: ResourceRecord) async throws -> JSONValue {
         guard record.document["properties"]?["encryption"]?["status"]?.stringValue == "enabled",
               let registry = try await metadata.registry(named: record.id.name), registry.customerKey != nil else { return record.document }
-        var status = provisioner.keyring.status(registryID: registry.id)
-        if status == nil { status = await provisioner.keyring.validate(registry) }
+        // The recorded status, or the check in flight (never a second check of its own).
+        let status = await provisioner.keyring.currentStatus(of: registry)
         var document = record.document
         document["properties"]?["encryption"]?["keyVaultProperties"]?["keyAccessible"] = .bool(status?.accessible ?? false)
         document["properties"]?["encryption"]?["keyVaultProperties"]?["lastKeyError"] = status?.lastError.map { .string($0) } ?? nil
@@ -251,8 +254,12 @@ public struct ContainerRegistryProvider: ResourceProvider {
                     throw ManagementError(status: 400, code: "InvalidIdentity",
                                           "The user-assigned identity '\(key)' does not exist or is not a Microsoft.ManagedIdentity/userAssignedIdentities resource.")
                 }
-                let alreadyAssigned = (existing?["userAssignedIdentities"]?.objectValue ?? [:]).keys
-                    .contains { $0.lowercased() == identity.id.description.lowercased() }
+                // Kept as assigned only while it is the same principal: an identity deleted and made
+                // again under the same id is a new principal, and assigning it needs the right again.
+                let alreadyAssigned = (existing?["userAssignedIdentities"]?.objectValue ?? [:]).contains { key, value in
+                    key.lowercased() == identity.id.description.lowercased()
+                        && value["principalId"] == identity.document["properties"]?["principalId"]
+                }
                 if !alreadyAssigned, !caller.grants.allows(action: Self.assignIdentityAction, at: identity.id) {
                     throw ManagementError.linkedAuthorizationFailed(principal: caller.objectID, action: "\(Self.type)/write",
                                                                     linkedAction: Self.assignIdentityAction, scope: registry.description,

@@ -157,6 +157,14 @@ public struct ManagementAPI: Sendable {
             let written = if let existing { try await metadata.replaceResource(intent, expected: existing) }
                           else { try await metadata.insertResource(intent) }
             guard written else { throw ManagementError.concurrentWrite(name: id.name) }
+            // A globally unique name was checked before the insert: if a create of the same name in
+            // another group raced this one, both may have passed the check, so each looks again
+            // now that its own record is in; every racer that finds another backs off.
+            if existing == nil, provider.namesAreGlobal,
+               try await metadata.resources(type: provider.resourceType, named: id.name).contains(where: { $0.id.key != intent.id.key }) {
+                _ = try await metadata.deleteResource(intent)
+                throw try await provider.nameConflict(id.name) ?? ManagementError.concurrentWrite(name: id.name)
+            }
             FaultInjection.crashPoint("management.intent-stored", subject: id.name)
             let stored: ResourceRecord
             do {
@@ -247,8 +255,11 @@ public struct ManagementAPI: Sendable {
         return recovered
     }
 
-    /// The resource version's ETag (quoted, as ARM sends it).
-    static func etag(_ record: ResourceRecord) -> String { "\"\(String(record.updatedAt, radix: 16))\"" }
+    /// The resource version's ETag (quoted, as ARM sends it): its creation and its last change,
+    /// so a resource deleted and made again never matches an old ETag.
+    static func etag(_ record: ResourceRecord) -> String {
+        "\"\(String(record.createdAt, radix: 16))-\(String(record.updatedAt, radix: 16))\""
+    }
 
     /// `If-Match` / `If-None-Match` as ARM honours them on PUT and PATCH.
     /// - Throws: `PreconditionFailed` (412) when the stored version does not satisfy them.

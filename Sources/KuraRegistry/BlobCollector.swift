@@ -34,10 +34,12 @@ public struct BlobCollector: Sendable {
                 .filter { seen.insert($0.registryID + "/" + $0.digest.description).inserted }
             for candidate in batch {
                 let blobs = self.blobs
-                let removed = try await metadata.collectBlob(registryID: candidate.registryID, digest: candidate.digest,
-                                                             unreferencedBefore: cutoff) {
+                // One blob that cannot be removed now (its record stays, the next pass retries)
+                // does not stop the others.
+                let removed = (try? await metadata.collectBlob(registryID: candidate.registryID, digest: candidate.digest,
+                                                               unreferencedBefore: cutoff) {
                     try await blobs.delete(candidate.digest, registryID: candidate.registryID)
-                }
+                }) ?? false
                 if removed { collected.append(candidate) }
             }
             if batch.isEmpty { return collected }

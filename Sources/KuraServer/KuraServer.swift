@@ -216,6 +216,9 @@ public final class KuraServer: Sendable {
     /// Serves on every listen address until SIGTERM or SIGINT, then drains connections and
     /// closes the stores. Does not return before shutdown completes.
     public func run() async throws {
+        // Every CMK registry's key validation (local or remote vault) is in flight before a
+        // listener serves; its requests wait on that one validation (issue 13, point 14).
+        await keyMonitor.startUp()
         let responder = self.responder
         var services: [any Service] = [StoreCloser(metadata: metadata, remoteVaults: remoteVaults), purgeJob, keyMonitor,
                                        UploadExpiryJob(uploads: registryPlane.uploads, expiry: config.uploadExpiry, logger: logger),

@@ -135,7 +135,7 @@ public protocol MetadataStore: Sendable {
     /// - Returns: whether it was inserted.
     func insertResource(_ resource: ResourceRecord) async throws -> Bool
     /// Replaces the resource's document only if it is still the version `expected` (compared by
-    /// `updatedAt`, which every write advances).
+    /// `updatedAt`, which every write advances, and `createdAt`, which tells a re-created resource apart).
     /// - Returns: whether it was replaced.
     func replaceResource(_ resource: ResourceRecord, expected: ResourceRecord) async throws -> Bool
     /// Deletes the resource only if it is still the version `expected`.

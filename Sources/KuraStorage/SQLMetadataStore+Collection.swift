@@ -120,6 +120,13 @@ extension SQLMetadataStore {
         }
     }
 
+    /// Whether `table` (`repository_blobs` or `repository_manifests`) links `digest` into `repository`.
+    static func isLinked(_ database: any SQLDatabase, table: String, registryID: String, repository: String,
+                         digest: ContentDigest) async throws -> Bool {
+        try await database.select().column("digest").from(table).where("registry_id", .equal, SQLBind(registryID))
+            .where("repository", .equal, SQLBind(repository)).where("digest", .equal, SQLBind(digest.description)).first() != nil
+    }
+
     static func insertLink(_ database: any SQLDatabase, registryID: String, repository: String, digest: ContentDigest) async throws {
         try await database.insert(into: "repository_blobs").columns("registry_id", "repository", "digest")
             .values(SQLBind(registryID), SQLBind(repository), SQLBind(digest.description))

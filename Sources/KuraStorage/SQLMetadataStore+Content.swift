@@ -52,10 +52,23 @@ extension SQLMetadataStore {
                                tags: [String], requireBlobs: Bool, place: @escaping @Sendable () async throws -> Void) async throws {
         try await transaction { database in
             try await Self.lockObject(database, registryID: manifest.registryID, digest: manifest.digest)
-            // Each blob the manifest needs is held against collection from here to the commit.
+            // Each blob the manifest needs is held against collection from here to the commit and,
+            // unless sparse manifests are allowed, must still be in the repository (a delete may
+            // have come between the service's check and this transaction).
             let blobs = Set(references.filter { $0.kind == .blob }.map(\.digest)).sorted { $0.description < $1.description }
-            for digest in blobs where try await !Self.revive(database, registryID: manifest.registryID, digest: digest) && requireBlobs {
-                throw MetadataStoreError(.notFound, "blob \(digest) is not recorded")
+            for digest in blobs {
+                let revived = try await Self.revive(database, registryID: manifest.registryID, digest: digest)
+                guard requireBlobs else { continue }
+                guard revived, try await Self.isLinked(database, table: "repository_blobs", registryID: manifest.registryID,
+                                                       repository: repository, digest: digest) else {
+                    throw MetadataStoreError(.notFound, "blob \(digest) is not in repository \(repository)")
+                }
+            }
+            for child in Set(references.filter { $0.kind == .manifest }.map(\.digest)) where requireBlobs {
+                guard try await Self.isLinked(database, table: "repository_manifests", registryID: manifest.registryID,
+                                              repository: repository, digest: child) else {
+                    throw MetadataStoreError(.notFound, "manifest \(child) is not in repository \(repository)")
+                }
             }
             try await place()
             try await Self.ensureRepository(database, registryID: manifest.registryID, repository: repository)

@@ -44,6 +44,7 @@ extension SQLMetadataStore {
             try await !database.update("resources")
                 .set("document", to: SQLBind(text)).set("updated_at", to: SQLBind(resource.updatedAt))
                 .where("id_key", .equal, SQLBind(expected.id.key)).where("updated_at", .equal, SQLBind(expected.updatedAt))
+                .where("created_at", .equal, SQLBind(expected.createdAt))
                 .returning("id_key").all().isEmpty
         }
     }
@@ -51,7 +52,8 @@ extension SQLMetadataStore {
     public func deleteResource(_ expected: ResourceRecord) async throws -> Bool {
         try await session { database in
             try await !database.delete(from: "resources").where("id_key", .equal, SQLBind(expected.id.key))
-                .where("updated_at", .equal, SQLBind(expected.updatedAt)).returning("id_key").all().isEmpty
+                .where("updated_at", .equal, SQLBind(expected.updatedAt)).where("created_at", .equal, SQLBind(expected.createdAt))
+                .returning("id_key").all().isEmpty
         }
     }
 

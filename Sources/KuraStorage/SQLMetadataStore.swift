@@ -4,6 +4,7 @@
 import Foundation
 public import KuraCore
 public import Logging
+import PostgresNIO
 import SQLKit
 
 /// ``MetadataStore`` over SQLKit. Only the session provider differs between SQLite and
@@ -227,17 +228,26 @@ public final class SQLMetadataStore: MetadataStore {
         try await sessions.withSession(body)
     }
 
-    /// Runs `body` in one transaction on one session; rolls back on any error.
+    /// Runs `body` in one transaction on one session; rolls back on any error. A transaction
+    /// PostgreSQL chose as a deadlock's victim (or failed to serialize) rolled back whole, so it
+    /// runs again, up to three times: every body's steps are idempotent when repeated from the start.
     func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await sessions.withSession { database in
-            try await database.raw("BEGIN").run()
+        var attempt = 1
+        while true {
             do {
-                let result = try await body(database)
-                try await database.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await database.raw("ROLLBACK").run()
-                throw error
+                return try await sessions.withSession { database in
+                    try await database.raw("BEGIN").run()
+                    do {
+                        let result = try await body(database)
+                        try await database.raw("COMMIT").run()
+                        return result
+                    } catch {
+                        try? await database.raw("ROLLBACK").run()
+                        throw error
+                    }
+                }
+            } catch let error as PSQLError where attempt < 3 && ["40P01", "40001"].contains(error.serverInfo?[.sqlState] ?? "") {
+                attempt += 1
             }
         }
     }

@@ -208,7 +208,23 @@ def test_a_versionless_key_follows_the_vaults_rotation(kura, seed, tmp_path):
     print(f"versionless key: the registry followed the new version {waited * 1000:.0f} ms after `az keyvault key rotate` returned")
     assert waited < 2.0
     az.ok("keyvault", "key", "set-attributes", "--id", old_version, "--enabled", "false", "-o", "none")
-    time.sleep(0.5)
+    # No sleep to see whether that event was handled: disable the version in use too, and wait
+    # until the registry is refused. Events are handled in order, so the old version's came first,
+    # and the refusal must name the new version: a registry still bound to the old one would have
+    # been revoked by the first event, naming the old version.
+    az.ok("keyvault", "key", "set-attributes", "--id", new_version, "--enabled", "false", "-o", "none")
+    user, password = seed["creds"].split(":", 1)
+    session = requests.Session()
+    session.trust_env = False
+    manifest = session.get(f"https://{seed['registry']['loginServer']}/v2/seed/image/manifests/v1", auth=(user, password),
+                           headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}, verify=kura.ca_file)
+    assert manifest.status_code == 200, manifest.text
+    probe = manifest.json()["layers"][0]["digest"]
+    wait_for(lambda: blob_status(kura, seed, probe)[:2], (403, "DENIED"))
+    reason = blob_status(kura, seed, probe)[2]
+    assert new_version in reason and old_version not in reason, reason
+    az.ok("keyvault", "key", "set-attributes", "--id", new_version, "--enabled", "true", "-o", "none")
+    wait_for(lambda: blob_status(kura, seed, probe)[0], 200)
     assert pull(kura, seed, "v1", str(tmp_path / "after-old-disabled")).returncode == 0
 
 

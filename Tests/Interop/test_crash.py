@@ -11,7 +11,7 @@ from kura_server import KuraServer
 from registry_client import Registry
 
 
-def push_loop(registry, worker, acknowledged, attempted, stop):
+def push_loop(registry, worker, acknowledged, attempted, stop, failures):
     rng = random.Random(worker)
     number = 0
     while not stop.is_set():
@@ -22,7 +22,11 @@ def push_loop(registry, worker, acknowledged, attempted, stop):
         try:
             digest, body = registry.push_manifest(f"crash/w{worker}", f"t{number}", layers, timeout=30)
             acknowledged.append((f"crash/w{worker}", f"t{number}", digest, body, layers))
-        except (requests.RequestException, AssertionError):
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+            return  # the kill: the connection went away mid-request or was refused
+        except (requests.RequestException, AssertionError) as error:
+            # An HTTP error answer (a 500 under load, say) is a failure, not the kill.
+            failures.append(f"worker {worker} push {number}: {error}")
             return
 
 
@@ -31,8 +35,8 @@ def test_acknowledged_pushes_survive_kill_9(tmp_path):
         server = KuraServer().start()
         try:
             registry = Registry(server)
-            acknowledged, attempted, stop = [], [], threading.Event()
-            threads = [threading.Thread(target=push_loop, args=(registry, w, acknowledged, attempted, stop)) for w in range(8)]
+            acknowledged, attempted, stop, failures = [], [], threading.Event(), []
+            threads = [threading.Thread(target=push_loop, args=(registry, w, acknowledged, attempted, stop, failures)) for w in range(8)]
             for t in threads:
                 t.start()
             time.sleep(1.0 + random.random() * 2)
@@ -43,6 +47,7 @@ def test_acknowledged_pushes_survive_kill_9(tmp_path):
 
             server.start()
             registry = Registry(server)
+            assert not failures, f"round {round_number}: requests failed before the kill: {failures}"
             assert acknowledged, f"round {round_number}: some pushes were acknowledged before the kill"
             for repository, tag, digest, body, layers in list(acknowledged):
                 r = registry.get(f"/v2/{repository}/manifests/{tag}",

@@ -60,6 +60,94 @@ struct VaultRSAKey: Sendable {
     }
 }
 
+/// A vault whose unwrap calls can be held: a held call gets its answer when it arrives (as a
+/// vault decides it), then waits until ``release()`` — a slow vault, or a check overtaken by a
+/// later one. Counts the unwrap calls that reached it.
+final class GatedVault: KeyWrapClient {
+    let vault = SwitchableVault()
+    /// Unwrap calls that reached the vault (counted once each has its answer and is held or let through).
+    let unwraps = Arrivals()
+    private let holds = Mutex<(remaining: Int, held: [CheckedContinuation<Void, Never>])>((0, []))
+
+    func set(_ mode: SwitchableVault.Mode) { vault.set(mode) }
+
+    /// Holds the next `count` unwrap calls until ``release()``.
+    func hold(next count: Int) { holds.withLock { $0.remaining = count } }
+
+    /// Lets every held call answer, and holds no more.
+    func release() {
+        let held = holds.withLock { state -> [CheckedContinuation<Void, Never>] in
+            let held = state.held
+            state = (0, [])
+            return held
+        }
+        for call in held { call.resume() }
+    }
+
+    func currentKey(_ keyID: String, as identity: String) async throws(KeyWrapFailure) -> VaultKeyDescription {
+        try await vault.currentKey(keyID, as: identity)
+    }
+
+    func wrap(_ bytes: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> (keyID: String, wrapped: [UInt8]) {
+        try await vault.wrap(bytes, keyID: keyID, as: identity)
+    }
+
+    func unwrap(_ wrapped: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> [UInt8] {
+        let answer: Result<[UInt8], KeyWrapFailure>
+        do {
+            answer = .success(try await vault.unwrap(wrapped, keyID: keyID, as: identity))
+        } catch let failure as KeyWrapFailure {
+            answer = .failure(failure)
+        } catch {
+            answer = .failure(.unavailable("\(error)"))
+        }
+        await withCheckedContinuation { (call: CheckedContinuation<Void, Never>) in
+            let held = holds.withLock { state -> Bool in
+                guard state.remaining > 0 else { return false }
+                state.remaining -= 1
+                state.held.append(call)
+                return true
+            }
+            unwraps.arrive()
+            if !held { call.resume() }
+        }
+        switch answer {
+        case .success(let plain): return plain
+        case .failure(let failure): throw failure
+        }
+    }
+}
+
+/// Counts events and lets a test wait, without sleeping, until so many have happened.
+final class Arrivals: Sendable {
+    private let state = Mutex<(count: Int, waiters: [(Int, CheckedContinuation<Void, Never>)])>((0, []))
+
+    var count: Int { state.withLock { $0.count } }
+
+    func arrive() {
+        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.count += 1
+            let count = state.count
+            let ready = state.waiters.filter { $0.0 <= count }.map { $0.1 }
+            state.waiters.removeAll { $0.0 <= count }
+            return ready
+        }
+        for waiter in ready { waiter.resume() }
+    }
+
+    /// Returns once `count` events have happened.
+    func reached(_ count: Int) async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let already = state.withLock { state -> Bool in
+                if state.count >= count { return true }
+                state.waiters.append((count, waiter))
+                return false
+            }
+            if already { waiter.resume() }
+        }
+    }
+}
+
 @Suite struct RegistryKeyringTests {
     static func registry(_ keyring: RegistryKeyring) async throws -> (RegistryRecord, DataKey) {
         let dataKey = DataKey.generate(registryID: "r-1")
@@ -91,35 +179,120 @@ struct VaultRSAKey: Sendable {
         #expect(Self.bytes(try await keyring.dataKey(for: record)) == Self.bytes(original))
     }
 
-    @Test func anUnreachableVaultIsBridgedForTheGracePeriodOnly() async throws {
-        let vault = SwitchableVault()
-        let keyring = RegistryKeyring(hierarchy: KeyHierarchy(rootKey: SymmetricKey(size: .bits256)), customerKeys: vault,
-                                      unavailableGrace: .milliseconds(300))
-        let (record, original) = try await Self.registry(keyring)
-        vault.set(.unreachable("connection refused"))
-        await keyring.validate(record)
-        #expect(Self.bytes(try await keyring.dataKey(for: record)) == Self.bytes(original), "served from the cached key")
-        #expect(keyring.status(registryID: "r-1")?.lastError == "connection refused")
-        try await Task.sleep(for: .milliseconds(400))
-        await keyring.validate(record)
-        do {
-            _ = try await keyring.dataKey(for: record)
-            Issue.record("served past the grace period")
-        } catch let error as RegistryError {
-            #expect(error.code == .unavailable && error.code.status == 503)
+    // MARK: One serialized validator per registry (issue 13, points 13 and 14)
+
+    /// After a restart the keyring has no state: concurrent requests to a CMK registry wait on one
+    /// validation, and once it is recorded requests never call the vault. (The old version of this
+    /// test seeded the keyring with `wrapNew`, so the request-path validation never ran. On the
+    /// code before the fix each of the concurrent requests asked the vault itself: 16 unwraps.)
+    @Test func requestsNeverCallTheVault() async throws {
+        let root = SymmetricKey(size: .bits256)
+        let vault = GatedVault()
+        let (record, original) = try await Self.registry(RegistryKeyring(hierarchy: KeyHierarchy(rootKey: root), customerKeys: vault))
+        // The restart: the same root key and vault, nothing cached.
+        let keyring = RegistryKeyring(hierarchy: KeyHierarchy(rootKey: root), customerKeys: vault)
+        let requests = 16
+        let before = vault.unwraps.count
+        vault.hold(next: requests)
+        try await withThrowingTaskGroup(of: [UInt8].self) { group in
+            for _ in 0..<requests {
+                group.addTask { Self.bytes(try await keyring.dataKey(for: record)) }
+            }
+            await vault.unwraps.reached(before + 1)
+            // A keyring that validates per request lets the other requests reach the vault as well.
+            await Self.lookFor(.milliseconds(300)) { vault.unwraps.count >= before + requests }
+            vault.release()
+            for try await key in group { #expect(key == Self.bytes(original)) }
         }
-        vault.set(.answering)
-        await keyring.validate(record)
-        #expect(Self.bytes(try await keyring.dataKey(for: record)) == Self.bytes(original))
+        #expect(vault.unwraps.count - before == 1, "\(requests) concurrent requests share one validation")
+        let settled = vault.unwraps.count
+        for _ in 0..<100 { _ = try await keyring.dataKey(for: record) }
+        #expect(vault.unwraps.count == settled, "requests do not call the vault once a state is recorded")
     }
 
-    @Test func requestsNeverCallTheVault() async throws {
-        let vault = SwitchableVault()
+    /// A periodic check and an event-driven check of one registry: the event's check (the vault
+    /// now refuses) asks the vault only after the periodic one (which found the key usable) has
+    /// ended, so "revoked" is what stays. (Before the fix both ran at once and the last to finish
+    /// won: the older "accessible" overwrote the newer "revoked" — keyAccessible true, pulls served.)
+    @Test func anOlderAccessibleCheckDoesNotOverwriteANewerRefusal() async throws {
+        let vault = GatedVault()
         let keyring = RegistryKeyring(hierarchy: KeyHierarchy(rootKey: SymmetricKey(size: .bits256)), customerKeys: vault)
         let (record, _) = try await Self.registry(keyring)
-        let before = vault.calls.load(ordering: .relaxed)
-        for _ in 0..<100 { _ = try await keyring.dataKey(for: record) }
-        #expect(vault.calls.load(ordering: .relaxed) == before)
+        let before = vault.unwraps.count
+        vault.hold(next: 1)
+        let periodic = Task { await keyring.validate(record) }
+        await vault.unwraps.reached(before + 1)
+        // The periodic check has its answer (the key unwrapped) on its way; now access is removed.
+        vault.set(.refusing("the identity has no unwrapKey permission"))
+        let event = Task { await keyring.validate(record) }
+        // A keyring that does not serialize lets the event's check ask and record at once.
+        await Self.lookFor(.milliseconds(300)) {
+            vault.unwraps.count >= before + 2 && keyring.status(registryID: "r-1")?.accessible == false
+        }
+        vault.release()
+        _ = await periodic.value
+        let afterEvent = await event.value
+        #expect(afterEvent?.accessible == false)
+        #expect(keyring.status(registryID: "r-1")?.accessible == false, "the newer refusal stays")
+        #expect(keyring.status(registryID: "r-1")?.lastError == "the identity has no unwrapKey permission")
+        #expect(vault.unwraps.count - before == 2)
+        do {
+            _ = try await keyring.dataKey(for: record)
+            Issue.record("a revoked key still served")
+        } catch let error as RegistryError {
+            #expect(error.code == .denied)
+        }
+    }
+
+    /// A check that began before a rotation and ends after it is older than the rotation's state
+    /// and is dropped. (Before the fix the last to finish won: the old check's "revoked" replaced
+    /// the rotation's "accessible".)
+    @Test func aCheckOlderThanTheRecordedStateIsDropped() async throws {
+        let vault = GatedVault()
+        let keyring = RegistryKeyring(hierarchy: KeyHierarchy(rootKey: SymmetricKey(size: .bits256)), customerKeys: vault)
+        let (record, original) = try await Self.registry(keyring)
+        let before = vault.unwraps.count
+        vault.set(.refusing("the key is disabled"))
+        vault.hold(next: 1)
+        let stale = Task { await keyring.validate(record) }
+        await vault.unwraps.reached(before + 1)
+        // The check has its answer (refused) on its way; the key is enabled again and rotated.
+        vault.set(.answering)
+        let (wrapped, binding) = try await keyring.rewrap(record, keyIdentifier: "https://kv1.vault.localhost:8443/keys/k2", identity: "oid")
+        #expect(keyring.status(registryID: "r-1")?.accessible == true)
+        vault.release()
+        _ = await stale.value
+        #expect(keyring.status(registryID: "r-1")?.accessible == true, "the older refusal was dropped")
+        var rotated = record
+        rotated.wrappedDataKey = wrapped
+        rotated.customerKey = binding
+        #expect(Self.bytes(try await keyring.dataKey(for: rotated)) == Self.bytes(original))
+    }
+
+    /// A check still asking the vault when its registry is deleted records nothing. (Before the
+    /// fix it put the deleted registry's state, data key included, back into the keyring.)
+    @Test func aDeletedRegistryKeepsNoState() async throws {
+        let vault = GatedVault()
+        let keyring = RegistryKeyring(hierarchy: KeyHierarchy(rootKey: SymmetricKey(size: .bits256)), customerKeys: vault)
+        let (record, _) = try await Self.registry(keyring)
+        let before = vault.unwraps.count
+        vault.hold(next: 1)
+        let pending = Task { await keyring.validate(record) }
+        await vault.unwraps.reached(before + 1)
+        keyring.forget(registryID: "r-1")
+        vault.release()
+        _ = await pending.value
+        #expect(keyring.status(registryID: "r-1") == nil)
+    }
+
+    /// Waits until `condition` holds, for at most `window`. A correct keyring never meets some of
+    /// these conditions (the vault calls it must not make never come); the window only bounds how
+    /// long a test looks for them — what it asserts does not depend on timing.
+    static func lookFor(_ window: Duration, until condition: @Sendable () -> Bool) async {
+        let deadline = ContinuousClock.now.advanced(by: window)
+        while !condition(), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
     }
 
     @Test func rotationKeepsTheDataKeyAndNeedsTheCurrentKey() async throws {
