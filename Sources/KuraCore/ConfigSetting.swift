@@ -75,6 +75,16 @@ extension ConfigSetting {
                        \.headerTimeout),
         timeoutSetting("server.idleTimeout", help: "a connection with no request in progress, or a stalled request body, is closed after this",
                        \.idleTimeout),
+        timeoutSetting("server.bodyTimeout", help: "a request body gets this long, plus a second per server.bodyMinimumRate bytes received",
+                       \.bodyTimeout),
+        ConfigSetting(key: "server.bodyMinimumRate", help: "bytes per second a slow request body must keep up (1-1073741824)",
+                      apply: { config, value throws(ConfigError) in
+                          guard let rate = Int(value), (1...(1 << 30)).contains(rate) else {
+                              throw ConfigError("server.bodyMinimumRate: '\(value)' is not a rate in bytes per second (1-1073741824)")
+                          }
+                          config.bodyMinimumRate = rate
+                      },
+                      render: { String($0.bodyMinimumRate) }),
         hostSetting("hosts.main", help: "host name of the login and management planes", \.mainHost),
         hostSetting("hosts.vaultSuffix", help: "vaults answer on {vault}.<suffix>", \.vaultSuffix),
         hostSetting("hosts.registrySuffix", help: "registries answer on {registry}.<suffix>", \.registrySuffix),

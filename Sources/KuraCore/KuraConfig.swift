@@ -32,6 +32,10 @@ public struct KuraConfig: Sendable, Equatable {
     public var headerTimeout: Duration = .seconds(10)
     /// A connection with no request in progress, or whose request body sends nothing, is closed after this.
     public var idleTimeout: Duration = .seconds(60)
+    /// A request body must arrive within this, plus one second per `bodyMinimumRate` bytes received.
+    public var bodyTimeout: Duration = .seconds(20)
+    /// Bytes per second a slow request body must keep up (see `bodyTimeout`).
+    public var bodyMinimumRate: Int = 1024
     /// Host name of the login + management plane (no port).
     public var mainHost: String = "localhost"
     /// Vault hosts are `{vault}.{vaultSuffix}`.

@@ -13,6 +13,7 @@ import KuraCore
 import Logging
 import Metrics
 import NIOCore
+import NIOHTTPTypes
 import NIOSSL
 import NIOTLS
 import Synchronization
@@ -25,8 +26,12 @@ import Synchronization
 /// - `server.handshakeTimeout`: from accept to a completed TLS handshake.
 /// - `server.headerTimeout`: from the handshake (first request) or from the first byte after the
 ///   previous response (later requests) to a complete request head — slowloris ends here.
+/// - `server.bodyTimeout` and `server.bodyMinimumRate`: a request body must arrive within the
+///   timeout plus one second per `bodyMinimumRate` bytes received (Apache's mod_reqtimeout rule): a
+///   body trickled in a byte at a time ends here, a slow but steady upload goes on.
 /// - `server.idleTimeout`: a keep-alive connection with no request in progress, or a request body
-///   that sends nothing, is closed after this long (Hummingbird's idle timeout).
+///   that sends nothing, is closed after this long (Hummingbird's idle timeout); so is a connection
+///   that cannot send for this long because its client stopped reading.
 ///
 /// ```swift
 /// let limits = ConnectionLimits(config: config, logger: logger)   // raises RLIMIT_NOFILE, logs the limits
@@ -37,6 +42,8 @@ struct ConnectionLimits: Sendable {
     let handshakeTimeout: Duration
     let headerTimeout: Duration
     let idleTimeout: Duration
+    let bodyTimeout: Duration
+    let bodyMinimumRate: Int
     /// Shared by every listener: the cap is server-wide.
     let limiter: ConnectionLimiter
 
@@ -55,6 +62,8 @@ struct ConnectionLimits: Sendable {
         self.handshakeTimeout = config.handshakeTimeout
         self.headerTimeout = config.headerTimeout
         self.idleTimeout = config.idleTimeout
+        self.bodyTimeout = config.bodyTimeout
+        self.bodyMinimumRate = config.bodyMinimumRate
         self.limiter = ConnectionLimiter(maxConnections: maxConnections, logger: logger)
         logger.info("""
             connection limits: \(maxConnections) connections, TLS handshake \(handshakeTimeout.configValue), \
@@ -74,7 +83,7 @@ struct ConnectionLimits: Sendable {
                 try await responder(request, writer, channel)
             }
             let http1 = HTTP1Channel(responder: tracked, configuration: .init(
-                additionalChannelHandlers: [HandshakeCompletionObserver()],
+                additionalChannelHandlers: [RequestProgressObserver()],
                 idleTimeout: TimeAmount(limits.idleTimeout)))
             let tlsChannel = try TLSChannel(http1, tlsConfiguration: tls)
             return LimitedChildChannel(base: tlsChannel, limits: limits)
@@ -99,10 +108,12 @@ struct LimitedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
         }
         channel.closeFuture.whenComplete { _ in limiter.release() }
         let base = self.base
-        let handshake = TimeAmount(limits.handshakeTimeout), header = TimeAmount(limits.headerTimeout)
+        let deadlines = ConnectionDeadlineHandler.Deadlines(handshake: TimeAmount(limits.handshakeTimeout),
+                                                            header: TimeAmount(limits.headerTimeout), body: TimeAmount(limits.bodyTimeout),
+                                                            bodyMinimumRate: limits.bodyMinimumRate, send: TimeAmount(limits.idleTimeout))
         return channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(
-                ConnectionDeadlineHandler(handshakeTimeout: handshake, headerTimeout: header, limiter: limiter, logger: logger),
+                ConnectionDeadlineHandler(deadlines: deadlines, limiter: limiter, logger: logger),
                 position: .first)
         }.flatMap {
             base.setup(channel: channel, logger: logger)
@@ -123,15 +134,21 @@ struct ConnectionLimitReached: Error {}
 /// What the deadline handler is told by the handlers behind TLS and by the responder.
 enum ConnectionEvent: Sendable {
     case handshakeCompleted
+    /// A request head was decoded: its body (if any) is on its way.
+    case headReceived
+    /// The request's body has ended.
+    case bodyEnded
     case requestStarted
     case requestFinished
 }
 
 /// First in every connection's pipeline (before TLS). Closes the connection when the TLS handshake
-/// does not complete within `handshakeTimeout` of accept, or a request head does not arrive within
+/// does not complete within `handshakeTimeout` of accept, a request head does not arrive within
 /// `headerTimeout` — of the handshake for the first request, of the first (encrypted) byte after
-/// the previous response for later ones. While a request is in progress, or the connection is idle
-/// between requests, it sets no deadline (Hummingbird's idle timeout does).
+/// the previous response for later ones — a request body arrives slower than its allowance (the
+/// body timeout plus a second per `bodyMinimumRate` bytes), or the connection cannot send for the
+/// send timeout (a client that stopped reading). While a request is being answered, or the
+/// connection is idle between requests, it sets no deadline (Hummingbird's idle timeout does).
 final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -141,22 +158,34 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     enum Phase: String {
         case handshake = "TLS handshake"
         case awaitingHead = "request head"
+        case receivingBody = "request body"
         case inRequest
         case idle
     }
 
-    private let handshakeTimeout: TimeAmount
-    private let headerTimeout: TimeAmount
+    /// The connection's time limits.
+    struct Deadlines {
+        let handshake: TimeAmount
+        let header: TimeAmount
+        let body: TimeAmount
+        /// Bytes per second that each extend the body's allowance by a second.
+        let bodyMinimumRate: Int
+        let send: TimeAmount
+    }
+
+    private let deadlines: Deadlines
     private let limiter: ConnectionLimiter
     private let logger: Logger
     private var phase = Phase.handshake
     private var requestsInProgress = 0
     private var started = false
     private var deadline: Scheduled<Void>?
+    /// While a body arrives: when its allowance ends (moved later by every byte received).
+    private var bodyDeadline: NIODeadline?
+    private var sendDeadline: Scheduled<Void>?
 
-    init(handshakeTimeout: TimeAmount, headerTimeout: TimeAmount, limiter: ConnectionLimiter, logger: Logger) {
-        self.handshakeTimeout = handshakeTimeout
-        self.headerTimeout = headerTimeout
+    init(deadlines: Deadlines, limiter: ConnectionLimiter, logger: Logger) {
+        self.deadlines = deadlines
         self.limiter = limiter
         self.logger = logger
     }
@@ -167,6 +196,7 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
 
     func handlerRemoved(context: ChannelHandlerContext) {
         cancelDeadline()
+        sendDeadline?.cancel()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -176,16 +206,44 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
 
     func channelInactive(context: ChannelHandlerContext) {
         cancelDeadline()
+        sendDeadline?.cancel()
+        sendDeadline = nil
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        // The first bytes of the next request on a kept-alive connection start its head's deadline.
-        if phase == .idle {
+        switch phase {
+        case .idle:
+            // The first bytes of the next request on a kept-alive connection start its head's deadline.
             phase = .awaitingHead
-            arm(headerTimeout, context: context)
+            arm(deadlines.header, context: context)
+        case .receivingBody:
+            // Each byte buys 1/bodyMinimumRate s; the deadline task moves itself when it fires early.
+            let bytes = Int64(unwrapInboundIn(data).readableBytes)
+            bodyDeadline = bodyDeadline.map { $0 + .nanoseconds(bytes * 1_000_000_000 / Int64(max(1, deadlines.bodyMinimumRate))) }
+        default:
+            break
         }
         context.fireChannelRead(data)
+    }
+
+    /// A client that stops reading makes the channel unwritable; if it stays so for the send
+    /// timeout, the connection is closed.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            sendDeadline?.cancel()
+            sendDeadline = nil
+        } else if sendDeadline == nil {
+            let timeout = deadlines.send
+            sendDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
+                sendDeadline = nil
+                guard !context.channel.isWritable else { return }
+                limiter.timedOut(.inRequest)
+                logger.debug("closing connection from \(context.channel.remoteAddress?.description ?? "?"): it read nothing for \(Duration(timeout).configValue)")
+                context.close(promise: nil)
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
@@ -197,13 +255,26 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
         case .handshakeCompleted:
             if phase == .handshake {
                 phase = .awaitingHead
-                arm(headerTimeout, context: context)
+                arm(deadlines.header, context: context)
+            }
+        case .headReceived:
+            phase = .receivingBody
+            bodyDeadline = .now() + deadlines.body
+            arm(deadlines.body, context: context)
+        case .bodyEnded:
+            bodyDeadline = nil
+            if phase == .receivingBody {
+                phase = .inRequest
+                cancelDeadline()
             }
         case .requestStarted:
-            // Also ends the handshake phase, should its event have been missed.
+            // Also ends the handshake phase, should its event have been missed; a body still
+            // arriving keeps its deadline.
             requestsInProgress += 1
-            phase = .inRequest
-            cancelDeadline()
+            if phase != .receivingBody {
+                phase = .inRequest
+                cancelDeadline()
+            }
         case .requestFinished:
             requestsInProgress = max(0, requestsInProgress - 1)
             if requestsInProgress == 0 { phase = .idle }
@@ -214,14 +285,18 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     private func start(context: ChannelHandlerContext) {
         guard !started else { return }
         started = true
-        arm(handshakeTimeout, context: context)
+        arm(deadlines.handshake, context: context)
     }
 
     private func arm(_ timeout: TimeAmount, context: ChannelHandlerContext) {
         cancelDeadline()
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
             deadline = nil
-            guard phase == .handshake || phase == .awaitingHead else { return }
+            if phase == .receivingBody, let bodyDeadline, bodyDeadline > .now() {
+                arm(bodyDeadline - .now(), context: context)  // the bytes received since bought more time
+                return
+            }
+            guard phase == .handshake || phase == .awaitingHead || phase == .receivingBody else { return }
             limiter.timedOut(phase)
             logger.debug("closing connection from \(context.channel.remoteAddress?.description ?? "?"): \(phase.rawValue) not complete within \(Duration(timeout).configValue)")
             context.close(promise: nil)
@@ -238,9 +313,19 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
 extension ConnectionDeadlineHandler: Sendable {}
 
 /// Behind TLS and the HTTP codec (Hummingbird's `additionalChannelHandlers`): tells the deadline
-/// handler in front of TLS that the handshake completed.
-final class HandshakeCompletionObserver: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = NIOAny
+/// handler in front of TLS that the handshake completed, and when each request's head has arrived
+/// and its body has ended.
+final class RequestProgressObserver: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head: context.triggerUserOutboundEvent(ConnectionEvent.headReceived, promise: nil)
+        case .end: context.triggerUserOutboundEvent(ConnectionEvent.bodyEnded, promise: nil)
+        case .body: break
+        }
+        context.fireChannelRead(data)
+    }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .handshakeCompleted = event as? TLSUserEvent {
@@ -251,7 +336,7 @@ final class HandshakeCompletionObserver: ChannelInboundHandler, RemovableChannel
 }
 
 @available(*, unavailable)
-extension HandshakeCompletionObserver: Sendable {}
+extension RequestProgressObserver: Sendable {}
 
 /// The server-wide count of open connections: admits up to `maxConnections`, warns (at most every
 /// 10 s) when it refuses, counts refusals and timeouts in metrics, and returns freed memory to the
@@ -264,6 +349,8 @@ final class ConnectionLimiter: Sendable {
     private let refusedCounter = Counter(label: "kura_connections_refused_total")
     private let handshakeTimeouts = Counter(label: "kura_connections_timed_out_total", dimensions: [("phase", "handshake")])
     private let headerTimeouts = Counter(label: "kura_connections_timed_out_total", dimensions: [("phase", "header")])
+    private let bodyTimeouts = Counter(label: "kura_connections_timed_out_total", dimensions: [("phase", "body")])
+    private let sendTimeouts = Counter(label: "kura_connections_timed_out_total", dimensions: [("phase", "send")])
 
     /// How often the refusal warning may repeat.
     static let warningInterval = Duration.seconds(10)
@@ -329,7 +416,12 @@ final class ConnectionLimiter: Sendable {
     }
 
     func timedOut(_ phase: ConnectionDeadlineHandler.Phase) {
-        (phase == .handshake ? handshakeTimeouts : headerTimeouts).increment()
+        switch phase {
+        case .handshake: handshakeTimeouts.increment()
+        case .awaitingHead: headerTimeouts.increment()
+        case .receivingBody: bodyTimeouts.increment()
+        case .inRequest, .idle: sendTimeouts.increment()
+        }
     }
 
     /// The delay lets the rest of a burst close first; the trim runs off the event loops.

@@ -258,3 +258,68 @@ def test_connections_over_the_cap_are_closed_at_once_and_logged():
         for sock in held + extra:
             sock.close()
         server.cleanup()
+
+
+def test_a_trickled_body_and_a_client_that_stops_reading_are_cut_off():
+    body_timeout, rate, idle_timeout = 3, 1000, 4
+    server = KuraServer(env={"KURA_SERVER_BODY_TIMEOUT": f"{body_timeout}s", "KURA_SERVER_BODY_MINIMUM_RATE": str(rate),
+                             "KURA_SERVER_IDLE_TIMEOUT": f"{idle_timeout}s"}).start()
+    try:
+        context = ssl.create_default_context(cafile=server.ca_file)
+        host = server.registry_host()
+        head = (f"POST /oauth2/token HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                "Content-Length: 60000\r\n\r\n").encode()
+
+        def open_tls():
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            return context.wrap_socket(sock, server_hostname=host.split(":")[0])
+
+        # A body trickled a byte every 0.2 s: its allowance (3 s + 1 ms a byte) runs out.
+        trickled = open_tls()
+        trickled.sendall(head)
+        started = time.monotonic()
+        trickled.setblocking(False)
+        closed_after = None
+        while time.monotonic() - started < body_timeout + MARGIN:
+            send_byte(trickled, b"a")
+            if closed(trickled):
+                closed_after = time.monotonic() - started
+                break
+            time.sleep(0.2)
+        assert closed_after is not None, "a trickled request body was never cut off"
+        assert closed_after >= body_timeout - 0.5, closed_after
+
+        # A slow but steady body (10 kB/s, ten times the minimum rate) runs past the timeout and is answered.
+        steady = open_tls()
+        steady.sendall(head)
+        for _ in range(30):
+            steady.sendall(b"a" * 2000)
+            time.sleep(0.2)
+        answer = read_response(steady)
+        assert answer.startswith(b"HTTP/1.1 "), answer[:80]
+        steady.close()
+
+        # A client that stops reading a large blob: the server cannot send, and closes after the idle timeout.
+        from registry_client import Registry
+        registry = Registry(server)
+        blob = os.urandom(48 << 20)
+        digest = registry.push_blob("slow/reader", blob, timeout=300)
+        reader = open_tls()
+        import base64
+        credentials = base64.b64encode(f"default:{server.registry_password}".encode()).decode()
+        reader.sendall(f"GET /v2/slow/reader/blobs/{digest} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {credentials}\r\n\r\n".encode())
+        time.sleep(idle_timeout + MARGIN)  # not reading is what this client does; the server's deadline passes meanwhile
+        reader.settimeout(2)
+        received = 0
+        try:
+            while True:
+                chunk = reader.recv(1 << 20)
+                if not chunk:
+                    break
+                received += len(chunk)
+        except (socket.timeout, ssl.SSLError, OSError):
+            pytest.fail(f"the connection is still open after {received} bytes: the server kept a client that stopped reading")
+        assert received < len(blob), "the whole blob was buffered: make it larger than the socket buffers"
+        assert healthz(server) == 200
+    finally:
+        server.cleanup()
