@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // MetadataSchema: the ordered schema migrations, written once for SQLite and PostgreSQL.
 
+import Foundation
 import SQLKit
 
 /// One schema step. Versions are dense and only ever appended; an applied step never changes.
@@ -174,6 +175,20 @@ enum MetadataSchema {
         MetadataMigration(version: 6, name: "unreferenced blobs wait for collection") { database in
             // When the blob last lost every link and reference (Unix ms); NULL while anything needs it.
             try await database.alter(table: "blobs").column("unreferenced_at", type: .bigint).run()
+            // Before this version a manifest no repository linked any more stayed, with its references,
+            // and kept its blobs forever: such manifests go now, and the blobs nothing needs any more
+            // wait for collection from now on.
+            for table in ["manifest_references", "manifests"] {
+                try await database.raw("""
+                    DELETE FROM \(ident: table) WHERE NOT EXISTS (SELECT 1 FROM repository_manifests m
+                        WHERE m.registry_id = \(ident: table).registry_id AND m.digest = \(ident: table).digest)
+                    """).run()
+            }
+            try await database.raw("""
+                UPDATE blobs SET unreferenced_at = \(bind: Int64(Date().timeIntervalSince1970 * 1000))
+                WHERE NOT EXISTS (SELECT 1 FROM repository_blobs l WHERE l.registry_id = blobs.registry_id AND l.digest = blobs.digest)
+                  AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.registry_id = blobs.registry_id AND r.child = blobs.digest)
+                """).run()
         },
     ]
 }

@@ -212,7 +212,6 @@ def test_a_versionless_key_follows_the_vaults_rotation(kura, seed, tmp_path):
     # until the registry is refused. Events are handled in order, so the old version's came first,
     # and the refusal must name the new version: a registry still bound to the old one would have
     # been revoked by the first event, naming the old version.
-    az.ok("keyvault", "key", "set-attributes", "--id", new_version, "--enabled", "false", "-o", "none")
     user, password = seed["creds"].split(":", 1)
     session = requests.Session()
     session.trust_env = False
@@ -220,6 +219,7 @@ def test_a_versionless_key_follows_the_vaults_rotation(kura, seed, tmp_path):
                            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}, verify=kura.ca_file)
     assert manifest.status_code == 200, manifest.text
     probe = manifest.json()["layers"][0]["digest"]
+    az.ok("keyvault", "key", "set-attributes", "--id", new_version, "--enabled", "false", "-o", "none")
     wait_for(lambda: blob_status(kura, seed, probe)[:2], (403, "DENIED"))
     reason = blob_status(kura, seed, probe)[2]
     assert new_version in reason and old_version not in reason, reason

@@ -4,6 +4,7 @@ import KuraCrypto
 import KuraRegistry
 import KuraStorage
 import Synchronization
+import KuraTestSupport
 import Testing
 import _CryptoExtras
 
@@ -67,22 +68,14 @@ final class GatedVault: KeyWrapClient {
     let vault = SwitchableVault()
     /// Unwrap calls that reached the vault (counted once each has its answer and is held or let through).
     let unwraps = Arrivals()
-    private let holds = Mutex<(remaining: Int, held: [CheckedContinuation<Void, Never>])>((0, []))
 
     func set(_ mode: SwitchableVault.Mode) { vault.set(mode) }
 
     /// Holds the next `count` unwrap calls until ``release()``.
-    func hold(next count: Int) { holds.withLock { $0.remaining = count } }
+    func hold(next count: Int) { unwraps.hold(next: count) }
 
     /// Lets every held call answer, and holds no more.
-    func release() {
-        let held = holds.withLock { state -> [CheckedContinuation<Void, Never>] in
-            let held = state.held
-            state = (0, [])
-            return held
-        }
-        for call in held { call.resume() }
-    }
+    func release() { unwraps.release() }
 
     func currentKey(_ keyID: String, as identity: String) async throws(KeyWrapFailure) -> VaultKeyDescription {
         try await vault.currentKey(keyID, as: identity)
@@ -101,16 +94,7 @@ final class GatedVault: KeyWrapClient {
         } catch {
             answer = .failure(.unavailable("\(error)"))
         }
-        await withCheckedContinuation { (call: CheckedContinuation<Void, Never>) in
-            let held = holds.withLock { state -> Bool in
-                guard state.remaining > 0 else { return false }
-                state.remaining -= 1
-                state.held.append(call)
-                return true
-            }
-            unwraps.arrive()
-            if !held { call.resume() }
-        }
+        await unwraps.pass()
         switch answer {
         case .success(let plain): return plain
         case .failure(let failure): throw failure
@@ -118,35 +102,6 @@ final class GatedVault: KeyWrapClient {
     }
 }
 
-/// Counts events and lets a test wait, without sleeping, until so many have happened.
-final class Arrivals: Sendable {
-    private let state = Mutex<(count: Int, waiters: [(Int, CheckedContinuation<Void, Never>)])>((0, []))
-
-    var count: Int { state.withLock { $0.count } }
-
-    func arrive() {
-        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.count += 1
-            let count = state.count
-            let ready = state.waiters.filter { $0.0 <= count }.map { $0.1 }
-            state.waiters.removeAll { $0.0 <= count }
-            return ready
-        }
-        for waiter in ready { waiter.resume() }
-    }
-
-    /// Returns once `count` events have happened.
-    func reached(_ count: Int) async {
-        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            let already = state.withLock { state -> Bool in
-                if state.count >= count { return true }
-                state.waiters.append((count, waiter))
-                return false
-            }
-            if already { waiter.resume() }
-        }
-    }
-}
 
 @Suite struct RegistryKeyringTests {
     static func registry(_ keyring: RegistryKeyring) async throws -> (RegistryRecord, DataKey) {

@@ -4,6 +4,7 @@ import KuraCrypto
 import KuraRegistry
 import KuraStorage
 import Synchronization
+import KuraTestSupport
 import Testing
 import _CryptoExtras
 

@@ -119,8 +119,11 @@ final class RemoteKeyWrapClient: KeyWrapClient {
             guard status == 401, let challenge = headers.first(name: "WWW-Authenticate"), let found = Self.resource(in: challenge) else {
                 throw .unavailable("the vault at \(authority) did not answer with a Bearer challenge (status \(status))")
             }
-            guard Self.isResource(found, inDomainOf: host), !ownAudiences.contains(Self.normalizedResource(found)) else {
+            guard Self.isResource(found, inDomainOf: host) else {
                 throw .revoked("the vault at \(authority) asked for a token for '\(found.prefix(200))', which is not a resource of its own domain; no token was sent")
+            }
+            guard !ownAudiences.contains(Self.normalizedResource(found)) else {
+                throw .revoked("the vault at \(authority) asked for a token for '\(found.prefix(200))', an audience of this installation; no token was sent")
             }
             resources.withLock { $0[authority] = found }
             resource = found

@@ -30,7 +30,7 @@ struct ManifestController {
             let body: ByteBuffer
             do {
                 body = try await request.collectBody(upTo: ManifestDocument.maximumSize)
-            } catch {
+            } catch let error where RequestFault(error) == .tooLarge {
                 throw RegistryError(.manifestTooLarge, "manifests are limited to \(ManifestDocument.maximumSize) bytes")
             }
             let (manifest, document) = try await service.putManifest(

@@ -8,6 +8,7 @@ import KuraRegistry
 import KuraStorage
 import NIOHTTP1
 import Synchronization
+import KuraTestSupport
 import Testing
 
 /// The customer-key monitor: its start-up pass validates every CMK registry before any request
@@ -18,16 +19,7 @@ import Testing
     /// here, and a remote vault of the same name is another vault — wait for the periodic pass,
     /// which validates every key.
     @Test func aLocalVaultEventValidatesOnlyKeysInThatVault() async throws {
-        var config = KuraConfig()
-        config.remoteVaultHosts = try RemoteVaultHosts(parsing: RemoteVaultStandIn.host)
-        let network = Mutex<RemoteVaultStandIn?>(nil)
-        let keyBytes = RemoteVaultStandIn.newKey()
-        try await RegistryHarness.run(config: config, vaultPath: { inner in
-            let vault = RemoteVaultStandIn(inner, key: keyBytes)
-            network.withLock { $0 = vault }
-            return vault
-        }) { (registry: RegistryHarness) async throws in
-            let vault = try #require(network.withLock { $0 })
+        try await RemoteVaultStandIn.run { (registry: RegistryHarness, vault: RemoteVaultStandIn) async throws in
             let admin = try ARMAdmin(registry.server, dataDir: registry.dataDir)
             _ = try await admin.createRemoteKeyRegistry("remotecmk3")
             let fixture = try await CustomerKeyFixture.make(registry.server, dataDir: registry.dataDir, registry: "localcmk3")

@@ -8,6 +8,7 @@ import KuraRegistry
 import KuraStorage
 import NIOHTTP1
 import Synchronization
+import KuraTestSupport
 import Testing
 
 /// Registries whose customer-managed key lives in a remote vault are validated like any other
@@ -20,16 +21,7 @@ import Testing
     /// (Before the fix the pass skipped every key outside this installation's vaults: the vault
     /// was never asked again, the pull answered 200 and ARM said `keyAccessible: true`.)
     @Test func aRemoteVaultThatRefusesRevokesItsRegistry() async throws {
-        var config = KuraConfig()
-        config.remoteVaultHosts = try RemoteVaultHosts(parsing: RemoteVaultStandIn.host)
-        let network = Mutex<RemoteVaultStandIn?>(nil)
-        let keyBytes = RemoteVaultStandIn.newKey()
-        try await RegistryHarness.run(config: config, vaultPath: { inner in
-            let vault = RemoteVaultStandIn(inner, key: keyBytes)
-            network.withLock { $0 = vault }
-            return vault
-        }) { (registry: RegistryHarness) async throws in
-            let vault = try #require(network.withLock { $0 })
+        try await RemoteVaultStandIn.run { (registry: RegistryHarness, vault: RemoteVaultStandIn) async throws in
             let admin = try ARMAdmin(registry.server, dataDir: registry.dataDir)
             let armPath = try await admin.createRemoteKeyRegistry("remotecmk1")
             let record = try #require(try await registry.server.metadata.registry(named: "remotecmk1"))
@@ -121,8 +113,7 @@ final class RemoteVaultStandIn: KeyWrapClient {
     let remoteUnwraps = Atomic<Int>(0)
     let localUnwraps = Atomic<Int>(0)
     /// Every unwrap call, counted once it is held or let through.
-    let unwraps = VaultCalls()
-    private let holds = Mutex<(remaining: Int, held: [CheckedContinuation<Void, Never>])>((0, []))
+    let unwraps = Arrivals()
 
     init(_ inner: any KeyWrapClient, key: [UInt8]) {
         self.inner = inner
@@ -131,20 +122,29 @@ final class RemoteVaultStandIn: KeyWrapClient {
 
     static func newKey() -> [UInt8] { (0..<32).map { _ in UInt8.random(in: 0...255) } }
 
+    /// A registry plane whose vault path goes through a stand-in remote vault, whose host the
+    /// configuration allows.
+    static func run(_ body: @Sendable (RegistryHarness, RemoteVaultStandIn) async throws -> Void) async throws {
+        var config = KuraConfig()
+        config.remoteVaultHosts = try RemoteVaultHosts(parsing: host)
+        let network = Mutex<RemoteVaultStandIn?>(nil)
+        let keyBytes = newKey()
+        try await RegistryHarness.run(config: config, vaultPath: { inner in
+            let vault = RemoteVaultStandIn(inner, key: keyBytes)
+            network.withLock { $0 = vault }
+            return vault
+        }) { registry in
+            try await body(registry, try #require(network.withLock { $0 }))
+        }
+    }
+
     func refuse(_ reason: String) { refusal.withLock { $0 = reason } }
     func answer() { refusal.withLock { $0 = nil } }
 
     /// Holds the next `count` unwrap calls until ``release()``.
-    func hold(next count: Int) { holds.withLock { $0.remaining = count } }
+    func hold(next count: Int) { unwraps.hold(next: count) }
 
-    func release() {
-        let held = holds.withLock { state -> [CheckedContinuation<Void, Never>] in
-            let held = state.held
-            state = (0, [])
-            return held
-        }
-        for call in held { call.resume() }
-    }
+    func release() { unwraps.release() }
 
     func isRemote(_ keyID: String) -> Bool { URLComponents(string: keyID)?.host?.lowercased() == Self.host }
 
@@ -184,16 +184,7 @@ final class RemoteVaultStandIn: KeyWrapClient {
                 answer = .failure(.unavailable("\(error)"))
             }
         }
-        await withCheckedContinuation { (call: CheckedContinuation<Void, Never>) in
-            let held = holds.withLock { state -> Bool in
-                guard state.remaining > 0 else { return false }
-                state.remaining -= 1
-                state.held.append(call)
-                return true
-            }
-            unwraps.arrive()
-            if !held { call.resume() }
-        }
+        await unwraps.pass()
         switch answer {
         case .success(let plain): return plain
         case .failure(let failure): throw failure
@@ -210,32 +201,3 @@ final class RemoteVaultStandIn: KeyWrapClient {
     }
 }
 
-/// Counts vault calls and lets a test wait, without sleeping, until so many have happened.
-final class VaultCalls: Sendable {
-    private let state = Mutex<(count: Int, waiters: [(Int, CheckedContinuation<Void, Never>)])>((0, []))
-
-    var count: Int { state.withLock { $0.count } }
-
-    func arrive() {
-        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.count += 1
-            let count = state.count
-            let ready = state.waiters.filter { $0.0 <= count }.map { $0.1 }
-            state.waiters.removeAll { $0.0 <= count }
-            return ready
-        }
-        for waiter in ready { waiter.resume() }
-    }
-
-    /// Returns once `count` calls have happened.
-    func reached(_ count: Int) async {
-        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            let already = state.withLock { state -> Bool in
-                if state.count >= count { return true }
-                state.waiters.append((count, waiter))
-                return false
-            }
-            if already { waiter.resume() }
-        }
-    }
-}
