@@ -157,17 +157,19 @@ public struct ManagementAPI: Sendable {
             let written = if let existing { try await metadata.replaceResource(intent, expected: existing) }
                           else { try await metadata.insertResource(intent) }
             guard written else { throw ManagementError.concurrentWrite(name: id.name) }
-            // A globally unique name was checked before the insert: if a create of the same name in
-            // another group raced this one, both may have passed the check, so each looks again
-            // now that its own record is in; every racer that finds another backs off.
-            if existing == nil, provider.namesAreGlobal,
-               try await metadata.resources(type: provider.resourceType, named: id.name).contains(where: { $0.id.key != intent.id.key }) {
-                _ = try await metadata.deleteResource(intent)
-                throw try await provider.nameConflict(id.name) ?? ManagementError.concurrentWrite(name: id.name)
-            }
             FaultInjection.crashPoint("management.intent-stored", subject: id.name)
             let stored: ResourceRecord
             do {
+                // A globally unique name was checked before the insert: if a create of the same name
+                // in another group raced this one, both may have passed the check, so each looks again
+                // now that its own record is in; the earliest record (by creation, then id) goes on,
+                // every other backs off.
+                if existing == nil, provider.namesAreGlobal,
+                   try await metadata.resources(type: provider.resourceType, named: id.name).contains(where: {
+                       $0.id.key != intent.id.key && ($0.createdAt, $0.id.key) < (intent.createdAt, intent.id.key)
+                   }) {
+                    throw try await provider.nameConflict(id.name) ?? ManagementError.concurrentWrite(name: id.name)
+                }
                 let replacement = try await provider.didStore(record, existing: existing)
                 FaultInjection.crashPoint("management.plane-done", subject: id.name)
                 stored = ResourceRecord(id: record.id, document: replacement ?? record.document, createdAt: record.createdAt, updatedAt: now + 1)
@@ -229,30 +231,40 @@ public struct ManagementAPI: Sendable {
     /// update is applied to the plane again (providers apply a document idempotently) and marked
     /// `Succeeded`, or `Failed` if the plane now refuses it.
     /// - Parameter cutoff: only records last written before this (Unix ms) — this process's start.
-    /// - Returns: the resources it rolled back or completed.
-    public func recoverInterruptedWrites(writtenBefore cutoff: Int64) async throws -> [ResourceID] {
-        var recovered: [ResourceID] = []
+    ///   One process per database is assumed: with several (cluster mode), another node's operation
+    ///   in flight would be taken for an interrupted one.
+    /// - Returns: each resource it rolled back or completed, with the error if that failed (start-up
+    ///   goes on; the record stays as it was for the next start).
+    public func recoverInterruptedWrites(writtenBefore cutoff: Int64) async throws -> [(id: ResourceID, error: (any Error)?)] {
+        var recovered: [(id: ResourceID, error: (any Error)?)] = []
         for record in try await metadata.resources(type: nil, subscription: environment.subscriptionID, resourceGroup: nil)
         where Self.isInProgress(record) && record.updatedAt < cutoff {
-            let provider = providers[record.id.type.lowercased()]
-            let now = max(ManagementEnvironment.now(), record.updatedAt + 1)
-            if record.document["properties"]?["provisioningState"]?.stringValue == Self.creating {
-                try await provider?.willDelete(record)
-                try await roleAssignments.deleteAll(within: record.id)
-                _ = try await metadata.deleteResource(record)
-            } else {
-                var finished = Self.marked(record, "Succeeded")
-                do {
-                    if let replacement = try await provider?.didStore(finished, existing: finished) { finished.document = replacement }
-                } catch {
-                    finished = Self.marked(record, "Failed")
-                }
-                finished.updatedAt = now
-                _ = try await metadata.replaceResource(finished, expected: record)
+            do {
+                try await recover(record)
+                recovered.append((record.id, nil))
+            } catch {
+                recovered.append((record.id, error))
             }
-            recovered.append(record.id)
         }
         return recovered
+    }
+
+    private func recover(_ record: ResourceRecord) async throws {
+        let provider = providers[record.id.type.lowercased()]
+        if record.document["properties"]?["provisioningState"]?.stringValue == Self.creating {
+            try await provider?.willDelete(record)
+            try await roleAssignments.deleteAll(within: record.id)
+            _ = try await metadata.deleteResource(record)
+            return
+        }
+        var finished = Self.marked(record, "Succeeded")
+        do {
+            if let replacement = try await provider?.didStore(finished, existing: finished) { finished.document = replacement }
+        } catch {
+            finished = Self.marked(record, "Failed")
+        }
+        finished.updatedAt = max(ManagementEnvironment.now(), record.updatedAt + 1)
+        _ = try await metadata.replaceResource(finished, expected: record)
     }
 
     /// The resource version's ETag (quoted, as ARM sends it): its creation and its last change,

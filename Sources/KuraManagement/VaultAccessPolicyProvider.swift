@@ -38,13 +38,15 @@ public struct VaultAccessPolicyProvider: ResourceProvider {
             }
             throw ManagementError.resourceNotFound(type: KeyVaultProvider.type, name: vaultID.name, group: vaultID.resourceGroup)
         }
+        try ManagementAPI.requireNoOperationInProgress(vault)
         let changes = request.body?.member(caseInsensitive: "properties")?.member(caseInsensitive: "accessPolicies") ?? []
         let updated = try AccessPolicies.apply(id.name, changes: changes, to: vault.document["properties"]?["accessPolicies"] ?? [],
                                                tenantID: environment.tenantID)
-        var document = vault.document
-        document["properties"]?["accessPolicies"] = updated
-        try await metadata.putResource(ResourceRecord(id: vault.id, document: document, createdAt: vault.createdAt,
-                                                      updatedAt: ManagementEnvironment.now()))
+        var changed = vault
+        changed.document["properties"]?["accessPolicies"] = updated
+        changed.updatedAt = max(ManagementEnvironment.now(), vault.updatedAt + 1)
+        // A compare-and-swap like every ARM write: a concurrent change of the vault is never overwritten.
+        guard try await metadata.replaceResource(changed, expected: vault) else { throw ManagementError.concurrentWrite(name: vault.id.name) }
         events.publish(VaultEvent(.policyChanged, vault: vault.id.name))
         return .ok(["id": .string("\(vault.id.description)/accessPolicies/\(id.name.lowercased())"), "name": .string(id.name.lowercased()),
                     "type": .string(Self.type), "properties": ["accessPolicies": updated]])

@@ -258,6 +258,9 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
                 arm(deadlines.header, context: context)
             }
         case .headReceived:
+            // A pipelined request's body waits behind the response being sent (back-pressure): only a
+            // body the server is ready to read gets a deadline.
+            guard requestsInProgress == 0 else { break }
             phase = .receivingBody
             bodyDeadline = .now() + deadlines.body
             arm(deadlines.body, context: context)

@@ -140,8 +140,12 @@ public final class KuraServer: Sendable {
             ])
             // A create or update a crash interrupted (between its ARM record and its plane) is
             // finished before anything is served.
-            for id in try await management.recoverInterruptedWrites(writtenBefore: ManagementEnvironment.now()) {
-                logger.notice("finished an ARM operation a stop interrupted: \(id)")
+            for (id, error) in try await management.recoverInterruptedWrites(writtenBefore: ManagementEnvironment.now()) {
+                if let error {
+                    logger.error("could not finish an ARM operation a stop interrupted: \(id): \(error)")
+                } else {
+                    logger.notice("finished an ARM operation a stop interrupted: \(id)")
+                }
             }
             let subscription = ResourceID(subscription: installation.subscriptionId)
             let content = RegistryService(metadata: metadata, blobs: blobs, allowSparseManifests: config.allowSparseManifests)

@@ -129,3 +129,26 @@ def test_an_interrupted_key_rotation_is_in_force_on_both_sides_after_a_restart(p
         assert pulled.status_code == 200 and pulled.content == data, pulled.text
     finally:
         server.cleanup()
+
+
+def test_an_interrupted_vault_create_leaves_no_vault_and_no_deleted_vault():
+    server = KuraServer().start()
+    try:
+        creds = admin(server)
+        subscription = installation(server)["subscriptionId"]
+        group = f"/subscriptions/{subscription}/resourceGroups/crashvaults"
+        assert arm(server, "PUT", group + "?api-version=2024-11-01", {"location": "eastus"}).status_code in (200, 201)
+        name = "crashkv" + uuid.uuid4().hex[:6]
+        url = group + f"/providers/Microsoft.KeyVault/vaults/{name}?api-version=2026-02-01"
+        body = {"location": "eastus", "properties": {"tenantId": creds["tenant"], "sku": {"family": "A", "name": "standard"},
+                                                     "enablePurgeProtection": True, "accessPolicies": []}}
+        crash_then_restart(server, "management.intent-stored", name, lambda: arm(server, "PUT", url, body))
+
+        assert arm(server, "GET", url).status_code == 404, "an interrupted create is rolled back"
+        deleted = arm(server, "GET", f"/subscriptions/{subscription}/providers/Microsoft.KeyVault/deletedVaults?api-version=2026-02-01")
+        assert deleted.status_code == 200 and all(v["name"] != name for v in deleted.json()["value"]), \
+            "a vault that was never created is not soft-deleted (its name would be blocked for the retention period)"
+        again = arm(server, "PUT", url, body)
+        assert again.status_code in (200, 201) and again.json()["properties"]["provisioningState"] == "Succeeded", again.text
+    finally:
+        server.cleanup()

@@ -166,26 +166,36 @@ struct CustomerKeyMonitor: Service {
         guard let binding = registry.customerKey, let key = KeyIdentifier(remote: binding.keyIdentifier),
               key.version == nil, let client = provisioner.keyring.customerKeys else { return }
         do {
+            var inUse = registry
             let current = try await client.currentKey(binding.keyIdentifier, as: binding.identityObjectID).keyID
-            guard current != binding.versionedKeyID else { return }
-            let rotated = try await provisioner.rotateCustomerKey(registry, keyIdentifier: binding.keyIdentifier, identity: binding.identityObjectID)
-            // The ARM record shows the version now in use: a compare-and-swap like every ARM write,
-            // retried on a concurrent change, and left to the next pass while an ARM operation on the
-            // registry is in progress (that operation writes the record last).
-            for _ in 0..<3 {
-                guard let resource = try await metadata.resources(type: ContainerRegistryProvider.type, named: registry.name).first,
-                      !["Creating", "Updating"].contains(resource.document["properties"]?["provisioningState"]?.stringValue ?? "") else { break }
-                var updated = resource
-                updated.document["properties"]?["encryption"]?["keyVaultProperties"]?["versionedKeyIdentifier"] =
-                    .string(rotated.customerKey!.versionedKeyID)
-                updated.document["properties"]?["encryption"]?["keyVaultProperties"]?["lastKeyRotationTimestamp"] =
-                    .string(ManagementEnvironment.timestamp(ManagementEnvironment.now()))
-                updated.updatedAt = max(ManagementEnvironment.now(), resource.updatedAt + 1)
-                if try await metadata.replaceResource(updated, expected: resource) { break }
+            if current != binding.versionedKeyID {
+                inUse = try await provisioner.rotateCustomerKey(registry, keyIdentifier: binding.keyIdentifier, identity: binding.identityObjectID)
+                logger.notice("registry \(registry.name) follows its key's new version \(inUse.customerKey?.versionedKeyID ?? "-")")
             }
-            logger.notice("registry \(registry.name) follows its key's new version \(rotated.customerKey!.versionedKeyID)")
+            // Every pass, not only one that rotated: a record an ARM operation held (or a crash
+            // interrupted) catches up with the version in use on the next pass.
+            try await showInARM(inUse)
         } catch {
             logger.warning("registry \(registry.name): following the key's new version failed: \(error)")
+        }
+    }
+
+    /// Makes the registry's ARM record show the key version in use: a compare-and-swap like every
+    /// ARM write, retried on a concurrent change, and left to the next pass while an ARM operation
+    /// on the registry is in progress (that operation writes the record last).
+    func showInARM(_ registry: RegistryRecord) async throws {
+        guard let versioned = registry.customerKey?.versionedKeyID else { return }
+        for _ in 0..<3 {
+            guard let resource = try await metadata.resources(type: ContainerRegistryProvider.type, named: registry.name).first,
+                  !["Creating", "Updating"].contains(resource.document["properties"]?["provisioningState"]?.stringValue ?? ""),
+                  resource.document["properties"]?["encryption"]?["keyVaultProperties"]?["versionedKeyIdentifier"]?.stringValue != versioned
+            else { return }
+            var updated = resource
+            updated.document["properties"]?["encryption"]?["keyVaultProperties"]?["versionedKeyIdentifier"] = .string(versioned)
+            updated.document["properties"]?["encryption"]?["keyVaultProperties"]?["lastKeyRotationTimestamp"] =
+                .string(ManagementEnvironment.timestamp(ManagementEnvironment.now()))
+            updated.updatedAt = max(ManagementEnvironment.now(), resource.updatedAt + 1)
+            if try await metadata.replaceResource(updated, expected: resource) { return }
         }
     }
 }
