@@ -46,6 +46,11 @@ enum RequestFault: Equatable {
     }
 }
 
+/// The id Hummingbird gives each request (in its logger's metadata), which a 500 names.
+func requestID(_ logger: Logger) -> String {
+    logger[metadataKey: "hb.request.id"]?.description ?? "-"
+}
+
 /// Logs a failure that will leave as a 500, with the request id the context's logger carries:
 /// no 500 leaves without its cause in the log.
 func logInternalError(_ error: any Error, plane: String, request: Request, logger: Logger) {

@@ -147,8 +147,12 @@ struct KeyVaultPlane: Sendable {
         case let error as MetadataStoreError where error.code == .unavailable:
             failure = KeyVaultError(status: 503, code: "ServiceUnavailable", "The vault's store is unavailable.")
         default:
-            if let request, let logger { logInternalError(error, plane: "vault", request: request, logger: logger) }
-            failure = KeyVaultError(status: 500, code: "InternalError", "The operation failed inside the vault.")
+            var message = "The operation failed inside the vault."
+            if let request, let logger {
+                logInternalError(error, plane: "vault", request: request, logger: logger)
+                message += " The server log has the cause under request id \(requestID(logger))."
+            }
+            failure = KeyVaultError(status: 500, code: "InternalError", message)
         }
         var envelope: JSONValue = ["code": .string(failure.code), "message": .string(failure.message)]
         if let inner = failure.innerCode { envelope["innererror"] = ["code": .string(inner)] }

@@ -48,8 +48,12 @@ struct RegistryPlane: Sendable {
         } catch {
             // An unread request body is drained by Hummingbird before the next request on the
             // connection, so an early error never corrupts keep-alive.
-            let failure = OCIError(error)
-            if failure.status == .internalServerError { logInternalError(error, plane: "registry", request: request, logger: logger) }
+            var failure = OCIError(error)
+            if failure.status == .internalServerError {
+                logInternalError(error, plane: "registry", request: request, logger: logger)
+                failure = OCIError(status: failure.status, code: failure.code,
+                                   message: failure.message + "; the server log has the cause under request id \(requestID(logger))")
+            }
             response = failure.response()
         }
         response.headers[HTTPField.Name("Docker-Distribution-API-Version")!] = "registry/2.0"

@@ -35,6 +35,23 @@ import Testing
         }
     }
 
+    /// Bytes changed on disk are refused whole; the 500 names the request id its log line carries.
+    @Test func aTamperedBlobIsA500ThatNamesItsRequestID() async throws {
+        try await RegistryHarness.run { (registry: RegistryHarness) async throws in
+            let bytes = [UInt8](repeating: 7, count: 4096)
+            let digest = RegistryHarness.digest(bytes)
+            #expect(try await registry.send(.POST, "/v2/team/app/blobs/uploads/?digest=\(digest)", body: bytes).status == 201)
+            let record = try #require(try await registry.server.metadata.registry(named: "default"))
+            let file = registry.dataDir + "/blobs/" + EncryptedBlobStore.path(registryID: record.id, digest: digest).rawValue
+            var stored = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+            stored[stored.count - 1] ^= 1
+            try Data(stored).write(to: URL(fileURLWithPath: file))
+            let get = try await registry.send(.GET, "/v2/team/app/blobs/\(digest)")
+            #expect(get.status == 500)
+            #expect(get.text.contains("integrity") && get.text.contains("request id"), "\(get.text)")
+        }
+    }
+
     @Test func rangesAnswer206OrRangeNotSatisfiable() async throws {
         try await RegistryHarness.run { (registry: RegistryHarness) async throws in
             let bytes = Array(0..<100).map { UInt8($0) }
