@@ -1,6 +1,8 @@
 // kura — a self-hosted encrypted container registry.
 // RemoteVaultHosts: the vault hosts outside this installation that kura may send a token to.
 
+import Foundation
+
 /// The operator's list of key vault hosts outside this installation (`keys.remoteVaultHosts`).
 /// A token kura mints is sent to no other host, and a key on any other host is refused before
 /// any connection is made. Empty by default: only this installation's own vaults are used.
@@ -66,6 +68,14 @@ public struct RemoteVaultHosts: Sendable, Equatable, CustomStringConvertible {
             guard entry.port == port else { return false }
             return entry.isWildcard ? host.hasSuffix("." + entry.host) : host == entry.host
         }
+    }
+
+    /// The lowercase host and port of an https `url` without user info, if this list allows it.
+    public func allowedAuthority(of url: String) -> (host: String, port: Int)? {
+        guard let components = URLComponents(string: url), components.scheme?.lowercased() == "https",
+              let host = components.host?.lowercased(), !host.isEmpty, components.user == nil, components.password == nil,
+              allows(host: host, port: components.port ?? 443) else { return nil }
+        return (host, components.port ?? 443)
     }
 
     public var isEmpty: Bool { entries.isEmpty }

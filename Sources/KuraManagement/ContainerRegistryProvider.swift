@@ -316,8 +316,7 @@ public struct ContainerRegistryProvider: ResourceProvider {
             // allows — refused here before any connection, in words that do not depend on the host.
             // Its soft delete and purge protection are checked through its data plane (the key's
             // recoveryLevel) when the registry's data key is wrapped.
-            guard let url = URLComponents(string: remote.vaultURL), let host = url.host,
-                  environment.remoteVaultHosts.allows(host: host, port: url.port ?? 443) else {
+            guard environment.remoteVaultHosts.allowedAuthority(of: keyText) != nil else {
                 throw ManagementError(status: 400, code: "KeyVaultHostNotAllowed",
                                       "The key identifier names a key vault that is not part of this installation, and its host is not listed in the server setting keys.remoteVaultHosts; kura does not contact it.")
             }

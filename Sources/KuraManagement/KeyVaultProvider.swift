@@ -162,7 +162,7 @@ public struct KeyVaultProvider: ResourceProvider {
     /// Deleting a vault soft-deletes it: it moves to the deleted vaults for its retention period.
     public func willDelete(_ record: ResourceRecord) async throws {
         // A create that never finished (rolled back at start-up) leaves no vault to keep.
-        guard record.document["properties"]?["provisioningState"]?.stringValue != "Creating" else { return }
+        guard record.document["properties"]?["provisioningState"]?.stringValue != ManagementAPI.creating else { return }
         try await metadata.putResource(DeletedVaultProvider.deletedRecord(of: record, environment: environment))
         events.publish(VaultEvent(.policyChanged, vault: record.id.name))
     }

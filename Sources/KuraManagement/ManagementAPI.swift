@@ -203,7 +203,7 @@ public struct ManagementAPI: Sendable {
 
     // MARK: Operations in progress
 
-    static let creating = "Creating"
+    public static let creating = "Creating"
     static let updating = "Updating"
 
     /// `record` with `properties.provisioningState` set to `state`, for documents that carry one.
@@ -214,7 +214,8 @@ public struct ManagementAPI: Sendable {
         return marked
     }
 
-    static func isInProgress(_ record: ResourceRecord) -> Bool {
+    /// Whether a create or update of the resource has not finished (its record says `Creating`/`Updating`).
+    public static func isInProgress(_ record: ResourceRecord) -> Bool {
         [creating, updating].contains(record.document["properties"]?["provisioningState"]?.stringValue ?? "")
     }
 
@@ -252,9 +253,7 @@ public struct ManagementAPI: Sendable {
     private func recover(_ record: ResourceRecord) async throws {
         let provider = providers[record.id.type.lowercased()]
         if record.document["properties"]?["provisioningState"]?.stringValue == Self.creating {
-            try await provider?.willDelete(record)
-            try await roleAssignments.deleteAll(within: record.id)
-            _ = try await metadata.deleteResource(record)
+            try await delete(record, provider: provider)
             return
         }
         var finished = Self.marked(record, "Succeeded")

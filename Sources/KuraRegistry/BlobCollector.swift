@@ -26,7 +26,7 @@ public struct BlobCollector: Sendable {
     /// - Returns: the blobs whose bytes were deleted.
     @discardableResult
     public func collect(now: Int64) async throws -> [(registryID: String, digest: ContentDigest)] {
-        let cutoff = now - Int64(grace.components.seconds) * 1000 - grace.components.attoseconds / 1_000_000_000_000_000
+        let cutoff = now - RegistryKeyring.milliseconds(grace)
         var collected: [(registryID: String, digest: ContentDigest)] = []
         var seen = Set<String>()
         while true {

@@ -97,7 +97,7 @@ public final class RegistryKeyring: Sendable {
     let now: @Sendable () -> Int64
 
     public init(hierarchy: KeyHierarchy, customerKeys: (any KeyWrapClient)? = nil, unavailableGrace: Duration = .seconds(300),
-                now: @escaping @Sendable () -> Int64 = { RegistryKeyring.wallClock() }) {
+                now: @escaping @Sendable () -> Int64 = { RegistryService.now() }) {
         self.wrapper = DataKeyWrapper(hierarchy: hierarchy)
         self.customerKeys = customerKeys
         self.unavailableGrace = unavailableGrace
@@ -355,9 +355,6 @@ public final class RegistryKeyring: Sendable {
         _ = keys.withLock { $0.removeValue(forKey: registryID) }
         _ = validators.withLock { $0.registries.removeValue(forKey: registryID) }
     }
-
-    /// Unix milliseconds now (the default clock).
-    public static func wallClock() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// Overwrites a transient plaintext copy of a data key before it is released.
     static func zero(_ bytes: inout [UInt8]) {

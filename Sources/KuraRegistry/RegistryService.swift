@@ -27,7 +27,8 @@ public struct RegistryService: Sendable {
         self.allowSparseManifests = allowSparseManifests
     }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    /// Unix milliseconds now (the registry plane's default clock).
+    public static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     // MARK: Blobs
 
@@ -82,7 +83,7 @@ public struct RegistryService: Sendable {
     /// - Returns: the blob, or nil when `source` does not hold it (the client then uploads).
     public func mount(_ registry: RegistryContext, repository: RepositoryName, digest: ContentDigest,
                       from source: RepositoryName?) async throws -> BlobRecord? {
-        guard let source, try await metadata.linkedBlob(registryID: registry.id, repository: source.value, digest: digest) != nil
+        guard let source, let found = try await metadata.linkedBlob(registryID: registry.id, repository: source.value, digest: digest)
         else { return nil }
         do {
             try await metadata.linkBlob(registryID: registry.id, repository: repository.value, digest: digest)
@@ -95,7 +96,7 @@ public struct RegistryService: Sendable {
             try await metadata.unlinkBlob(registryID: registry.id, repository: repository.value, digest: digest, at: Self.now())
             return nil
         }
-        return try await metadata.blob(registryID: registry.id, digest: digest)
+        return found
     }
 
     /// Removes a blob from `repository`; when nothing else links or references it, it is marked

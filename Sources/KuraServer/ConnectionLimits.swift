@@ -14,6 +14,7 @@ import Logging
 import Metrics
 import NIOCore
 import NIOHTTPTypes
+import NIOPosix
 import NIOSSL
 import NIOTLS
 import Synchronization
@@ -38,7 +39,6 @@ import Synchronization
 /// Application(responder: responder, server: limits.server(tls: tls), ...)
 /// ```
 struct ConnectionLimits: Sendable {
-    let maxConnections: Int
     let handshakeTimeout: Duration
     let headerTimeout: Duration
     let idleTimeout: Duration
@@ -58,7 +58,6 @@ struct ConnectionLimits: Sendable {
                 maxConnections = affordable
             }
         }
-        self.maxConnections = maxConnections
         self.handshakeTimeout = config.handshakeTimeout
         self.headerTimeout = config.headerTimeout
         self.idleTimeout = config.idleTimeout
@@ -106,7 +105,7 @@ struct LimitedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
             channel.close(promise: nil)
             return channel.eventLoop.makeFailedFuture(ConnectionLimitReached())
         }
-        channel.closeFuture.whenComplete { _ in limiter.release() }
+        channel.closeFuture.whenComplete { _ in limiter.release(on: channel.eventLoop) }
         let base = self.base
         let deadlines = ConnectionDeadlineHandler.Deadlines(handshake: TimeAmount(limits.handshakeTimeout),
                                                             header: TimeAmount(limits.headerTimeout), body: TimeAmount(limits.bodyTimeout),
@@ -403,8 +402,8 @@ final class ConnectionLimiter: Sendable {
         return decision.admitted
     }
 
-    /// Counts a closed connection out.
-    func release() {
+    /// Counts a closed connection out; `eventLoop` keeps the timer of a trim this close schedules.
+    func release(on eventLoop: any EventLoop) {
         let now = ContinuousClock.now
         let trimIn: Duration? = state.withLock { state in
             state.open -= 1
@@ -415,7 +414,7 @@ final class ConnectionLimiter: Sendable {
             return max(ConnectionLimiter.trimDelay, earliest - now)
         }
         openGauge.decrement()
-        if let trimIn { scheduleTrim(in: trimIn) }
+        if let trimIn { scheduleTrim(in: trimIn, on: eventLoop) }
     }
 
     func timedOut(_ phase: ConnectionDeadlineHandler.Phase) {
@@ -427,16 +426,18 @@ final class ConnectionLimiter: Sendable {
         }
     }
 
-    /// The delay lets the rest of a burst close first; the trim runs off the event loops.
-    private func scheduleTrim(in delay: Duration) {
-        Task.detached(priority: .background) { [self] in
-            try? await Task.sleep(for: delay)
-            let closed: Int = state.withLock { state in
-                defer { state.closedSinceTrim = 0; state.trimScheduled = false; state.lastTrim = ContinuousClock.now }
-                return state.closedSinceTrim
-            }
-            if FreedMemory.returnToSystem() {
-                logger.debug("returned freed memory to the system after \(closed) connections closed")
+    /// The delay (NIO's timer) lets the rest of a burst close first; the trim itself runs on NIO's
+    /// blocking-work pool, off the event loops.
+    private func scheduleTrim(in delay: Duration, on eventLoop: any EventLoop) {
+        eventLoop.scheduleTask(in: TimeAmount(delay)) { [self] in
+            NIOThreadPool.singleton.submit { [self] _ in
+                let closed: Int = state.withLock { state in
+                    defer { state.closedSinceTrim = 0; state.trimScheduled = false; state.lastTrim = ContinuousClock.now }
+                    return state.closedSinceTrim
+                }
+                if FreedMemory.returnToSystem() {
+                    logger.debug("returned freed memory to the system after \(closed) connections closed")
+                }
             }
         }
     }

@@ -96,8 +96,14 @@ extension SQLMetadataStore {
 
     /// Serializes the placing and collecting of one object (see the rules above).
     static func lockObject(_ database: any SQLDatabase, registryID: String, digest: ContentDigest) async throws {
+        try await advisoryLock(database, key: registryID + "/" + digest.description)
+    }
+
+    /// A PostgreSQL advisory lock on `key` held until the transaction ends; nothing on SQLite, where
+    /// transactions run one at a time anyway.
+    static func advisoryLock(_ database: any SQLDatabase, key: String) async throws {
         guard database.dialect.name == "postgresql" else { return }
-        try await database.raw("SELECT pg_advisory_xact_lock(hashtextextended(\(bind: registryID + "/" + digest.description), 0))").run()
+        try await database.raw("SELECT pg_advisory_xact_lock(hashtextextended(\(bind: key), 0))").run()
     }
 
     /// Marks a recorded blob as needed again; false when no row exists (never recorded, or collected).

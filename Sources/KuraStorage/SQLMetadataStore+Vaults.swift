@@ -147,9 +147,7 @@ extension SQLMetadataStore {
     /// - Throws: `.conflict` if the sequence number is taken (`make` did not build on the last entry).
     @discardableResult
     static func appendAudit(_ database: any SQLDatabase, vault: String, _ make: AuditEntryMaker) async throws -> AuditRecord {
-        if database.dialect.name == "postgresql" {
-            try await database.raw("SELECT pg_advisory_xact_lock(hashtextextended(\(bind: "audit/" + vault.lowercased()), 0))").run()
-        }
+        try await advisoryLock(database, key: "audit/" + vault.lowercased())
         let previous = try await database.select().columns("*").from("vault_audit").where("vault", .equal, SQLBind(vault.lowercased()))
             .orderBy("sequence", .descending).limit(1).first().map(Self.auditRecord)
         let record = make(previous)

@@ -174,13 +174,8 @@ final class RemoteKeyWrapClient: KeyWrapClient {
     /// The lowercase host and port of an https `url` the operator allows.
     /// - Throws: ``KeyWrapFailure/revoked(_:)`` with ``hostNotAllowed`` otherwise — before any connection.
     func allowedAuthority(of url: String) throws(KeyWrapFailure) -> (host: String, port: Int) {
-        guard let components = URLComponents(string: url), components.scheme?.lowercased() == "https",
-              let host = components.host?.lowercased(), !host.isEmpty,
-              components.user == nil, components.password == nil,
-              allowedHosts.allows(host: host, port: components.port ?? 443) else {
-            throw .revoked(Self.hostNotAllowed)
-        }
-        return (host, components.port ?? 443)
+        guard let authority = allowedHosts.allowedAuthority(of: url) else { throw .revoked(Self.hostNotAllowed) }
+        return authority
     }
 
     /// Whether a challenge's token `resource` belongs to `host`'s domain: its host is `host` or a

@@ -58,8 +58,7 @@ struct GraphRoutes {
         router.get("/v1.0/servicePrincipals/:id") { request, context -> Response in
             let caller = try await authenticate(request)
             let id = try context.parameters.require("id").lowercased()
-            let reader = try await isOwner(caller.oid)
-            guard reader || id == caller.oid.lowercased() else { throw GraphError.insufficientPrivileges }
+            if id != caller.oid.lowercased(), try await !isOwner(caller.oid) { throw GraphError.insufficientPrivileges }
             guard let principal = try await directory.metadata.principal(objectID: id) else {
                 throw GraphError(status: .notFound, code: "Request_ResourceNotFound", message: "Resource '\(id)' does not exist or one of its queried reference-property objects are not present.")
             }
@@ -91,8 +90,7 @@ struct GraphRoutes {
                 ids.append(text.lowercased())
             }
             // Decided before any lookup, so the answer never tells whether another principal exists.
-            let reader = try await isOwner(caller.oid)
-            if !reader, ids.contains(where: { $0 != caller.oid.lowercased() }) {
+            if ids.contains(where: { $0 != caller.oid.lowercased() }), try await !isOwner(caller.oid) {
                 throw GraphError.insufficientPrivileges
             }
             var found: [JSONValue] = []

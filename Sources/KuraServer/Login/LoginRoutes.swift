@@ -51,8 +51,7 @@ struct LoginRoutes {
         router.get("/subscriptions/:subscription") { request, context in
             let claims = try await requireManagementToken(request)
             let asked = try context.parameters.require("subscription")
-            let visible = try await hasAnyRole(claims.oid)
-            guard asked.lowercased() == subscriptionID, visible else {
+            guard asked.lowercased() == subscriptionID, try await hasAnyRole(claims.oid) else {
                 throw AzureError(status: .notFound, code: "SubscriptionNotFound", message: "The subscription '\(asked)' could not be found.")
             }
             return try json(subscription())

@@ -187,7 +187,7 @@ struct CustomerKeyMonitor: Service {
         guard let versioned = registry.customerKey?.versionedKeyID else { return }
         for _ in 0..<3 {
             guard let resource = try await metadata.resources(type: ContainerRegistryProvider.type, named: registry.name).first,
-                  !["Creating", "Updating"].contains(resource.document["properties"]?["provisioningState"]?.stringValue ?? ""),
+                  !ManagementAPI.isInProgress(resource),
                   resource.document["properties"]?["encryption"]?["keyVaultProperties"]?["versionedKeyIdentifier"]?.stringValue != versioned
             else { return }
             var updated = resource
