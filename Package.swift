@@ -61,12 +61,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // MetadataStore / BlobStore protocols and their SQL and filesystem implementations.
+        // The stores' implementations: `SQLMetadataStore` (SQLite and PostgreSQL) conforms to every
+        // plane's store protocol; `FileSystemBlobStore` to the registry's `BlobStore`. Declares no
+        // plane's records.
         .target(
             name: "KuraStorage",
             dependencies: [
                 "KuraCore",
                 "KuraCrypto",
+                "KuraDirectory",
+                "KuraRegistry",
+                "KuraKeyVault",
+                "KuraManagement",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),
@@ -84,7 +90,6 @@ let package = Package(
             dependencies: [
                 "KuraCore",
                 "KuraCrypto",
-                "KuraStorage",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -97,10 +102,12 @@ let package = Package(
             dependencies: [
                 "KuraCore",
                 "KuraCrypto",
-                "KuraStorage",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // The customer-key monitor is a service of the server's group, and logs.
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -113,7 +120,7 @@ let package = Package(
         .target(
             name: "KuraKeyVault",
             dependencies: [
-                "KuraCore", "KuraCrypto", "KuraStorage", "KuraDirectory",
+                "KuraCore", "KuraCrypto", "KuraDirectory",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -123,7 +130,7 @@ let package = Package(
         // role assignments (no HTTP).
         .target(
             name: "KuraManagement",
-            dependencies: ["KuraCore", "KuraStorage", "KuraDirectory", "KuraRegistry", "KuraKeyVault"],
+            dependencies: ["KuraCore", "KuraDirectory", "KuraRegistry", "KuraKeyVault"],
             swiftSettings: swiftSettings
         ),
         // Composition root: data dir bootstrap, Hummingbird apps, host routing, TLS.
@@ -196,6 +203,7 @@ let package = Package(
             name: "kura-bench",
             dependencies: [
                 "KuraCrypto",
+                "KuraRegistry",
                 "KuraStorage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -207,7 +215,7 @@ let package = Package(
         // metadata stores on SQLite and PostgreSQL.
         .target(
             name: "KuraTestSupport",
-            dependencies: ["KuraCore", "KuraStorage"],
+            dependencies: ["KuraCore", "KuraStorage", "KuraDirectory", "KuraRegistry", "KuraKeyVault", "KuraManagement"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -228,7 +236,8 @@ let package = Package(
         .testTarget(
             name: "KuraStorageTests",
             dependencies: [
-                "KuraStorage", "KuraCrypto", "KuraTestSupport",
+                "KuraStorage", "KuraCrypto", "KuraTestSupport", "KuraCore", "KuraDirectory", "KuraRegistry", "KuraKeyVault",
+                "KuraManagement",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -263,14 +272,14 @@ let package = Package(
         ),
         .testTarget(
             name: "KuraKeyVaultTests",
-            dependencies: ["KuraKeyVault", "KuraDirectory", "KuraStorage", "KuraCrypto", "KuraCore",
+            dependencies: ["KuraKeyVault", "KuraDirectory", "KuraStorage", "KuraCrypto", "KuraCore", "KuraTestSupport",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
                            .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KuraManagementTests",
-            dependencies: ["KuraManagement", "KuraDirectory", "KuraRegistry", "KuraKeyVault", "KuraStorage", "KuraCrypto", "KuraCore",
+            dependencies: ["KuraManagement", "KuraServer", "KuraDirectory", "KuraRegistry", "KuraKeyVault", "KuraStorage", "KuraCrypto", "KuraCore",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),

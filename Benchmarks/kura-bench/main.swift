@@ -7,6 +7,7 @@ import Crypto
 import Foundation
 import KuraCore
 import KuraCrypto
+import KuraRegistry
 import KuraStorage
 import NIOCore
 

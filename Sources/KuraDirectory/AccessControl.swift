@@ -2,19 +2,31 @@
 // AccessControl: what a principal may do at a scope, from its role assignments (Azure RBAC).
 
 public import KuraCore
-public import KuraStorage
 
-/// Loads a principal's role assignments once (``grants(of:)``); the returned ``PrincipalGrants``
-/// answers any number of questions about it without further queries.
+/// The role assignments of the installation: kept here, evaluated here. Loads a principal's
+/// assignments once (``grants(of:)``); the returned ``PrincipalGrants`` answers any number of
+/// questions about it without further queries.
 public struct AccessControl: Sendable {
-    let metadata: any MetadataStore
+    let store: any DirectoryStore
 
-    public init(metadata: any MetadataStore) { self.metadata = metadata }
+    public init(store: any DirectoryStore) { self.store = store }
 
     /// Everything `principalID` is assigned, ready to evaluate.
     public func grants(of principalID: String) async throws -> PrincipalGrants {
-        PrincipalGrants(assignments: try await metadata.roleAssignments(principalID: principalID))
+        PrincipalGrants(assignments: try await store.roleAssignments(principalID: principalID))
     }
+
+    // MARK: Assignments (the management plane's role-assignment resource writes through these)
+
+    /// - Throws: `StoreError.conflict` when the name exists, or the principal already holds the role at the scope.
+    public func assign(_ assignment: RoleAssignmentRecord) async throws { try await store.insertRoleAssignment(assignment) }
+    public func assignment(name: String) async throws -> RoleAssignmentRecord? { try await store.roleAssignment(name: name) }
+    /// Every assignment, or those of one principal, by creation time.
+    public func assignments(principalID: String?) async throws -> [RoleAssignmentRecord] {
+        try await store.roleAssignments(principalID: principalID)
+    }
+    /// - Returns: whether the assignment existed.
+    @discardableResult public func removeAssignment(name: String) async throws -> Bool { try await store.deleteRoleAssignment(name: name) }
 }
 
 /// A principal's role assignments. A role assigned at a scope holds at that scope and every scope

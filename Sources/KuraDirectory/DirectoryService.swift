@@ -3,7 +3,6 @@
 
 import Foundation
 public import KuraCrypto
-public import KuraStorage
 import KuraCore
 
 extension Optional {
@@ -17,14 +16,36 @@ extension Optional {
 /// The directory of one installation (one tenant): authenticates service principals by client
 /// secret and issues access tokens for the installation's resources.
 public struct DirectoryService: Sendable {
-    public let metadata: any MetadataStore
+    let store: any DirectoryStore
     public let authority: TokenAuthority
     public let endpoints: InstallationEndpoints
+    let clock: any WallClock
+    /// The principal (object id) of a user-assigned identity, from its ARM id (`mi_res_id`); the
+    /// management plane answers it.
+    let identityPrincipal: @Sendable (ResourceID) async throws -> String?
 
-    public init(metadata: any MetadataStore, authority: TokenAuthority, endpoints: InstallationEndpoints) {
-        self.metadata = metadata
+    public init(store: any DirectoryStore, authority: TokenAuthority, endpoints: InstallationEndpoints,
+                clock: any WallClock = SystemClock(),
+                identityPrincipal: @escaping @Sendable (ResourceID) async throws -> String? = { _ in nil }) {
+        self.store = store
         self.authority = authority
         self.endpoints = endpoints
+        self.clock = clock
+        self.identityPrincipal = identityPrincipal
+    }
+
+    // MARK: Principals
+
+    public func principal(objectID: String) async throws -> PrincipalRecord? { try await store.principal(objectID: objectID) }
+    public func principal(appID: String) async throws -> PrincipalRecord? { try await store.principal(appID: appID) }
+    /// All principals, by creation time then object id.
+    public func principals() async throws -> [PrincipalRecord] { try await store.principals() }
+    /// Records a principal another plane made (a managed identity).
+    /// - Throws: `StoreError.conflict` when its object id or app id is taken.
+    public func add(_ principal: PrincipalRecord) async throws { try await store.insertPrincipal(principal) }
+    /// - Returns: whether the principal existed.
+    @discardableResult public func removePrincipal(objectID: String) async throws -> Bool {
+        try await store.deletePrincipal(objectID: objectID)
     }
 
     /// An issued token and what it is for.
@@ -35,6 +56,8 @@ public struct DirectoryService: Sendable {
         public let audience: String
         /// Seconds until expiry.
         public let expiresIn: Int
+        /// When it was issued, Unix seconds (its `not_before`; `expires_on` is this + `expiresIn`).
+        public let issuedAt: Int
     }
 
     /// The `client_credentials` grant.
@@ -57,7 +80,7 @@ public struct DirectoryService: Sendable {
         if version == .v2, !resource.hasSuffix("/.default") {
             throw DirectoryError(.invalidScope, "The provided value for the input parameter 'scope' is not valid. The scope \(resource) is not valid; client credentials need '<resource>/.default'.")
         }
-        guard let principal = try await metadata.principal(appID: clientID.lowercased()), principal.kind == .servicePrincipal else {
+        guard let principal = try await store.principal(appID: clientID.lowercased()), principal.kind == .servicePrincipal else {
             throw DirectoryError(.unknownClient, "Application with identifier '\(clientID)' was not found in the directory '\(authority.tenantID)'.")
         }
         guard let clientSecret, let stored = principal.secretHash, SecretHash.verify(clientSecret, against: stored) else {
@@ -73,15 +96,14 @@ public struct DirectoryService: Sendable {
                                      resource: String) async throws -> IssuedToken {
         let found: PrincipalRecord?
         if let clientID {
-            found = try await metadata.principal(appID: clientID.lowercased())
+            found = try await store.principal(appID: clientID.lowercased())
         } else if let objectID {
-            found = try await metadata.principal(objectID: objectID.lowercased())
+            found = try await store.principal(objectID: objectID.lowercased())
         } else if let resourceID {
-            let principal = try await ResourceID(parsing: resourceID).asyncFlatMap { try await metadata.resource(id: $0) }?
-                .document["properties"]?["principalId"]?.stringValue
-            found = try await principal.asyncFlatMap { try await metadata.principal(objectID: $0) }
+            let principal = try await ResourceID(parsing: resourceID).asyncFlatMap { try await identityPrincipal($0) }
+            found = try await principal.asyncFlatMap { try await store.principal(objectID: $0) }
         } else {
-            let identities = try await metadata.principals().filter { $0.kind == .managedIdentity }
+            let identities = try await store.principals().filter { $0.kind == .managedIdentity }
             found = identities.count == 1 ? identities[0] : nil
         }
         guard let identity = found, identity.kind == .managedIdentity else {
@@ -98,8 +120,8 @@ public struct DirectoryService: Sendable {
         let secret = SecretHash.generateSecret()
         let principal = PrincipalRecord(objectID: UUID().uuidString.lowercased(), appID: UUID().uuidString.lowercased(),
                                         displayName: displayName, kind: .servicePrincipal, secretHash: SecretHash.make(secret),
-                                        createdAt: Int64(Date().timeIntervalSince1970 * 1000))
-        try await metadata.insertPrincipal(principal)
+                                        createdAt: clock.milliseconds)
+        try await store.insertPrincipal(principal)
         return (principal, secret)
     }
 
@@ -108,7 +130,9 @@ public struct DirectoryService: Sendable {
         guard let audience = endpoints.audience(forResource: resource) else {
             throw DirectoryError(.invalidResource, "The resource principal named \(resource) was not found in the tenant named \(authority.tenantID). Known resources: \(endpoints.allAudiences.joined(separator: ", ")).")
         }
+        let issuedAt = Int(clock.milliseconds / 1000)
         let token = try await authority.issue(objectID: principal.objectID, appID: principal.appID, audience: audience, version: version)
-        return IssuedToken(accessToken: token, appID: principal.appID, audience: audience, expiresIn: TokenAuthority.lifetime)
+        return IssuedToken(accessToken: token, appID: principal.appID, audience: audience, expiresIn: TokenAuthority.lifetime,
+                           issuedAt: issuedAt)
     }
 }

@@ -4,7 +4,7 @@
 import Crypto
 import Foundation
 public import JWTKit
-import KuraCore
+public import KuraCore
 import _CryptoExtras
 
 /// Why a token was refused. Each case is a distinct check of ``TokenAuthority/verify(_:audiences:)``.
@@ -62,8 +62,11 @@ public struct TokenAuthority: Sendable {
     public let keyID: String
     private let keys: JWTKeyCollection
     private let publicKey: _RSA.Signing.PublicKey
+    /// Reads the time of `iat`/`nbf`/`exp` and of every expiry check.
+    let clock: any WallClock
 
-    public init(signingKeyPEM: String, tenantID: String, loginEndpoint: String) async throws {
+    public init(signingKeyPEM: String, tenantID: String, loginEndpoint: String, clock: any WallClock = SystemClock()) async throws {
+        self.clock = clock
         let key = try Insecure.RSA.PrivateKey(pem: signingKeyPEM)
         let crypto = try _RSA.Signing.PrivateKey(pemRepresentation: signingKeyPEM)
         publicKey = crypto.publicKey
@@ -81,7 +84,8 @@ public struct TokenAuthority: Sendable {
     }
 
     /// Signs an access token for a principal and a resource.
-    public func issue(objectID: String, appID: String, audience: String, version: Version, now: Date = Date()) async throws -> String {
+    public func issue(objectID: String, appID: String, audience: String, version: Version) async throws -> String {
+        let now = clock.now()
         let claims = AccessTokenClaims(
             iss: IssuerClaim(value: issuer(version)), aud: AudienceClaim(value: [audience]), tid: tenantID, oid: objectID,
             appid: appID, sub: SubjectClaim(value: objectID), iat: IssuedAtClaim(value: now),
@@ -95,7 +99,8 @@ public struct TokenAuthority: Sendable {
     /// Verifies signature, algorithm, key id, expiry (with skew), audience, tenant and issuer.
     /// - Parameter audiences: accepted audiences; each also matches with or without a trailing `/`.
     /// - Throws: ``TokenRejection`` naming the first check that failed.
-    public func verify(_ token: String, audiences: Set<String>, now: Date = Date()) async throws(TokenRejection) -> AccessTokenClaims {
+    public func verify(_ token: String, audiences: Set<String>) async throws(TokenRejection) -> AccessTokenClaims {
+        let now = clock.now()
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = Data(base64URLEncoded: parts[0]),
               let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any]

@@ -4,16 +4,23 @@
 import Crypto
 import Foundation
 public import KuraCore
-public import KuraStorage
 
 /// A vault's audit log. Each entry is canonical JSON (sorted keys) holding the SHA-256 of the
 /// previous entry (`previousHash`, 64 zeros for the first); the stored hash is the SHA-256 of the
 /// entry text. Changing, removing or reordering any entry breaks the chain at that entry.
 public struct AuditLog: Sendable {
     public static let genesis = String(repeating: "0", count: 64)
-    let metadata: any MetadataStore
+    let store: any VaultStore
+    /// Stamps each entry's `time` and measures its duration.
+    public let clock: any WallClock
 
-    public init(metadata: any MetadataStore) { self.metadata = metadata }
+    public init(store: any VaultStore, clock: any WallClock = SystemClock()) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// A request's entry, begun now: its outcome is filled in when it is written.
+    public func begin(_ event: Event) -> Pending { Pending(event: event, started: clock.now(), clock: clock) }
 
     /// What one operation was. Every free-text field is bounded when the event is made (and again
     /// when its entry is written), so no request can make an entry large: `operation` (which holds
@@ -85,13 +92,13 @@ public struct AuditLog: Sendable {
 
     /// Appends `event` at the end of its vault's chain.
     @discardableResult
-    public func append(_ event: Event, at time: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) async throws -> AuditRecord {
-        try await metadata.appendAudit(vault: event.vault, Self.entry(event, at: time))
+    public func append(_ event: Event) async throws -> AuditRecord {
+        try await store.appendAudit(vault: event.vault, Self.entry(event, at: clock.milliseconds))
     }
 
     /// What appends `event` to its vault's chain: a store change carrying it appends the entry in
     /// the change's own transaction.
-    public static func entry(_ event: Event, at time: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) -> AuditEntryMaker {
+    public static func entry(_ event: Event, at time: Int64) -> AuditEntryMaker {
         let event = event.withBoundedFields  // its fields are public vars: bound them again as written
         return { previous in
             let sequence = (previous?.sequence ?? 0) + 1
@@ -116,10 +123,12 @@ public struct AuditLog: Sendable {
         public let event: Event
         /// When the request started (for its duration).
         public let started: Date
+        let clock: any WallClock
 
-        public init(event: Event, started: Date) {
+        init(event: Event, started: Date, clock: any WallClock) {
             self.event = event
             self.started = started
+            self.clock = clock
         }
 
         /// The entry of a change that succeeds with `status`, made now.
@@ -127,8 +136,9 @@ public struct AuditLog: Sendable {
             var event = event
             event.keyVersion = keyVersion
             event.resultCode = status
-            event.durationMilliseconds = Int64(Date().timeIntervalSince(started) * 1000)
-            return AuditLog.entry(event)
+            let now = clock.now()
+            event.durationMilliseconds = Int64(now.timeIntervalSince(started) * 1000)
+            return AuditLog.entry(event, at: Int64(now.timeIntervalSince1970 * 1000))
         }
     }
 
@@ -137,7 +147,7 @@ public struct AuditLog: Sendable {
         var all: [AuditRecord] = []
         var after: Int64 = 0
         while true {
-            let page = try await metadata.auditRecords(vault: vault, after: after, limit: 1000)
+            let page = try await store.auditRecords(vault: vault, after: after, limit: 1000)
             all += page
             guard let last = page.last, page.count == 1000 else { break }
             after = last.sequence

@@ -5,21 +5,22 @@ import Crypto
 import Foundation
 public import KuraCore
 import KuraCrypto
-public import KuraStorage
 
 /// The keys of every vault. Each call names its vault (``VaultContext``) and caller; the caller
 /// is authorized before anything else happens, and every key or policy change is published on
 /// the ``VaultEventBus``.
 public struct KeyVaultService: Sendable {
-    let metadata: any MetadataStore
+    let store: any VaultStore
+    let clock: any WallClock
     let sealer: KeyMaterialSealer
     let backups: SealedFile
     let events: VaultEventBus
     /// Largest page of a list (Key Vault's own maximum).
     public static let maximumPage = 25
 
-    public init(metadata: any MetadataStore, hierarchy: KeyHierarchy, events: VaultEventBus) {
-        self.metadata = metadata
+    public init(store: any VaultStore, hierarchy: KeyHierarchy, events: VaultEventBus, clock: any WallClock = SystemClock()) {
+        self.store = store
+        self.clock = clock
         self.sealer = KeyMaterialSealer(hierarchy: hierarchy)
         self.backups = SealedFile(hierarchy: hierarchy)
         self.events = events
@@ -50,15 +51,15 @@ public struct KeyVaultService: Sendable {
             return Reply(status: 200, body: try bundle(found, vault: vault), keyVersion: found.version)
         case .list:
             var items: [JSONValue] = []
-            for key in try await metadata.vaultKeys(vault: vault.name, deleted: false) {
-                if let current = try await metadata.keyVersion(vault: vault.name, name: key.name, version: key.currentVersion) {
+            for key in try await store.vaultKeys(vault: vault.name, deleted: false) {
+                if let current = try await store.keyVersion(vault: vault.name, name: key.name, version: key.currentVersion) {
                     items.append(item(current, kid: "\(vault.baseURL)/keys/\(key.name)"))
                 }
             }
             return Reply(status: 200, body: try page(items, path: "/keys", query: query, vault: vault), keyVersion: nil)
         case .listVersions(let name):
             let key = try await activeKey(name, vault: vault)
-            let items = try await metadata.keyVersions(vault: vault.name, name: key.name).map {
+            let items = try await store.keyVersions(vault: vault.name, name: key.name).map {
                 item($0, kid: "\(vault.baseURL)/keys/\(key.name)/\($0.version)")
             }
             return Reply(status: 200, body: try page(items, path: "/keys/\(key.name)/versions", query: query, vault: vault), keyVersion: nil)
@@ -69,8 +70,8 @@ public struct KeyVaultService: Sendable {
             return Reply(status: 200, body: try await deletedBundle(key, vault: vault), keyVersion: key.currentVersion)
         case .listDeleted:
             var items: [JSONValue] = []
-            for key in try await metadata.vaultKeys(vault: vault.name, deleted: true) {
-                if let current = try await metadata.keyVersion(vault: vault.name, name: key.name, version: key.currentVersion) {
+            for key in try await store.vaultKeys(vault: vault.name, deleted: true) {
+                if let current = try await store.keyVersion(vault: vault.name, name: key.name, version: key.currentVersion) {
                     var entry = item(current, kid: "\(vault.baseURL)/keys/\(key.name)")
                     deletionFields(key, vault: vault).forEach { entry[$0.key] = $0.value }
                     items.append(entry)
@@ -79,18 +80,18 @@ public struct KeyVaultService: Sendable {
             return Reply(status: 200, body: try page(items, path: "/deletedkeys", query: query, vault: vault), keyVersion: nil)
         case .recover(let name):
             let key = try await deletedKey(name, vault: vault)
-            try await metadata.setKeyDeleted(vault: vault.name, name: key.name, deletedAt: nil, scheduledPurgeAt: nil,
+            try await store.setKeyDeleted(vault: vault.name, name: key.name, deletedAt: nil, scheduledPurgeAt: nil,
                                              audit: vault.audit?.entry(keyVersion: key.currentVersion, status: 200))
             events.publish(VaultEvent(.keyRecovered, vault: vault.name, key: key.name))
             let current = try await keyVersion(key.name, nil, vault: vault)
             return Reply(status: 200, body: try bundle(current, vault: vault), keyVersion: current.version, audited: vault.audit != nil)
         case .purge(let name):
             let key = try await deletedKey(name, vault: vault)
-            if vault.purgeProtection, let scheduled = key.scheduledPurgeAt, Self.now() < scheduled {
+            if vault.purgeProtection, let scheduled = key.scheduledPurgeAt, clock.milliseconds < scheduled {
                 throw KeyVaultError.forbidden("Operation \"purge\" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.",
                                               inner: "PurgeProtectionEnabled")
             }
-            try await metadata.purgeKey(vault: vault.name, name: key.name, audit: vault.audit?.entry(keyVersion: nil, status: 204))
+            try await store.purgeKey(vault: vault.name, name: key.name, audit: vault.audit?.entry(keyVersion: nil, status: 204))
             events.publish(VaultEvent(.keyPurged, vault: vault.name, key: key.name))
             return Reply(status: 204, body: nil, keyVersion: nil, audited: vault.audit != nil)
         case .backup(let name): return try await backup(name, vault: vault)
@@ -146,7 +147,7 @@ public struct KeyVaultService: Sendable {
         case let other:
             throw KeyVaultError.badParameter("The key type '\(other ?? "(none)")' is not supported; use RSA, RSA-HSM, EC or EC-HSM.")
         }
-        let existing = try await metadata.vaultKey(vault: vault.name, name: name)
+        let existing = try await store.vaultKey(vault: vault.name, name: name)
         try Self.refuseDeleted(existing)
         let created = try await addVersion(existing?.name ?? name, material: try KeyMaterial.generate(kind),
                                            keyOps: body["key_ops"]?.arrayValue?.compactMap(\.stringValue), attributes: body["attributes"],
@@ -159,7 +160,7 @@ public struct KeyVaultService: Sendable {
         try Self.validate(name: name)
         guard let jwk = body["key"], jwk.objectValue != nil else { throw KeyVaultError.badParameter("The request needs a 'key' (JWK).") }
         let material = try KeyMaterial.fromJWK(jwk)
-        let existing = try await metadata.vaultKey(vault: vault.name, name: name)
+        let existing = try await store.vaultKey(vault: vault.name, name: name)
         try Self.refuseDeleted(existing)
         let created = try await addVersion(existing?.name ?? name, material: material, keyOps: jwk["key_ops"]?.arrayValue?.compactMap(\.stringValue),
                                            attributes: body["attributes"], tags: body["tags"], newKey: existing == nil, vault: vault)
@@ -175,7 +176,7 @@ public struct KeyVaultService: Sendable {
             for key in ["enabled", "nbf", "exp"] where changes.keys.contains(key) {
                 attributes[key] = try Self.attribute(key, changes[key]!)
             }
-            attributes["updated"] = .integer(Self.now() / 1000)
+            attributes["updated"] = .integer(clock.milliseconds / 1000)
             document["attributes"] = attributes
         }
         if let ops = body["key_ops"] {
@@ -183,7 +184,7 @@ public struct KeyVaultService: Sendable {
                 .map { .string($0) })
         }
         if let tags = body["tags"] { document["tags"] = try Self.tags(tags) }
-        try await metadata.updateKeyVersion(vault: vault.name, name: found.name, version: found.version, document: document,
+        try await store.updateKeyVersion(vault: vault.name, name: found.name, version: found.version, document: document,
                                             audit: vault.audit?.entry(keyVersion: found.version, status: 200))
         events.publish(VaultEvent(.keyUpdated, vault: vault.name, key: found.name))
         var updated = found
@@ -193,19 +194,23 @@ public struct KeyVaultService: Sendable {
 
     func delete(_ name: String, vault: VaultContext) async throws -> Reply {
         let key = try await activeKey(name, vault: vault)
-        let now = Self.now()
-        try await metadata.setKeyDeleted(vault: vault.name, name: key.name, deletedAt: now, scheduledPurgeAt: now + vault.retentionDays * 86_400_000,
+        let now = clock.milliseconds
+        try await store.setKeyDeleted(vault: vault.name, name: key.name, deletedAt: now, scheduledPurgeAt: now + vault.retentionDays * 86_400_000,
                                          audit: vault.audit?.entry(keyVersion: key.currentVersion, status: 200))
         events.publish(VaultEvent(.keyDeleted, vault: vault.name, key: key.name))
         let deleted = try await deletedKey(key.name, vault: vault)
         return Reply(status: 200, body: try await deletedBundle(deleted, vault: vault), keyVersion: key.currentVersion, audited: vault.audit != nil)
     }
 
+    /// Removes every key of `vault`, deleted or not (the vault itself was purged).
+    public func purgeAllKeys(vault: String) async throws { try await store.purgeVaultKeys(vault: vault) }
+
     /// Purges every soft-deleted key of `vault` whose retention has passed; returns their names.
-    public func purgeExpired(vault: String, now: Int64 = KeyVaultService.now()) async throws -> [String] {
+    public func purgeExpired(vault: String) async throws -> [String] {
+        let now = clock.milliseconds
         var purged: [String] = []
-        for key in try await metadata.vaultKeys(vault: vault, deleted: true) where (key.scheduledPurgeAt ?? .max) <= now {
-            try await metadata.purgeKey(vault: vault, name: key.name, audit: nil)
+        for key in try await store.vaultKeys(vault: vault, deleted: true) where (key.scheduledPurgeAt ?? .max) <= now {
+            try await store.purgeKey(vault: vault, name: key.name, audit: nil)
             events.publish(VaultEvent(.keyPurged, vault: vault, key: key.name))
             purged.append(key.name)
         }
@@ -220,7 +225,7 @@ public struct KeyVaultService: Sendable {
     func backup(_ name: String, vault: VaultContext) async throws -> Reply {
         let key = try await activeKey(name, vault: vault)
         var versions: [JSONValue] = []
-        for version in try await metadata.keyVersions(vault: vault.name, name: key.name) {
+        for version in try await store.keyVersions(vault: vault.name, name: key.name) {
             let material = try sealer.open(version.sealedPrivateKey, vault: vault.name, key: version.name, version: version.version)
             versions.append(["version": .string(version.version), "document": version.document, "createdAt": .integer(version.createdAt),
                              "material": .string(Data(material.encoded()).base64EncodedString())])
@@ -239,7 +244,7 @@ public struct KeyVaultService: Sendable {
               let versions = payload["versions"]?.arrayValue, !versions.isEmpty else {
             throw KeyVaultError.badParameter("The backup blob is corrupt or was not made by this installation.")
         }
-        if try await metadata.vaultKey(vault: vault.name, name: name) != nil {
+        if try await store.vaultKey(vault: vault.name, name: name) != nil {
             throw KeyVaultError.conflict("Key \(name) already exists (or is deleted but recoverable) in this vault; a backup restores only a new name.")
         }
         var first = true
@@ -254,10 +259,10 @@ public struct KeyVaultService: Sendable {
             let material = try KeyMaterial.decoded(Array(materialBytes))
             let record = VaultKeyVersionRecord(vault: vault.name, name: name, version: version, document: document,
                                                sealedPrivateKey: try sealer.seal(material, vault: vault.name, key: name, version: version),
-                                               createdAt: entry["createdAt"]?.integerValue ?? Self.now())
+                                               createdAt: entry["createdAt"]?.integerValue ?? clock.milliseconds)
             // The entry goes with the last version, which completes the restore.
             let isLast = entry["version"]?.stringValue == ordered.last?["version"]?.stringValue
-            try await metadata.addKeyVersion(record, newKey: first, audit: isLast ? vault.audit?.entry(keyVersion: version, status: 200) : nil)
+            try await store.addKeyVersion(record, newKey: first, audit: isLast ? vault.audit?.entry(keyVersion: version, status: 200) : nil)
             first = false
             last = record
         }
@@ -270,7 +275,7 @@ public struct KeyVaultService: Sendable {
     func crypto(_ operation: KeyVaultRoute.CryptoOperation, _ name: String, _ requested: String?, body: JSONValue,
                 vault: VaultContext) async throws -> Reply {
         let found = try await keyVersion(name, requested, vault: vault)
-        try Self.checkUsable(found, operation: operation.permission)
+        try checkUsable(found, operation: operation.permission)
         guard let alg = body["alg"]?.stringValue else { throw KeyVaultError.badParameter("The request needs 'alg'.") }
         guard let valueText = body["value"]?.stringValue, let value = Data(base64URLEncoded: valueText) else {
             throw KeyVaultError.badParameter("The request needs 'value' (base64url).")
@@ -295,9 +300,9 @@ public struct KeyVaultService: Sendable {
     }
 
     /// A version may be used only while enabled, inside nbf/exp, and for an operation in its key_ops.
-    static func checkUsable(_ version: VaultKeyVersionRecord, operation: String) throws {
+    func checkUsable(_ version: VaultKeyVersionRecord, operation: String) throws {
         let attributes = version.document["attributes"]
-        let now = Self.now() / 1000
+        let now = clock.milliseconds / 1000
         guard attributes?["enabled"]?.boolValue != false else {
             throw KeyVaultError.forbidden("Operation \(operation) is not allowed on a disabled key.", inner: "KeyDisabled")
         }
@@ -317,14 +322,14 @@ public struct KeyVaultService: Sendable {
     // MARK: Lookups
 
     func activeKey(_ name: String, vault: VaultContext) async throws -> VaultKeyRecord {
-        guard let key = try await metadata.vaultKey(vault: vault.name, name: name), key.deletedAt == nil else {
+        guard let key = try await store.vaultKey(vault: vault.name, name: name), key.deletedAt == nil else {
             throw KeyVaultError.keyNotFound(name, vault: vault.name)
         }
         return key
     }
 
     func deletedKey(_ name: String, vault: VaultContext) async throws -> VaultKeyRecord {
-        guard let key = try await metadata.vaultKey(vault: vault.name, name: name), key.deletedAt != nil else {
+        guard let key = try await store.vaultKey(vault: vault.name, name: name), key.deletedAt != nil else {
             throw KeyVaultError.deletedKeyNotFound(name)
         }
         return key
@@ -332,7 +337,7 @@ public struct KeyVaultService: Sendable {
 
     func keyVersion(_ name: String, _ version: String?, vault: VaultContext) async throws -> VaultKeyVersionRecord {
         let key = try await activeKey(name, vault: vault)
-        guard let found = try await metadata.keyVersion(vault: vault.name, name: key.name, version: version ?? key.currentVersion) else {
+        guard let found = try await store.keyVersion(vault: vault.name, name: key.name, version: version ?? key.currentVersion) else {
             throw KeyVaultError.keyNotFound(name, version: version, vault: vault.name)
         }
         return found
@@ -349,7 +354,7 @@ public struct KeyVaultService: Sendable {
     func addVersion(_ name: String, material: KeyMaterial, keyOps: [String]?, attributes: JSONValue?, tags: JSONValue?, newKey: Bool,
                     vault: VaultContext) async throws -> VaultKeyVersionRecord {
         let version = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let now = Self.now()
+        let now = clock.milliseconds
         var attributeValues: JSONValue = ["enabled": true, "created": .integer(now / 1000), "updated": .integer(now / 1000), "exportable": false]
         for key in ["enabled", "nbf", "exp"] {
             if let value = attributes?[key], !value.isNull { attributeValues[key] = try Self.attribute(key, value) }
@@ -372,8 +377,8 @@ public struct KeyVaultService: Sendable {
                                            sealedPrivateKey: try sealer.seal(material, vault: vault.name, key: name, version: version),
                                            createdAt: now)
         do {
-            try await metadata.addKeyVersion(record, newKey: newKey, audit: vault.audit?.entry(keyVersion: version, status: 200))
-        } catch let error as MetadataStoreError where error.code == .conflict {
+            try await store.addKeyVersion(record, newKey: newKey, audit: vault.audit?.entry(keyVersion: version, status: 200))
+        } catch let error as StoreError where error.code == .conflict {
             throw KeyVaultError.conflict("Key \(name) is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.")
         }
         return record
@@ -404,7 +409,7 @@ public struct KeyVaultService: Sendable {
     }
 
     func deletedBundle(_ key: VaultKeyRecord, vault: VaultContext) async throws -> JSONValue {
-        guard let current = try await metadata.keyVersion(vault: vault.name, name: key.name, version: key.currentVersion) else {
+        guard let current = try await store.keyVersion(vault: vault.name, name: key.name, version: key.currentVersion) else {
             throw KeyVaultError.deletedKeyNotFound(key.name)
         }
         var result = try bundle(current, vault: vault)
@@ -422,7 +427,7 @@ public struct KeyVaultService: Sendable {
         ["id": .string("\(vault.baseURL)/keys/\(key.name)/rotationpolicy"),
          "lifetimeActions": [["trigger": ["timeBeforeExpiry": "P30D"], "action": ["type": "Notify"]]],
          "attributes": ["expiryTime": nil, "created": .integer(key.createdAt / 1000),
-                        "updated": .integer(Self.now() / 1000)]]
+                        "updated": .integer(clock.milliseconds / 1000)]]
     }
 
     /// One page of a list: `maxresults` (≤ 25) items from `$skiptoken`, with an absolute `nextLink`.
@@ -484,5 +489,4 @@ public struct KeyVaultService: Sendable {
         return body
     }
 
-    public static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }

@@ -4,7 +4,6 @@
 import Foundation
 public import KuraCore
 public import KuraDirectory
-public import KuraStorage
 
 /// A vault as the Key Vault plane needs it, read from its ARM resource for each request (so a
 /// policy change applies to the very next call).
@@ -22,11 +21,12 @@ public struct VaultContext: Sendable {
     /// The request's audit entry, written with the change it makes (nil: not audited, e.g. the purge job).
     public var audit: AuditLog.Pending?
 
-    public init(resource: ResourceRecord, baseURL: String) {
-        let properties = resource.document["properties"]
-        name = resource.id.name.lowercased()
-        resourceID = resource.id
-        location = resource.document["location"]?.stringValue ?? "local"
+    /// - Parameters: `id` and `document`: the vault's ARM resource.
+    public init(id: ResourceID, document: JSONValue, baseURL: String) {
+        let properties = document["properties"]
+        name = id.name.lowercased()
+        resourceID = id
+        location = document["location"]?.stringValue ?? "local"
         accessPolicies = properties?["accessPolicies"]?.arrayValue ?? []
         rbacAuthorization = properties?["enableRbacAuthorization"]?.boolValue ?? false
         retentionDays = properties?["softDeleteRetentionInDays"]?.integerValue ?? 90

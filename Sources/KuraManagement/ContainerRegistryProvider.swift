@@ -3,9 +3,8 @@
 
 import Foundation
 public import KuraCore
-import KuraDirectory
+public import KuraDirectory
 public import KuraRegistry
-public import KuraStorage
 
 /// Container registries. The ARM document is the registry's configuration; the registry plane's
 /// record (data key, admin user) is created with it, so a registry is served at its login server
@@ -15,18 +14,22 @@ public import KuraStorage
 /// Premium SKU, an identity the registry holds and a vault with soft delete and purge protection;
 /// encryption is chosen at creation only (changing the key is a rotation and allowed); content
 /// trust cannot be enabled with a customer-managed key.
-public struct ContainerRegistryProvider: ResourceProvider {
+public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
     public static let type = "Microsoft.ContainerRegistry/registries"
     public var resourceType: String { Self.type }
     public var namesAreGlobal: Bool { true }
-    let metadata: any MetadataStore
+    let store: any ManagementStore
     let environment: ManagementEnvironment
     let provisioner: RegistryProvisioner
+    /// Where a system-assigned identity becomes a principal.
+    let directory: DirectoryService
 
-    public init(metadata: any MetadataStore, environment: ManagementEnvironment, provisioner: RegistryProvisioner) {
-        self.metadata = metadata
+    public init(store: any ManagementStore, environment: ManagementEnvironment, provisioner: RegistryProvisioner,
+                directory: DirectoryService) {
+        self.store = store
         self.environment = environment
         self.provisioner = provisioner
+        self.directory = directory
     }
 
     static let skus = ["Basic", "Standard", "Premium"]
@@ -64,7 +67,7 @@ public struct ContainerRegistryProvider: ResourceProvider {
         properties["anonymousPullEnabled"] = .bool(requested.member(caseInsensitive: "anonymousPullEnabled")?.boolValue
             ?? old?["properties"]?["anonymousPullEnabled"]?.boolValue ?? false)
         properties["loginServer"] = .string("\(name.lowercased()).\(environment.endpoints.registryLoginSuffix)")
-        properties["creationDate"] = old?["properties"]?["creationDate"] ?? .string(ManagementEnvironment.timestamp(ManagementEnvironment.now()))
+        properties["creationDate"] = old?["properties"]?["creationDate"] ?? .string(ManagementEnvironment.timestamp(environment.now()))
         properties["provisioningState"] = "Succeeded"
         properties["status"] = nil
         properties["publicNetworkAccess"] = "Enabled"
@@ -87,8 +90,8 @@ public struct ContainerRegistryProvider: ResourceProvider {
     }
 
     public func nameConflict(_ name: String) async throws -> ManagementError? {
-        let inARM = try await !metadata.resources(type: Self.type, named: name).isEmpty
-        let inPlane = try await metadata.registry(named: name) != nil
+        let inARM = try await !store.resources(type: Self.type, named: name).isEmpty
+        let inPlane = try await provisioner.registry(named: name) != nil
         guard inARM || inPlane else { return nil }
         return ManagementError(status: 409, code: "AlreadyInUse", "The registry DNS name \(name.lowercased()).\(environment.endpoints.registryLoginSuffix) is already in use.")
     }
@@ -101,7 +104,7 @@ public struct ContainerRegistryProvider: ResourceProvider {
         let admin = record.document["properties"]?["adminUserEnabled"]?.boolValue ?? false
         let anonymous = record.document["properties"]?["anonymousPullEnabled"]?.boolValue ?? false
         let customerKey = try customerKey(of: record.document)
-        let planeRecord = try await metadata.registry(named: record.id.name)
+        let planeRecord = try await provisioner.registry(named: record.id.name)
         // A new ARM resource never takes over a registry that exists already (another group's).
         if existing == nil, planeRecord != nil { throw ManagementError.concurrentWrite(name: record.id.name) }
         guard var registry = planeRecord else {
@@ -112,12 +115,12 @@ public struct ContainerRegistryProvider: ResourceProvider {
             } catch {
                 // A refused creation leaves nothing behind: not the system identity either.
                 if let principal = record.document["identity"]?["principalId"]?.stringValue {
-                    try? await metadata.deletePrincipal(objectID: principal)
+                    try? await directory.removePrincipal(objectID: principal)
                 }
                 if let failure = error as? KeyWrapFailure { throw Self.keyError(failure, key: customerKey?.keyIdentifier) }
                 // Another request for this registry is creating it right now (its ARM record came
                 // first): this one changed nothing.
-                if let conflict = error as? MetadataStoreError, conflict.code == .conflict {
+                if let conflict = error as? StoreError, conflict.code == .conflict {
                     throw ManagementError.concurrentWrite(name: record.id.name)
                 }
                 throw error
@@ -159,7 +162,7 @@ public struct ContainerRegistryProvider: ResourceProvider {
         updated["properties"]?["encryption"]?["keyVaultProperties"]?["versionedKeyIdentifier"] = .string(binding.versionedKeyID)
         if rotated {
             updated["properties"]?["encryption"]?["keyVaultProperties"]?["lastKeyRotationTimestamp"] =
-                .string(ManagementEnvironment.timestamp(ManagementEnvironment.now()))
+                .string(ManagementEnvironment.timestamp(environment.now()))
         }
         return updated
     }
@@ -178,7 +181,7 @@ public struct ContainerRegistryProvider: ResourceProvider {
     /// The stored document plus the customer key's live state (`keyAccessible`, `lastKeyError`).
     public func render(_ record: ResourceRecord) async throws -> JSONValue {
         guard record.document["properties"]?["encryption"]?["status"]?.stringValue == "enabled",
-              let registry = try await metadata.registry(named: record.id.name), registry.customerKey != nil else { return record.document }
+              let registry = try await provisioner.registry(named: record.id.name), registry.customerKey != nil else { return record.document }
         // The recorded status, or the check in flight (never a second check of its own).
         let status = await provisioner.keyring.currentStatus(of: registry)
         var document = record.document
@@ -188,9 +191,9 @@ public struct ContainerRegistryProvider: ResourceProvider {
     }
 
     public func willDelete(_ record: ResourceRecord) async throws {
-        if let registry = try await metadata.registry(named: record.id.name) { try await provisioner.delete(registry) }
+        if let registry = try await provisioner.registry(named: record.id.name) { try await provisioner.delete(registry) }
         if let principal = record.document["identity"]?["principalId"]?.stringValue {
-            try await metadata.deletePrincipal(objectID: principal)
+            try await directory.removePrincipal(objectID: principal)
         }
     }
 
@@ -250,7 +253,7 @@ public struct ContainerRegistryProvider: ResourceProvider {
             var assigned: [String: JSONValue] = [:]
             for key in (requested.member(caseInsensitive: "userAssignedIdentities")?.objectValue ?? [:]).keys {
                 guard let id = ResourceID(parsing: key), id.type.lowercased() == UserAssignedIdentityProvider.type.lowercased(),
-                      let identity = try await metadata.resource(id: id) else {
+                      let identity = try await store.resource(id: id) else {
                     throw ManagementError(status: 400, code: "InvalidIdentity",
                                           "The user-assigned identity '\(key)' does not exist or is not a Microsoft.ManagedIdentity/userAssignedIdentities resource.")
                 }
@@ -302,7 +305,7 @@ public struct ContainerRegistryProvider: ResourceProvider {
         }
         let key: KeyIdentifier
         if let local = KeyIdentifier(keyText, vaultDNSSuffix: environment.endpoints.vaultDNSSuffix) {
-            guard let vault = try await metadata.resources(type: "Microsoft.KeyVault/vaults", named: local.vaultName).first else {
+            guard let vault = try await store.resources(type: "Microsoft.KeyVault/vaults", named: local.vaultName).first else {
                 throw ManagementError(status: 400, code: "KeyVaultNotFound", "The key vault '\(local.vaultName)' of key '\(keyText)' does not exist.")
             }
             guard vault.document["properties"]?["enableSoftDelete"]?.boolValue != false,
@@ -337,7 +340,7 @@ public struct ContainerRegistryProvider: ResourceProvider {
                 "identity": .string(clientID),
                 "keyRotationEnabled": .bool(key.version == nil),
                 "lastKeyRotationTimestamp": rotated && wasCreated
-                    ? .string(ManagementEnvironment.timestamp(ManagementEnvironment.now())) : oldKey?["lastKeyRotationTimestamp"] ?? nil,
+                    ? .string(ManagementEnvironment.timestamp(environment.now())) : oldKey?["lastKeyRotationTimestamp"] ?? nil,
                 "keyAccessible": true,
                 "lastKeyError": nil,
             ]),
@@ -387,22 +390,47 @@ public struct ContainerRegistryProvider: ResourceProvider {
         return result
     }
 
+    /// The ARM id of the registry named `name`, if it is an ARM resource (role assignments name it).
+    public func resourceID(ofRegistry name: String) async throws -> ResourceID? {
+        try await store.resources(type: Self.type, named: name).first?.id
+    }
+
+    // MARK: The key version in use
+
+    /// Makes the registry's ARM record show the key version in use: a compare-and-swap like every
+    /// ARM write, retried on a concurrent change, and left to the next pass while an ARM operation
+    /// on the registry is in progress (that operation writes the record last).
+    public func recordKeyInUse(_ versionedKeyID: String, registry: RegistryRecord) async throws {
+        for _ in 0..<3 {
+            guard let resource = try await store.resources(type: Self.type, named: registry.name).first,
+                  !ManagementAPI.isInProgress(resource),
+                  resource.document["properties"]?["encryption"]?["keyVaultProperties"]?["versionedKeyIdentifier"]?.stringValue != versionedKeyID
+            else { return }
+            var updated = resource
+            updated.document["properties"]?["encryption"]?["keyVaultProperties"]?["versionedKeyIdentifier"] = .string(versionedKeyID)
+            updated.document["properties"]?["encryption"]?["keyVaultProperties"]?["lastKeyRotationTimestamp"] =
+                .string(ManagementEnvironment.timestamp(environment.now()))
+            updated.updatedAt = max(environment.now(), resource.updatedAt + 1)
+            if try await store.replaceResource(updated, expected: resource) { return }
+        }
+    }
+
     // MARK: Plumbing
 
     /// A system-assigned identity is a directory principal of its own (so it can get tokens).
     func syncSystemIdentity(_ record: ResourceRecord, existing: ResourceRecord?) async throws {
         let old = existing?.document["identity"]?["principalId"]?.stringValue
         let new = record.document["identity"]?["principalId"]?.stringValue
-        if let old, old != new { try await metadata.deletePrincipal(objectID: old) }
-        if let new, try await metadata.principal(objectID: new) == nil {
-            try await metadata.insertPrincipal(PrincipalRecord(objectID: new, appID: UUID().uuidString.lowercased(),
+        if let old, old != new { try await directory.removePrincipal(objectID: old) }
+        if let new, try await directory.principal(objectID: new) == nil {
+            try await directory.add(PrincipalRecord(objectID: new, appID: UUID().uuidString.lowercased(),
                                                                displayName: record.id.name, kind: .managedIdentity,
                                                                secretHash: nil, createdAt: record.createdAt))
         }
     }
 
     func adminRegistry(_ record: ResourceRecord) async throws -> RegistryRecord {
-        guard let registry = try await metadata.registry(named: record.id.name) else {
+        guard let registry = try await provisioner.registry(named: record.id.name) else {
             throw ManagementError.resourceNotFound(type: Self.type, name: record.id.name, group: record.id.resourceGroup)
         }
         guard registry.adminUserEnabled else {

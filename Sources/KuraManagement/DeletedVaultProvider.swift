@@ -3,7 +3,7 @@
 
 import Foundation
 public import KuraCore
-public import KuraStorage
+public import KuraKeyVault
 
 /// Deleted vaults (`/subscriptions/{s}/providers/Microsoft.KeyVault/locations/{l}/deletedVaults/{name}`),
 /// kept for the vault's retention period. Purge is refused while purge protection is on and the
@@ -14,12 +14,45 @@ public struct DeletedVaultProvider: ResourceProvider {
     static let originalMember = "kuraVault"
     public var resourceType: String { Self.type }
     public var listType: String { "Microsoft.KeyVault/deletedVaults" }
-    let metadata: any MetadataStore
+    let store: any ManagementStore
     let environment: ManagementEnvironment
+    /// The Key Vault plane, whose keys of a purged vault go with it.
+    let keys: KeyVaultService
 
-    public init(metadata: any MetadataStore, environment: ManagementEnvironment) {
-        self.metadata = metadata
+    public init(store: any ManagementStore, environment: ManagementEnvironment, keys: KeyVaultService) {
+        self.store = store
         self.environment = environment
+        self.keys = keys
+    }
+
+    /// What one purge pass removed.
+    public struct PurgePass: Sendable {
+        /// Soft-deleted keys past their retention: (vault, key).
+        public var keys: [(vault: String, key: String)] = []
+        /// Deleted vaults past their retention.
+        public var vaults: [String] = []
+    }
+
+    /// Purges every soft-deleted key and every deleted vault whose retention has passed (the
+    /// hourly purge job).
+    public func purgeExpired() async throws -> PurgePass {
+        var pass = PurgePass()
+        for vault in try await store.resources(type: KeyVaultProvider.type, subscription: environment.subscriptionID, resourceGroup: nil) {
+            for name in try await keys.purgeExpired(vault: vault.id.name.lowercased()) { pass.keys.append((vault.id.name, name)) }
+        }
+        for deleted in try await store.resources(type: Self.type, subscription: environment.subscriptionID, resourceGroup: nil) {
+            guard Self.scheduledPurge(of: deleted) <= environment.now() else { continue }
+            try await keys.purgeAllKeys(vault: deleted.id.name.lowercased())
+            try await store.deleteResource(id: deleted.id)
+            pass.vaults.append(deleted.id.name)
+        }
+        return pass
+    }
+
+    /// When a deleted vault's retention ends, Unix milliseconds.
+    static func scheduledPurge(of deleted: ResourceRecord) -> Int64 {
+        deleted.createdAt + (deleted.document["properties"]?[originalMember]?["properties"]?["softDeleteRetentionInDays"]?.integerValue ?? 90)
+            * 86_400_000
     }
 
     public func prepare(_ id: ResourceID, body: JSONValue, base: JSONValue, existing: ResourceRecord?,
@@ -34,13 +67,13 @@ public struct DeletedVaultProvider: ResourceProvider {
     }
 
     /// The deleted vault named `name`, if any.
-    static func find(_ name: String, metadata: any MetadataStore) async throws -> ResourceRecord? {
-        try await metadata.resources(type: type, named: name).first
+    static func find(_ name: String, store: any ManagementStore) async throws -> ResourceRecord? {
+        try await store.resources(type: type, named: name).first
     }
 
     /// The deleted-vault record for `vault`, deleted now.
     static func deletedRecord(of vault: ResourceRecord, environment: ManagementEnvironment) -> ResourceRecord {
-        let now = ManagementEnvironment.now()
+        let now = environment.now()
         let location = vault.document["location"]?.stringValue ?? environment.defaultLocation
         let retentionDays = vault.document["properties"]?["softDeleteRetentionInDays"]?.integerValue ?? 90
         let id = ResourceID(subscription: vault.id.subscription, namespace: "Microsoft.KeyVault", types: ["locations", "deletedVaults"],
@@ -64,13 +97,12 @@ public struct DeletedVaultProvider: ResourceProvider {
             throw ManagementError(status: 404, code: "NoRegisteredProviderFound", "Deleted vaults have no action '\(name)'.")
         }
         let properties = record.document["properties"]
-        let retention = (properties?[Self.originalMember]?["properties"]?["softDeleteRetentionInDays"]?.integerValue ?? 90) * 86_400_000
-        if properties?["purgeProtectionEnabled"]?.boolValue == true, ManagementEnvironment.now() < record.createdAt + retention {
+        if properties?["purgeProtectionEnabled"]?.boolValue == true, environment.now() < Self.scheduledPurge(of: record) {
             throw ManagementError(status: 409, code: "PurgeProtectionEnabled",
                                   "Operation 'DeletedVaultPurge' is not allowed: vault '\(record.id.name)' has purge protection enabled and cannot be purged before \(properties?["scheduledPurgeDate"]?.stringValue ?? "its scheduled purge date").")
         }
-        try await metadata.purgeVaultKeys(vault: record.id.name.lowercased())
-        try await metadata.deleteResource(id: record.id)
+        try await keys.purgeAllKeys(vault: record.id.name.lowercased())
+        try await store.deleteResource(id: record.id)
         return ManagementReply(status: 200, body: nil)
     }
 }

@@ -4,25 +4,36 @@
 import Foundation
 public import KuraCore
 import KuraDirectory
-public import KuraStorage
+public import KuraKeyVault
 
 /// Key vaults as ARM manages them. Soft delete is always on (`enableSoftDelete: false` is
 /// refused), purge protection can never be switched off once on, retention is 7–90 days and
 /// fixed at creation. Deleting a vault moves it to the deleted vaults
 /// (``DeletedVaultProvider``), from where a PUT with `createMode: recover` brings it back.
-public struct KeyVaultProvider: ResourceProvider {
+public struct KeyVaultProvider: ResourceProvider, VaultDirectory {
     public static let type = "Microsoft.KeyVault/vaults"
     public var resourceType: String { Self.type }
     public var namesAreGlobal: Bool { true }
-    let metadata: any MetadataStore
+    let store: any ManagementStore
     let environment: ManagementEnvironment
     /// Where policy changes are announced (the registries' customer-managed keys listen).
     let events: VaultEventBus
 
-    public init(metadata: any MetadataStore, environment: ManagementEnvironment, events: VaultEventBus) {
-        self.metadata = metadata
+    public init(store: any ManagementStore, environment: ManagementEnvironment, events: VaultEventBus) {
+        self.store = store
         self.environment = environment
         self.events = events
+    }
+
+    public func vault(named name: String) async throws -> VaultContext? {
+        guard let resource = try await store.resources(type: Self.type, named: name).first else { return nil }
+        return VaultContext(id: resource.id, document: resource.document,
+                            baseURL: "https://\(resource.id.name.lowercased()).\(environment.endpoints.vaultDNSSuffix)")
+    }
+
+    public func vaultExists(named name: String) async throws -> Bool {
+        if try await !store.resources(type: Self.type, named: name).isEmpty { return true }
+        return try await !store.resources(type: DeletedVaultProvider.type, named: name).isEmpty
     }
 
     /// Vault names: 3–24 letters, digits and `-`, starting with a letter, ending with a letter or
@@ -33,7 +44,7 @@ public struct KeyVaultProvider: ResourceProvider {
     }
 
     public func nameConflict(_ name: String) async throws -> ManagementError? {
-        if try await !metadata.resources(type: Self.type, named: name).isEmpty {
+        if try await !store.resources(type: Self.type, named: name).isEmpty {
             return ManagementError(status: 409, code: "VaultAlreadyExists",
                                    "The vault name '\(name)' is already in use. Vault names are globally unique in this installation.")
         }
@@ -48,7 +59,7 @@ public struct KeyVaultProvider: ResourceProvider {
         }
         let requested = body.member(caseInsensitive: "properties") ?? .object([:])
         let createMode = requested.member(caseInsensitive: "createMode")?.stringValue?.lowercased() ?? "default"
-        let deleted = try await DeletedVaultProvider.find(id.name, metadata: metadata)
+        let deleted = try await DeletedVaultProvider.find(id.name, store: store)
         if existing == nil, let deleted {
             guard createMode == "recover" else {
                 throw ManagementError(status: 409, code: "ConflictError",
@@ -126,8 +137,8 @@ public struct KeyVaultProvider: ResourceProvider {
 
     public func didStore(_ record: ResourceRecord, existing: ResourceRecord?) async throws -> JSONValue? {
         // A recovered vault leaves the deleted list.
-        if existing == nil, let deleted = try await DeletedVaultProvider.find(record.id.name, metadata: metadata) {
-            try await metadata.deleteResource(id: deleted.id)
+        if existing == nil, let deleted = try await DeletedVaultProvider.find(record.id.name, store: store) {
+            try await store.deleteResource(id: deleted.id)
         }
         if existing?.document["properties"]?["accessPolicies"] != record.document["properties"]?["accessPolicies"]
             || existing?.document["properties"]?["enableRbacAuthorization"] != record.document["properties"]?["enableRbacAuthorization"] {
@@ -146,7 +157,7 @@ public struct KeyVaultProvider: ResourceProvider {
                 return .ok(["nameAvailable": false, "reason": "AccountNameInvalid",
                             "message": .string("The vault name '\(wanted)' is invalid: 3-24 letters, digits and '-', starting with a letter.")])
             }
-            let deleted = try await DeletedVaultProvider.find(wanted, metadata: metadata) != nil
+            let deleted = try await DeletedVaultProvider.find(wanted, store: store) != nil
             guard try await nameConflict(wanted) == nil, !deleted else {
                 return .ok(["nameAvailable": false, "reason": "AlreadyExists",
                             "message": .string("The vault name '\(wanted)' is already in use\(deleted ? " by a deleted vault" : "").")])
@@ -163,7 +174,7 @@ public struct KeyVaultProvider: ResourceProvider {
     public func willDelete(_ record: ResourceRecord) async throws {
         // A create that never finished (rolled back at start-up) leaves no vault to keep.
         guard record.document["properties"]?["provisioningState"]?.stringValue != ManagementAPI.creating else { return }
-        try await metadata.putResource(DeletedVaultProvider.deletedRecord(of: record, environment: environment))
+        try await store.putResource(DeletedVaultProvider.deletedRecord(of: record, environment: environment))
         events.publish(VaultEvent(.policyChanged, vault: record.id.name))
     }
 

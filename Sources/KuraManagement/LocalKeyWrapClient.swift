@@ -6,25 +6,27 @@ import KuraCore
 public import KuraDirectory
 public import KuraKeyVault
 public import KuraRegistry
-public import KuraStorage
 
 /// ``KeyWrapClient`` for vaults served by this process: the same Key Vault operations, rules,
 /// authorization (the identity's access policies or roles) and audit entries as over HTTPS, without
 /// the network hop. Vault refusals (401/403/404/disabled) are `revoked`; store failures are `unavailable`.
 public struct LocalKeyWrapClient: KeyWrapClient {
-    let metadata: any MetadataStore
+    let vaults: any VaultDirectory
     let service: KeyVaultService
     let audit: AuditLog
     let access: AccessControl
+    let directory: DirectoryService
     let endpoints: InstallationEndpoints
     /// What the audit log records as the client address of in-process calls.
     static let address = "kura-registry"
 
-    public init(metadata: any MetadataStore, service: KeyVaultService, audit: AuditLog, access: AccessControl, endpoints: InstallationEndpoints) {
-        self.metadata = metadata
+    public init(vaults: any VaultDirectory, service: KeyVaultService, audit: AuditLog, access: AccessControl, directory: DirectoryService,
+                endpoints: InstallationEndpoints) {
+        self.vaults = vaults
         self.service = service
         self.audit = audit
         self.access = access
+        self.directory = directory
         self.endpoints = endpoints
     }
 
@@ -66,10 +68,10 @@ public struct LocalKeyWrapClient: KeyWrapClient {
             throw .revoked("'\(keyID)' is not a key of a vault of this installation")
         }
         do {
-            guard let resource = try await metadata.resources(type: KeyVaultProvider.type, named: key.vaultName).first else {
+            guard let vault = try await vaults.vault(named: key.vaultName) else {
                 throw KeyWrapFailure.revoked("the vault '\(key.vaultName)' does not exist (deleted?)")
             }
-            return (VaultContext(resource: resource, baseURL: "https://\(resource.id.name.lowercased()).\(endpoints.vaultDNSSuffix)"), key)
+            return (vault, key)
         } catch let failure as KeyWrapFailure {
             throw failure
         } catch {
@@ -79,14 +81,14 @@ public struct LocalKeyWrapClient: KeyWrapClient {
 
     /// One audited Key Vault operation as `identity`.
     func call(_ route: KeyVaultRoute, body: JSONValue?, vault: VaultContext, identity: String) async throws(KeyWrapFailure) -> KeyVaultService.Reply {
-        let started = Date()
+        let started = audit.clock.now()
         var status = 500
         var version: String?
         var failure: KeyWrapFailure?
         var reply: KeyVaultService.Reply?
         var appID = "-"
         do {
-            appID = try await metadata.principal(objectID: identity)?.appID ?? "-"
+            appID = try await directory.principal(objectID: identity)?.appID ?? "-"
             let caller = VaultCaller(objectID: identity, appID: appID, address: Self.address, grants: try await access.grants(of: identity))
             reply = try await service.handle(route, body: body, query: [:], vault: vault, caller: caller)
             status = reply!.status
@@ -100,7 +102,7 @@ public struct LocalKeyWrapClient: KeyWrapClient {
         do {
             try await audit.append(AuditLog.Event(vault: vault.name, callerObjectID: identity, callerAppID: appID, clientAddress: Self.address,
                                                   operation: route.auditName, keyName: route.keyName, keyVersion: version, resultCode: status,
-                                                  durationMilliseconds: Int64(Date().timeIntervalSince(started) * 1000)))
+                                                  durationMilliseconds: Int64(audit.clock.now().timeIntervalSince(started) * 1000)))
         } catch {
             throw .unavailable("the vault's audit log could not be written")
         }

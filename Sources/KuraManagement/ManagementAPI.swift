@@ -3,14 +3,13 @@
 
 import Foundation
 public import KuraCore
-import KuraDirectory
-public import KuraStorage
+public import KuraDirectory
 
 /// Answers every ARM call under `/subscriptions/…`: checks the api-version, the subscription
 /// and resource group, authorizes the caller from its role assignments (Owner/Contributor write,
 /// Reader read), and hands the type-specific part to the type's ``ResourceProvider``.
 public struct ManagementAPI: Sendable {
-    let metadata: any MetadataStore
+    let store: any ManagementStore
     let environment: ManagementEnvironment
     let groups: ResourceGroupService
     let roleAssignments: RoleAssignmentService
@@ -19,11 +18,12 @@ public struct ManagementAPI: Sendable {
     /// Items per page of a list before a `nextLink` is given.
     let pageSize: Int
 
-    public init(metadata: any MetadataStore, environment: ManagementEnvironment, providers: [any ResourceProvider], pageSize: Int = 100) {
-        self.metadata = metadata
+    public init(store: any ManagementStore, environment: ManagementEnvironment, access: AccessControl, directory: DirectoryService,
+                providers: [any ResourceProvider], pageSize: Int = 100) {
+        self.store = store
         self.environment = environment
-        self.groups = ResourceGroupService(metadata: metadata, environment: environment)
-        self.roleAssignments = RoleAssignmentService(metadata: metadata, environment: environment)
+        self.groups = ResourceGroupService(store: store, environment: environment)
+        self.roleAssignments = RoleAssignmentService(environment: environment, access: access, directory: directory)
         self.providers = Dictionary(providers.map { ($0.resourceType.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
         self.pageSize = pageSize
     }
@@ -57,7 +57,7 @@ public struct ManagementAPI: Sendable {
                 try APIVersionPolicy.validate(request.apiVersion, for: provider.resourceType)
                 try requireMethod(request, ["GET"])
                 if scope.resourceGroup != nil { _ = try await groups.require(scope) }
-                let records = try await metadata.resources(type: provider.resourceType, subscription: scope.subscription,
+                let records = try await store.resources(type: provider.resourceType, subscription: scope.subscription,
                                                            resourceGroup: scope.resourceGroup)
                 var items: [JSONValue] = []
                 for record in records where request.caller.canRead(record.id) { items.append(try await provider.render(record)) }
@@ -105,12 +105,12 @@ public struct ManagementAPI: Sendable {
             return .ok(try await groups.patch(id, body: try requireBody(request), caller: request.caller))
         case "DELETE":
             try request.caller.authorize("\(action)/delete", at: id)
-            guard let group = try await metadata.resource(id: id) else { return .noContent }
+            guard let group = try await store.resource(id: id) else { return .noContent }
             for record in try await groups.contents(of: group.id) {
                 try await delete(record, provider: providers[record.id.type.lowercased()])
             }
             try await roleAssignments.deleteAll(within: group.id)
-            try await metadata.deleteResource(id: group.id)
+            try await store.deleteResource(id: group.id)
             return ManagementReply(status: 200, body: nil)
         default:
             throw methodNotAllowed(request)
@@ -131,18 +131,18 @@ public struct ManagementAPI: Sendable {
         case "PUT", "PATCH":
             try request.caller.authorize("\(provider.resourceType)/write", at: id)
             let group = try await groups.require(id)
-            if request.method == "PUT", provider.namesAreGlobal, try await metadata.resource(id: id) == nil,
+            if request.method == "PUT", provider.namesAreGlobal, try await store.resource(id: id) == nil,
                let taken = try await provider.nameConflict(id.name) {
                 throw taken
             }
             let body = try requireBody(request)
-            let existing = try await metadata.resource(id: id)
+            let existing = try await store.resource(id: id)
             if request.method == "PATCH", existing == nil { _ = try await self.existing(id, provider: provider) }
             if let existing { try Self.requireNoOperationInProgress(existing) }
             try Self.checkPreconditions(request, existing: existing)
             let desired = request.method == "PATCH" ? existing!.document.merging(body) : body
             // Every write advances updatedAt, so it names one version for the compare-and-swap below.
-            let now = max(ManagementEnvironment.now(), (existing?.updatedAt ?? 0) + 1)
+            let now = max(environment.now(), (existing?.updatedAt ?? 0) + 1)
             let base = try ResourceDocument.base(id, body: desired, existing: existing,
                                                  defaultLocation: group.document["location"]?.stringValue ?? environment.defaultLocation,
                                                  caller: request.caller, now: now)
@@ -154,8 +154,8 @@ public struct ManagementAPI: Sendable {
             // starts on it meanwhile. Insert-if-absent for a create, compare-and-swap for a change:
             // of two racing writes one wins, and the other changes nothing and is told so.
             let intent = Self.marked(record, existing == nil ? Self.creating : Self.updating)
-            let written = if let existing { try await metadata.replaceResource(intent, expected: existing) }
-                          else { try await metadata.insertResource(intent) }
+            let written = if let existing { try await store.replaceResource(intent, expected: existing) }
+                          else { try await store.insertResource(intent) }
             guard written else { throw ManagementError.concurrentWrite(name: id.name) }
             FaultInjection.crashPoint("management.intent-stored", subject: id.name)
             let stored: ResourceRecord
@@ -165,7 +165,7 @@ public struct ManagementAPI: Sendable {
                 // now that its own record is in; the earliest record (by creation, then id) goes on,
                 // every other backs off.
                 if existing == nil, provider.namesAreGlobal,
-                   try await metadata.resources(type: provider.resourceType, named: id.name).contains(where: {
+                   try await store.resources(type: provider.resourceType, named: id.name).contains(where: {
                        $0.id.key != intent.id.key && ($0.createdAt, $0.id.key) < (intent.createdAt, intent.id.key)
                    }) {
                     throw try await provider.nameConflict(id.name) ?? ManagementError.concurrentWrite(name: id.name)
@@ -173,15 +173,15 @@ public struct ManagementAPI: Sendable {
                 let replacement = try await provider.didStore(record, existing: existing)
                 FaultInjection.crashPoint("management.plane-done", subject: id.name)
                 stored = ResourceRecord(id: record.id, document: replacement ?? record.document, createdAt: record.createdAt, updatedAt: now + 1)
-                guard try await metadata.replaceResource(stored, expected: intent) else { throw ManagementError.concurrentWrite(name: id.name) }
+                guard try await store.replaceResource(stored, expected: intent) else { throw ManagementError.concurrentWrite(name: id.name) }
             } catch {
                 // A new resource whose plane could not take it is not left behind; a change is undone.
                 if let existing {
-                    _ = try? await metadata.replaceResource(ResourceRecord(id: existing.id, document: existing.document,
+                    _ = try? await store.replaceResource(ResourceRecord(id: existing.id, document: existing.document,
                                                                            createdAt: existing.createdAt, updatedAt: now + 1),
                                                             expected: intent)
                 } else {
-                    _ = try? await metadata.deleteResource(intent)
+                    _ = try? await store.deleteResource(intent)
                 }
                 throw error
             }
@@ -192,7 +192,7 @@ public struct ManagementAPI: Sendable {
         case "DELETE":
             try request.caller.authorize("\(provider.resourceType)/delete", at: id)
             if id.resourceGroup != nil { _ = try await groups.require(id) }
-            guard let record = try await metadata.resource(id: id) else { return .noContent }
+            guard let record = try await store.resource(id: id) else { return .noContent }
             try Self.requireNoOperationInProgress(record)
             try await delete(record, provider: provider)
             return ManagementReply(status: 200, body: nil)
@@ -238,7 +238,7 @@ public struct ManagementAPI: Sendable {
     ///   goes on; the record stays as it was for the next start).
     public func recoverInterruptedWrites(writtenBefore cutoff: Int64) async throws -> [(id: ResourceID, error: (any Error)?)] {
         var recovered: [(id: ResourceID, error: (any Error)?)] = []
-        for record in try await metadata.resources(type: nil, subscription: environment.subscriptionID, resourceGroup: nil)
+        for record in try await store.resources(type: nil, subscription: environment.subscriptionID, resourceGroup: nil)
         where Self.isInProgress(record) && record.updatedAt < cutoff {
             do {
                 try await recover(record)
@@ -262,8 +262,8 @@ public struct ManagementAPI: Sendable {
         } catch {
             finished = Self.marked(record, "Failed")
         }
-        finished.updatedAt = max(ManagementEnvironment.now(), record.updatedAt + 1)
-        _ = try await metadata.replaceResource(finished, expected: record)
+        finished.updatedAt = max(environment.now(), record.updatedAt + 1)
+        _ = try await store.replaceResource(finished, expected: record)
     }
 
     /// The resource version's ETag (quoted, as ARM sends it): its creation and its last change,
@@ -296,14 +296,14 @@ public struct ManagementAPI: Sendable {
     func delete(_ record: ResourceRecord, provider: (any ResourceProvider)?) async throws {
         try await provider?.willDelete(record)
         try await roleAssignments.deleteAll(within: record.id)
-        try await metadata.deleteResource(id: record.id)
+        try await store.deleteResource(id: record.id)
     }
 
     /// The stored resource `id`, after its group.
     /// - Throws: `ResourceGroupNotFound`, then `ResourceNotFound`.
     func existing(_ id: ResourceID, provider: any ResourceProvider) async throws -> ResourceRecord {
         if id.resourceGroup != nil { _ = try await groups.require(id) }
-        guard let record = try await metadata.resource(id: id) else {
+        guard let record = try await store.resource(id: id) else {
             throw ManagementError.resourceNotFound(type: provider.resourceType, name: id.name, group: id.resourceGroup)
         }
         return record
@@ -313,7 +313,7 @@ public struct ManagementAPI: Sendable {
     func genericList(_ scope: ResourceID, _ request: ManagementRequest) async throws -> ManagementReply {
         let filter = try ODataFilter(request.query["$filter"])
         let type = filter.value(of: "resourceType")
-        let records = try await metadata.resources(type: type, subscription: scope.subscription, resourceGroup: scope.resourceGroup)
+        let records = try await store.resources(type: type, subscription: scope.subscription, resourceGroup: scope.resourceGroup)
         let items = records.filter { $0.id.type.lowercased() != ResourceGroupService.type.lowercased() && request.caller.canRead($0.id) }
             .map { record -> JSONValue in
                 var item: JSONValue = ["id": .string(record.id.description), "name": .string(record.id.name), "type": .string(record.id.type)]
@@ -363,7 +363,7 @@ public struct ManagementAPI: Sendable {
     func requireScopeExists(_ scope: ResourceID) async throws {
         guard scope.resourceGroup != nil else { return }
         _ = try await groups.require(scope)
-        if scope.namespace != nil, try await metadata.resource(id: scope) == nil {
+        if scope.namespace != nil, try await store.resource(id: scope) == nil {
             throw ManagementError.resourceNotFound(type: scope.type, name: scope.name, group: scope.resourceGroup)
         }
     }

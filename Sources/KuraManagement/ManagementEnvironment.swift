@@ -1,7 +1,6 @@
 // kura — a self-hosted encrypted container registry.
 // ManagementEnvironment: installation facts every management service needs, and the clock.
 
-import Foundation
 public import KuraCore
 public import KuraDirectory
 
@@ -14,9 +13,12 @@ public struct ManagementEnvironment: Sendable {
     public let defaultLocation: String
     /// Vault hosts outside this installation a registry's key may name (`keys.remoteVaultHosts`).
     public let remoteVaultHosts: RemoteVaultHosts
+    /// The time of every stamp and retention rule of the plane.
+    public let clock: any WallClock
 
     public init(subscriptionID: String, tenantID: String, endpoints: InstallationEndpoints, defaultLocation: String = "local",
-                remoteVaultHosts: RemoteVaultHosts = .none) {
+                remoteVaultHosts: RemoteVaultHosts = .none, clock: any WallClock = SystemClock()) {
+        self.clock = clock
         self.subscriptionID = subscriptionID
         self.tenantID = tenantID
         self.endpoints = endpoints
@@ -32,12 +34,8 @@ public struct ManagementEnvironment: Sendable {
     }
 
     /// Now, in Unix milliseconds.
-    public static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    public func now() -> Int64 { clock.milliseconds }
 
     /// An ISO 8601 time with fractional seconds, as ARM prints them.
-    public static func timestamp(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
-    }
+    public static func timestamp(_ milliseconds: Int64) -> String { Timestamp.iso8601(milliseconds) }
 }

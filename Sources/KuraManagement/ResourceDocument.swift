@@ -3,7 +3,6 @@
 
 import Foundation
 public import KuraCore
-public import KuraStorage
 
 /// Builds and reads the common part of ARM documents: `id`, `name`, `type`, `location`,
 /// `tags`, `systemData`.

@@ -3,18 +3,17 @@
 
 import Foundation
 public import KuraCore
-public import KuraStorage
 
 /// `Microsoft.Resources/resourceGroups`. A group is stored as a resource of that type; deleting
 /// it deletes every resource in it through that resource's provider (so a vault goes to the
 /// deleted vaults and a registry's data is erased).
 public struct ResourceGroupService: Sendable {
     public static let type = "Microsoft.Resources/resourceGroups"
-    let metadata: any MetadataStore
+    let store: any ManagementStore
     let environment: ManagementEnvironment
 
-    public init(metadata: any MetadataStore, environment: ManagementEnvironment) {
-        self.metadata = metadata
+    public init(store: any ManagementStore, environment: ManagementEnvironment) {
+        self.store = store
         self.environment = environment
     }
 
@@ -31,17 +30,17 @@ public struct ResourceGroupService: Sendable {
             throw ManagementError(status: 400, code: "InvalidResourceGroup",
                                   "The provided resource group name '\(id.name)' has these invalid characters or length; names are 1-90 letters, digits, '_', '-', '.', '(' and ')', not ending in '.'.")
         }
-        let existing = try await metadata.resource(id: id)
+        let existing = try await store.resource(id: id)
         guard body.member(caseInsensitive: "location")?.stringValue != nil || existing != nil else {
             throw ManagementError(status: 400, code: "LocationRequired", "The location property is required for this definition.")
         }
-        let now = ManagementEnvironment.now()
+        let now = environment.now()
         var document = try ResourceDocument.base(id, body: body, existing: existing, defaultLocation: environment.defaultLocation,
                                                  caller: caller, now: now)
         document["properties"] = ["provisioningState": "Succeeded"]
         if let managedBy = body.member(caseInsensitive: "managedBy")?.stringValue { document["managedBy"] = .string(managedBy) }
         let record = ResourceRecord(id: existing?.id ?? id, document: document, createdAt: existing?.createdAt ?? now, updatedAt: now)
-        try await metadata.putResource(record)
+        try await store.putResource(record)
         return (document, existing == nil)
     }
 
@@ -54,7 +53,7 @@ public struct ResourceGroupService: Sendable {
     /// The stored group.
     /// - Throws: ``ManagementError`` `ResourceGroupNotFound`.
     public func require(_ id: ResourceID) async throws -> ResourceRecord {
-        guard let group = try await metadata.resource(id: ResourceID(subscription: id.subscription, resourceGroup: id.resourceGroup)) else {
+        guard let group = try await store.resource(id: ResourceID(subscription: id.subscription, resourceGroup: id.resourceGroup)) else {
             throw ManagementError.resourceGroupNotFound(id.resourceGroup ?? id.name)
         }
         return group
@@ -62,12 +61,12 @@ public struct ResourceGroupService: Sendable {
 
     /// Every group of the subscription, by name.
     public func list() async throws -> [ResourceRecord] {
-        try await metadata.resources(type: Self.type, subscription: environment.subscriptionID, resourceGroup: nil)
+        try await store.resources(type: Self.type, subscription: environment.subscriptionID, resourceGroup: nil)
     }
 
     /// The resources inside a group (not the group itself).
     public func contents(of id: ResourceID) async throws -> [ResourceRecord] {
-        try await metadata.resources(type: nil, subscription: id.subscription, resourceGroup: id.resourceGroup)
+        try await store.resources(type: nil, subscription: id.subscription, resourceGroup: id.resourceGroup)
             .filter { $0.id.type.lowercased() != Self.type.lowercased() }
     }
 }

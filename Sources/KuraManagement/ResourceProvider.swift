@@ -4,7 +4,6 @@
 import Foundation
 
 public import KuraCore
-public import KuraStorage
 
 /// One resource type (`Microsoft.KeyVault/vaults`, ...). ``ManagementAPI`` does what every type
 /// shares — api-version, authorization, the resource group, 404s, lists, storing — and asks the

@@ -4,18 +4,21 @@
 import Foundation
 public import KuraCore
 public import KuraDirectory
-public import KuraStorage
 
 /// Role assignments at subscription, resource group and resource scope, as ARM serves them
 /// (`{scope}/providers/Microsoft.Authorization/roleAssignments/{guid}`), and the read-only
 /// built-in role definitions.
 public struct RoleAssignmentService: Sendable {
-    let metadata: any MetadataStore
     let environment: ManagementEnvironment
+    /// Where assignments are kept and evaluated (the login plane).
+    let access: AccessControl
+    /// Who the principals are.
+    let directory: DirectoryService
 
-    public init(metadata: any MetadataStore, environment: ManagementEnvironment) {
-        self.metadata = metadata
+    public init(environment: ManagementEnvironment, access: AccessControl, directory: DirectoryService) {
         self.environment = environment
+        self.access = access
+        self.directory = directory
     }
 
     /// Creates an assignment. Creating the same assignment again under the same name answers
@@ -34,12 +37,12 @@ public struct RoleAssignmentService: Sendable {
             throw ManagementError(status: 400, code: "RoleDefinitionDoesNotExist", "The specified role definition with ID '\(properties.member(caseInsensitive: "roleDefinitionId")?.stringValue ?? "")' does not exist.")
         }
         guard let principalID = properties.member(caseInsensitive: "principalId")?.stringValue?.lowercased(),
-              try await metadata.principal(objectID: principalID) != nil else {
+              try await directory.principal(objectID: principalID) != nil else {
             throw ManagementError(status: 400, code: "PrincipalNotFound",
                                   "Principal \(properties.member(caseInsensitive: "principalId")?.stringValue ?? "(none)") does not exist in the directory \(environment.tenantID). Check that you have the correct principal ID.")
         }
         let principalType = properties.member(caseInsensitive: "principalType")?.stringValue ?? "ServicePrincipal"
-        if let existing = try await metadata.roleAssignment(name: name) {
+        if let existing = try await access.assignment(name: name) {
             guard existing.scope == scope, existing.roleDefinitionID == definition.id, existing.principalID == principalID else {
                 throw ManagementError(status: 409, code: "RoleAssignmentUpdateNotPermitted",
                                       "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")
@@ -47,10 +50,10 @@ public struct RoleAssignmentService: Sendable {
             return (document(existing), false)
         }
         let record = RoleAssignmentRecord(name: name.lowercased(), scope: scope, roleDefinitionID: definition.id, principalID: principalID,
-                                          principalType: principalType, createdBy: caller.objectID, createdAt: ManagementEnvironment.now())
+                                          principalType: principalType, createdBy: caller.objectID, createdAt: environment.now())
         do {
-            try await metadata.insertRoleAssignment(record)
-        } catch let error as MetadataStoreError where error.code == .conflict {
+            try await access.assign(record)
+        } catch let error as StoreError where error.code == .conflict {
             throw ManagementError(status: 409, code: "RoleAssignmentExists", "The role assignment already exists.")
         }
         return (document(record), true)
@@ -59,7 +62,7 @@ public struct RoleAssignmentService: Sendable {
     /// The assignment `name` at exactly `scope`.
     /// - Throws: `RoleAssignmentNotFound`.
     public func get(scope: ResourceID, name: String) async throws -> RoleAssignmentRecord {
-        guard let record = try await metadata.roleAssignment(name: name), record.scope == scope else {
+        guard let record = try await access.assignment(name: name), record.scope == scope else {
             throw ManagementError(status: 404, code: "RoleAssignmentNotFound", "The role assignment '\(name)' is not found.")
         }
         return record
@@ -67,8 +70,8 @@ public struct RoleAssignmentService: Sendable {
 
     /// Deletes `name` at `scope`; returns it, or nil when there was none (ARM answers 204).
     public func delete(scope: ResourceID, name: String) async throws -> RoleAssignmentRecord? {
-        guard let record = try await metadata.roleAssignment(name: name), record.scope == scope else { return nil }
-        try await metadata.deleteRoleAssignment(name: name)
+        guard let record = try await access.assignment(name: name), record.scope == scope else { return nil }
+        try await access.removeAssignment(name: name)
         return record
     }
 
@@ -78,15 +81,15 @@ public struct RoleAssignmentService: Sendable {
         let principal = filter.value(of: "principalId") ?? filter.clauses.lazy.compactMap { clause -> String? in
             if case .assignedTo(let id) = clause { id } else { nil }
         }.first
-        return try await metadata.roleAssignments(principalID: principal).filter { assignment in
+        return try await access.assignments(principalID: principal).filter { assignment in
             scope.isWithin(assignment.scope) || (!filter.hasAtScope && assignment.scope.isWithin(scope))
         }
     }
 
     /// Removes every assignment whose scope is `id` or inside it (the resource is being deleted).
     public func deleteAll(within id: ResourceID) async throws {
-        for assignment in try await metadata.roleAssignments(principalID: nil) where assignment.scope.isWithin(id) {
-            try await metadata.deleteRoleAssignment(name: assignment.name)
+        for assignment in try await access.assignments(principalID: nil) where assignment.scope.isWithin(id) {
+            try await access.removeAssignment(name: assignment.name)
         }
     }
 

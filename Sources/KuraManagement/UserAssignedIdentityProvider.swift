@@ -3,7 +3,7 @@
 
 import Foundation
 public import KuraCore
-public import KuraStorage
+public import KuraDirectory
 
 /// User-assigned managed identities. Each is a directory principal (kind `managedIdentity`):
 /// `clientId` is its app id and `principalId` its object id; both stay the same when the
@@ -11,12 +11,19 @@ public import KuraStorage
 public struct UserAssignedIdentityProvider: ResourceProvider {
     public static let type = "Microsoft.ManagedIdentity/userAssignedIdentities"
     public var resourceType: String { Self.type }
-    let metadata: any MetadataStore
     let environment: ManagementEnvironment
+    /// Where each identity is a principal (so it can get tokens).
+    let directory: DirectoryService
 
-    public init(metadata: any MetadataStore, environment: ManagementEnvironment) {
-        self.metadata = metadata
+    public init(environment: ManagementEnvironment, directory: DirectoryService) {
         self.environment = environment
+        self.directory = directory
+    }
+
+    /// The principal (object id) of the identity resource `id`, if it exists: how the login plane
+    /// resolves `mi_res_id`.
+    public static func principalID(of id: ResourceID, in store: any ManagementStore) async throws -> String? {
+        try await store.resource(id: id)?.document["properties"]?["principalId"]?.stringValue
     }
 
     /// Identity names as Azure allows them: 3–128 of letters, digits, `-` and `_`, starting with a
@@ -46,15 +53,15 @@ public struct UserAssignedIdentityProvider: ResourceProvider {
     public func didStore(_ record: ResourceRecord, existing: ResourceRecord?) async throws -> JSONValue? {
         guard let principalID = record.document["properties"]?["principalId"]?.stringValue,
               let clientID = record.document["properties"]?["clientId"]?.stringValue,
-              try await metadata.principal(objectID: principalID) == nil else { return nil }
-        try await metadata.insertPrincipal(PrincipalRecord(objectID: principalID, appID: clientID, displayName: record.id.name,
+              try await directory.principal(objectID: principalID) == nil else { return nil }
+        try await directory.add(PrincipalRecord(objectID: principalID, appID: clientID, displayName: record.id.name,
                                                            kind: .managedIdentity, secretHash: nil, createdAt: record.createdAt))
         return nil
     }
 
     public func willDelete(_ record: ResourceRecord) async throws {
         if let principalID = record.document["properties"]?["principalId"]?.stringValue {
-            try await metadata.deletePrincipal(objectID: principalID)
+            try await directory.removePrincipal(objectID: principalID)
         }
     }
 }

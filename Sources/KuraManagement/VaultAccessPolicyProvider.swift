@@ -3,19 +3,18 @@
 
 import Foundation
 public import KuraCore
-public import KuraStorage
 
 /// The `accessPolicies` child of a vault: not stored by itself; each PUT merges into the vault's
 /// `properties.accessPolicies` (``AccessPolicies/apply(_:changes:to:tenantID:)``).
 public struct VaultAccessPolicyProvider: ResourceProvider {
     public static let type = "Microsoft.KeyVault/vaults/accessPolicies"
     public var resourceType: String { Self.type }
-    let metadata: any MetadataStore
+    let store: any ManagementStore
     let environment: ManagementEnvironment
     let events: VaultEventBus
 
-    public init(metadata: any MetadataStore, environment: ManagementEnvironment, events: VaultEventBus) {
-        self.metadata = metadata
+    public init(store: any ManagementStore, environment: ManagementEnvironment, events: VaultEventBus) {
+        self.store = store
         self.environment = environment
         self.events = events
     }
@@ -31,9 +30,9 @@ public struct VaultAccessPolicyProvider: ResourceProvider {
             throw ManagementError(status: 405, code: "MethodNotAllowed", "The access policies of a vault are changed with PUT only.")
         }
         try request.caller.authorize("\(KeyVaultProvider.type)/accessPolicies/write", at: vaultID)
-        guard let vault = try await metadata.resource(id: vaultID) else {
+        guard let vault = try await store.resource(id: vaultID) else {
             if vaultID.resourceGroup.map({ _ in true }) == true,
-               try await metadata.resource(id: ResourceID(subscription: vaultID.subscription, resourceGroup: vaultID.resourceGroup)) == nil {
+               try await store.resource(id: ResourceID(subscription: vaultID.subscription, resourceGroup: vaultID.resourceGroup)) == nil {
                 throw ManagementError.resourceGroupNotFound(vaultID.resourceGroup ?? "")
             }
             throw ManagementError.resourceNotFound(type: KeyVaultProvider.type, name: vaultID.name, group: vaultID.resourceGroup)
@@ -44,9 +43,9 @@ public struct VaultAccessPolicyProvider: ResourceProvider {
                                                tenantID: environment.tenantID)
         var changed = vault
         changed.document["properties"]?["accessPolicies"] = updated
-        changed.updatedAt = max(ManagementEnvironment.now(), vault.updatedAt + 1)
+        changed.updatedAt = max(environment.now(), vault.updatedAt + 1)
         // A compare-and-swap like every ARM write: a concurrent change of the vault is never overwritten.
-        guard try await metadata.replaceResource(changed, expected: vault) else { throw ManagementError.concurrentWrite(name: vault.id.name) }
+        guard try await store.replaceResource(changed, expected: vault) else { throw ManagementError.concurrentWrite(name: vault.id.name) }
         events.publish(VaultEvent(.policyChanged, vault: vault.id.name))
         return .ok(["id": .string("\(vault.id.description)/accessPolicies/\(id.name.lowercased())"), "name": .string(id.name.lowercased()),
                     "type": .string(Self.type), "properties": ["accessPolicies": updated]])

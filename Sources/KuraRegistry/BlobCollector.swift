@@ -2,7 +2,6 @@
 // BlobCollector: deletes the bytes of blobs nothing has needed for the grace period.
 
 public import KuraCore
-public import KuraStorage
 
 /// Online garbage collection of blobs (docs/garbage-collection.md). Deleting a blob link, a
 /// manifest or a repository only marks the blobs nothing needs any more; a pass here deletes the
@@ -10,33 +9,34 @@ public import KuraStorage
 /// and only if it is still unneeded — a push, mount or manifest that needs it again in the
 /// meantime revives it. Passes may run concurrently (on one node or many).
 public struct BlobCollector: Sendable {
-    let metadata: any MetadataStore
+    let store: any RegistryContentStore
     let blobs: EncryptedBlobStore
     /// How long a blob stays unreferenced before its bytes go.
     public let grace: Duration
+    let clock: any WallClock
 
-    public init(metadata: any MetadataStore, blobs: EncryptedBlobStore, grace: Duration) {
-        self.metadata = metadata
+    public init(store: any RegistryContentStore, blobs: EncryptedBlobStore, grace: Duration, clock: any WallClock = SystemClock()) {
+        self.store = store
         self.blobs = blobs
         self.grace = grace
+        self.clock = clock
     }
 
-    /// One pass over every blob unreferenced since before `now` − grace.
-    /// - Parameter now: Unix milliseconds (tests pass a clock of their own).
+    /// One pass over every blob unreferenced since before now − grace.
     /// - Returns: the blobs whose bytes were deleted.
     @discardableResult
-    public func collect(now: Int64) async throws -> [(registryID: String, digest: ContentDigest)] {
-        let cutoff = now - RegistryKeyring.milliseconds(grace)
+    public func collect() async throws -> [(registryID: String, digest: ContentDigest)] {
+        let cutoff = clock.milliseconds - grace.milliseconds
         var collected: [(registryID: String, digest: ContentDigest)] = []
         var seen = Set<String>()
         while true {
-            let batch = try await metadata.collectableBlobs(unreferencedBefore: cutoff, limit: 100)
+            let batch = try await store.collectableBlobs(unreferencedBefore: cutoff, limit: 100)
                 .filter { seen.insert($0.registryID + "/" + $0.digest.description).inserted }
             for candidate in batch {
                 let blobs = self.blobs
                 // One blob that cannot be removed now (its record stays, the next pass retries)
                 // does not stop the others.
-                let removed = (try? await metadata.collectBlob(registryID: candidate.registryID, digest: candidate.digest,
+                let removed = (try? await store.collectBlob(registryID: candidate.registryID, digest: candidate.digest,
                                                                unreferencedBefore: cutoff) {
                     try await blobs.delete(candidate.digest, registryID: candidate.registryID)
                 }) ?? false

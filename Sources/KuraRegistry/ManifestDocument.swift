@@ -3,7 +3,6 @@
 
 import Foundation
 public import KuraCore
-public import KuraStorage
 
 /// A manifest body, parsed and checked against its media type (OCI image manifest and index,
 /// Docker schema 2 manifest and manifest list).

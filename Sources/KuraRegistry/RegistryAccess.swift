@@ -1,7 +1,6 @@
 // kura — a self-hosted encrypted container registry.
 // RegistryAccess: scopes, actions and who may do what (docker token spec, ACR style).
 
-public import KuraStorage
 
 /// What a request needs or a token grants: `repository:<name>:<actions>` or `registry:catalog:*`.
 public struct AccessScope: Hashable, Sendable, Codable, CustomStringConvertible {

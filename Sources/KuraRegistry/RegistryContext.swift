@@ -2,7 +2,6 @@
 // RegistryContext: one registry, resolved for the duration of a request.
 
 public import KuraCrypto
-public import KuraStorage
 
 /// A registry a request addresses, with its data key ready. Every registry service call takes
 /// one, so no service ever touches a registry whose key it does not hold.

@@ -3,8 +3,8 @@
 
 import Crypto
 import Foundation
+public import KuraCore
 public import KuraCrypto
-public import KuraStorage
 import Synchronization
 
 /// Unwraps each registry's data key once and keeps it in memory (never on disk; swift-crypto
@@ -93,15 +93,15 @@ public final class RegistryKeyring: Sendable {
     public let customerKeys: (any KeyWrapClient)?
     /// How long a registry keeps serving from its cached key while its vault is unreachable.
     public let unavailableGrace: Duration
-    /// The wall clock, Unix milliseconds (`checkedAt`, the grace period); tests drive their own.
-    let now: @Sendable () -> Int64
+    /// The wall clock (`checkedAt`, the grace period); tests drive their own.
+    let clock: any WallClock
 
     public init(hierarchy: KeyHierarchy, customerKeys: (any KeyWrapClient)? = nil, unavailableGrace: Duration = .seconds(300),
-                now: @escaping @Sendable () -> Int64 = { RegistryService.now() }) {
+                clock: any WallClock = SystemClock()) {
         self.wrapper = DataKeyWrapper(hierarchy: hierarchy)
         self.customerKeys = customerKeys
         self.unavailableGrace = unavailableGrace
-        self.now = now
+        self.clock = clock
     }
 
     /// The data key of `registry`. Service-managed keys are unwrapped on first use; a
@@ -123,8 +123,8 @@ public final class RegistryKeyring: Sendable {
         case .revoked(let reason, _)?:
             throw RegistryError(.denied, "the customer-managed key \(binding.versionedKeyID) of registry '\(registry.name)' is not accessible: \(reason)")
         case .unavailable(let reason, let since, let cached, _)?:
-            if let cached, now() - since < Self.milliseconds(unavailableGrace) { return cached }
-            throw RegistryError(.unavailable, "the key vault of registry '\(registry.name)' has been unreachable since \(Self.iso(since)) (\(reason)); the grace period has passed")
+            if let cached, clock.milliseconds - since < unavailableGrace.milliseconds { return cached }
+            throw RegistryError(.unavailable, "the key vault of registry '\(registry.name)' has been unreachable since \(Timestamp.iso8601(since)) (\(reason)); the grace period has passed")
         case nil:
             throw RegistryError(.unavailable, "the customer-managed key of registry '\(registry.name)' has not been validated")
         }
@@ -220,7 +220,7 @@ public final class RegistryKeyring: Sendable {
             guard let queued = validators.registries[registryID]?.queued, queued.id == id else { return nil }
             validators.registries[registryID]?.running = queued
             validators.registries[registryID]?.queued = nil
-            return (queued.record, validators.tick(), now())
+            return (queued.record, validators.tick(), clock.milliseconds)
         }
         guard let begun else { return }
         let outcome = await check(begun.record)
@@ -292,7 +292,7 @@ public final class RegistryKeyring: Sendable {
             do { return (try wrapper.wrap(dataKey), nil) } catch { throw .unavailable("the data key could not be wrapped: \(error)") }
         }
         let binding = try await wrapThroughVault(dataKey, keyIdentifier: customerKey.keyIdentifier, identity: customerKey.identity)
-        record(.accessible(dataKey, checkedAt: now()), registryID: dataKey.registryID)
+        record(.accessible(dataKey, checkedAt: clock.milliseconds), registryID: dataKey.registryID)
         return binding
     }
 
@@ -313,7 +313,7 @@ public final class RegistryKeyring: Sendable {
         defer { Self.zero(&plain) }
         let dataKey = try Self.dataKey(plain, of: registry)
         let result = try await wrapThroughVault(dataKey, keyIdentifier: keyIdentifier, identity: identity)
-        record(.accessible(dataKey, checkedAt: now()), registryID: registry.id)
+        record(.accessible(dataKey, checkedAt: clock.milliseconds), registryID: registry.id)
         return (result.wrapped, result.binding!)
     }
 
@@ -364,13 +364,6 @@ public final class RegistryKeyring: Sendable {
         }
     }
 
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-    }
-
-    static func iso(_ milliseconds: Int64) -> String {
-        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
-    }
 }
 
 /// `memset` through a volatile-like path the optimizer keeps (the buffer is read back once).

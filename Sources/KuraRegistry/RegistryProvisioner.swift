@@ -5,21 +5,23 @@ import Foundation
 import Synchronization
 import KuraCore
 public import KuraCrypto
-public import KuraStorage
 
 /// Creates and deletes registries. A new registry gets a fresh random data key, wrapped by its
 /// service key (service-managed encryption; a customer-managed key adds a layer, issue 7).
 public struct RegistryProvisioner: Sendable {
-    let metadata: any MetadataStore
+    let store: any RegistryStore
     let blobs: EncryptedBlobStore
+    let clock: any WallClock
     /// The registries' data keys and customer-key states.
     public let keyring: RegistryKeyring
     let sealer: SealedFile
     /// Admin credentials already opened, by registry id, with the sealed bytes they came from.
     private let openedCredentials = OpenedCredentials()
 
-    public init(metadata: any MetadataStore, blobs: EncryptedBlobStore, keyring: RegistryKeyring, sealer: SealedFile) {
-        self.metadata = metadata
+    public init(store: any RegistryStore, blobs: EncryptedBlobStore, keyring: RegistryKeyring, sealer: SealedFile,
+                clock: any WallClock = SystemClock()) {
+        self.store = store
+        self.clock = clock
         self.blobs = blobs
         self.keyring = keyring
         self.sealer = sealer
@@ -36,7 +38,7 @@ public struct RegistryProvisioner: Sendable {
     /// identity (RSA-OAEP-256, then the service key: two layers) before anything is stored, so a
     /// refused key leaves nothing behind.
     /// - Returns: the record and, when the admin user is enabled, its credentials.
-    /// - Throws: `MetadataStoreError` `.conflict` when the name is taken; ``KeyWrapFailure`` when
+    /// - Throws: `StoreError` `.conflict` when the name is taken; ``KeyWrapFailure`` when
     ///   the vault refuses or cannot be reached.
     public func create(name: String, adminUserEnabled: Bool, anonymousPullEnabled: Bool = false,
                        customerKey: (keyIdentifier: String, identity: String)? = nil) async throws -> (RegistryRecord, RegistryAdminCredentials?) {
@@ -49,9 +51,9 @@ public struct RegistryProvisioner: Sendable {
                                     adminUserEnabled: adminUserEnabled,
                                     sealedAdminPasswords: try credentials?.sealed(registryID: id, with: sealer),
                                     anonymousPullEnabled: anonymousPullEnabled,
-                                    createdAt: Int64(Date().timeIntervalSince1970 * 1000), customerKey: binding)
+                                    createdAt: clock.milliseconds, customerKey: binding)
         do {
-            try await metadata.insertRegistry(record)
+            try await store.insertRegistry(record)
         } catch {
             keyring.forget(registryID: id)
             throw error
@@ -65,17 +67,23 @@ public struct RegistryProvisioner: Sendable {
     /// - Returns: the updated record.
     public func rotateCustomerKey(_ registry: RegistryRecord, keyIdentifier: String, identity: String) async throws -> RegistryRecord {
         let (wrapped, binding) = try await keyring.rewrap(registry, keyIdentifier: keyIdentifier, identity: identity)
-        try await metadata.replaceWrappedDataKey(registryID: registry.id, expected: registry.wrappedDataKey, new: wrapped, customerKey: binding)
+        try await store.replaceWrappedDataKey(registryID: registry.id, expected: registry.wrappedDataKey, new: wrapped, customerKey: binding)
         var updated = registry
         updated.wrappedDataKey = wrapped
         updated.customerKey = binding
         return updated
     }
 
+    /// The registry named `name` (case-insensitively), if any.
+    public func registry(named name: String) async throws -> RegistryRecord? { try await store.registry(named: name) }
+
+    /// Every registry, by name.
+    public func registries() async throws -> [RegistryRecord] { try await store.registries() }
+
     /// The out-of-the-box registry `default` (service-managed encryption, admin user enabled),
     /// created if it does not exist yet.
     public func ensureDefaultRegistry() async throws -> (record: RegistryRecord, credentials: RegistryAdminCredentials?) {
-        if let existing = try await metadata.registry(named: "default") { return (existing, try adminCredentials(of: existing)) }
+        if let existing = try await store.registry(named: "default") { return (existing, try adminCredentials(of: existing)) }
         return try await create(name: "default", adminUserEnabled: true)
     }
 
@@ -100,7 +108,7 @@ public struct RegistryProvisioner: Sendable {
             updated.sealedAdminPasswords = try RegistryAdminCredentials.generate(username: registry.name).sealed(registryID: registry.id, with: sealer)
         }
         guard updated != registry else { return registry }
-        try await metadata.updateRegistrySettings(id: registry.id, adminUserEnabled: updated.adminUserEnabled,
+        try await store.updateRegistrySettings(id: registry.id, adminUserEnabled: updated.adminUserEnabled,
                                                   sealedAdminPasswords: updated.sealedAdminPasswords,
                                                   anonymousPullEnabled: updated.anonymousPullEnabled)
         return updated
@@ -110,7 +118,7 @@ public struct RegistryProvisioner: Sendable {
     public func regenerateAdminPassword(_ registry: RegistryRecord, index: Int) async throws -> RegistryAdminCredentials {
         var credentials = try adminCredentials(of: registry) ?? RegistryAdminCredentials.generate(username: registry.name)
         credentials.passwords[index] = SecretHash.generateSecret()
-        try await metadata.updateRegistrySettings(id: registry.id, adminUserEnabled: registry.adminUserEnabled,
+        try await store.updateRegistrySettings(id: registry.id, adminUserEnabled: registry.adminUserEnabled,
                                                   sealedAdminPasswords: try credentials.sealed(registryID: registry.id, with: sealer),
                                                   anonymousPullEnabled: registry.anonymousPullEnabled)
         return credentials
@@ -119,7 +127,7 @@ public struct RegistryProvisioner: Sendable {
     /// Deletes the registry's records, then its stored objects (crypto-shredding: the data key
     /// goes with the record, so leftover objects are unreadable even if deletion is interrupted).
     public func delete(_ registry: RegistryRecord) async throws {
-        try await metadata.deleteRegistry(id: registry.id)
+        try await store.deleteRegistry(id: registry.id)
         keyring.forget(registryID: registry.id)
         _ = openedCredentials.entries.withLock { $0.removeValue(forKey: registry.id) }
         for path in try await blobs.store.list(prefix: BlobPath("registries", registry.id)) {

@@ -4,7 +4,6 @@
 import Foundation
 public import KuraCore
 import KuraCrypto
-public import KuraStorage
 public import NIOCore
 
 /// The OCI content rules over the stores. Blob bytes and manifest bytes are KBF1 objects in the
@@ -14,28 +13,29 @@ public import NIOCore
 /// only when every blob and child manifest it references is linked in its repository (unless
 /// ``allowSparseManifests``); bytes are deleted only when nothing links or references them.
 public struct RegistryService: Sendable {
-    public let metadata: any MetadataStore
+    let store: any RegistryContentStore
     public let blobs: EncryptedBlobStore
+    /// Stamps records and unreferenced marks.
+    public let clock: any WallClock
     /// Accept manifests whose blobs or child manifests the repository does not hold ("sparse"
     /// manifests, which the spec lets a registry accept): `registry.allowSparseManifests`, off by
     /// default. What is missing stays unreadable (`BLOB_UNKNOWN` / `MANIFEST_UNKNOWN`) until pushed.
     public let allowSparseManifests: Bool
 
-    public init(metadata: any MetadataStore, blobs: EncryptedBlobStore, allowSparseManifests: Bool = false) {
-        self.metadata = metadata
+    public init(store: any RegistryContentStore, blobs: EncryptedBlobStore, allowSparseManifests: Bool = false,
+                clock: any WallClock = SystemClock()) {
+        self.store = store
         self.blobs = blobs
         self.allowSparseManifests = allowSparseManifests
+        self.clock = clock
     }
-
-    /// Unix milliseconds now (the registry plane's default clock).
-    public static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     // MARK: Blobs
 
     /// The blob if `repository` holds it.
     /// - Throws: `BLOB_UNKNOWN`.
     public func blob(_ registry: RegistryContext, repository: RepositoryName, digest: ContentDigest) async throws -> BlobRecord {
-        guard let blob = try await metadata.linkedBlob(registryID: registry.id, repository: repository.value, digest: digest) else {
+        guard let blob = try await store.linkedBlob(registryID: registry.id, repository: repository.value, digest: digest) else {
             throw RegistryError(.blobUnknown, "blob \(digest) is not in repository \(repository)")
         }
         return blob
@@ -73,27 +73,27 @@ public struct RegistryService: Sendable {
     /// Places staged bytes at their content address and records them as a blob of `repository`,
     /// in one metadata transaction (docs/garbage-collection.md).
     func record(_ registry: RegistryContext, repository: RepositoryName, _ staged: StagedBlob) async throws -> BlobRecord {
-        let record = BlobRecord(registryID: registry.id, digest: staged.blob.digest, size: staged.blob.size, createdAt: Self.now())
+        let record = BlobRecord(registryID: registry.id, digest: staged.blob.digest, size: staged.blob.size, createdAt: clock.milliseconds)
         let blobs = self.blobs
-        try await metadata.commitBlob(record, repository: repository.value, place: { try await blobs.place(staged) })
-        return try await metadata.blob(registryID: registry.id, digest: staged.blob.digest) ?? record
+        try await store.commitBlob(record, repository: repository.value, place: { try await blobs.place(staged) })
+        return try await store.blob(registryID: registry.id, digest: staged.blob.digest) ?? record
     }
 
     /// Links a blob another repository of this registry holds (cross-repository mount).
     /// - Returns: the blob, or nil when `source` does not hold it (the client then uploads).
     public func mount(_ registry: RegistryContext, repository: RepositoryName, digest: ContentDigest,
                       from source: RepositoryName?) async throws -> BlobRecord? {
-        guard let source, let found = try await metadata.linkedBlob(registryID: registry.id, repository: source.value, digest: digest)
+        guard let source, let found = try await store.linkedBlob(registryID: registry.id, repository: source.value, digest: digest)
         else { return nil }
         do {
-            try await metadata.linkBlob(registryID: registry.id, repository: repository.value, digest: digest)
-        } catch let error as MetadataStoreError where error.code == .notFound {
+            try await store.linkBlob(registryID: registry.id, repository: repository.value, digest: digest)
+        } catch let error as StoreError where error.code == .notFound {
             return nil
         }
         // Linked (so held against collection) before its bytes are checked: a blob whose bytes
         // are gone is unlinked again and the client uploads it.
         guard try await blobs.exists(digest, registryID: registry.id) else {
-            try await metadata.unlinkBlob(registryID: registry.id, repository: repository.value, digest: digest, at: Self.now())
+            try await store.unlinkBlob(registryID: registry.id, repository: repository.value, digest: digest, at: clock.milliseconds)
             return nil
         }
         return found
@@ -103,7 +103,7 @@ public struct RegistryService: Sendable {
     /// unreferenced and ``BlobCollector`` deletes its bytes after the grace period.
     /// - Throws: `BLOB_UNKNOWN`.
     public func deleteBlob(_ registry: RegistryContext, repository: RepositoryName, digest: ContentDigest) async throws {
-        guard try await metadata.unlinkBlob(registryID: registry.id, repository: repository.value, digest: digest, at: Self.now()) else {
+        guard try await store.unlinkBlob(registryID: registry.id, repository: repository.value, digest: digest, at: clock.milliseconds) else {
             throw RegistryError(.blobUnknown, "blob \(digest) is not in repository \(repository)")
         }
     }
@@ -132,8 +132,8 @@ public struct RegistryService: Sendable {
             for child in document.references {
                 let present: Bool
                 switch child.kind {
-                case .blob: present = try await metadata.linkedBlob(registryID: registry.id, repository: repository.value, digest: child.digest) != nil
-                case .manifest: present = try await metadata.manifest(registryID: registry.id, repository: repository.value, digest: child.digest) != nil
+                case .blob: present = try await store.linkedBlob(registryID: registry.id, repository: repository.value, digest: child.digest) != nil
+                case .manifest: present = try await store.manifest(registryID: registry.id, repository: repository.value, digest: child.digest) != nil
                 }
                 guard present else {
                     throw RegistryError(.manifestBlobUnknown, "the manifest references \(child.digest), which repository \(repository) does not hold")
@@ -144,16 +144,16 @@ public struct RegistryService: Sendable {
         let platform = await imagePlatform(registry, document)
         let record = ManifestRecord(registryID: registry.id, digest: digest, mediaType: document.mediaType.rawValue,
                                     size: Int64(body.count), artifactType: document.artifactType, subject: document.subject,
-                                    annotations: document.annotations, createdAt: Self.now(), os: platform?.os,
+                                    annotations: document.annotations, createdAt: clock.milliseconds, os: platform?.os,
                                     architecture: platform?.architecture)
         var names: [String] = []
         if case .tag(let tag) = reference { names.append(tag.value) }
         for tag in tags where !names.contains(tag.value) { names.append(tag.value) }
         let blobs = self.blobs
         do {
-            try await metadata.commitManifest(record, references: document.references, repository: repository.value, tags: names,
+            try await store.commitManifest(record, references: document.references, repository: repository.value, tags: names,
                                               requireBlobs: !allowSparseManifests, place: { try await blobs.place(staged) })
-        } catch let error as MetadataStoreError where error.code == .notFound {
+        } catch let error as StoreError where error.code == .notFound {
             await blobs.discard(staged)
             throw RegistryError(.manifestBlobUnknown, "a blob the manifest references was deleted while it was pushed: \(error.message)")
         } catch {
@@ -189,12 +189,12 @@ public struct RegistryService: Sendable {
         switch reference {
         case .digest(let value): digest = value
         case .tag(let tag):
-            guard let found = try await metadata.tag(registryID: registry.id, repository: repository.value, name: tag.value) else {
+            guard let found = try await store.tag(registryID: registry.id, repository: repository.value, name: tag.value) else {
                 throw RegistryError(.manifestUnknown, "tag \(tag) is not in repository \(repository)")
             }
             digest = found.digest
         }
-        guard let manifest = try await metadata.manifest(registryID: registry.id, repository: repository.value, digest: digest) else {
+        guard let manifest = try await store.manifest(registryID: registry.id, repository: repository.value, digest: digest) else {
             throw RegistryError(.manifestUnknown, "manifest \(digest) is not in repository \(repository)")
         }
         return manifest
@@ -212,11 +212,11 @@ public struct RegistryService: Sendable {
     public func deleteManifest(_ registry: RegistryContext, repository: RepositoryName, reference: Reference) async throws {
         switch reference {
         case .tag(let tag):
-            guard try await metadata.deleteTag(registryID: registry.id, repository: repository.value, name: tag.value) else {
+            guard try await store.deleteTag(registryID: registry.id, repository: repository.value, name: tag.value) else {
                 throw RegistryError(.manifestUnknown, "tag \(tag) is not in repository \(repository)")
             }
         case .digest(let digest):
-            guard try await metadata.unlinkManifest(registryID: registry.id, repository: repository.value, digest: digest, at: Self.now()) else {
+            guard try await store.unlinkManifest(registryID: registry.id, repository: repository.value, digest: digest, at: clock.milliseconds) else {
                 throw RegistryError(.manifestUnknown, "manifest \(digest) is not in repository \(repository)")
             }
         }
@@ -233,8 +233,8 @@ public struct RegistryService: Sendable {
     /// Up to `limit` tags of `repository` after `last`, with their digests and times.
     /// - Throws: `NAME_UNKNOWN` when the repository does not exist.
     public func tagRecords(_ registry: RegistryContext, repository: RepositoryName, after last: String?, limit: Int) async throws -> [TagRecord] {
-        let tags = try await metadata.tags(registryID: registry.id, repository: repository.value, after: last, limit: limit)
-        if tags.isEmpty, try await !metadata.repositoryExists(registryID: registry.id, name: repository.value) {
+        let tags = try await store.tags(registryID: registry.id, repository: repository.value, after: last, limit: limit)
+        if tags.isEmpty, try await !store.repositoryExists(registryID: registry.id, name: repository.value) {
             throw RegistryError(.nameUnknown, "repository \(repository) does not exist")
         }
         return tags
@@ -243,7 +243,7 @@ public struct RegistryService: Sendable {
     /// One tag of `repository`.
     /// - Throws: `MANIFEST_UNKNOWN` when the tag does not exist.
     public func tagRecord(_ registry: RegistryContext, repository: RepositoryName, tag: Tag) async throws -> TagRecord {
-        guard let found = try await metadata.tag(registryID: registry.id, repository: repository.value, name: tag.value) else {
+        guard let found = try await store.tag(registryID: registry.id, repository: repository.value, name: tag.value) else {
             throw RegistryError(.manifestUnknown, "tag \(tag) is not in repository \(repository)")
         }
         return found
@@ -251,15 +251,15 @@ public struct RegistryService: Sendable {
 
     /// Up to `limit` repository names after `last`.
     public func catalog(_ registry: RegistryContext, after last: String?, limit: Int) async throws -> [String] {
-        try await metadata.repositories(registryID: registry.id, after: last, limit: limit)
+        try await store.repositories(registryID: registry.id, after: last, limit: limit)
     }
 
     /// Up to `limit` manifests of `repository` after `last`, with their tags and sizes (ACR's metadata API).
     /// - Throws: `NAME_UNKNOWN` when the repository does not exist.
     public func manifests(_ registry: RegistryContext, repository: RepositoryName, after last: ContentDigest?,
                           limit: Int) async throws -> [RepositoryManifest] {
-        let page = try await metadata.repositoryManifests(registryID: registry.id, repository: repository.value, after: last, limit: limit)
-        if page.isEmpty, try await !metadata.repositoryExists(registryID: registry.id, name: repository.value) {
+        let page = try await store.repositoryManifests(registryID: registry.id, repository: repository.value, after: last, limit: limit)
+        if page.isEmpty, try await !store.repositoryExists(registryID: registry.id, name: repository.value) {
             throw RegistryError(.nameUnknown, "repository \(repository) does not exist")
         }
         return page
@@ -269,7 +269,7 @@ public struct RegistryService: Sendable {
     /// needs are marked unreferenced, and ``BlobCollector`` deletes their bytes after the grace period.
     /// - Throws: `NAME_UNKNOWN` when the repository does not exist.
     public func deleteRepository(_ registry: RegistryContext, repository: RepositoryName) async throws -> RepositoryDeletion {
-        guard let deletion = try await metadata.deleteRepository(registryID: registry.id, name: repository.value, at: Self.now()) else {
+        guard let deletion = try await store.deleteRepository(registryID: registry.id, name: repository.value, at: clock.milliseconds) else {
             throw RegistryError(.nameUnknown, "repository \(repository) does not exist")
         }
         return deletion
@@ -278,7 +278,7 @@ public struct RegistryService: Sendable {
     /// Manifests of `repository` whose subject is `digest`, optionally of one artifact type.
     public func referrers(_ registry: RegistryContext, repository: RepositoryName, subject digest: ContentDigest,
                           artifactType: String?) async throws -> [ManifestRecord] {
-        let all = try await metadata.referrers(registryID: registry.id, repository: repository.value, subject: digest)
+        let all = try await store.referrers(registryID: registry.id, repository: repository.value, subject: digest)
         guard let artifactType else { return all }
         return all.filter { $0.artifactType == artifactType }
     }

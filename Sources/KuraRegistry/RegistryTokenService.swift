@@ -3,8 +3,8 @@
 
 import Crypto
 import Foundation
-public import KuraStorage
 import JWTKit
+public import KuraCore
 public import KuraCrypto
 
 /// Claims of a registry access token (docker token spec: `access` lists what it grants).
@@ -20,13 +20,8 @@ struct RegistryAccessClaims: JWTPayload {
     var reg: String
     var access: [AccessScope]
 
-    func verify(using algorithm: some JWTAlgorithm) async throws { try verifyLifetime(exp, nbf) }
-}
-
-/// The lifetime check both registry token kinds share: not expired, not before `nbf` (60 s of skew).
-private func verifyLifetime(_ exp: ExpirationClaim, _ nbf: NotBeforeClaim) throws {
-    try exp.verifyNotExpired(currentDate: Date())
-    try nbf.verifyNotBefore(currentDate: Date().addingTimeInterval(60))
+    /// The signature only: the lifetime is checked against the service's clock (``isCurrent(exp:nbf:)``).
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
 }
 
 /// Claims of a registry refresh token (what `/oauth2/exchange` hands out for an AAD token).
@@ -44,7 +39,8 @@ struct RegistryRefreshClaims: JWTPayload {
     /// the standard alphabet; wire notes §9.4).
     var nonce: String
 
-    func verify(using algorithm: some JWTAlgorithm) async throws { try verifyLifetime(exp, nbf) }
+    /// The signature only: the lifetime is checked against the service's clock (``isCurrent(exp:nbf:)``).
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
 }
 
 /// Issues and verifies registry access tokens. They are HMAC-signed with a key derived from the
@@ -54,15 +50,17 @@ public struct RegistryTokenService: Sendable {
     /// Lifetime of an access token, in seconds.
     public static let lifetime = 1200
     private let keys: JWTKeyCollection
+    let clock: any WallClock
 
-    public init(hierarchy: KeyHierarchy) async {
+    public init(hierarchy: KeyHierarchy, clock: any WallClock = SystemClock()) async {
+        self.clock = clock
         keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(key: hierarchy.key(for: .registryTokens)), digestAlgorithm: .sha256, kid: "registry")
     }
 
     /// A token for `caller` granting `access` in `registry`, audience `service`.
     public func issue(caller: RegistryCaller, access: [AccessScope], registry: RegistryRecord, service: String) async throws -> String {
-        let now = Date()
+        let now = clock.now()
         let claims = RegistryAccessClaims(
             iss: IssuerClaim(value: "kura"), sub: SubjectClaim(value: caller.subject), aud: AudienceClaim(value: [service]),
             exp: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(Self.lifetime))), nbf: NotBeforeClaim(value: now),
@@ -75,7 +73,7 @@ public struct RegistryTokenService: Sendable {
 
     /// A refresh token for a directory principal, whose payload segment is free of `-` and `_`.
     public func issueRefreshToken(objectID: String, tenant: String, registry: RegistryRecord, service: String) async throws -> String {
-        let now = Date()
+        let now = clock.now()
         for attempt in 0..<100_000 {
             let claims = RegistryRefreshClaims(
                 iss: IssuerClaim(value: "kura"), sub: SubjectClaim(value: objectID), aud: AudienceClaim(value: [service]),
@@ -91,19 +89,26 @@ public struct RegistryTokenService: Sendable {
     /// The principal of a valid refresh token for `registry`, or nil.
     public func verifyRefreshToken(_ token: String, registry: RegistryRecord) async -> String? {
         guard let claims = try? await keys.verify(token, as: RegistryRefreshClaims.self), claims.reg == registry.id,
-              claims.grant_type == "refresh_token"
+              claims.grant_type == "refresh_token", isCurrent(exp: claims.exp, nbf: claims.nbf)
         else { return nil }
         return claims.sub.value
     }
 
     /// The grants of a valid token for `registry`, or nil when the token is invalid, expired or for another registry.
     public func verify(_ token: String, registry: RegistryRecord) async -> (caller: RegistryCaller, access: [AccessScope])? {
-        guard let claims = try? await keys.verify(token, as: RegistryAccessClaims.self), claims.reg == registry.id else { return nil }
+        guard let claims = try? await keys.verify(token, as: RegistryAccessClaims.self), claims.reg == registry.id,
+              isCurrent(exp: claims.exp, nbf: claims.nbf) else { return nil }
         let caller: RegistryCaller = switch claims.sub.value {
         case "anonymous": .anonymous
         case "admin": .admin
         default: .principal(objectID: claims.sub.value)
         }
         return (caller, claims.access)
+    }
+
+    /// The lifetime check both token kinds share: not expired, not before `nbf` (60 s of skew).
+    func isCurrent(exp: ExpirationClaim, nbf: NotBeforeClaim) -> Bool {
+        let now = clock.now()
+        return exp.value > now && nbf.value <= now.addingTimeInterval(60)
     }
 }

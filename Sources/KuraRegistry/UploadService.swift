@@ -4,7 +4,6 @@
 import Foundation
 public import KuraCore
 import KuraCrypto
-public import KuraStorage
 public import NIOCore
 
 /// Blob upload sessions (OCI "push a blob in chunks"). Each acknowledged chunk is a KBF1 object
@@ -14,10 +13,13 @@ public import NIOCore
 /// final digest moves the part into place (O(1)); otherwise the parts are streamed into the blob.
 public struct UploadService: Sendable {
     let service: RegistryService
-    var metadata: any MetadataStore { service.metadata }
+    let store: any UploadStore
     var blobs: EncryptedBlobStore { service.blobs }
 
-    public init(service: RegistryService) { self.service = service }
+    public init(service: RegistryService, store: any UploadStore) {
+        self.service = service
+        self.store = store
+    }
 
     /// The largest byte offset an upload accepts (1 PiB): every offset and length parsed from a
     /// request is checked against it before any arithmetic, so none can overflow.
@@ -33,15 +35,15 @@ public struct UploadService: Sendable {
     /// Opens a new session in `repository`.
     public func start(_ registry: RegistryContext, repository: RepositoryName) async throws -> UploadRecord {
         let upload = UploadRecord(id: UUID().uuidString.lowercased(), registryID: registry.id, repository: repository.value,
-                                  createdAt: RegistryService.now())
-        try await metadata.insertUpload(upload)
+                                  createdAt: service.clock.milliseconds)
+        try await store.insertUpload(upload)
         return upload
     }
 
     /// The session `id` of `repository`.
     /// - Throws: `BLOB_UPLOAD_UNKNOWN` (also for a malformed id or another repository's session).
     public func session(_ registry: RegistryContext, repository: RepositoryName, id: String) async throws -> UploadRecord {
-        guard UUID(uuidString: id) != nil, let upload = try await metadata.upload(id: id.lowercased()),
+        guard UUID(uuidString: id) != nil, let upload = try await store.upload(id: id.lowercased()),
               upload.registryID == registry.id, upload.repository == repository.value
         else { throw RegistryError(.blobUploadUnknown, "upload \(id) is not in progress in repository \(repository)") }
         return upload
@@ -78,13 +80,13 @@ public struct UploadService: Sendable {
         let path = Self.partPath(registryID: registry.id, uploadID: upload.id, part: part)
         try await blobs.store.move(incoming, to: path)
         do {
-            return try await metadata.appendUploadPart(uploadID: upload.id, expectedSize: upload.size, part: part)
-        } catch let error as MetadataStoreError where error.code == .preconditionFailed {
+            return try await store.appendUploadPart(uploadID: upload.id, expectedSize: upload.size, part: part)
+        } catch let error as StoreError where error.code == .preconditionFailed {
             // Another chunk won the race; its part file is ours only if it holds the same bytes.
-            let winner = try await metadata.uploadParts(uploadID: upload.id).first { $0.number == part.number }
+            let winner = try await store.uploadParts(uploadID: upload.id).first { $0.number == part.number }
             if winner?.digest != part.digest { try? await blobs.store.delete(path) }
             throw RegistryError(.rangeInvalid, "another chunk of upload \(upload.id) landed first")
-        } catch let error as MetadataStoreError where error.code == .notFound {
+        } catch let error as StoreError where error.code == .notFound {
             try? await blobs.store.delete(path)
             throw RegistryError(.blobUploadUnknown, "upload \(upload.id) was cancelled")
         }
@@ -97,7 +99,7 @@ public struct UploadService: Sendable {
                                               finalChunk: Body, range: ClosedRange<Int64>?, length: Int64?) async throws -> BlobRecord
     where Body.Element == ByteBuffer {
         let upload = try await append(registry, upload: upload, body: finalChunk, range: range, length: length)
-        let parts = try await metadata.uploadParts(uploadID: upload.id)
+        let parts = try await store.uploadParts(uploadID: upload.id)
         guard let repository = RepositoryName(upload.repository) else {
             throw RegistryError(.nameInvalid, "upload \(upload.id) names an invalid repository '\(upload.repository)'")
         }
@@ -122,15 +124,16 @@ public struct UploadService: Sendable {
         return blob
     }
 
-    /// Deletes every session started before `cutoff` (Unix milliseconds) with all its files —
-    /// parts and any chunk an interrupted request left half-written.
+    /// Deletes every session started more than `age` ago with all its files — parts and any
+    /// chunk an interrupted request left half-written.
     /// - Returns: the sessions deleted.
-    public func expire(startedBefore cutoff: Int64) async throws -> [UploadRecord] {
+    public func expire(olderThan age: Duration) async throws -> [UploadRecord] {
+        let cutoff = service.clock.milliseconds - age.milliseconds
         var expired: [UploadRecord] = []
         while true {
-            let batch = try await metadata.uploads(startedBefore: cutoff, limit: 100)
+            let batch = try await store.uploads(startedBefore: cutoff, limit: 100)
             for upload in batch {
-                try await metadata.deleteUpload(id: upload.id)
+                try await store.deleteUpload(id: upload.id)
                 for file in try await blobs.store.list(prefix: BlobPath("registries", upload.registryID, "uploads", upload.id)) {
                     try? await blobs.store.delete(file)
                 }
@@ -142,11 +145,11 @@ public struct UploadService: Sendable {
 
     /// Cancels the session and deletes its parts.
     public func cancel(_ registry: RegistryContext, upload: UploadRecord) async throws {
-        try await discard(registry, upload: upload, parts: try await metadata.uploadParts(uploadID: upload.id))
+        try await discard(registry, upload: upload, parts: try await store.uploadParts(uploadID: upload.id))
     }
 
     private func discard(_ registry: RegistryContext, upload: UploadRecord, parts: [UploadPartRecord]) async throws {
-        try await metadata.deleteUpload(id: upload.id)
+        try await store.deleteUpload(id: upload.id)
         for part in parts {
             try? await blobs.store.delete(Self.partPath(registryID: registry.id, uploadID: upload.id, part: part))
         }

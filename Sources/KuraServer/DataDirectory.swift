@@ -60,6 +60,12 @@ public struct Installation: Codable, Sendable, Equatable {
     public var subscriptionId: String
     /// Creation time, ISO 8601.
     public var createdAt: String
+
+    public init(tenantId: String, subscriptionId: String, createdAt: String) {
+        self.tenantId = tenantId
+        self.subscriptionId = subscriptionId
+        self.createdAt = createdAt
+    }
 }
 
 /// The bootstrap admin service principal as written to `admin-credentials.json`.

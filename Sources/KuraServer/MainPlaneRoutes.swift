@@ -11,8 +11,10 @@ enum MainPlaneRoutes {
     static func router(metrics: PrometheusCollectorRegistry, login: LoginRoutes, management: ManagementRoutes,
                        audit: AuditRoutes) -> Router<KuraRequestContext> {
         let router = Router(context: KuraRequestContext.self)
-        router.add(middleware: AzureErrorMiddleware())
+        // The host chain (HostChain's order): request id, metrics, Azure's error envelope.
+        router.add(middleware: RequestIDMiddleware())
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: AzureErrorMiddleware())
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))

@@ -138,9 +138,9 @@ struct OCIError: Error, HTTPResponseError {
             self.init(status: .notFound, code: "BLOB_UNKNOWN", message: error.message)
         case let error as BlobStoreError where error.code == .invalidRange:
             self.init(status: .rangeNotSatisfiable, code: "RANGE_INVALID", message: error.message)
-        case let error as MetadataStoreError where error.code == .unavailable:
+        case let error as StoreError where error.code == .unavailable:
             self.init(status: .serviceUnavailable, code: "UNAVAILABLE", message: "the metadata store is unavailable")
-        case let error as MetadataStoreError where error.code == .conflict || error.code == .preconditionFailed:
+        case let error as StoreError where error.code == .conflict || error.code == .preconditionFailed:
             // A concurrent request changed the same thing first: nothing of this one was stored.
             self.init(status: .conflict, code: "UNAVAILABLE", message: "a concurrent request changed this first; retry: \(error.message)")
         case let error as CryptoFailure:

@@ -4,6 +4,7 @@
 import Foundation
 public import KuraCore
 import SQLKit
+public import KuraRegistry
 
 /// The rules that make collection race-free by construction:
 /// 1. Bytes reach their final path only inside ``commitBlob(_:repository:place:)`` or
@@ -28,7 +29,7 @@ extension SQLMetadataStore {
                         SQLLiteral.null)
                 .onConflict(with: ["registry_id", "digest"]) { update in update.set("unreferenced_at", to: SQLLiteral.null) }
                 .run()
-            try await Self.ensureRepository(database, registryID: blob.registryID, repository: repository)
+            try await self.ensureRepository(database, registryID: blob.registryID, repository: repository)
             try await Self.insertLink(database, registryID: blob.registryID, repository: repository, digest: blob.digest)
         }
     }
@@ -36,9 +37,9 @@ extension SQLMetadataStore {
     public func linkBlob(registryID: String, repository: String, digest: ContentDigest) async throws {
         try await transaction { database in
             guard try await Self.revive(database, registryID: registryID, digest: digest) else {
-                throw MetadataStoreError(.notFound, "blob \(digest) is not recorded")
+                throw StoreError(.notFound, "blob \(digest) is not recorded")
             }
-            try await Self.ensureRepository(database, registryID: registryID, repository: repository)
+            try await self.ensureRepository(database, registryID: registryID, repository: repository)
             try await Self.insertLink(database, registryID: registryID, repository: repository, digest: digest)
         }
     }

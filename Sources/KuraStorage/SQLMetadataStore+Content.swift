@@ -3,6 +3,7 @@
 
 import Foundation
 import KuraCore
+public import KuraRegistry
 import SQLKit
 
 extension SQLMetadataStore {
@@ -40,9 +41,9 @@ extension SQLMetadataStore {
         }
     }
 
-    static func ensureRepository(_ database: any SQLDatabase, registryID: String, repository: String) async throws {
+    func ensureRepository(_ database: any SQLDatabase, registryID: String, repository: String) async throws {
         try await database.insert(into: "repositories").columns("registry_id", "name", "created_at")
-            .values(SQLBind(registryID), SQLBind(repository), SQLBind(now()))
+            .values(SQLBind(registryID), SQLBind(repository), SQLBind(clock.milliseconds))
             .ignoringConflicts(with: ["registry_id", "name"]).run()
     }
 
@@ -61,17 +62,17 @@ extension SQLMetadataStore {
                 guard requireBlobs else { continue }
                 guard revived, try await Self.isLinked(database, table: "repository_blobs", registryID: manifest.registryID,
                                                        repository: repository, digest: digest) else {
-                    throw MetadataStoreError(.notFound, "blob \(digest) is not in repository \(repository)")
+                    throw StoreError(.notFound, "blob \(digest) is not in repository \(repository)")
                 }
             }
             for child in Set(references.filter { $0.kind == .manifest }.map(\.digest)) where requireBlobs {
                 guard try await Self.isLinked(database, table: "repository_manifests", registryID: manifest.registryID,
                                               repository: repository, digest: child) else {
-                    throw MetadataStoreError(.notFound, "manifest \(child) is not in repository \(repository)")
+                    throw StoreError(.notFound, "manifest \(child) is not in repository \(repository)")
                 }
             }
             try await place()
-            try await Self.ensureRepository(database, registryID: manifest.registryID, repository: repository)
+            try await self.ensureRepository(database, registryID: manifest.registryID, repository: repository)
             try await database.insert(into: "manifests")
                 .columns("registry_id", "digest", "media_type", "size", "artifact_type", "subject", "annotations", "created_at",
                          "os", "architecture")
@@ -92,7 +93,7 @@ extension SQLMetadataStore {
             for tag in tags {
                 try await database.insert(into: "tags").columns("registry_id", "repository", "name", "digest", "updated_at")
                     .values(SQLBind(manifest.registryID), SQLBind(repository), SQLBind(tag), SQLBind(manifest.digest.description),
-                            SQLBind(Self.now()))
+                            SQLBind(self.clock.milliseconds))
                     .onConflict(with: ["registry_id", "repository", "name"]) { update in
                         update.set(excludedValueOf: "digest").set(excludedValueOf: "updated_at")
                     }
@@ -236,7 +237,7 @@ extension SQLMetadataStore {
     }
 
     static func digest(_ text: String) throws -> ContentDigest {
-        guard let digest = ContentDigest(text) else { throw MetadataStoreError(.unavailable, "stored digest '\(text)' is malformed") }
+        guard let digest = ContentDigest(text) else { throw StoreError(.unavailable, "stored digest '\(text)' is malformed") }
         return digest
     }
 

@@ -4,6 +4,8 @@
 import Foundation
 public import KuraCore
 import SQLKit
+public import KuraDirectory
+public import KuraManagement
 
 extension SQLMetadataStore {
     // MARK: Resources
@@ -91,7 +93,7 @@ extension SQLMetadataStore {
 
     static func resourceRecord(_ row: any SQLRow) throws -> ResourceRecord {
         let text = try row.decode(column: "id", as: String.self)
-        guard let id = ResourceID(parsing: text) else { throw MetadataStoreError(.unavailable, "stored resource id '\(text)' is malformed") }
+        guard let id = ResourceID(parsing: text) else { throw StoreError(.unavailable, "stored resource id '\(text)' is malformed") }
         let document = try JSONValue(parsing: Array(try row.decode(column: "document", as: String.self).utf8))
         return ResourceRecord(id: id, document: document, createdAt: try row.decode(column: "created_at", as: Int64.self),
                               updatedAt: try row.decode(column: "updated_at", as: Int64.self))
@@ -130,7 +132,7 @@ extension SQLMetadataStore {
             return try await query.orderBy("created_at").orderBy("name").all().map { row in
                 let text = try row.decode(column: "scope", as: String.self)
                 guard let scope = ResourceID(parsing: text) else {
-                    throw MetadataStoreError(.unavailable, "stored scope '\(text)' is malformed")
+                    throw StoreError(.unavailable, "stored scope '\(text)' is malformed")
                 }
                 return RoleAssignmentRecord(
                     name: try row.decode(column: "name", as: String.self), scope: scope,

@@ -3,6 +3,7 @@
 
 import KuraCore
 import SQLKit
+public import KuraRegistry
 
 extension SQLMetadataStore {
     public func insertUpload(_ upload: UploadRecord) async throws {
@@ -29,8 +30,8 @@ extension SQLMetadataStore {
             guard let row = updated.first else {
                 let exists = try await database.select().column("id").from("uploads").where("id", .equal, SQLBind(uploadID)).first() != nil
                 throw exists
-                    ? MetadataStoreError(.preconditionFailed, "upload \(uploadID) is no longer at offset \(expectedSize)")
-                    : MetadataStoreError(.notFound, "no upload \(uploadID)")
+                    ? StoreError(.preconditionFailed, "upload \(uploadID) is no longer at offset \(expectedSize)")
+                    : StoreError(.notFound, "no upload \(uploadID)")
             }
             try await database.insert(into: "upload_parts").columns("upload_id", "number", "size", "digest")
                 .values(SQLBind(uploadID), SQLBind(Int64(part.number)), SQLBind(part.size), SQLBind(part.digest.description)).run()

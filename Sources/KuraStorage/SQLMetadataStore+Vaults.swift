@@ -4,6 +4,7 @@
 import Foundation
 public import KuraCore
 import SQLKit
+public import KuraKeyVault
 
 extension SQLMetadataStore {
     // MARK: Keys
@@ -33,13 +34,13 @@ extension SQLMetadataStore {
                 .where("vault", .equal, SQLBind(vault)).where("name_key", .equal, SQLBind(nameKey)).first().map(Self.vaultKeyRecord)
             if let existing {
                 guard !newKey || existing.deletedAt == nil else {
-                    throw MetadataStoreError(.conflict, "key \(version.name) is deleted but recoverable")
+                    throw StoreError(.conflict, "key \(version.name) is deleted but recoverable")
                 }
-                guard existing.deletedAt == nil else { throw MetadataStoreError(.conflict, "key \(version.name) is deleted") }
+                guard existing.deletedAt == nil else { throw StoreError(.conflict, "key \(version.name) is deleted") }
                 try await database.update("vault_keys").set("current_version", to: SQLBind(version.version))
                     .where("vault", .equal, SQLBind(vault)).where("name_key", .equal, SQLBind(nameKey)).run()
             } else {
-                guard newKey else { throw MetadataStoreError(.notFound, "no key \(version.name)") }
+                guard newKey else { throw StoreError(.notFound, "no key \(version.name)") }
                 try await database.insert(into: "vault_keys")
                     .columns("vault", "name_key", "name", "current_version", "created_at", "deleted_at", "scheduled_purge_at")
                     .values(SQLBind(vault), SQLBind(nameKey), SQLBind(version.name), SQLBind(version.version), SQLBind(version.createdAt),
@@ -90,7 +91,7 @@ extension SQLMetadataStore {
             let updated = try await database.update("vault_key_versions").set("document", to: SQLBind(text))
                 .where("vault", .equal, SQLBind(vault.lowercased())).where("name_key", .equal, SQLBind(name.lowercased()))
                 .where("version", .equal, SQLBind(version.lowercased())).returning("version").all().count
-            guard updated == 1 else { throw MetadataStoreError(.notFound, "no version \(version) of key \(name)") }
+            guard updated == 1 else { throw StoreError(.notFound, "no version \(version) of key \(name)") }
             if let audit { try await Self.appendAudit(database, vault: vault, audit) }
         }
     }
@@ -102,7 +103,7 @@ extension SQLMetadataStore {
                 .set("scheduled_purge_at", to: scheduledPurgeAt.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
                 .where("vault", .equal, SQLBind(vault.lowercased())).where("name_key", .equal, SQLBind(name.lowercased()))
                 .returning("name_key").all().count
-            guard updated == 1 else { throw MetadataStoreError(.notFound, "no key \(name) in vault \(vault)") }
+            guard updated == 1 else { throw StoreError(.notFound, "no key \(name) in vault \(vault)") }
             if let audit { try await Self.appendAudit(database, vault: vault, audit) }
         }
     }
@@ -155,7 +156,7 @@ extension SQLMetadataStore {
             .values(SQLBind(vault.lowercased()), SQLBind(record.sequence), SQLBind(record.entry), SQLBind(record.hash))
             .ignoringConflicts(with: ["vault", "sequence"]).returning("sequence").all()
         guard !inserted.isEmpty else {
-            throw MetadataStoreError(.conflict, "audit entry \(record.sequence) of vault \(vault) exists already")
+            throw StoreError(.conflict, "audit entry \(record.sequence) of vault \(vault) exists already")
         }
         return record
     }

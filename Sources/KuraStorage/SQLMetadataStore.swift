@@ -3,30 +3,45 @@
 
 import Foundation
 public import KuraCore
+public import KuraDirectory
+public import KuraKeyVault
+public import KuraManagement
+public import KuraRegistry
 public import Logging
 import PostgresNIO
 import SQLKit
 
-/// ``MetadataStore`` over SQLKit. Only the session provider differs between SQLite and
+/// Every plane's store over SQLKit, in one database: the login plane's ``DirectoryStore``, the
+/// registry plane's ``RegistryStore``, ``RegistryContentStore`` and ``UploadStore``, the Key
+/// Vault plane's ``VaultStore`` and the management plane's ``ManagementStore``. Each plane is
+/// handed only its own protocol. Only the session provider differs between SQLite and
 /// PostgreSQL; every query is built with SQLKit's builders so each dialect renders its own SQL.
 ///
 /// Conventions: binary values are stored as base64 text (portable across both databases), times
 /// as Unix milliseconds (`bigint`), names matched case-insensitively through a `name_key` column.
-public final class SQLMetadataStore: MetadataStore {
+public final class SQLMetadataStore: DirectoryStore, RegistryStore, RegistryContentStore, UploadStore, VaultStore, ManagementStore {
     private let sessions: any SQLSessionProvider
+    /// Stamps what the store itself dates (repository links, tag moves, migrations).
+    let clock: any WallClock
 
     /// The embedded store: SQLite in WAL mode at `path` (created 0600 under kura's umask).
-    public static func sqlite(path: String, logger: Logger = Logger(label: "kura.metadata")) async throws -> SQLMetadataStore {
-        SQLMetadataStore(sessions: try await SQLiteSessionProvider.open(path: path, logger: logger))
+    public static func sqlite(path: String, logger: Logger = Logger(label: "kura.metadata"),
+                              clock: any WallClock = SystemClock()) async throws -> SQLMetadataStore {
+        SQLMetadataStore(sessions: try await SQLiteSessionProvider.open(path: path, logger: logger), clock: clock)
     }
 
     /// The cluster store: PostgreSQL at `url` (`postgres://user:password@host:port/database`).
-    public static func postgres(url: String, logger: Logger = Logger(label: "kura.metadata")) throws -> SQLMetadataStore {
-        SQLMetadataStore(sessions: try PostgresSessionProvider(url: url, logger: logger))
+    public static func postgres(url: String, logger: Logger = Logger(label: "kura.metadata"),
+                                clock: any WallClock = SystemClock()) throws -> SQLMetadataStore {
+        SQLMetadataStore(sessions: try PostgresSessionProvider(url: url, logger: logger), clock: clock)
     }
 
-    private init(sessions: any SQLSessionProvider) { self.sessions = sessions }
+    private init(sessions: any SQLSessionProvider, clock: any WallClock) {
+        self.sessions = sessions
+        self.clock = clock
+    }
 
+    /// Closes connections; the store is unusable afterwards.
     public func close() async throws { try await sessions.shutdown() }
 
     // MARK: Migrations
@@ -50,7 +65,7 @@ public final class SQLMetadataStore: MetadataStore {
             for migration in MetadataSchema.migrations where migration.version > current {
                 try await migration.apply(database)
                 try await database.insert(into: "kura_migrations").columns("version", "name", "applied_at")
-                    .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(Self.now())).run()
+                    .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(self.clock.milliseconds)).run()
             }
             return MetadataSchema.migrations.last?.version ?? current
         }
@@ -166,8 +181,8 @@ public final class SQLMetadataStore: MetadataStore {
             let exists = try await database.select().column("id").from("registries")
                 .where("id", .equal, SQLBind(registryID)).first() != nil
             throw exists
-                ? MetadataStoreError(.preconditionFailed, "the data key of registry \(registryID) changed concurrently")
-                : MetadataStoreError(.notFound, "no registry with id \(registryID)")
+                ? StoreError(.preconditionFailed, "the data key of registry \(registryID) changed concurrently")
+                : StoreError(.notFound, "no registry with id \(registryID)")
         }
     }
 
@@ -180,7 +195,7 @@ public final class SQLMetadataStore: MetadataStore {
                 .set("anonymous_pull_enabled", to: SQLBind(anonymousPullEnabled ? 1 : 0))
                 .where("id", .equal, SQLBind(id)).returning("id").all().count
         }
-        guard updated == 1 else { throw MetadataStoreError(.notFound, "no registry with id \(id)") }
+        guard updated == 1 else { throw StoreError(.notFound, "no registry with id \(id)") }
     }
 
     @discardableResult
@@ -216,7 +231,7 @@ public final class SQLMetadataStore: MetadataStore {
 
     static func blobRecord(_ row: any SQLRow) throws -> BlobRecord {
         let text = try row.decode(column: "digest", as: String.self)
-        guard let digest = ContentDigest(text) else { throw MetadataStoreError(.unavailable, "stored digest '\(text)' is malformed") }
+        guard let digest = ContentDigest(text) else { throw StoreError(.unavailable, "stored digest '\(text)' is malformed") }
         return BlobRecord(registryID: try row.decode(column: "registry_id", as: String.self), digest: digest,
                           size: try row.decode(column: "size", as: Int64.self),
                           createdAt: try row.decode(column: "created_at", as: Int64.self))
@@ -224,8 +239,14 @@ public final class SQLMetadataStore: MetadataStore {
 
     // MARK: Plumbing
 
+    /// Runs `body` on one session; a failure to reach or use the database leaves as
+    /// `StoreError.unavailable` (``DatabaseFailure``).
     func session<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await sessions.withSession(body)
+        do {
+            return try await sessions.withSession(body)
+        } catch {
+            throw DatabaseFailure.mapped(error)
+        }
     }
 
     /// Runs `body` in one transaction on one session; rolls back on any error. A transaction
@@ -248,6 +269,8 @@ public final class SQLMetadataStore: MetadataStore {
                 }
             } catch let error as PSQLError where attempt < 3 && ["40P01", "40001"].contains(error.serverInfo?[.sqlState] ?? "") {
                 attempt += 1
+            } catch {
+                throw DatabaseFailure.mapped(error)
             }
         }
     }
@@ -262,13 +285,12 @@ public final class SQLMetadataStore: MetadataStore {
             try await database.insert(into: table).columns(names).values(values)
                 .ignoringConflicts().returning(SQLIdentifier(names[0])).all().count
         }
-        guard inserted == 1 else { throw MetadataStoreError(.conflict, "\(what) already exists") }
+        guard inserted == 1 else { throw StoreError(.conflict, "\(what) already exists") }
     }
 
     static func bytes(_ base64: String) throws -> [UInt8] {
-        guard let data = Data(base64Encoded: base64) else { throw MetadataStoreError(.unavailable, "stored key is not base64") }
+        guard let data = Data(base64Encoded: base64) else { throw StoreError(.unavailable, "stored key is not base64") }
         return Array(data)
     }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }

@@ -6,7 +6,9 @@ public import KuraStorage
 
 /// A store on a fresh, empty database, plus a way to reopen the same database. Every test that
 /// takes a ``Backend`` runs against SQLite (a temp file) and PostgreSQL (a scratch database on
-/// the server at `DATABASE_URL`, which the test command starts).
+/// the server at `DATABASE_URL`, which the test command starts). Contract tests that also run
+/// against the in-memory doubles take a ``StoreBackend`` instead (``StoreContract``); tests of
+/// what only the SQL store has (migrations, reopening, several instances on one database) take this.
 public struct ScratchMetadataStore: Sendable {
     public enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
         case sqlite, postgres
@@ -47,7 +49,7 @@ public struct ScratchMetadataStore: Sendable {
 }
 
 /// A database of its own on the PostgreSQL server at `DATABASE_URL`, dropped afterwards.
-/// There is no fallback: without `DATABASE_URL` the PostgreSQL half of the contract fails.
+/// There is no fallback: without `DATABASE_URL` every PostgreSQL run of the contract fails.
 struct ScratchPostgresDatabase: Sendable {
     let url: String
     private let adminURL: String

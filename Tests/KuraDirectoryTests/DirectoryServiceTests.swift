@@ -1,7 +1,6 @@
 import Foundation
 import KuraCrypto
 import KuraDirectory
-import KuraStorage
 import Testing
 import _CryptoExtras
 
@@ -9,24 +8,14 @@ import _CryptoExtras
     static let endpoints = InstallationEndpoints(mainHost: "localhost", vaultSuffix: "vault.localhost", registrySuffix: "cr.localhost", port: 8443)
 
     static func withDirectory(_ body: (DirectoryService, PrincipalRecord, String) async throws -> Void) async throws {
-        let path = NSTemporaryDirectory() + "kura-directory-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try await SQLMetadataStore.sqlite(path: path + "/m.sqlite")
-        try await store.migrate()
+        let store = MemoryDirectoryStore()
         let secret = SecretHash.generateSecret()
         let principal = PrincipalRecord(objectID: "0b0b0b0b-0000-4000-8000-000000000001", appID: "a0a0a0a0-0000-4000-8000-000000000001",
                                         displayName: "sp", kind: .servicePrincipal, secretHash: SecretHash.make(secret), createdAt: 0)
         try await store.insertPrincipal(principal)
         let authority = try await TokenAuthority(signingKeyPEM: try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation,
                                                  tenantID: "tttttttt-0000-4000-8000-000000000000", loginEndpoint: endpoints.main)
-        do {
-            try await body(DirectoryService(metadata: store, authority: authority, endpoints: endpoints), principal, secret)
-        } catch {
-            try await store.close()
-            throw error
-        }
-        try await store.close()
+        try await body(DirectoryService(store: store, authority: authority, endpoints: endpoints), principal, secret)
     }
 
     @Test func endpointsMapResourcesToAudiences() {

@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import KuraCore
 import KuraDirectory
 import Testing
 import _CryptoExtras
@@ -9,12 +10,15 @@ import _CryptoExtras
     static let tenant = "11111111-2222-4333-8444-555555555555"
     static let audience = "https://management.localhost/"
 
-    static func authority(tenant: String = tenant, pem: String = pem) async throws -> TokenAuthority {
-        try await TokenAuthority(signingKeyPEM: pem, tenantID: tenant, loginEndpoint: "https://localhost:8443")
+    static func authority(tenant: String = tenant, pem: String = pem, clock: any WallClock = SystemClock()) async throws -> TokenAuthority {
+        try await TokenAuthority(signingKeyPEM: pem, tenantID: tenant, loginEndpoint: "https://localhost:8443", clock: clock)
     }
 
-    static func issue(_ authority: TokenAuthority, now: Date = Date(), audience: String = audience) async throws -> String {
-        try await authority.issue(objectID: "oid-1", appID: "app-1", audience: audience, version: .v2, now: now)
+    /// A token `authority` issues now, or one issued at `issuedAt` by the same key and tenant (an
+    /// authority whose clock reads that time).
+    static func issue(_ authority: TokenAuthority, issuedAt: Date? = nil, audience: String = audience) async throws -> String {
+        let issuer = if let issuedAt { try await Self.authority(clock: ManualClock(issuedAt)) } else { authority }
+        return try await issuer.issue(objectID: "oid-1", appID: "app-1", audience: audience, version: .v2)
     }
 
     @Test func aFreshTokenVerifiesWithItsClaims() async throws {
@@ -35,16 +39,16 @@ import _CryptoExtras
 
     @Test func expiredTokensAreRejected() async throws {
         let authority = try await Self.authority()
-        let old = try await Self.issue(authority, now: Date().addingTimeInterval(-2 * 3600))
+        let old = try await Self.issue(authority, issuedAt: Date().addingTimeInterval(-2 * 3600))
         await #expect(throws: TokenRejection.expired) { _ = try await authority.verify(old, audiences: [Self.audience]) }
     }
 
     @Test func notYetValidTokensAreRejected() async throws {
         let authority = try await Self.authority()
-        let future = try await Self.issue(authority, now: Date().addingTimeInterval(3600))
+        let future = try await Self.issue(authority, issuedAt: Date().addingTimeInterval(3600))
         await #expect(throws: TokenRejection.notYetValid) { _ = try await authority.verify(future, audiences: [Self.audience]) }
         // Within the skew it passes.
-        let slightlyAhead = try await Self.issue(authority, now: Date().addingTimeInterval(60))
+        let slightlyAhead = try await Self.issue(authority, issuedAt: Date().addingTimeInterval(60))
         _ = try await authority.verify(slightlyAhead, audiences: [Self.audience])
     }
 

@@ -11,7 +11,7 @@ import Testing
         let store = try await SQLMetadataStore.sqlite(path: path)
         try await store.migrate()
         do {
-            let log = AuditLog(metadata: store)
+            let log = AuditLog(store: store)
             for index in 0..<5 {
                 try await log.append(AuditLog.Event(vault: "KV1", callerObjectID: "oid", callerAppID: "app", clientAddress: "127.0.0.1",
                                                     operation: "KeyGet", keyName: "k\(index)", keyVersion: nil, resultCode: 200,

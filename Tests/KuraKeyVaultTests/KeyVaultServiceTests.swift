@@ -4,19 +4,19 @@ import KuraCore
 import KuraCrypto
 import KuraDirectory
 import KuraKeyVault
-import KuraStorage
 import Testing
 
-/// The keys API's rules on a real SQLite store: authorization, usability checks and events.
+/// The keys API's rules on the in-memory vault store (its contract suite also runs on SQLite and
+/// PostgreSQL): authorization, usability checks, retention and events.
 @Suite struct KeyVaultServiceTests {
     static let owner = "11111111-0000-0000-0000-000000000001"
 
     static func vault(policies: [JSONValue] = [], rbac: Bool = false, protected: Bool = false) -> VaultContext {
         let id = ResourceID.resource(subscription: "s", resourceGroup: "rg", type: "Microsoft.KeyVault/vaults", name: "KV1")
-        return VaultContext(resource: ResourceRecord(id: id, document: [
+        return VaultContext(id: id, document: [
             "location": "eastus", "properties": ["accessPolicies": .array(policies), "enableRbacAuthorization": .bool(rbac),
                                                  "softDeleteRetentionInDays": 7, "enablePurgeProtection": .bool(protected)]],
-                                                     createdAt: 0, updatedAt: 0), baseURL: "https://kv1.vault.localhost:8443")
+                            baseURL: "https://kv1.vault.localhost:8443")
     }
 
     static func policy(_ objectID: String, _ keys: [JSONValue]) -> JSONValue {
@@ -27,24 +27,16 @@ import Testing
         VaultCaller(objectID: objectID, appID: "app", address: "127.0.0.1", grants: PrincipalGrants(assignments: grants))
     }
 
-    static func withService(_ body: (KeyVaultService, VaultEventBus) async throws -> Void) async throws {
-        let path = NSTemporaryDirectory() + "kura-kv-" + UUID().uuidString + ".sqlite"
-        let store = try await SQLMetadataStore.sqlite(path: path)
-        try await store.migrate()
+    /// A service on a fresh in-memory store, with its event bus and the clock it reads.
+    static func withService(_ body: (KeyVaultService, VaultEventBus, ManualClock) async throws -> Void) async throws {
         let events = VaultEventBus()
-        do {
-            try await body(KeyVaultService(metadata: store, hierarchy: KeyHierarchy(rootKey: SymmetricKey(size: .bits256)), events: events), events)
-        } catch {
-            try? await store.close()
-            try? FileManager.default.removeItem(atPath: path)
-            throw error
-        }
-        try await store.close()
-        try? FileManager.default.removeItem(atPath: path)
+        let clock = ManualClock()
+        try await body(KeyVaultService(store: MemoryVaultStore(), hierarchy: KeyHierarchy(rootKey: SymmetricKey(size: .bits256)), events: events,
+                                       clock: clock), events, clock)
     }
 
     @Test func accessPoliciesGrantByObjectIDAndPermission() async throws {
-        try await Self.withService { service, _ in
+        try await Self.withService { service, _, clock in
             let vault = Self.vault(policies: [Self.policy(Self.owner, ["all"]), Self.policy("wrapper", ["get", "UNWRAPKEY"])])
             let created = try await service.handle(.create(name: "k1"), body: ["kty": "RSA"], query: [:], vault: vault, caller: Self.caller(Self.owner))
             let version = try #require(created.keyVersion)
@@ -70,7 +62,7 @@ import Testing
     /// Rotation policies are not built: setting one is refused (never stored-and-ignored), and
     /// reading one shows Key Vault's default.
     @Test func settingARotationPolicyIsRefusedNotPretended() async throws {
-        try await Self.withService { service, _ in
+        try await Self.withService { service, _, clock in
             let vault = Self.vault(policies: [Self.policy(Self.owner, ["all"])])
             _ = try await service.handle(.create(name: "k1"), body: ["kty": "RSA"], query: [:], vault: vault, caller: Self.caller(Self.owner))
             let policy: JSONValue = ["lifetimeActions": [["trigger": ["timeAfterCreate": "P90D"], "action": ["type": "Rotate"]]]]
@@ -84,7 +76,7 @@ import Testing
     }
 
     @Test func rbacVaultsAskRoleAssignmentsInstead() async throws {
-        try await Self.withService { service, _ in
+        try await Self.withService { service, _, clock in
             let vault = Self.vault(policies: [Self.policy(Self.owner, ["all"])], rbac: true)
             await #expect(throws: KeyVaultError.self, "policies do not count on an RBAC vault") {
                 try await service.handle(.list, body: nil, query: [:], vault: vault, caller: Self.caller(Self.owner))
@@ -103,7 +95,7 @@ import Testing
     }
 
     @Test func keysOutsideTheirValidityOrOpsAreRefused() async throws {
-        try await Self.withService { service, _ in
+        try await Self.withService { service, _, clock in
             let vault = Self.vault(policies: [Self.policy(Self.owner, ["all"])])
             let caller = Self.caller(Self.owner)
             let now = Int64(Date().timeIntervalSince1970)
@@ -130,7 +122,7 @@ import Testing
     }
 
     @Test func deletedKeysArePurgedOnlyAfterTheirRetentionAndRespectPurgeProtection() async throws {
-        try await Self.withService { service, _ in
+        try await Self.withService { service, _, clock in
             let vault = Self.vault(policies: [Self.policy(Self.owner, ["all"])], protected: true)
             let caller = Self.caller(Self.owner)
             for name in ["old", "kept"] {
@@ -144,8 +136,8 @@ import Testing
                 #expect(error.status == 403 && error.innerCode == "PurgeProtectionEnabled")
             }
             #expect(try await service.purgeExpired(vault: "kv1").isEmpty, "retention (7 days) has not passed")
-            let eightDays = KeyVaultService.now() + 8 * 86_400_000
-            #expect(try await service.purgeExpired(vault: "kv1", now: eightDays) == ["old"])
+            clock.advance(by: .seconds(8 * 86_400))
+            #expect(try await service.purgeExpired(vault: "kv1") == ["old"])
             await #expect(throws: KeyVaultError.self) {
                 try await service.handle(.getDeleted(name: "old"), body: nil, query: [:], vault: vault, caller: caller)
             }
@@ -154,7 +146,7 @@ import Testing
     }
 
     @Test func changesArePublishedAsEvents() async throws {
-        try await Self.withService { service, events in
+        try await Self.withService { service, events, clock in
             let stream = events.subscribe()
             let vault = Self.vault(policies: [Self.policy(Self.owner, ["all"])])
             let caller = Self.caller(Self.owner)

@@ -1,8 +1,11 @@
 import Foundation
-import NIOCore
 import KuraCore
+import KuraDirectory
 import KuraManagement
+import KuraRegistry
+import KuraServer
 import KuraStorage
+import NIOCore
 import Testing
 
 /// Registries through ARM: wired to the registry plane, and the seed's encryption rules.
@@ -29,7 +32,7 @@ import Testing
             #expect(created.body?["properties"]?["loginServer"] == "plain001.cr.localhost:8443")
             #expect(created.body?["sku"] == ["name": "Standard", "tier": "Standard"])
             #expect(created.body?["properties"]?["encryption"] == ["status": "disabled"])
-            let record = try #require(try await arm.metadata.registry(named: "plain001"))
+            let record = try #require(try await arm.provisioner.registry(named: "plain001"))
             #expect(record.adminUserEnabled)
             let credentials = try await arm.send("POST", "\(arm.registry("Plain001"))/listCredentials", apiVersion: Self.version).body!
             let passwords = credentials["passwords"]?.arrayValue?.compactMap { $0["value"]?.stringValue } ?? []
@@ -40,7 +43,7 @@ import Testing
             #expect(after[0] == passwords[0] && after[1] != passwords[1])
 
             try await arm.send("PATCH", arm.registry("plain001"), ["properties": ["adminUserEnabled": false]], apiVersion: Self.version)
-            #expect(try await arm.metadata.registry(named: "plain001")?.adminUserEnabled == false)
+            #expect(try await arm.provisioner.registry(named: "plain001")?.adminUserEnabled == false)
             let disabled = try await arm.error("POST", "\(arm.registry("Plain001"))/listCredentials", apiVersion: Self.version)
             #expect(disabled?.code == "AdminUserDisabled")
 
@@ -53,7 +56,7 @@ import Testing
 
             _ = try await arm.blobs.store.put(BlobPath("registries", record.id, "marker"), body: ByteStream(buffers: [ByteBuffer(string: "x")]))
             #expect(try await arm.send("DELETE", arm.registry("plain001"), apiVersion: Self.version).status == 200)
-            #expect(try await arm.metadata.registry(named: "plain001") == nil)
+            #expect(try await arm.provisioner.registry(named: "plain001") == nil)
             #expect(try await arm.blobs.store.list(prefix: BlobPath("registries", record.id)).isEmpty)
             #expect(try await arm.error("PUT", arm.registry("abc"), ["location": "eastus", "sku": ["name": "Basic"]],
                                         apiVersion: Self.version)?.code == "InvalidResourceName")
@@ -77,12 +80,12 @@ import Testing
             let missingKey = try await arm.error("PUT", arm.registry("cmknokey1"), arm.cmkRegistry(identity: identity, key: arm.key("kvprot1", "absent")),
                                                  apiVersion: Self.version)
             #expect(missingKey?.code == "CustomerKeyNotUsable" && missingKey?.message.contains("keys/absent") == true && missingKey?.message.contains("get permission") == true)
-            #expect(try await arm.metadata.registry(named: "cmknokey1") == nil)
+            #expect(try await arm.provisioner.registry(named: "cmknokey1") == nil)
             var unassigned = arm.cmkRegistry(identity: identity, key: arm.key("kvprot1"))
             unassigned["properties"]?["encryption"]?["keyVaultProperties"]?["identity"] = .string(UUID().uuidString)
             let wrongIdentity = try await arm.error("PUT", arm.registry("cmkwrong1"), unassigned, apiVersion: Self.version)
             #expect(wrongIdentity?.code == "InvalidEncryptionIdentity")
-            #expect(try await arm.metadata.registry(named: "cmkbasic1") == nil, "a refused create leaves nothing behind")
+            #expect(try await arm.provisioner.registry(named: "cmkbasic1") == nil, "a refused create leaves nothing behind")
 
             let realKey = try await arm.makeKey("kvprot1", for: identity)
             let created = try await arm.send("PUT", arm.registry("cmkgood1"), arm.cmkRegistry(identity: identity, key: realKey),
@@ -138,11 +141,11 @@ import Testing
             let created = try await arm.send("PUT", arm.registry("sysreg01"), ["location": "eastus", "sku": ["name": "Premium"],
                                                                                 "identity": ["type": "SystemAssigned"]], apiVersion: Self.version).body!
             let principal = try #require(created["identity"]?["principalId"]?.stringValue)
-            #expect(try await arm.metadata.principal(objectID: principal)?.kind == .managedIdentity)
+            #expect(try await arm.directory.principal(objectID: principal)?.kind == .managedIdentity)
             let again = try await arm.send("PATCH", arm.registry("sysreg01"), ["tags": ["a": "b"]], apiVersion: Self.version).body!
             #expect(again["identity"]?["principalId"]?.stringValue == principal)
             try await arm.send("DELETE", arm.registry("sysreg01"), apiVersion: Self.version)
-            #expect(try await arm.metadata.principal(objectID: principal) == nil)
+            #expect(try await arm.directory.principal(objectID: principal) == nil)
         }
     }
 }

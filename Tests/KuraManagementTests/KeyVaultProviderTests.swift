@@ -1,6 +1,9 @@
 import Foundation
 import KuraCore
+import KuraDirectory
 import KuraManagement
+import KuraRegistry
+import KuraServer
 import Testing
 
 /// Vaults: soft delete always on, purge protection one-way, retention, access policies, deleted vaults.

@@ -1,9 +1,11 @@
 import Foundation
-import NIOCore
 import KuraCore
 import KuraDirectory
 import KuraManagement
+import KuraRegistry
+import KuraServer
 import KuraStorage
+import NIOCore
 import Testing
 
 /// ARM's shared conventions, through ManagementAPI on a real SQLite store.
@@ -86,13 +88,13 @@ import Testing
             let identity = try await arm.makeIdentity("ident1")
             try await arm.makeVault("kvgone1", protected: false)
             try await arm.send("PUT", arm.registry("regingroup1"), ["location": "eastus", "sku": ["name": "Basic"]], apiVersion: "2026-09-01-preview")
-            let registry = try #require(try await arm.metadata.registry(named: "regingroup1"))
+            let registry = try #require(try await arm.provisioner.registry(named: "regingroup1"))
             _ = try await arm.blobs.store.put(BlobPath("registries", registry.id, "marker"), body: ByteStream(buffers: [ByteBuffer(string: "x")]))
             #expect(try await arm.send("DELETE", arm.group("rg")).status == 200)
             #expect(try await arm.error("GET", arm.group("rg"))?.code == "ResourceGroupNotFound")
-            #expect(try await arm.metadata.registry(named: "regingroup1") == nil)
+            #expect(try await arm.provisioner.registry(named: "regingroup1") == nil)
             #expect(try await arm.blobs.store.list(prefix: BlobPath("registries", registry.id)).isEmpty)
-            #expect(try await arm.metadata.principal(objectID: identity["properties"]!["principalId"]!.stringValue!) == nil)
+            #expect(try await arm.directory.principal(objectID: identity["properties"]!["principalId"]!.stringValue!) == nil)
             let deleted = try await arm.send("GET", "\(arm.sub)/providers/Microsoft.KeyVault/deletedVaults", apiVersion: "2026-02-01").body!
             #expect(deleted["value"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["kvgone1"])
         }

@@ -6,61 +6,43 @@ import KuraDirectory
 import KuraKeyVault
 import KuraManagement
 import KuraRegistry
+import KuraServer
 import KuraStorage
+import Testing
 
-/// The management plane on a real SQLite store and filesystem blob store in a temp dir, with an
-/// Owner of the subscription to call it as.
+/// The management plane wired as `kura serve` wires it (``Planes/assemble``), on the in-memory
+/// stores (their contract suites also run on SQLite and PostgreSQL) and a filesystem blob store in a
+/// temp dir, with an Owner of the subscription to call it as.
 struct ManagementHarness: Sendable {
     static let subscription = "11111111-1111-1111-1111-111111111111"
     static let tenant = "22222222-2222-2222-2222-222222222222"
     static let owner = "33333333-3333-3333-3333-333333333333"
 
-    let api: ManagementAPI
-    let metadata: SQLMetadataStore
-    let blobs: EncryptedBlobStore
-    let provisioner: RegistryProvisioner
+    let planes: Planes
     let root: String
-    let environment: ManagementEnvironment
-    let vaults: KeyVaultService
+
+    var api: ManagementAPI { planes.management }
+    var provisioner: RegistryProvisioner { planes.provisioner }
+    var environment: ManagementEnvironment { planes.environment }
+    var vaults: KeyVaultService { planes.keyVault }
+    var directory: DirectoryService { planes.directory }
+    var blobs: EncryptedBlobStore { planes.blobs }
 
     static func run(pageSize: Int = 100, _ body: (ManagementHarness) async throws -> Void) async throws {
         let root = NSTemporaryDirectory() + "kura-management-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let metadata = try await SQLMetadataStore.sqlite(path: root + "/metadata.sqlite")
-        do {
-            try await metadata.migrate()
-            let keys = KeyHierarchy(rootKey: SymmetricKey(size: .bits256))
-            let blobs = EncryptedBlobStore(store: try await FileSystemBlobStore.open(root: root + "/blobs"))
-            let environment = ManagementEnvironment(subscriptionID: subscription, tenantID: tenant,
-                                                    endpoints: InstallationEndpoints(mainHost: "localhost", vaultSuffix: "vault.localhost",
-                                                                                     registrySuffix: "cr.localhost", port: 8443))
-            let vaults = KeyVaultService(metadata: metadata, hierarchy: keys, events: VaultEventBus())
-            let vaultClient = LocalKeyWrapClient(metadata: metadata, service: vaults, audit: AuditLog(metadata: metadata),
-                                                 access: AccessControl(metadata: metadata), endpoints: environment.endpoints)
-            let provisioner = RegistryProvisioner(metadata: metadata, blobs: blobs,
-                                                  keyring: RegistryKeyring(hierarchy: keys, customerKeys: vaultClient),
-                                                  sealer: SealedFile(hierarchy: keys))
-            let registries = ContainerRegistryProvider(metadata: metadata, environment: environment, provisioner: provisioner)
-            try await metadata.insertPrincipal(PrincipalRecord(objectID: owner, appID: UUID().uuidString.lowercased(), displayName: "owner",
-                                                               kind: .servicePrincipal, secretHash: nil, createdAt: 0))
-            _ = try await provisioner.ensureDefaultRegistry()
-            try await ManagementBootstrap(metadata: metadata, environment: environment, registries: registries).ensure(adminObjectID: owner)
-            let api = ManagementAPI(metadata: metadata, environment: environment, providers: [
-                UserAssignedIdentityProvider(metadata: metadata, environment: environment),
-                KeyVaultProvider(metadata: metadata, environment: environment, events: VaultEventBus()),
-                VaultAccessPolicyProvider(metadata: metadata, environment: environment, events: VaultEventBus()),
-                DeletedVaultProvider(metadata: metadata, environment: environment),
-                registries,
-            ], pageSize: pageSize)
-            try await body(ManagementHarness(api: api, metadata: metadata, blobs: blobs, provisioner: provisioner, root: root,
-                                             environment: environment, vaults: vaults))
-        } catch {
-            try? await metadata.close()
-            try? FileManager.default.removeItem(atPath: root)
-            throw error
-        }
-        try await metadata.close()
-        try? FileManager.default.removeItem(atPath: root)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let keys = KeyHierarchy(rootKey: SymmetricKey(size: .bits256))
+        let blobs = EncryptedBlobStore(store: try await FileSystemBlobStore.open(root: root + "/blobs"))
+        let planes = try await Planes.assemble(stores: .memory(), blobs: blobs, keys: keys,
+                                               installation: Installation(tenantId: tenant, subscriptionId: subscription, createdAt: ""),
+                                               config: KuraConfig(), pageSize: pageSize)
+        try await planes.directory.add(PrincipalRecord(objectID: owner, appID: UUID().uuidString.lowercased(), displayName: "owner",
+                                                       kind: .servicePrincipal, secretHash: nil, createdAt: 0))
+        _ = try await planes.provisioner.ensureDefaultRegistry()
+        try await ManagementBootstrap(store: planes.stores.management, environment: planes.environment, registries: planes.registryResources,
+                                      access: planes.access).ensure(adminObjectID: owner)
+        try await body(ManagementHarness(planes: planes, root: root))
     }
 
     /// Sends a request as `principal` (default: the subscription's Owner).
@@ -69,7 +51,7 @@ struct ManagementHarness: Sendable {
               query: [String: String] = [:], as principal: String = ManagementHarness.owner) async throws -> ManagementReply {
         var parameters = query
         if let apiVersion { parameters["api-version"] = apiVersion }
-        let caller = ManagementCaller(objectID: principal, grants: try await AccessControl(metadata: metadata).grants(of: principal))
+        let caller = ManagementCaller(objectID: principal, grants: try await planes.access.grants(of: principal))
         return try await api.handle(ManagementRequest(method: method, path: path, query: parameters, body: body, caller: caller))
     }
 
@@ -115,8 +97,8 @@ struct ManagementHarness: Sendable {
     /// A principal with no role anywhere.
     func makeStranger() async throws -> String {
         let id = UUID().uuidString.lowercased()
-        try await metadata.insertPrincipal(PrincipalRecord(objectID: id, appID: UUID().uuidString.lowercased(), displayName: "stranger",
-                                                           kind: .servicePrincipal, secretHash: nil, createdAt: 0))
+        try await directory.add(PrincipalRecord(objectID: id, appID: UUID().uuidString.lowercased(), displayName: "stranger",
+                                                kind: .servicePrincipal, secretHash: nil, createdAt: 0))
         return id
     }
 
@@ -140,9 +122,8 @@ struct ManagementHarness: Sendable {
                 "tenantId": .string(Self.tenant), "objectId": .string(objectID),
                 "permissions": ["keys": objectID == Self.owner ? ["all"] : ["get", "wrapKey", "unwrapKey"]]]]]], apiVersion: "2026-02-01")
         }
-        let resource = try await metadata.resources(type: KeyVaultProvider.type, named: vault).first!
         let reply = try await vaults.handle(.create(name: name), body: ["kty": "RSA"], query: [:],
-                                            vault: VaultContext(resource: resource, baseURL: "https://\(vault).vault.localhost:8443"),
+                                            vault: try #require(try await planes.keyVaults.vault(named: vault)),
                                             caller: VaultCaller(objectID: Self.owner, appID: "owner", address: "test",
                                                                 grants: PrincipalGrants(assignments: [])))
         let kid = reply.body!["key"]!["kid"]!.stringValue!

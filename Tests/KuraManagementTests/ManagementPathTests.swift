@@ -1,5 +1,8 @@
 import KuraCore
+import KuraDirectory
 import KuraManagement
+import KuraRegistry
+import KuraServer
 import Testing
 
 @Suite struct ManagementPathTests {

@@ -2,6 +2,8 @@ import Foundation
 import KuraCore
 import KuraDirectory
 import KuraManagement
+import KuraRegistry
+import KuraServer
 import Testing
 
 /// `Microsoft.Authorization/roleAssignments` and `roleDefinitions` at every scope.
@@ -83,7 +85,7 @@ import Testing
 
     @Test func theBootstrapAdminIsOwnerOfTheSubscription() async throws {
         try await ManagementHarness.run { arm in
-            let grants = try await AccessControl(metadata: arm.metadata).grants(of: ManagementHarness.owner)
+            let grants = try await arm.planes.access.grants(of: ManagementHarness.owner)
             #expect(grants.roles(at: ResourceID(subscription: ManagementHarness.subscription)) == [.owner])
         }
     }

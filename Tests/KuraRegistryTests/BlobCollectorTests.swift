@@ -25,6 +25,15 @@ import Testing
         let collector: BlobCollector
         let registry: RegistryContext
         let blobs: EncryptedBlobStore
+        let store: any RegistryContentStore
+        /// The time of the service's marks and of the collector's passes.
+        let clock: ManualClock
+
+        /// One collection pass once the clock has moved past every mark made so far (grace zero).
+        func collectEverythingUnneeded() async throws -> [(registryID: String, digest: ContentDigest)] {
+            clock.advance(by: .milliseconds(1))
+            return try await collector.collect()
+        }
     }
 
     static func withFixture(_ backend: ScratchMetadataStore.Backend, _ body: (Fixture) async throws -> Void) async throws {
@@ -35,9 +44,10 @@ import Testing
             let key = DataKey.generate(registryID: UUID().uuidString.lowercased())
             let record = RegistryRecord(id: key.registryID, name: "gc", wrappedDataKey: [0], keyGeneration: key.generation, createdAt: 0)
             try await store.insertRegistry(record)
-            try await body(Fixture(service: RegistryService(metadata: store, blobs: blobs),
-                                   collector: BlobCollector(metadata: store, blobs: blobs, grace: .zero),
-                                   registry: RegistryContext(record: record, dataKey: key), blobs: blobs))
+            let clock = ManualClock()
+            try await body(Fixture(service: RegistryService(store: store, blobs: blobs, clock: clock),
+                                   collector: BlobCollector(store: store, blobs: blobs, grace: .zero, clock: clock),
+                                   registry: RegistryContext(record: record, dataKey: key), blobs: blobs, store: store, clock: clock))
         }
     }
 
@@ -65,7 +75,7 @@ import Testing
             let read = try await fixture.blobs.read(opened).collect(upTo: 1 << 20)
             #expect(Array(read.readableBytesView) == layer, comment)
         }
-        let record = try #require(try await fixture.service.metadata.manifest(registryID: fixture.registry.id, repository: repository.value,
+        let record = try #require(try await fixture.store.manifest(registryID: fixture.registry.id, repository: repository.value,
                                                                                digest: manifest), comment)
         _ = try await fixture.service.manifestBytes(fixture.registry, record)
     }
@@ -79,7 +89,7 @@ import Testing
                 group.addTask {
                     var passes = 0, total = 0
                     while !stop.isSet || passes == 0 {
-                        total += try await fixture.collector.collect(now: .max / 2).count
+                        total += try await fixture.collectEverythingUnneeded().count
                         passes += 1
                     }
                     return total
@@ -107,10 +117,10 @@ import Testing
                 return total
             }
             #expect(collected > 0, "the collector ran against the pushes (it collected \(collected) blobs)")
-            _ = try await fixture.collector.collect(now: .max / 2)
+            _ = try await fixture.collectEverythingUnneeded()
             for worker in 0..<workers {
                 let repository = RepositoryName("gc/worker\(worker)")!
-                let tag = try #require(try await fixture.service.metadata.tag(registryID: fixture.registry.id, repository: repository.value,
+                let tag = try #require(try await fixture.store.tag(registryID: fixture.registry.id, repository: repository.value,
                                                                               name: "latest"))
                 try await Self.expectWhole(fixture, repository: repository, layers: Self.layers(of: worker), manifest: tag.digest,
                                            "worker \(worker) at the end")
@@ -127,11 +137,12 @@ import Testing
             try await fixture.service.deleteManifest(fixture.registry, repository: repository, reference: .digest(manifest))
             let digest = Self.digest(Self.layers(of: 0)[1])
             try await fixture.service.deleteBlob(fixture.registry, repository: repository, digest: digest)
-            let graceful = BlobCollector(metadata: fixture.service.metadata, blobs: fixture.blobs, grace: .seconds(3600))
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
-            #expect(try await graceful.collect(now: now).isEmpty, "within the grace period nothing goes")
+            let graceful = BlobCollector(store: fixture.store, blobs: fixture.blobs, grace: .seconds(3600), clock: fixture.clock)
+            fixture.clock.advance(by: .seconds(3599))
+            #expect(try await graceful.collect().isEmpty, "within the grace period nothing goes")
             #expect(try await fixture.blobs.exists(digest, registryID: fixture.registry.id))
-            let collected = try await graceful.collect(now: now + 3_601_000)
+            fixture.clock.advance(by: .seconds(2))
+            let collected = try await graceful.collect()
             #expect(collected.map(\.digest) == [digest])
             #expect(try await !fixture.blobs.exists(digest, registryID: fixture.registry.id))
             #expect(try await fixture.blobs.exists(Self.digest(Self.layers(of: 0)[0]), registryID: fixture.registry.id),

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KuraCore
 import KuraCrypto
 import KuraRegistry
 import KuraStorage
@@ -13,17 +14,17 @@ import _CryptoExtras
 @Suite struct RegistryKeyringValidatorTests {
     @Test func anUnreachableVaultIsBridgedForTheGracePeriodOnly() async throws {
         let vault = SwitchableVault()
-        let clock = TestClock()
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_700_000_000))
         let keyring = RegistryKeyring(hierarchy: KeyHierarchy(rootKey: SymmetricKey(size: .bits256)), customerKeys: vault,
-                                      unavailableGrace: .milliseconds(300), now: { clock.now })
+                                      unavailableGrace: .milliseconds(300), clock: clock)
         let (record, original) = try await RegistryKeyringTests.registry(keyring)
         vault.set(.unreachable("connection refused"))
         await keyring.validate(record)
         #expect(RegistryKeyringTests.bytes(try await keyring.dataKey(for: record)) == RegistryKeyringTests.bytes(original), "served from the cached key")
         #expect(keyring.status(registryID: "r-1")?.lastError == "connection refused")
-        clock.advance(.milliseconds(299))
+        clock.advance(by: .milliseconds(299))
         #expect(RegistryKeyringTests.bytes(try await keyring.dataKey(for: record)) == RegistryKeyringTests.bytes(original), "still within the grace period")
-        clock.advance(.milliseconds(101))
+        clock.advance(by: .milliseconds(101))
         await keyring.validate(record)
         do {
             _ = try await keyring.dataKey(for: record)
@@ -61,12 +62,3 @@ import _CryptoExtras
 }
 
 /// The keyring's wall clock, moved by the test.
-final class TestClock: Sendable {
-    private let milliseconds = Atomic<Int64>(1_700_000_000_000)
-
-    var now: Int64 { milliseconds.load(ordering: .relaxed) }
-
-    func advance(_ duration: Duration) {
-        milliseconds.add(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000, ordering: .relaxed)
-    }
-}

@@ -54,7 +54,7 @@ struct CustomerKeyFixture {
     /// An ARM call as the bootstrap admin (Owner).
     @discardableResult
     func arm(_ method: String, _ path: String, _ body: JSONValue?, version: String) async throws -> JSONValue? {
-        let caller = ManagementCaller(objectID: admin.objectId, grants: try await AccessControl(metadata: server.metadata).grants(of: admin.objectId))
+        let caller = ManagementCaller(objectID: admin.objectId, grants: try await server.planes.access.grants(of: admin.objectId))
         return try await server.management.api.handle(ManagementRequest(method: method, path: path, query: ["api-version": version],
                                                                         body: body, caller: caller)).body
     }
@@ -67,8 +67,7 @@ struct CustomerKeyFixture {
 
     /// A new RSA key in the vault, as the admin; returns its versioned id.
     func createKey(_ name: String) async throws -> String {
-        let vault = VaultContext(resource: try #require(try await server.metadata.resources(type: KeyVaultProvider.type, named: "cmkvault1").first),
-                                 baseURL: "https://cmkvault1.vault.localhost:8443")
+        let vault = try #require(try await server.planes.keyVaults.vault(named: "cmkvault1"))
         let reply = try await server.vaults.service.handle(.create(name: name), body: ["kty": "RSA"], query: [:], vault: vault,
                                                            caller: VaultCaller(objectID: admin.objectId, appID: admin.appId, address: "test",
                                                                                grants: PrincipalGrants(assignments: [])))

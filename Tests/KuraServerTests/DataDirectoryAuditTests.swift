@@ -1,6 +1,10 @@
 import Foundation
 import KuraCore
 import KuraCrypto
+import KuraDirectory
+import KuraKeyVault
+import KuraManagement
+import KuraRegistry
 @testable import KuraServer
 import KuraStorage
 import Logging

@@ -2,10 +2,13 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import KuraCore
+import KuraDirectory
+import KuraKeyVault
+import KuraManagement
 import KuraRegistry
 @testable import KuraServer
-import NIOCore
 import KuraTestSupport
+import NIOCore
 import Testing
 
 /// Fuzz (issue 13 §7): the request headers kura parses itself — `Range`, `Content-Range`, the

@@ -1,5 +1,9 @@
-@testable import KuraServer
 import KuraCore
+import KuraDirectory
+import KuraKeyVault
+import KuraManagement
+import KuraRegistry
+@testable import KuraServer
 import Testing
 
 @Suite struct PlaneHostTests {

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import KuraCore
 import KuraCrypto
+import KuraRegistry
 import KuraStorage
 import NIOCore
 import Testing

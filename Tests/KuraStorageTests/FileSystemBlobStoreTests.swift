@@ -1,4 +1,5 @@
 import Foundation
+import KuraRegistry
 import KuraStorage
 import NIOCore
 import Testing

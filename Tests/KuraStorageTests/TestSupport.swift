@@ -1,5 +1,6 @@
 import Foundation
 import KuraCore
+import KuraRegistry
 import KuraStorage
 import NIOCore
 

@@ -5,8 +5,6 @@ import Foundation
 import Hummingbird
 import KuraCore
 import KuraKeyVault
-import KuraManagement
-import KuraStorage
 import NIOCore
 
 /// `GET /kura/v1/vaults/{vault}/auditLog[?since=<Unix ms>]` lists a vault's audit entries;
@@ -15,7 +13,7 @@ import NIOCore
 /// `kura keyvault audit list/verify` will call).
 struct AuditRoutes {
     let audit: AuditLog
-    let metadata: any MetadataStore
+    let vaults: any VaultDirectory
     let login: LoginRoutes
 
     func add(to router: Router<KuraRequestContext>) {
@@ -41,9 +39,7 @@ struct AuditRoutes {
     func requireVault(_ request: Request, _ context: KuraRequestContext) async throws -> String {
         try await login.requireOwner(request)
         let name = try context.parameters.require("vault").lowercased()
-        let live = try await metadata.resources(type: KeyVaultProvider.type, named: name)
-        let deleted = try await metadata.resources(type: DeletedVaultProvider.type, named: name)
-        guard !live.isEmpty || !deleted.isEmpty else {
+        guard try await vaults.vaultExists(named: name) else {
             throw AzureError(status: .notFound, code: "VaultNotFound", message: "No vault named '\(name)' exists in this installation.")
         }
         return name

@@ -7,8 +7,6 @@ import Hummingbird
 import KuraCore
 import KuraDirectory
 import KuraKeyVault
-import KuraManagement
-import KuraStorage
 import Logging
 import Metrics
 import NIOCore
@@ -22,7 +20,7 @@ import NIOCore
 /// `kura_vault_unauthenticated_requests_total{reason="missing"|"invalid"}` on `/metrics` (the SDKs'
 /// first request to a vault, the challenge, is one with `reason="missing"`).
 struct KeyVaultPlane: Sendable {
-    let metadata: any MetadataStore
+    let vaults: any VaultDirectory
     let service: KeyVaultService
     let audit: AuditLog
     let authority: TokenAuthority
@@ -37,7 +35,7 @@ struct KeyVaultPlane: Sendable {
     static let unauthenticatedMetric = "kura_vault_unauthenticated_requests_total"
 
     func respond(to request: Request, vaultName: String, context: KuraRequestContext) async -> Response {
-        let started = Date()
+        let started = audit.clock.now()
         var caller: AccessTokenClaims?
         var route: KeyVaultRoute?
         var keyVersion: String?
@@ -45,7 +43,7 @@ struct KeyVaultPlane: Sendable {
         var auditedWithTheChange = false
         let response: Response
         do {
-            guard let resource = try await metadata.resources(type: KeyVaultProvider.type, named: vaultName).first else {
+            guard var vault = try await vaults.vault(named: vaultName) else {
                 throw KeyVaultError(status: 404, code: "VaultNotFound", "No vault named '\(vaultName)' exists in this installation.")
             }
             vaultFound = true
@@ -58,14 +56,11 @@ struct KeyVaultPlane: Sendable {
             _ = version
             let parsed = try KeyVaultRoute(method: request.method.rawValue, path: request.uri.path)
             route = parsed
-            var vault = VaultContext(resource: resource, baseURL: "https://\(resource.id.name.lowercased()).\(endpoints.vaultDNSSuffix)")
             // A change writes its own entry in its transaction: never a change without its entry,
             // never a retried create or rotate because an entry written afterwards failed.
-            vault.audit = AuditLog.Pending(event: AuditLog.Event(vault: vaultName, callerObjectID: claims.oid, callerAppID: claims.appid,
-                                                                 clientAddress: context.clientAddress, operation: parsed.auditName,
-                                                                 keyName: parsed.keyName, keyVersion: nil, resultCode: 0,
-                                                                 durationMilliseconds: 0),
-                                           started: started)
+            vault.audit = audit.begin(AuditLog.Event(vault: vaultName, callerObjectID: claims.oid, callerAppID: claims.appid,
+                                                     clientAddress: context.clientAddress, operation: parsed.auditName,
+                                                     keyName: parsed.keyName, keyVersion: nil, resultCode: 0, durationMilliseconds: 0))
             let vaultCaller = VaultCaller(objectID: claims.oid, appID: claims.appid, address: context.clientAddress,
                                           grants: try await access.grants(of: claims.oid))
             var query: [String: String] = [:]
@@ -92,7 +87,7 @@ struct KeyVaultPlane: Sendable {
         let event = AuditLog.Event(vault: vaultName, callerObjectID: caller.oid, callerAppID: caller.appid,
                                    clientAddress: context.clientAddress, operation: route?.auditName ?? "\(request.method) \(request.uri.path)",
                                    keyName: route?.keyName, keyVersion: keyVersion, resultCode: Int(response.status.code),
-                                   durationMilliseconds: Int64(Date().timeIntervalSince(started) * 1000))
+                                   durationMilliseconds: Int64(audit.clock.now().timeIntervalSince(started) * 1000))
         do {
             try await audit.append(event)
         } catch {
@@ -144,7 +139,7 @@ struct KeyVaultPlane: Sendable {
             failure = KeyVaultError(status: 413, code: "RequestTooLarge", "The request body is larger than \(Self.maximumBody) bytes.")
         case let error where RequestFault(error) != nil:
             failure = KeyVaultError.badParameter(RequestFault(error)!.message)
-        case let error as MetadataStoreError where error.code == .unavailable:
+        case let error as StoreError where error.code == .unavailable:
             failure = KeyVaultError(status: 503, code: "ServiceUnavailable", "The vault's store is unavailable.")
         default:
             var message = "The operation failed inside the vault."

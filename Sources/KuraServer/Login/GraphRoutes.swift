@@ -45,12 +45,12 @@ struct GraphRoutes {
                 principal.appID == wanted || principal.objectID == wanted || principal.displayName.lowercased() == wanted
             }
             if try await isOwner(caller.oid) {
-                var principals = try await directory.metadata.principals()
+                var principals = try await directory.principals()
                 if let wanted { principals = principals.filter { matches($0, wanted) } }
                 return try graphJSON(["value": .array(principals.map(document))])
             }
             // Not a directory reader: only a lookup of the caller itself.
-            guard let wanted, let me = try await directory.metadata.principal(objectID: caller.oid.lowercased()), matches(me, wanted) else {
+            guard let wanted, let me = try await directory.principal(objectID: caller.oid.lowercased()), matches(me, wanted) else {
                 throw GraphError.insufficientPrivileges
             }
             return try graphJSON(["value": [document(me)]])
@@ -59,7 +59,7 @@ struct GraphRoutes {
             let caller = try await authenticate(request)
             let id = try context.parameters.require("id").lowercased()
             if id != caller.oid.lowercased(), try await !isOwner(caller.oid) { throw GraphError.insufficientPrivileges }
-            guard let principal = try await directory.metadata.principal(objectID: id) else {
+            guard let principal = try await directory.principal(objectID: id) else {
                 throw GraphError(status: .notFound, code: "Request_ResourceNotFound", message: "Resource '\(id)' does not exist or one of its queried reference-property objects are not present.")
             }
             return try graphJSON(document(principal))
@@ -95,7 +95,7 @@ struct GraphRoutes {
             }
             var found: [JSONValue] = []
             for id in ids {
-                if let principal = try await directory.metadata.principal(objectID: id) { found.append(document(principal)) }
+                if let principal = try await directory.principal(objectID: id) { found.append(document(principal)) }
             }
             return try graphJSON(["value": .array(found)])
         }

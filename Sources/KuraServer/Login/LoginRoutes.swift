@@ -16,6 +16,7 @@ import NIOFoundationCompat
 /// `/subscriptions` and `/tenants` (az login).
 struct LoginRoutes {
     let directory: DirectoryService
+    let access: AccessControl
     let subscriptionID: String
     /// Whether a principal may administer the directory (Owner of the subscription).
     let isOwner: @Sendable (_ objectID: String) async throws -> Bool
@@ -76,7 +77,7 @@ struct LoginRoutes {
         }
         router.get("/directory/v1/servicePrincipals") { request, _ in
             try await requireOwner(request)
-            let principals = try await directory.metadata.principals().filter { $0.kind == .servicePrincipal }
+            let principals = try await directory.principals().filter { $0.kind == .servicePrincipal }
             return try json(["value": principals.map { ["appId": $0.appID, "objectId": $0.objectID, "displayName": $0.displayName] }])
         }
         router.get("/tenants") { request, _ in
@@ -144,7 +145,7 @@ struct LoginRoutes {
             var answer: [String: Any] = ["token_type": "Bearer", "expires_in": issued.expiresIn, "ext_expires_in": issued.expiresIn,
                                          "access_token": issued.accessToken]
             if version == .v1 {
-                let now = Int(Date().timeIntervalSince1970)
+                let now = issued.issuedAt
                 answer["resource"] = issued.audience
                 answer["expires_on"] = String(now + issued.expiresIn)
                 answer["not_before"] = String(now)
@@ -178,7 +179,7 @@ struct LoginRoutes {
             let issued = try await directory.managedIdentityToken(clientID: query["client_id"], objectID: query["object_id"] ?? query["principal_id"],
                                                                   resourceID: query["mi_res_id"] ?? query["msi_res_id"],
                                                                   resource: resource)
-            let now = Int(Date().timeIntervalSince1970)
+            let now = issued.issuedAt
             return try json(["access_token": issued.accessToken, "client_id": issued.appID, "expires_in": String(issued.expiresIn),
                              "expires_on": String(now + issued.expiresIn), "ext_expires_in": String(issued.expiresIn),
                              "not_before": String(now), "resource": issued.audience, "token_type": "Bearer"])
@@ -199,7 +200,7 @@ struct LoginRoutes {
     /// Whether `objectID` holds any role assignment at this installation's subscription or within it.
     func hasAnyRole(_ objectID: String) async throws -> Bool {
         let scope = ResourceID(subscription: subscriptionID)
-        return try await directory.metadata.roleAssignments(principalID: objectID.lowercased()).contains { $0.scope.isWithin(scope) }
+        return try await access.assignments(principalID: objectID.lowercased()).contains { $0.scope.isWithin(scope) }
     }
 
     /// ARM calls need a valid token for the management audience.

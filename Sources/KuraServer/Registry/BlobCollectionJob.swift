@@ -16,7 +16,7 @@ struct BlobCollectionJob: PeriodicJob {
     var activity: String { "blob collection" }
 
     func runOnce() async throws {
-        let collected = try await collector.collect(now: Int64(Date().timeIntervalSince1970 * 1000))
+        let collected = try await collector.collect()
         for blob in collected { logger.info("collected blob \(blob.digest) of registry \(blob.registryID)") }
     }
 }

@@ -8,7 +8,6 @@ import KuraCore
 import KuraCrypto
 import KuraDirectory
 import KuraRegistry
-import KuraStorage
 import Logging
 import NIOCore
 
@@ -28,7 +27,6 @@ struct RegistryRequest: Sendable {
 /// route → authenticate (Bearer access token, Basic admin user, or anonymous) → check the scope
 /// → hand over to the controller for the route. Errors leave in OCI's envelope (``OCIError``).
 struct RegistryPlane: Sendable {
-    let metadata: any MetadataStore
     let keyring: RegistryKeyring
     let provisioner: RegistryProvisioner
     let tokens: RegistryTokenService
@@ -41,27 +39,33 @@ struct RegistryPlane: Sendable {
     /// The roles a directory principal holds on a registry.
     let principalRoles: @Sendable (_ objectID: String, _ registry: RegistryRecord) async throws -> Set<RegistryRole>
 
-    func respond(to request: Request, registryName: String, host: String, logger: Logger) async throws -> Response {
-        var response: Response
-        do {
-            response = try await route(request, registryName: registryName, host: host)
-        } catch {
-            // An unread request body is drained by Hummingbird before the next request on the
-            // connection, so an early error never corrupts keep-alive.
-            var failure = OCIError(error)
-            if failure.status == .internalServerError {
-                logInternalError(error, plane: "registry", request: request, logger: logger)
-                failure = OCIError(status: failure.status, code: failure.code,
-                                   message: failure.message + "; the server log has the cause under request id \(requestID(logger))")
-            }
-            response = failure.response()
+    /// Answers one request to the registry `registryName`; errors are rendered by ``errorResponse(_:request:context:)``
+    /// (the host's chain).
+    func respond(to request: Request, registryName: String, host: String) async throws -> Response {
+        var response = try await route(request, registryName: registryName, host: host)
+        response.headers[Self.apiVersionHeader] = "registry/2.0"
+        return response
+    }
+
+    static var apiVersionHeader: HTTPField.Name { HTTPField.Name("Docker-Distribution-API-Version")! }
+
+    /// The registry plane's error rendering: OCI's envelope; an error nobody mapped is logged with
+    /// the request id and answers 500 naming it. An unread request body is drained by Hummingbird
+    /// before the next request on the connection, so an early error never corrupts keep-alive.
+    static func errorResponse(_ error: any Error, request: Request, context: KuraRequestContext) -> Response {
+        var failure = OCIError(error)
+        if failure.status == .internalServerError {
+            logInternalError(error, plane: "registry", request: request, logger: context.logger)
+            failure = OCIError(status: failure.status, code: failure.code,
+                               message: failure.message + "; the server log has the cause under request id \(context.id)")
         }
-        response.headers[HTTPField.Name("Docker-Distribution-API-Version")!] = "registry/2.0"
+        var response = failure.response()
+        response.headers[apiVersionHeader] = "registry/2.0"
         return response
     }
 
     private func route(_ request: Request, registryName: String, host: String) async throws -> Response {
-        guard let record = try await metadata.registry(named: registryName) else {
+        guard let record = try await provisioner.registry(named: registryName) else {
             throw RegistryError(.nameUnknown, "registry '\(registryName)' does not exist in this installation")
         }
         let path = request.uri.path.removingPercentEncoding ?? request.uri.path

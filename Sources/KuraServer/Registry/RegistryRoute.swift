@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // RegistryRoute: the OCI Distribution URL grammar, parsed once (names may contain slashes).
 
+import Foundation
 import KuraCore
 import KuraRegistry
 
@@ -42,6 +43,32 @@ enum RegistryRoute: Equatable, Sendable {
     case acrTags(RepositoryName)
     /// `/acr/v1/<name>/_tags/<tag>` (one tag's attributes; DELETE untags, as `az acr repository untag`)
     case acrTag(RepositoryName, Tag)
+
+    /// The endpoint's path template, as the spec writes it (the metrics' route label).
+    var template: String {
+        switch self {
+        case .base: "/v2/"
+        case .catalog: "/v2/_catalog"
+        case .tags: "/v2/{name}/tags/list"
+        case .manifest, .malformedManifestReference: "/v2/{name}/manifests/{reference}"
+        case .blob: "/v2/{name}/blobs/{digest}"
+        case .uploads: "/v2/{name}/blobs/uploads/"
+        case .upload: "/v2/{name}/blobs/uploads/{id}"
+        case .referrers: "/v2/{name}/referrers/{digest}"
+        case .token: "/oauth2/token"
+        case .exchange: "/oauth2/exchange"
+        case .acrCatalog: "/acr/v1/_catalog"
+        case .acrRepository: "/acr/v1/{name}"
+        case .acrManifests: "/acr/v1/{name}/_manifests"
+        case .acrTags: "/acr/v1/{name}/_tags"
+        case .acrTag: "/acr/v1/{name}/_tags/{tag}"
+        }
+    }
+
+    /// The template of `path`'s endpoint, or `unknown` (metrics).
+    static func template(of path: String) -> String {
+        ((try? RegistryRoute(path: path.removingPercentEncoding ?? path)) ?? nil)?.template ?? "unknown"
+    }
 
     /// - Returns: nil for a path that is no registry endpoint.
     /// - Throws: ``RegistryError`` `NAME_INVALID`, `DIGEST_INVALID` or `MANIFEST_INVALID` for an

@@ -3,7 +3,6 @@
 
 import Foundation
 import KuraRegistry
-import KuraStorage
 import Logging
 import ServiceLifecycle
 
@@ -18,11 +17,8 @@ struct UploadExpiryJob: PeriodicJob {
     var interval: Duration { min(expiry / 10, .seconds(3600)) }
     var activity: String { "upload expiry" }
 
-    func runOnce() async throws { try await expireOnce() }
-
-    func expireOnce(now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) async throws {
-        let cutoff = now - expiry.components.seconds * 1000 - expiry.components.attoseconds / 1_000_000_000_000_000
-        for upload in try await uploads.expire(startedBefore: cutoff) {
+    func runOnce() async throws {
+        for upload in try await uploads.expire(olderThan: expiry) {
             logger.info("expired upload \(upload.id) of \(upload.repository) (\(upload.size) bytes, started \(upload.createdAt))")
         }
     }

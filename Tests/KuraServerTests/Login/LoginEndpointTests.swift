@@ -1,7 +1,11 @@
 import Foundation
 import KuraCore
-import KuraStorage
+import KuraDirectory
+import KuraKeyVault
+import KuraManagement
+import KuraRegistry
 @testable import KuraServer
+import KuraStorage
 import NIOHTTP1
 import Testing
 

@@ -1,6 +1,9 @@
 import Crypto
 import Foundation
 import KuraCore
+import KuraDirectory
+import KuraKeyVault
+import KuraManagement
 import KuraRegistry
 @testable import KuraServer
 import KuraStorage

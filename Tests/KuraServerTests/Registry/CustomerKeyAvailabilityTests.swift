@@ -1,5 +1,8 @@
 import Foundation
 import KuraCore
+import KuraDirectory
+import KuraKeyVault
+import KuraManagement
 import KuraRegistry
 @testable import KuraServer
 import KuraStorage
@@ -9,12 +12,13 @@ import Testing
 
 /// A CMK registry whose vault becomes unreachable, served over HTTP by the real registry plane:
 /// pulls continue from the cached key for the grace period, then answer 503, and everything is
-/// back, byte for byte, once the vault answers again.
+/// back, byte for byte, once the vault answers again. The grace period passes on the server's
+/// clock, which the test moves (no window a slow pull could miss).
 @Suite struct CustomerKeyAvailabilityTests {
     @Test func anUnreachableVaultIsBridgedThen503ThenRecovered() async throws {
         let path = NSTemporaryDirectory() + "kura-cmk-grace-" + UUID().uuidString
         var config = KuraConfig()
-        config.keyUnavailableGrace = .milliseconds(600)
+        config.keyUnavailableGrace = .seconds(300)
         let network = Mutex<PartitionableVaultPath?>(nil)
         try await RegistryHarness.run(dataDir: path, config: config, vaultPath: { inner in
             let path = PartitionableVaultPath(inner)
@@ -22,7 +26,7 @@ import Testing
             return path
         }) { (registry: RegistryHarness) async throws in
             let fixture = try await CustomerKeyFixture.make(registry.server, dataDir: path, registry: "cmkgrace1", adminUser: true)
-            let record = try #require(try await registry.server.metadata.registry(named: "cmkgrace1"))
+            let record = try #require(try await registry.server.provisioner.registry(named: "cmkgrace1"))
             let password = try #require(try registry.server.provisioner.adminCredentials(of: record)?.passwords.first)
             let host = "cmkgrace1.cr.localhost:8443"
             let auth = RegistryHarness.Auth.basic("cmkgrace1", password)
@@ -42,10 +46,10 @@ import Testing
             #expect(bridged.status == 200 && bridged.body == payload, "within the grace period the cached key serves")
             #expect(keyring.status(registryID: record.id)?.lastError?.contains("partition") == true)
 
-            try await Task.sleep(for: .milliseconds(700))
+            registry.clock.advance(by: .seconds(301))
             await keyring.validate(record)
             let refused = try await pull()
-            #expect(refused.status == 503 && refused.errorCode == "UNAVAILABLE")
+            #expect(refused.status == 503 && refused.errorCode == "UNAVAILABLE", "\(refused.status) \(refused.text.prefix(300))")
             #expect(refused.text.contains("unreachable"))
             let token = try await registry.send(.GET, "/oauth2/token?service=cmkgrace1.cr.localhost&scope=repository:grace/app:pull",
                                                 auth: auth, host: host)

@@ -2,13 +2,14 @@ import Crypto
 import Foundation
 import KuraCore
 import KuraDirectory
+import KuraKeyVault
 import KuraManagement
-import KuraRegistry
+@testable import KuraRegistry
 @testable import KuraServer
 import KuraStorage
+import KuraTestSupport
 import NIOHTTP1
 import Synchronization
-import KuraTestSupport
 import Testing
 
 /// The customer-key monitor: its start-up pass validates every CMK registry before any request

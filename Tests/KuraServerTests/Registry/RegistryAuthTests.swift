@@ -1,5 +1,8 @@
 import Foundation
 import KuraCore
+import KuraDirectory
+import KuraKeyVault
+import KuraManagement
 import KuraRegistry
 @testable import KuraServer
 import KuraStorage

@@ -4,9 +4,12 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import KuraCore
+import KuraDirectory
+import KuraKeyVault
+import KuraManagement
 import KuraRegistry
-import KuraStorage
 @testable import KuraServer
+import KuraStorage
 import Logging
 import NIOCore
 import NIOFoundationCompat
@@ -14,7 +17,8 @@ import NIOHTTP1
 
 /// The registry plane in process: a real `KuraServer` bootstrapped in a temp data dir, its
 /// responder served over plain HTTP on 127.0.0.1 (Hummingbird's live test setup), and an HTTP
-/// client that sets the registry's Host header.
+/// client that sets the registry's Host header. The server reads a clock that stands still until
+/// a test moves it (``clock``): time-based rules are driven, never waited for.
 struct RegistryHarness: Sendable {
     enum Auth: Sendable {
         case none
@@ -40,21 +44,25 @@ struct RegistryHarness: Sendable {
     let port: Int
     let adminPassword: String
     let dataDir: String
+    /// The time of every rule of the server.
+    let clock: ManualClock
     static let host = "default.cr.localhost:8443"
 
     static func run(dataDir: String? = nil, config: KuraConfig = KuraConfig(),
                     vaultPath: @Sendable @escaping (any KeyWrapClient) -> any KeyWrapClient = { $0 },
                     _ body: @Sendable (RegistryHarness) async throws -> Void) async throws {
         let path = dataDir ?? NSTemporaryDirectory() + "kura-plane-" + UUID().uuidString
+        let clock = ManualClock()
         let server = try await KuraServer.bootstrap(directory: DataDirectory(path: path), config: config, environment: [:],
-                                                    logger: Logger(label: "test"), vaultPath: vaultPath)
-        let record = try await server.metadata.registry(named: "default")!
+                                                    logger: Logger(label: "test"), clock: clock, vaultPath: vaultPath)
+        let record = try await server.provisioner.registry(named: "default")!
         let password = try server.provisioner.adminCredentials(of: record)!.passwords[0]
         let app = Application(responder: server.responder, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
             try await app.test(.live) { client in
-                try await body(RegistryHarness(server: server, http: http, port: client.port!, adminPassword: password, dataDir: path))
+                try await body(RegistryHarness(server: server, http: http, port: client.port!, adminPassword: password, dataDir: path,
+                                             clock: clock))
             }
         } catch {
             try? await http.shutdown()

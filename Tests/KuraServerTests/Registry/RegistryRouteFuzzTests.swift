@@ -1,4 +1,7 @@
 import KuraCore
+import KuraDirectory
+import KuraKeyVault
+import KuraManagement
 import KuraRegistry
 @testable import KuraServer
 import KuraTestSupport

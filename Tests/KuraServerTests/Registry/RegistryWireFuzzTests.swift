@@ -1,10 +1,13 @@
 import AsyncHTTPClient
 import Foundation
 import KuraCore
+import KuraDirectory
+import KuraKeyVault
+import KuraManagement
 import KuraRegistry
 @testable import KuraServer
-import NIOHTTP1
 import KuraTestSupport
+import NIOHTTP1
 import Testing
 
 /// Fuzz over HTTP (issue 13 §7, "0 unexpected 500s"): fuzzed `Range`, `Content-Range`,

@@ -2,13 +2,14 @@ import Crypto
 import Foundation
 import KuraCore
 import KuraDirectory
+import KuraKeyVault
 import KuraManagement
 import KuraRegistry
 @testable import KuraServer
 import KuraStorage
+import KuraTestSupport
 import NIOHTTP1
 import Synchronization
-import KuraTestSupport
 import Testing
 
 /// Registries whose customer-managed key lives in a remote vault are validated like any other
@@ -72,7 +73,7 @@ struct ARMAdmin {
 
     @discardableResult
     func arm(_ method: String, _ path: String, _ body: JSONValue?, version: String = "2026-09-01-preview") async throws -> JSONValue? {
-        let caller = ManagementCaller(objectID: admin.objectId, grants: try await AccessControl(metadata: server.metadata).grants(of: admin.objectId))
+        let caller = ManagementCaller(objectID: admin.objectId, grants: try await server.planes.access.grants(of: admin.objectId))
         return try await server.management.api.handle(ManagementRequest(method: method, path: path, query: ["api-version": version],
                                                                         body: body, caller: caller)).body
     }

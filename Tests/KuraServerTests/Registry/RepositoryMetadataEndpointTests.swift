@@ -1,5 +1,9 @@
 import Foundation
 import KuraCore
+import KuraDirectory
+import KuraKeyVault
+import KuraManagement
+import KuraRegistry
 @testable import KuraServer
 import NIOHTTP1
 import Testing
@@ -9,7 +13,9 @@ import Testing
     @Test func manifestsCarryPlatformTagsAndSizesAndPageInTimeOrder() async throws {
         try await RegistryHarness.run { (registry: RegistryHarness) async throws in
             let (older, olderBytes) = try await registry.pushImage([Array(repeating: 1, count: 1000)], tag: "v1")
+            registry.clock.advance(by: .seconds(1))
             let (newer, _) = try await registry.pushImage([Array(repeating: 2, count: 10)], tag: "v2")
+            registry.clock.advance(by: .seconds(1))
             let artifact = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/x-sbom","#
                 .utf8) + Array(#""config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"\#(try await registry.pushBlob(Array("{}".utf8)))","size":2},"layers":[]}"#.utf8)
             #expect(try await registry.send(.PUT, "/v2/team/app/manifests/sbom", headers: [("Content-Type", "application/vnd.oci.image.manifest.v1+json")],

@@ -1,10 +1,14 @@
+import Foundation
 import KuraCore
+import KuraDirectory
+import KuraKeyVault
+import KuraManagement
 import KuraRegistry
 @testable import KuraServer
 import KuraStorage
 import Logging
-import Foundation
 import NIOHTTP1
+import Synchronization
 import Testing
 
 @Suite struct UploadEndpointTests {
@@ -52,14 +56,14 @@ import Testing
                 }
             }
             #expect(!filesUnderUploads().isEmpty, "the acknowledged chunk is on disk")
-            let job = UploadExpiryJob(uploads: registry.server.registryPlane.uploads, expiry: .seconds(3600), logger: Logger(label: "test"))
+            let job = UploadExpiryJob(uploads: registry.server.planes.uploads, expiry: .seconds(3600), logger: Logger(label: "test"))
 
-            try await job.expireOnce()
+            try await job.runOnce()
             #expect(try await registry.send(.GET, abandoned).status == 204, "a session younger than the expiry stays")
             let fresh = try #require(try await registry.send(.POST, "/v2/team/app/blobs/uploads/").header("Location"))
 
-            let twoHoursLater = Int64(Date().timeIntervalSince1970 * 1000) + 7_200_000
-            try await job.expireOnce(now: twoHoursLater)
+            registry.clock.advance(by: .seconds(7200))
+            try await job.runOnce()
             let gone = try await registry.send(.GET, abandoned)
             #expect(gone.status == 404 && gone.errorCode == "BLOB_UPLOAD_UNKNOWN")
             #expect(try await registry.send(.GET, fresh).status == 404)
@@ -190,8 +194,6 @@ import Testing
     }
 }
 
-import Foundation
-import Synchronization
 
 final class LockedString: Sendable {
     private let value = Mutex("")

@@ -1,18 +1,20 @@
 import Foundation
 import KuraCore
+import KuraRegistry
 import KuraStorage
 import KuraTestSupport
 import Synchronization
 import Testing
 
-/// One contract, two databases: every test runs against SQLite (a temp file) and PostgreSQL
-/// (a scratch database on the server the test command starts; `DATABASE_URL` names it).
-@Suite struct MetadataStoreContractTests {
-    typealias Backend = ScratchMetadataStore.Backend
-    typealias Scratch = ScratchMetadataStore
+/// Registries, their content (blobs, repositories, manifests, tags, collection) and uploads.
+/// One contract, three implementations: every test runs against `MemoryRegistryStore`, and
+/// `SQLMetadataStore` on SQLite (a temp file) and on PostgreSQL (a scratch database on the server
+/// the test command starts; `DATABASE_URL` names it).
+@Suite struct RegistryStoreContractTests {
+    typealias Store = any RegistryStore & RegistryContentStore & UploadStore
 
-    static func withStore(_ backend: Backend, _ body: (SQLMetadataStore, Scratch) async throws -> Void) async throws {
-        try await ScratchMetadataStore.with(backend, body)
+    static func withStore(_ backend: StoreBackend, _ body: (Store) async throws -> Void) async throws {
+        try await StoreContract.with(backend, memory: { MemoryRegistryStore() }, sql: { $0 }, body)
     }
 
     static func digest(_ byte: UInt8) -> ContentDigest { ContentDigest(algorithm: .sha256, bytes: [UInt8](repeating: byte, count: 32)) }
@@ -21,78 +23,23 @@ import Testing
         RegistryRecord(id: id, name: name, wrappedDataKey: key, keyGeneration: 1, createdAt: 1_700_000_000_000)
     }
 
-    @Test(arguments: Backend.allCases)
-    func migrationsAreIdempotent(_ backend: Backend) async throws {
-        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
-            #expect(try await store.migrate() == 6)
-            #expect(try await store.migrate() == 6)
-        }
-    }
-
-    @Test func instancesStartingTogetherOnOnePostgreSQLDatabaseMigrateOneAfterAnother() async throws {
-        let scratch = try await Scratch.make(.postgres)
-        let stores = [try await scratch.open(), try await scratch.open(), try await scratch.open()]
-        do {
-            let versions = try await withThrowingTaskGroup(of: Int.self) { group in
-                for store in stores { group.addTask { try await store.migrate() } }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            #expect(versions == Array(repeating: 6, count: 3))
-            let registry = Self.registry("after-concurrent-migrations")
-            try await stores[0].insertRegistry(registry)
-            #expect(try await stores[2].registry(named: registry.name) != nil, "one schema, shared")
-        } catch {
-            for store in stores { try? await store.close() }
-            await scratch.cleanUp()
-            throw error
-        }
-        for store in stores { try await store.close() }
-        await scratch.cleanUp()
-    }
-
-    @Test(arguments: Backend.allCases)
-    func principalsAreUniqueByObjectAndAppID(_ backend: Backend) async throws {
-        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
-            let admin = PrincipalRecord(objectID: "o-1", appID: "a-1", displayName: "admin", kind: .servicePrincipal,
-                                        secretHash: "sha256$x$y", createdAt: 10)
-            let identity = PrincipalRecord(objectID: "o-2", appID: "a-2", displayName: "id", kind: .managedIdentity,
-                                           secretHash: nil, createdAt: 20)
-            try await store.insertPrincipal(admin)
-            try await store.insertPrincipal(identity)
-            #expect(try await store.principal(appID: "a-1") == admin)
-            #expect(try await store.principal(objectID: "o-2") == identity)
-            #expect(try await store.principal(appID: "missing") == nil)
-            #expect(try await store.principals() == [admin, identity])
-
-            var sameApp = identity
-            sameApp.objectID = "o-3"
-            sameApp.appID = "a-1"
-            let error = await #expect(throws: MetadataStoreError.self) { try await store.insertPrincipal(sameApp) }
-            #expect(error?.code == .conflict)
-            var sameObject = admin
-            sameObject.appID = "a-9"
-            await #expect(throws: MetadataStoreError.self) { try await store.insertPrincipal(sameObject) }
-            #expect(try await store.principals().count == 2)
-        }
-    }
-
-    @Test(arguments: Backend.allCases)
-    func registryNamesMatchCaseInsensitivelyAndKeepTheirSpelling(_ backend: Backend) async throws {
-        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+    @Test(arguments: StoreBackend.allCases)
+    func registryNamesMatchCaseInsensitivelyAndKeepTheirSpelling(_ backend: StoreBackend) async throws {
+        try await Self.withStore(backend) { (store: Store) async throws in
             let registry = Self.registry("MyRegistry")
             try await store.insertRegistry(registry)
             #expect(try await store.registry(named: "myregistry") == registry)
             #expect(try await store.registry(named: "MYREGISTRY")?.name == "MyRegistry")
-            let error = await #expect(throws: MetadataStoreError.self) { try await store.insertRegistry(Self.registry("myREGISTRY")) }
+            let error = await #expect(throws: StoreError.self) { try await store.insertRegistry(Self.registry("myREGISTRY")) }
             #expect(error?.code == .conflict)
             try await store.insertRegistry(Self.registry("another"))
             #expect(try await store.registries().map(\.name) == ["another", "MyRegistry"])
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func wrappedDataKeysChangeOnlyByCompareAndSwap(_ backend: Backend) async throws {
-        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+    @Test(arguments: StoreBackend.allCases)
+    func wrappedDataKeysChangeOnlyByCompareAndSwap(_ backend: StoreBackend) async throws {
+        try await Self.withStore(backend) { (store: Store) async throws in
             var registry = Self.registry("rotating", key: [1, 1, 1])
             let first = CustomerKeyBinding(keyIdentifier: "https://kv/keys/k", versionedKeyID: "https://kv/keys/k/v1", identityObjectID: "oid")
             registry.customerKey = first
@@ -102,21 +49,21 @@ import Testing
             try await store.replaceWrappedDataKey(registryID: registry.id, expected: [1, 1, 1], new: [2, 2, 2], customerKey: rotated)
             #expect(try await store.registry(named: "rotating")?.wrappedDataKey == [2, 2, 2])
             #expect(try await store.registry(named: "rotating")?.customerKey == rotated, "the binding changes with the key, atomically")
-            let stale = await #expect(throws: MetadataStoreError.self) {
+            let stale = await #expect(throws: StoreError.self) {
                 try await store.replaceWrappedDataKey(registryID: registry.id, expected: [1, 1, 1], new: [3, 3, 3], customerKey: nil)
             }
             #expect(stale?.code == .preconditionFailed)
             #expect(try await store.registry(named: "rotating")?.wrappedDataKey == [2, 2, 2])
-            let missing = await #expect(throws: MetadataStoreError.self) {
+            let missing = await #expect(throws: StoreError.self) {
                 try await store.replaceWrappedDataKey(registryID: "nope", expected: [2, 2, 2], new: [3, 3, 3], customerKey: nil)
             }
             #expect(missing?.code == .notFound)
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func blobsAreRecordedOncePagedInDigestOrderAndScopedToTheirRegistry(_ backend: Backend) async throws {
-        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+    @Test(arguments: StoreBackend.allCases)
+    func blobsAreRecordedOncePagedInDigestOrderAndScopedToTheirRegistry(_ backend: StoreBackend) async throws {
+        try await Self.withStore(backend) { (store: Store) async throws in
             let first = Self.registry("first")
             let second = Self.registry("second")
             try await store.insertRegistry(first)
@@ -148,9 +95,9 @@ import Testing
             #expect(try await store.blob(registryID: second.id, digest: Self.digest(1)) != nil, "other registries are untouched")
             // A removal that fails leaves the record for the next pass.
             #expect(try await store.unlinkBlob(registryID: first.id, repository: "r", digest: Self.digest(3), at: 50))
-            await #expect(throws: MetadataStoreError.self) {
+            await #expect(throws: StoreError.self) {
                 try await store.collectBlob(registryID: first.id, digest: Self.digest(3), unreferencedBefore: 51,
-                                            remove: { throw MetadataStoreError(.unavailable, "disk") })
+                                            remove: { throw StoreError(.unavailable, "disk") })
             }
             #expect(try await store.blob(registryID: first.id, digest: Self.digest(3)) != nil)
 
@@ -162,9 +109,9 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func concurrentWritersAllLand(_ backend: Backend) async throws {
-        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+    @Test(arguments: StoreBackend.allCases)
+    func concurrentWritersAllLand(_ backend: StoreBackend) async throws {
+        try await Self.withStore(backend) { (store: Store) async throws in
             let registry = Self.registry("busy")
             try await store.insertRegistry(registry)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -180,12 +127,12 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func blobsAreLinkedPerRepositoryAndStayWhileReferenced(_ backend: Backend) async throws {
-        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+    @Test(arguments: StoreBackend.allCases)
+    func blobsAreLinkedPerRepositoryAndStayWhileReferenced(_ backend: StoreBackend) async throws {
+        try await Self.withStore(backend) { (store: Store) async throws in
             let registry = Self.registry("content")
             try await store.insertRegistry(registry)
-            let missing = await #expect(throws: MetadataStoreError.self) {
+            let missing = await #expect(throws: StoreError.self) {
                 try await store.linkBlob(registryID: registry.id, repository: "a/b", digest: Self.digest(1))
             }
             #expect(missing?.code == .notFound)
@@ -201,7 +148,7 @@ import Testing
                                           size: 100, createdAt: 5)
             try await store.commitBlob(BlobRecord(registryID: registry.id, digest: Self.digest(9), size: 100, createdAt: 1), repository: "c",
                                        place: {})
-            let absent = await #expect(throws: MetadataStoreError.self) {
+            let absent = await #expect(throws: StoreError.self) {
                 try await store.commitManifest(manifest, references: [ManifestReference(digest: Self.digest(2), kind: .blob)],
                                                repository: "a/b", tags: [], requireBlobs: true, place: {})
             }
@@ -221,9 +168,9 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func manifestsTagsAndReferrers(_ backend: Backend) async throws {
-        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+    @Test(arguments: StoreBackend.allCases)
+    func manifestsTagsAndReferrers(_ backend: StoreBackend) async throws {
+        try await Self.withStore(backend) { (store: Store) async throws in
             let registry = Self.registry("manifests")
             try await store.insertRegistry(registry)
             func manifest(_ byte: UInt8, subject: ContentDigest? = nil, type: String? = nil) -> ManifestRecord {
@@ -255,9 +202,9 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func uploadsStartedBeforeACutoffComeOldestFirst(_ backend: Backend) async throws {
-        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+    @Test(arguments: StoreBackend.allCases)
+    func uploadsStartedBeforeACutoffComeOldestFirst(_ backend: StoreBackend) async throws {
+        try await Self.withStore(backend) { (store: Store) async throws in
             let registry = Self.registry("expiry")
             try await store.insertRegistry(registry)
             for (id, time) in [("c", 300), ("a", 100), ("b", 200), ("d", 400)] as [(String, Int64)] {
@@ -269,9 +216,9 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func repositoryManifestsCarryTagsAndSizesAndARepositoryDeletesWhole(_ backend: Backend) async throws {
-        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+    @Test(arguments: StoreBackend.allCases)
+    func repositoryManifestsCarryTagsAndSizesAndARepositoryDeletesWhole(_ backend: StoreBackend) async throws {
+        try await Self.withStore(backend) { (store: Store) async throws in
             let registry = Self.registry("repositories")
             try await store.insertRegistry(registry)
             for (byte, size) in [(1, 1_000), (2, 20), (3, 5_000_000_000)] as [(UInt8, Int64)] {
@@ -317,9 +264,9 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func uploadPartsAppendInOrderOnly(_ backend: Backend) async throws {
-        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+    @Test(arguments: StoreBackend.allCases)
+    func uploadPartsAppendInOrderOnly(_ backend: StoreBackend) async throws {
+        try await Self.withStore(backend) { (store: Store) async throws in
             let registry = Self.registry("uploads")
             try await store.insertRegistry(registry)
             let upload = UploadRecord(id: UUID().uuidString.lowercased(), registryID: registry.id, repository: "r", createdAt: 3)
@@ -328,7 +275,7 @@ import Testing
             let first = try await store.appendUploadPart(uploadID: upload.id, expectedSize: 0,
                                                          part: UploadPartRecord(number: 1, size: 100, digest: Self.digest(1)))
             #expect(first.size == 100 && first.partCount == 1)
-            let stale = await #expect(throws: MetadataStoreError.self) {
+            let stale = await #expect(throws: StoreError.self) {
                 _ = try await store.appendUploadPart(uploadID: upload.id, expectedSize: 0,
                                                      part: UploadPartRecord(number: 2, size: 50, digest: Self.digest(2)))
             }
@@ -336,7 +283,7 @@ import Testing
             _ = try await store.appendUploadPart(uploadID: upload.id, expectedSize: 100, part: UploadPartRecord(number: 2, size: 50, digest: Self.digest(2)))
             #expect(try await store.uploadParts(uploadID: upload.id).map(\.size) == [100, 50])
             #expect(try await store.upload(id: upload.id)?.size == 150)
-            let gone = await #expect(throws: MetadataStoreError.self) {
+            let gone = await #expect(throws: StoreError.self) {
                 _ = try await store.appendUploadPart(uploadID: "nope", expectedSize: 0, part: UploadPartRecord(number: 1, size: 1, digest: Self.digest(1)))
             }
             #expect(gone?.code == .notFound)
@@ -346,9 +293,9 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func deletingARegistryDeletesEverythingRecordedUnderIt(_ backend: Backend) async throws {
-        try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
+    @Test(arguments: StoreBackend.allCases)
+    func deletingARegistryDeletesEverythingRecordedUnderIt(_ backend: StoreBackend) async throws {
+        try await Self.withStore(backend) { (store: Store) async throws in
             let registry = Self.registry("doomed")
             try await store.insertRegistry(registry)
             try await store.commitBlob(BlobRecord(registryID: registry.id, digest: Self.digest(1), size: 1, createdAt: 1), repository: "r", place: {})
@@ -366,19 +313,4 @@ import Testing
             try await store.insertRegistry(Self.registry("doomed"))
         }
     }
-
-    @Test(arguments: Backend.allCases)
-    func recordsSurviveReopening(_ backend: Backend) async throws {
-        try await Self.withStore(backend) { (store: SQLMetadataStore, scratch: Scratch) async throws in
-            let registry = Self.registry("durable")
-            try await store.insertRegistry(registry)
-            try await store.commitBlob(BlobRecord(registryID: registry.id, digest: Self.digest(1), size: 1, createdAt: 1), repository: "r", place: {})
-            let reopened = try await scratch.open()
-            #expect(try await reopened.migrate() == 6)
-            #expect(try await reopened.registry(named: "durable") == registry)
-            #expect(try await reopened.blob(registryID: registry.id, digest: Self.digest(1))?.size == 1)
-            try await reopened.close()
-        }
-    }
 }
-

@@ -1,28 +1,33 @@
-import Foundation
 import KuraCore
+import KuraKeyVault
 import KuraStorage
 import KuraTestSupport
 import Testing
 
-/// Vault keys, versions and the audit log: the metadata contract on SQLite and PostgreSQL.
-@Suite struct VaultRecordsContractTests {
-    typealias Backend = MetadataStoreContractTests.Backend
+/// Vault keys, versions and the audit log. One contract, three implementations: every test runs
+/// against `MemoryVaultStore`, and `SQLMetadataStore` on SQLite and on PostgreSQL.
+@Suite struct VaultStoreContractTests {
+    typealias Store = any VaultStore
+
+    static func withStore(_ backend: StoreBackend, _ body: (Store) async throws -> Void) async throws {
+        try await StoreContract.with(backend, memory: { MemoryVaultStore() }, sql: { $0 }, body)
+    }
 
     static func version(_ name: String, _ version: String, at time: Int64) -> VaultKeyVersionRecord {
         VaultKeyVersionRecord(vault: "KV1", name: name, version: version, document: ["kty": "RSA", "n": .integer(time)],
                               sealedPrivateKey: [1, 2, 3, UInt8(time)], createdAt: time)
     }
 
-    @Test(arguments: Backend.allCases)
-    func keysGainVersionsAreSoftDeletedAndPurged(_ backend: Backend) async throws {
-        try await MetadataStoreContractTests.withStore(backend) { (store: SQLMetadataStore, _: MetadataStoreContractTests.Scratch) async throws in
+    @Test(arguments: StoreBackend.allCases)
+    func keysGainVersionsAreSoftDeletedAndPurged(_ backend: StoreBackend) async throws {
+        try await Self.withStore(backend) { (store: Store) async throws in
             try await store.addKeyVersion(Self.version("Key1", "v1", at: 1), newKey: true, audit: nil)
             try await store.addKeyVersion(Self.version("key1", "v2", at: 2), newKey: false, audit: nil)
             let key = try #require(try await store.vaultKey(vault: "kv1", name: "KEY1"))
             #expect(key.name == "Key1" && key.currentVersion == "v2" && key.deletedAt == nil)
             #expect(try await store.keyVersions(vault: "kv1", name: "key1").map(\.version) == ["v1", "v2"])
             #expect(try await store.keyVersion(vault: "kv1", name: "key1", version: "v1")?.sealedPrivateKey == [1, 2, 3, 1])
-            await #expect(throws: MetadataStoreError.self) { try await store.addKeyVersion(Self.version("nokey", "v1", at: 3), newKey: false, audit: nil) }
+            await #expect(throws: StoreError.self) { try await store.addKeyVersion(Self.version("nokey", "v1", at: 3), newKey: false, audit: nil) }
 
             try await store.updateKeyVersion(vault: "kv1", name: "key1", version: "v1", document: ["kty": "RSA", "changed": true], audit: nil)
             #expect(try await store.keyVersion(vault: "kv1", name: "key1", version: "v1")?.document["changed"] == true)
@@ -30,8 +35,8 @@ import Testing
             try await store.setKeyDeleted(vault: "kv1", name: "key1", deletedAt: 10, scheduledPurgeAt: 20, audit: nil)
             #expect(try await store.vaultKeys(vault: "kv1", deleted: false).isEmpty)
             #expect(try await store.vaultKeys(vault: "kv1", deleted: true).map(\.scheduledPurgeAt) == [20])
-            await #expect(throws: MetadataStoreError.self) { try await store.addKeyVersion(Self.version("key1", "v3", at: 4), newKey: true, audit: nil) }
-            await #expect(throws: MetadataStoreError.self) { try await store.addKeyVersion(Self.version("key1", "v3", at: 4), newKey: false, audit: nil) }
+            await #expect(throws: StoreError.self) { try await store.addKeyVersion(Self.version("key1", "v3", at: 4), newKey: true, audit: nil) }
+            await #expect(throws: StoreError.self) { try await store.addKeyVersion(Self.version("key1", "v3", at: 4), newKey: false, audit: nil) }
             try await store.setKeyDeleted(vault: "kv1", name: "key1", deletedAt: nil, scheduledPurgeAt: nil, audit: nil)
             #expect(try await store.vaultKeys(vault: "kv1", deleted: false).count == 1)
 
@@ -46,9 +51,9 @@ import Testing
     /// A change and its audit entry commit together: an entry that cannot be written undoes the
     /// change (so a client told to retry never makes a second key version), and a change that
     /// fails leaves no entry.
-    @Test(arguments: Backend.allCases)
-    func aChangeAndItsAuditEntryCommitTogether(_ backend: Backend) async throws {
-        try await MetadataStoreContractTests.withStore(backend) { (store: SQLMetadataStore, _: MetadataStoreContractTests.Scratch) async throws in
+    @Test(arguments: StoreBackend.allCases)
+    func aChangeAndItsAuditEntryCommitTogether(_ backend: StoreBackend) async throws {
+        try await Self.withStore(backend) { (store: Store) async throws in
             func entry(_ text: String) -> AuditEntryMaker {
                 { previous in AuditRecord(vault: "kv1", sequence: (previous?.sequence ?? 0) + 1, entry: text, hash: text) }
             }
@@ -57,21 +62,21 @@ import Testing
             try await store.addKeyVersion(Self.version("key1", "v1", at: 1), newKey: true, audit: entry("create"))
             #expect(try await store.auditRecords(vault: "kv1", after: 0, limit: 10).map(\.entry) == ["create"])
 
-            await #expect(throws: MetadataStoreError.self) {
+            await #expect(throws: StoreError.self) {
                 try await store.addKeyVersion(Self.version("key1", "v2", at: 2), newKey: false, audit: failing)
             }
             #expect(try await store.keyVersions(vault: "kv1", name: "key1").map(\.version) == ["v1"], "no version without its entry")
             #expect(try await store.vaultKey(vault: "kv1", name: "key1")?.currentVersion == "v1")
-            await #expect(throws: MetadataStoreError.self) {
+            await #expect(throws: StoreError.self) {
                 try await store.updateKeyVersion(vault: "kv1", name: "key1", version: "v1", document: ["kty": "RSA", "changed": true], audit: failing)
             }
             #expect(try await store.keyVersion(vault: "kv1", name: "key1", version: "v1")?.document["changed"] == nil)
-            await #expect(throws: MetadataStoreError.self) {
+            await #expect(throws: StoreError.self) {
                 try await store.setKeyDeleted(vault: "kv1", name: "key1", deletedAt: 10, scheduledPurgeAt: 20, audit: failing)
             }
             #expect(try await store.vaultKey(vault: "kv1", name: "key1")?.deletedAt == nil)
 
-            await #expect(throws: MetadataStoreError.self) {
+            await #expect(throws: StoreError.self) {
                 try await store.addKeyVersion(Self.version("nokey", "v1", at: 3), newKey: false, audit: entry("never"))
             }
             try await store.setKeyDeleted(vault: "kv1", name: "key1", deletedAt: 10, scheduledPurgeAt: 20, audit: entry("delete"))
@@ -80,9 +85,9 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func auditEntriesChainInOrderUnderConcurrency(_ backend: Backend) async throws {
-        try await MetadataStoreContractTests.withStore(backend) { (store: SQLMetadataStore, _: MetadataStoreContractTests.Scratch) async throws in
+    @Test(arguments: StoreBackend.allCases)
+    func auditEntriesChainInOrderUnderConcurrency(_ backend: StoreBackend) async throws {
+        try await Self.withStore(backend) { (store: Store) async throws in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<20 {
                     group.addTask {

@@ -2,12 +2,18 @@
 // CustomerKeyMonitor: validates registries' customer-managed keys — at start, periodically and on vault events.
 
 import Foundation
-import KuraCore
-import KuraManagement
-import KuraRegistry
-import KuraStorage
-import Logging
-import ServiceLifecycle
+public import KuraCore
+public import Logging
+public import ServiceLifecycle
+
+/// Where a registry's customer key version in use is shown besides the registry plane: the
+/// management plane's record of the registry (`versionedKeyIdentifier`,
+/// `lastKeyRotationTimestamp`), written through its provider like every ARM write.
+public protocol CustomerKeyRecorder: Sendable {
+    /// Shows `versionedKeyID` as the key `registry` uses (no change when it already does; left to
+    /// a later pass while an ARM operation on the registry is in progress).
+    func recordKeyInUse(_ versionedKeyID: String, registry: RegistryRecord) async throws
+}
 
 /// Keeps every CMK registry's key state current without touching the request path, whatever
 /// vault holds the key (a vault of this installation, or a remote one on a host that
@@ -25,9 +31,9 @@ import ServiceLifecycle
 ///
 /// The keyring serializes the validations of each registry (a periodic and an event-driven one
 /// never race), and a result older than the recorded one is dropped.
-struct CustomerKeyMonitor: Service {
-    let metadata: any MetadataStore
+public struct CustomerKeyMonitor: Service {
     let provisioner: RegistryProvisioner
+    let recorder: any CustomerKeyRecorder
     /// Vault events from the moment the monitor was made (subscribed then, so none published
     /// while the server starts is missed).
     let events: AsyncStream<VaultEvent>
@@ -38,10 +44,10 @@ struct CustomerKeyMonitor: Service {
     /// only its own registries).
     let width: Int
 
-    init(metadata: any MetadataStore, provisioner: RegistryProvisioner, events: VaultEventBus, vaultDNSSuffix: String,
-         interval: Duration, logger: Logger, width: Int = 8) {
-        self.metadata = metadata
+    public init(provisioner: RegistryProvisioner, recorder: any CustomerKeyRecorder, events: VaultEventBus, vaultDNSSuffix: String,
+                interval: Duration, logger: Logger, width: Int = 8) {
         self.provisioner = provisioner
+        self.recorder = recorder
         self.events = events.subscribe()
         self.vaultDNSSuffix = vaultDNSSuffix
         self.interval = interval
@@ -49,7 +55,7 @@ struct CustomerKeyMonitor: Service {
         self.width = max(1, width)
     }
 
-    func run() async throws {
+    public func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await event in events.cancelOnGracefulShutdown() {
@@ -71,10 +77,10 @@ struct CustomerKeyMonitor: Service {
     /// Start-up, before the listeners serve: begins one validation of every CMK registry, local
     /// or remote key. Returns once each has begun, not finished — a vault that does not answer
     /// holds back only its own registries' requests, which wait on that validation.
-    func startUp() async {
+    public func startUp() async {
         let registries: [RegistryRecord]
         do {
-            registries = try await metadata.registries()
+            registries = try await provisioner.registries()
         } catch {
             // Requests then begin the (one, shared) validation of their registry themselves.
             logger.warning("customer key check at start: registries unavailable: \(error)")
@@ -100,7 +106,7 @@ struct CustomerKeyMonitor: Service {
     }
 
     /// Validates the CMK registries whose key binding matches `matches` — any vault, local or remote.
-    func validate(where matches: (CustomerKeyBinding) -> Bool) async {
+    public func validate(where matches: (CustomerKeyBinding) -> Bool) async {
         guard let registries = await customerKeyRegistries(where: matches) else { return }
         await eachConcurrently(registries) { registry in await validate(registry) }
     }
@@ -122,7 +128,7 @@ struct CustomerKeyMonitor: Service {
     /// `registry` as stored now; nil when it was deleted, `registry` itself when the store cannot say.
     func stored(_ registry: RegistryRecord) async -> RegistryRecord? {
         do {
-            guard let current = try await metadata.registry(named: registry.name), current.id == registry.id else { return nil }
+            guard let current = try await provisioner.registry(named: registry.name), current.id == registry.id else { return nil }
             return current
         } catch {
             return registry
@@ -133,7 +139,7 @@ struct CustomerKeyMonitor: Service {
     /// store cannot list them.
     func customerKeyRegistries(where matches: (CustomerKeyBinding) -> Bool) async -> [RegistryRecord]? {
         do {
-            return try await metadata.registries().filter { registry in registry.customerKey.map(matches) ?? false }
+            return try await provisioner.registries().filter { registry in registry.customerKey.map(matches) ?? false }
         } catch {
             logger.warning("customer key check: registries unavailable: \(error)")
             return nil
@@ -174,28 +180,9 @@ struct CustomerKeyMonitor: Service {
             }
             // Every pass, not only one that rotated: a record an ARM operation held (or a crash
             // interrupted) catches up with the version in use on the next pass.
-            try await showInARM(inUse)
+            if let versioned = inUse.customerKey?.versionedKeyID { try await recorder.recordKeyInUse(versioned, registry: inUse) }
         } catch {
             logger.warning("registry \(registry.name): following the key's new version failed: \(error)")
-        }
-    }
-
-    /// Makes the registry's ARM record show the key version in use: a compare-and-swap like every
-    /// ARM write, retried on a concurrent change, and left to the next pass while an ARM operation
-    /// on the registry is in progress (that operation writes the record last).
-    func showInARM(_ registry: RegistryRecord) async throws {
-        guard let versioned = registry.customerKey?.versionedKeyID else { return }
-        for _ in 0..<3 {
-            guard let resource = try await metadata.resources(type: ContainerRegistryProvider.type, named: registry.name).first,
-                  !ManagementAPI.isInProgress(resource),
-                  resource.document["properties"]?["encryption"]?["keyVaultProperties"]?["versionedKeyIdentifier"]?.stringValue != versioned
-            else { return }
-            var updated = resource
-            updated.document["properties"]?["encryption"]?["keyVaultProperties"]?["versionedKeyIdentifier"] = .string(versioned)
-            updated.document["properties"]?["encryption"]?["keyVaultProperties"]?["lastKeyRotationTimestamp"] =
-                .string(ManagementEnvironment.timestamp(ManagementEnvironment.now()))
-            updated.updatedAt = max(ManagementEnvironment.now(), resource.updatedAt + 1)
-            if try await metadata.replaceResource(updated, expected: resource) { return }
         }
     }
 }
