@@ -133,10 +133,72 @@ let package = Package(
             dependencies: ["KuraCore", "KuraDirectory", "KuraRegistry", "KuraKeyVault"],
             swiftSettings: swiftSettings
         ),
+        // What every plane's HTTP half shares: the request context, the host chain (request id,
+        // metrics, error rendering), Azure's error envelope, request faults, the 500 log line.
+        .target(
+            name: "KuraHTTP",
+            dependencies: [
+                "KuraCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Each plane's HTTP half, beside its plane: routes, wire shapes and error envelope; no rules.
+        .target(
+            name: "KuraDirectoryHTTP",
+            dependencies: ["KuraHTTP", "KuraDirectory", "KuraCore", "KuraCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KuraRegistryHTTP",
+            dependencies: ["KuraHTTP", "KuraRegistry", "KuraDirectory", "KuraCore", "KuraCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KuraKeyVaultHTTP",
+            dependencies: ["KuraHTTP", "KuraDirectoryHTTP", "KuraKeyVault", "KuraDirectory", "KuraCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KuraManagementHTTP",
+            dependencies: ["KuraHTTP", "KuraDirectoryHTTP", "KuraManagement", "KuraDirectory", "KuraCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: data dir bootstrap, Hummingbird apps, host routing, TLS.
         .target(
             name: "KuraServer",
             dependencies: [
+                "KuraHTTP",
+                "KuraDirectoryHTTP",
+                "KuraRegistryHTTP",
+                "KuraKeyVaultHTTP",
+                "KuraManagementHTTP",
                 "KuraCore",
                 "KuraCrypto",
                 "KuraStorage",
@@ -287,7 +349,7 @@ let package = Package(
             name: "KuraServerTests",
             dependencies: [
                 "KuraServer", "KuraStorage", "KuraCrypto", "KuraRegistry", "KuraCore", "KuraDirectory", "KuraKeyVault", "KuraManagement",
-                "KuraTestSupport",
+                "KuraTestSupport", "KuraHTTP", "KuraDirectoryHTTP", "KuraRegistryHTTP", "KuraKeyVaultHTTP", "KuraManagementHTTP",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

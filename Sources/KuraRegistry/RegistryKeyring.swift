@@ -89,6 +89,7 @@ public final class RegistryKeyring: Sendable {
     private let wrapper: DataKeyWrapper
     private let keys = Mutex<[String: DataKey]>([:])
     private let validators = Mutex<Validators>(Validators())
+    private let waiting = Atomic<Int>(0)
     /// The vault client for customer-managed keys; nil when the installation has none.
     public let customerKeys: (any KeyWrapClient)?
     /// How long a registry keeps serving from its cached key while its vault is unreachable.
@@ -138,8 +139,17 @@ public final class RegistryKeyring: Sendable {
     public func validate(_ registry: RegistryRecord) async -> CustomerKeyStatus? {
         guard registry.customerKey != nil else { return nil }
         let pass = validators.withLock { enqueue(registry, &$0) }
-        await pass.value
+        await wait(for: pass)
         return status(registryID: registry.id)
+    }
+
+    /// Callers — requests and validations — waiting now for a validation in flight to end.
+    public var callersWaiting: Int { waiting.load(ordering: .relaxed) }
+
+    private func wait(for pass: Task<Void, Never>) async {
+        waiting.add(1, ordering: .relaxed)
+        await pass.value
+        waiting.subtract(1, ordering: .relaxed)
     }
 
     /// Begins a validation like ``validate(_:)`` without waiting for it (start-up: every CMK
@@ -186,7 +196,7 @@ public final class RegistryKeyring: Sendable {
             }
             switch lookup {
             case .recorded(let state): return state
-            case .pending(let pass): await pass.value
+            case .pending(let pass): await wait(for: pass)
             }
         }
         return validators.withLock { $0.registries[registry.id]?.state }

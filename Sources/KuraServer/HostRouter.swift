@@ -1,6 +1,11 @@
 // kura — a self-hosted encrypted container registry.
 // HostRouter: the one responder of every listener; picks the plane by Host.
 
+import KuraHTTP
+import KuraDirectoryHTTP
+import KuraRegistryHTTP
+import KuraKeyVaultHTTP
+import KuraManagementHTTP
 import Hummingbird
 import KuraCore
 import KuraKeyVault
@@ -50,20 +55,6 @@ struct HostRouter<Main: HTTPResponder>: HTTPResponder where Main.Context == Kura
                 throw AzureError(status: .notFound, code: "UnknownHost", message:
                     "kura does not serve host '\(name)'; it serves \(config.mainHost), *.\(config.vaultSuffix) and *.\(config.registrySuffix).")
             }
-        }
-    }
-}
-
-/// Renders every error a plane's responder throws in that plane's envelope (the plane's one mapping).
-struct PlaneErrorMiddleware: RouterMiddleware {
-    typealias Context = KuraRequestContext
-    let render: @Sendable (any Error, Request, KuraRequestContext) -> Response
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch {
-            return render(error, request, context)
         }
     }
 }

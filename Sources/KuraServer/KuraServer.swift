@@ -1,6 +1,11 @@
 // kura — a self-hosted encrypted container registry.
 // KuraServer: the composition root — data dir, stores, TLS, listeners.
 
+import KuraHTTP
+import KuraDirectoryHTTP
+import KuraRegistryHTTP
+import KuraKeyVaultHTTP
+import KuraManagementHTTP
 import AsyncHTTPClient
 import Crypto
 import Foundation
@@ -40,11 +45,8 @@ public final class KuraServer: Sendable {
     let tls: TLSConfiguration
     let metrics: PrometheusCollectorRegistry
     let logger: Logger
-    let registryPlane: RegistryPlane
-    let login: LoginRoutes
-    let management: ManagementRoutes
-    let vaults: KeyVaultPlane
-    let auditRoutes: AuditRoutes
+    /// Every host's HTTP half.
+    let hosts: Hosts
     let keyMonitor: CustomerKeyMonitor
 
     public var blobs: EncryptedBlobStore { planes.blobs }
@@ -145,25 +147,12 @@ public final class KuraServer: Sendable {
         self.tls = tls
         self.metrics = metrics
         self.logger = logger
-        let login = LoginRoutes(directory: planes.directory, access: planes.access, subscriptionID: installation.subscriptionId,
-                                isOwner: { try await planes.isOwner($0) }, identitySecret: identitySecret)
-        self.login = login
-        self.management = ManagementRoutes(api: planes.management, access: planes.access, login: login)
-        self.vaults = KeyVaultPlane(vaults: planes.keyVaults, service: planes.keyVault, audit: planes.audit, authority: planes.authority,
-                                    endpoints: planes.endpoints, access: planes.access)
-        self.auditRoutes = AuditRoutes(audit: planes.audit, vaults: planes.keyVaults, login: login)
+        self.hosts = Hosts(planes: planes, config: config, metrics: metrics, identitySecret: identitySecret)
         self.keyMonitor = planes.customerKeyMonitor(interval: config.keyCheckInterval, logger: logger)
-        self.registryPlane = RegistryPlane(keyring: planes.keyring, provisioner: planes.provisioner, tokens: planes.registryTokens,
-                                           content: planes.content, uploads: planes.uploads, authority: planes.authority,
-                                           registryAudiences: Set(planes.endpoints.registryAudiences),
-                                           principalRoles: { objectID, registry in try await planes.registryRoles(of: objectID, on: registry) })
     }
 
     /// The responder of every listener: host routing over all planes.
-    var responder: some HTTPResponder<KuraRequestContext> {
-        HostRouter(config: config, main: MainPlaneRoutes.router(metrics: metrics, login: login, management: management, audit: auditRoutes)
-            .buildResponder(), registries: registryPlane, vaults: vaults)
-    }
+    var responder: some HTTPResponder<KuraRequestContext> { hosts.responder }
 
     /// Serves on every listen address until SIGTERM or SIGINT, then drains connections and
     /// closes the stores. Does not return before shutdown completes.

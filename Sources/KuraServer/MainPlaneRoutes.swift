@@ -1,6 +1,11 @@
 // kura — a self-hosted encrypted container registry.
 // MainPlaneRoutes: the route table of the main host (health and metrics for now).
 
+import KuraHTTP
+import KuraDirectoryHTTP
+import KuraRegistryHTTP
+import KuraKeyVaultHTTP
+import KuraManagementHTTP
 import Hummingbird
 import NIOCore
 import Prometheus

@@ -140,7 +140,7 @@ final class GatedVault: KeyWrapClient {
     /// validation, and once it is recorded requests never call the vault. (The old version of this
     /// test seeded the keyring with `wrapNew`, so the request-path validation never ran. On the
     /// code before the fix each of the concurrent requests asked the vault itself: 16 unwraps.)
-    @Test func requestsNeverCallTheVault() async throws {
+    @Test(.timeLimit(.minutes(1))) func requestsNeverCallTheVault() async throws {
         let root = SymmetricKey(size: .bits256)
         let vault = GatedVault()
         let (record, original) = try await Self.registry(RegistryKeyring(hierarchy: KeyHierarchy(rootKey: root), customerKeys: vault))
@@ -154,8 +154,9 @@ final class GatedVault: KeyWrapClient {
                 group.addTask { Self.bytes(try await keyring.dataKey(for: record)) }
             }
             await vault.unwraps.reached(before + 1)
-            // A keyring that validates per request lets the other requests reach the vault as well.
-            await Self.lookFor(.milliseconds(300)) { vault.unwraps.count >= before + requests }
+            // Every request now waits on the one validation — or, in a keyring that validates per
+            // request, has reached the vault itself (held there).
+            await yieldUntil { keyring.callersWaiting + (vault.unwraps.count - before) >= requests }
             vault.release()
             for try await key in group { #expect(key == Self.bytes(original)) }
         }
@@ -169,7 +170,7 @@ final class GatedVault: KeyWrapClient {
     /// now refuses) asks the vault only after the periodic one (which found the key usable) has
     /// ended, so "revoked" is what stays. (Before the fix both ran at once and the last to finish
     /// won: the older "accessible" overwrote the newer "revoked" — keyAccessible true, pulls served.)
-    @Test func anOlderAccessibleCheckDoesNotOverwriteANewerRefusal() async throws {
+    @Test(.timeLimit(.minutes(1))) func anOlderAccessibleCheckDoesNotOverwriteANewerRefusal() async throws {
         let vault = GatedVault()
         let keyring = RegistryKeyring(hierarchy: KeyHierarchy(rootKey: SymmetricKey(size: .bits256)), customerKeys: vault)
         let (record, _) = try await Self.registry(keyring)
@@ -180,9 +181,10 @@ final class GatedVault: KeyWrapClient {
         // The periodic check has its answer (the key unwrapped) on its way; now access is removed.
         vault.set(.refusing("the identity has no unwrapKey permission"))
         let event = Task { await keyring.validate(record) }
-        // A keyring that does not serialize lets the event's check ask and record at once.
-        await Self.lookFor(.milliseconds(300)) {
-            vault.unwraps.count >= before + 2 && keyring.status(registryID: "r-1")?.accessible == false
+        // The event's check now waits behind the periodic one (two callers waiting) — or, in a
+        // keyring that does not serialize, has asked the vault and recorded at once.
+        await yieldUntil {
+            keyring.callersWaiting >= 2 || (vault.unwraps.count >= before + 2 && keyring.status(registryID: "r-1")?.accessible == false)
         }
         vault.release()
         _ = await periodic.value
@@ -238,16 +240,6 @@ final class GatedVault: KeyWrapClient {
         vault.release()
         _ = await pending.value
         #expect(keyring.status(registryID: "r-1") == nil)
-    }
-
-    /// Waits until `condition` holds, for at most `window`. A correct keyring never meets some of
-    /// these conditions (the vault calls it must not make never come); the window only bounds how
-    /// long a test looks for them — what it asserts does not depend on timing.
-    static func lookFor(_ window: Duration, until condition: @Sendable () -> Bool) async {
-        let deadline = ContinuousClock.now.advanced(by: window)
-        while !condition(), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(1))
-        }
     }
 
     @Test func rotationKeepsTheDataKeyAndNeedsTheCurrentKey() async throws {

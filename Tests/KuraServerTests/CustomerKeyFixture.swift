@@ -1,9 +1,14 @@
 import Foundation
 import KuraCore
 import KuraDirectory
+import KuraDirectoryHTTP
+import KuraHTTP
 import KuraKeyVault
+import KuraKeyVaultHTTP
 import KuraManagement
+import KuraManagementHTTP
 import KuraRegistry
+import KuraRegistryHTTP
 @testable import KuraServer
 import KuraStorage
 import Synchronization
@@ -55,7 +60,7 @@ struct CustomerKeyFixture {
     @discardableResult
     func arm(_ method: String, _ path: String, _ body: JSONValue?, version: String) async throws -> JSONValue? {
         let caller = ManagementCaller(objectID: admin.objectId, grants: try await server.planes.access.grants(of: admin.objectId))
-        return try await server.management.api.handle(ManagementRequest(method: method, path: path, query: ["api-version": version],
+        return try await server.planes.management.handle(ManagementRequest(method: method, path: path, query: ["api-version": version],
                                                                         body: body, caller: caller)).body
     }
 
@@ -68,7 +73,7 @@ struct CustomerKeyFixture {
     /// A new RSA key in the vault, as the admin; returns its versioned id.
     func createKey(_ name: String) async throws -> String {
         let vault = try #require(try await server.planes.keyVaults.vault(named: "cmkvault1"))
-        let reply = try await server.vaults.service.handle(.create(name: name), body: ["kty": "RSA"], query: [:], vault: vault,
+        let reply = try await server.planes.keyVault.handle(.create(name: name), body: ["kty": "RSA"], query: [:], vault: vault,
                                                            caller: VaultCaller(objectID: admin.objectId, appID: admin.appId, address: "test",
                                                                                grants: PrincipalGrants(assignments: [])))
         return try #require(reply.body?["key"]?["kid"]?.stringValue)

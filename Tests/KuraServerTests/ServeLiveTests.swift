@@ -160,6 +160,8 @@ struct LiveServer {
                 // Both listeners start together; wait for the IPv6 one too.
                 if let (status6, _) = try? await Self.get(client, "https://[::1]:\(port)/healthz"), status6 == 200 { return }
             }
+            // A real external process (`kura serve`, started above) comes up on its own time and
+            // tells nobody: its health endpoint is asked again after a pause.
             try await Task.sleep(for: .milliseconds(200))
         }
         throw LiveServerError("kura serve did not become healthy within 60 s")
@@ -180,6 +182,7 @@ struct LiveServer {
     static func client(trusting caFile: String) async throws -> HTTPClient {
         let deadline = ContinuousClock.now + .seconds(60)
         while !FileManager.default.fileExists(atPath: caFile) && ContinuousClock.now < deadline {
+            // The CA file is written by a real external process (`kura serve` on its first start).
             try await Task.sleep(for: .milliseconds(100))
         }
         var tls = TLSConfiguration.makeClientConfiguration()

@@ -2,9 +2,14 @@ import Crypto
 import Foundation
 import KuraCore
 import KuraDirectory
+import KuraDirectoryHTTP
+import KuraHTTP
 import KuraKeyVault
+import KuraKeyVaultHTTP
 import KuraManagement
+import KuraManagementHTTP
 import KuraRegistry
+import KuraRegistryHTTP
 @testable import KuraServer
 import KuraStorage
 import NIOHTTP1

@@ -1,8 +1,13 @@
 import KuraCore
 import KuraDirectory
+import KuraDirectoryHTTP
+import KuraHTTP
 import KuraKeyVault
+import KuraKeyVaultHTTP
 import KuraManagement
+import KuraManagementHTTP
 import KuraRegistry
+import KuraRegistryHTTP
 @testable import KuraServer
 import KuraTestSupport
 import Testing

@@ -2,9 +2,14 @@ import AsyncHTTPClient
 import Foundation
 import KuraCore
 import KuraDirectory
+import KuraDirectoryHTTP
+import KuraHTTP
 import KuraKeyVault
+import KuraKeyVaultHTTP
 import KuraManagement
+import KuraManagementHTTP
 import KuraRegistry
+import KuraRegistryHTTP
 @testable import KuraServer
 import KuraTestSupport
 import NIOHTTP1

@@ -2,9 +2,14 @@ import Crypto
 import Foundation
 import KuraCore
 import KuraDirectory
+import KuraDirectoryHTTP
+import KuraHTTP
 import KuraKeyVault
+import KuraKeyVaultHTTP
 import KuraManagement
+import KuraManagementHTTP
 import KuraRegistry
+import KuraRegistryHTTP
 @testable import KuraServer
 import KuraStorage
 import KuraTestSupport
@@ -74,7 +79,7 @@ struct ARMAdmin {
     @discardableResult
     func arm(_ method: String, _ path: String, _ body: JSONValue?, version: String = "2026-09-01-preview") async throws -> JSONValue? {
         let caller = ManagementCaller(objectID: admin.objectId, grants: try await server.planes.access.grants(of: admin.objectId))
-        return try await server.management.api.handle(ManagementRequest(method: method, path: path, query: ["api-version": version],
+        return try await server.planes.management.handle(ManagementRequest(method: method, path: path, query: ["api-version": version],
                                                                         body: body, caller: caller)).body
     }
 

@@ -10,13 +10,15 @@ import Hummingbird
 /// once with the request id and answers 500 naming it). The main host runs it inside its router
 /// (which sets the route template); the vault and registry hosts, which parse their own routes,
 /// run it here with the template their route names.
-struct HostChain<Errors: RouterMiddleware>: Sendable where Errors.Context == KuraRequestContext {
-    let errors: Errors
-    let metrics = MetricsMiddleware<KuraRequestContext>()
-    let requestID = RequestIDMiddleware<KuraRequestContext>()
+package struct HostChain<Errors: RouterMiddleware>: Sendable where Errors.Context == KuraRequestContext {
+    package let errors: Errors
+    package let metrics = MetricsMiddleware<KuraRequestContext>()
+    package let requestID = RequestIDMiddleware<KuraRequestContext>()
+
+    package init(errors: Errors) { self.errors = errors }
 
     /// Runs `responder` for `request` through the chain, counted under `route`.
-    func respond(to request: Request, context: KuraRequestContext, route: String,
+    package func respond(to request: Request, context: KuraRequestContext, route: String,
                  _ responder: @escaping @Sendable (Request, KuraRequestContext) async throws -> Response) async throws -> Response {
         var context = context
         context.coreContext.endpointPath.value = route
@@ -30,10 +32,12 @@ struct HostChain<Errors: RouterMiddleware>: Sendable where Errors.Context == Kur
 
 /// Names the request id (the id in every log line of the request, and in a 500's message) in
 /// `x-ms-request-id`, as Azure's services do — on errors too.
-struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var header: HTTPField.Name { HTTPField.Name("x-ms-request-id")! }
+package struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
+    package static var header: HTTPField.Name { HTTPField.Name("x-ms-request-id")! }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package init() {}
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
         do {
             response = try await next(request, context)
@@ -42,5 +46,23 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         response.headers[Self.header] = context.id
         return response
+    }
+}
+
+/// Renders every error a plane's responder throws in that plane's envelope (the plane's one mapping).
+package struct PlaneErrorMiddleware: RouterMiddleware {
+    package typealias Context = KuraRequestContext
+    package let render: @Sendable (any Error, Request, KuraRequestContext) -> Response
+
+    package init(render: @escaping @Sendable (any Error, Request, KuraRequestContext) -> Response) {
+        self.render = render
+    }
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return render(error, request, context)
+        }
     }
 }

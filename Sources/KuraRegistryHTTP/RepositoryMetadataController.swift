@@ -1,25 +1,25 @@
 // kura — a self-hosted encrypted container registry.
 // RepositoryMetadataController: ACR's `/acr/v1/<name>`, `/acr/v1/<name>/_manifests` and `/acr/v1/<name>/_tags[/<tag>]`.
 
+import KuraHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
 import KuraCore
 import KuraRegistry
-import KuraStorage
 
 /// ACR's repository metadata API, as `az acr repository show/show-tags/untag/delete`, `az acr
 /// manifest list-metadata` and the Azure SDK's `ContainerRegistryClient` call it. Nothing here reads
 /// content bytes; every answer comes from the metadata store.
-struct RepositoryMetadataController {
-    let service: RegistryService
+package struct RepositoryMetadataController {
+    package let service: RegistryService
 
     /// What ACR reports as changeable: kura has no per-repository locks, so everything is enabled.
     private static var changeableAttributes: [String: Any] { ["deleteEnabled": true, "writeEnabled": true, "readEnabled": true,
                                                               "listEnabled": true] }
 
     /// GET: the repository's attributes; DELETE: removes it (202, with what it held).
-    func repository(_ context: RegistryRequest, repository: RepositoryName) async throws -> Response {
+    package func repository(_ context: RegistryRequest, repository: RepositoryName) async throws -> Response {
         switch context.request.method {
         case .get, .head:
             let manifests = try await service.manifests(context.registry, repository: repository, after: nil, limit: ListingController.maximumPage)
@@ -42,7 +42,7 @@ struct RepositoryMetadataController {
 
     /// The manifests of a repository with tags, sizes and times; `orderby=timedesc|timeasc`
     /// orders by when each was pushed (default: digest order), `last` and `n` page as `/v2` does.
-    func manifests(_ context: RegistryRequest, repository: RepositoryName) async throws -> Response {
+    package func manifests(_ context: RegistryRequest, repository: RepositoryName) async throws -> Response {
         guard context.request.method == .get || context.request.method == .head else {
             throw RegistryError(.methodNotAllowed, "\(context.method) is not supported here")
         }
@@ -68,7 +68,7 @@ struct RepositoryMetadataController {
 
     /// The tags of a repository with digests and times; `orderby=timedesc|timeasc` orders by when
     /// each tag last moved (default: by name), `last` and `n` page as `/v2/<name>/tags/list` does.
-    func tags(_ context: RegistryRequest, repository: RepositoryName) async throws -> Response {
+    package func tags(_ context: RegistryRequest, repository: RepositoryName) async throws -> Response {
         guard context.request.method == .get || context.request.method == .head else {
             throw RegistryError(.methodNotAllowed, "\(context.method) is not supported here")
         }
@@ -81,7 +81,7 @@ struct RepositoryMetadataController {
     }
 
     /// GET: one tag's attributes; DELETE: removes the tag (the manifest stays), 202.
-    func tag(_ context: RegistryRequest, repository: RepositoryName, tag: Tag) async throws -> Response {
+    package func tag(_ context: RegistryRequest, repository: RepositoryName, tag: Tag) async throws -> Response {
         switch context.request.method {
         case .get, .head:
             let found = try await service.tagRecord(context.registry, repository: repository, tag: tag)
@@ -120,7 +120,7 @@ struct RepositoryMetadataController {
     }
 
     /// RFC 3339 with milliseconds, as ACR writes times.
-    static func timestamp(_ milliseconds: Int64) -> String {
+    package static func timestamp(_ milliseconds: Int64) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))

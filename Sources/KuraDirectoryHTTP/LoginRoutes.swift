@@ -1,29 +1,37 @@
 // kura — a self-hosted encrypted container registry.
 // LoginRoutes: Azure AD-style discovery, token and key endpoints, and ARM's tenant/subscription discovery.
 
+import KuraHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
 import KuraCore
 import KuraCrypto
 import KuraDirectory
-import KuraStorage
 import NIOCore
 import NIOFoundationCompat
 
 /// The login plane's routes on the main host, in the order a client meets them:
 /// `/metadata/endpoints` (az cloud register) → OpenID discovery → token → JWKS; then ARM's
 /// `/subscriptions` and `/tenants` (az login).
-struct LoginRoutes {
-    let directory: DirectoryService
-    let access: AccessControl
-    let subscriptionID: String
+package struct LoginRoutes {
+    package let directory: DirectoryService
+    package let access: AccessControl
+    package let subscriptionID: String
     /// Whether a principal may administer the directory (Owner of the subscription).
-    let isOwner: @Sendable (_ objectID: String) async throws -> Bool
+    package let isOwner: @Sendable (_ objectID: String) async throws -> Bool
     /// What callers of the managed-identity endpoint must present (`<data dir>/identity-endpoint.secret`).
-    let identitySecret: String
+    package let identitySecret: String
 
-    func add(to router: Router<KuraRequestContext>) {
+    package init(directory: DirectoryService, access: AccessControl, subscriptionID: String, isOwner: @escaping @Sendable (_ objectID: String) async throws -> Bool, identitySecret: String) {
+        self.directory = directory
+        self.access = access
+        self.subscriptionID = subscriptionID
+        self.isOwner = isOwner
+        self.identitySecret = identitySecret
+    }
+
+    package func add(to router: Router<KuraRequestContext>) {
         GraphRoutes(directory: directory, isOwner: isOwner).add(to: router)
         router.get("/metadata/endpoints") { _, _ in try json(metadataEndpoints()) }
         router.get("/:tenant/v2.0/.well-known/openid-configuration") { _, context in
@@ -88,7 +96,7 @@ struct LoginRoutes {
     }
 
     /// The cloud metadata document `az cloud register` reads (suffixes carry the port).
-    func metadataEndpoints() -> [String: Any] {
+    package func metadataEndpoints() -> [String: Any] {
         let endpoints = directory.endpoints
         return [
             "name": "kura",
@@ -102,7 +110,7 @@ struct LoginRoutes {
         ]
     }
 
-    func openIDConfiguration(tenant: String, version: TokenAuthority.Version) throws -> [String: Any] {
+    package func openIDConfiguration(tenant: String, version: TokenAuthority.Version) throws -> [String: Any] {
         guard tenant.lowercased() == directory.authority.tenantID else {
             throw AADError(DirectoryError(.tenantNotFound, "Tenant '\(tenant)' not found."))
         }
@@ -124,7 +132,7 @@ struct LoginRoutes {
 
     /// `client_credentials` with `scope` (v2) or `resource` (v1); MSAL's `claims` and
     /// `client_info` are ignored. Errors in Azure AD's shape.
-    func token(_ request: Request, tenant: String, version: TokenAuthority.Version) async throws -> Response {
+    package func token(_ request: Request, tenant: String, version: TokenAuthority.Version) async throws -> Response {
         do {
             var mutable = request
             let body = try await mutable.collectBody(upTo: 64 << 10)
@@ -163,7 +171,7 @@ struct LoginRoutes {
     /// secret (`X-IDENTITY-HEADER`, as App Service's identity endpoint, or `X-Kura-Identity-Secret`)
     /// are required; the identity is chosen by `client_id`, `object_id`, `mi_res_id` or, when there
     /// is only one, by default. Answers the v1 token shape with string times.
-    func managedIdentityToken(_ request: Request) async throws -> Response {
+    package func managedIdentityToken(_ request: Request) async throws -> Response {
         let query = FormParameters(request.uri.query)
         do {
             let presented = request.headers[HTTPField.Name("X-IDENTITY-HEADER")!] ?? request.headers[HTTPField.Name("X-Kura-Identity-Secret")!]
@@ -189,7 +197,7 @@ struct LoginRoutes {
     }
 
     /// Directory administration needs a management token of an Owner.
-    func requireOwner(_ request: Request) async throws {
+    package func requireOwner(_ request: Request) async throws {
         let claims = try await requireManagementToken(request)
         guard try await isOwner(claims.oid) else {
             throw AzureError(status: .forbidden, code: "AuthorizationFailed",
@@ -198,14 +206,14 @@ struct LoginRoutes {
     }
 
     /// Whether `objectID` holds any role assignment at this installation's subscription or within it.
-    func hasAnyRole(_ objectID: String) async throws -> Bool {
+    package func hasAnyRole(_ objectID: String) async throws -> Bool {
         let scope = ResourceID(subscription: subscriptionID)
         return try await access.assignments(principalID: objectID.lowercased()).contains { $0.scope.isWithin(scope) }
     }
 
     /// ARM calls need a valid token for the management audience.
     @discardableResult
-    func requireManagementToken(_ request: Request) async throws -> AccessTokenClaims {
+    package func requireManagementToken(_ request: Request) async throws -> AccessTokenClaims {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw AzureError.authenticationMissing(endpoints: directory.endpoints, tenant: directory.authority.tenantID)
         }
@@ -216,17 +224,10 @@ struct LoginRoutes {
         }
     }
 
-    func subscription() -> [String: Any] {
+    package func subscription() -> [String: Any] {
         ["id": "/subscriptions/\(subscriptionID)", "subscriptionId": subscriptionID, "displayName": "kura",
          "state": "Enabled", "tenantId": directory.authority.tenantID, "managedByTenants": [] as [Any],
          "subscriptionPolicies": ["locationPlacementId": "Public_2014-09-01", "quotaId": "PayAsYouGo_2014-09-01", "spendingLimit": "Off"],
          "authorizationSource": "RoleBased"]
     }
-}
-
-/// A JSON response.
-func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) throws -> Response {
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
 }

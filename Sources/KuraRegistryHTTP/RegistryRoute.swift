@@ -1,13 +1,14 @@
 // kura — a self-hosted encrypted container registry.
 // RegistryRoute: the OCI Distribution URL grammar, parsed once (names may contain slashes).
 
+import KuraHTTP
 import Foundation
 import KuraCore
 import KuraRegistry
 
 /// One endpoint of a registry host, parsed from a percent-decoded path. The route table reads
 /// like the spec's endpoint list (end-1 … end-13) plus ACR's token endpoints.
-enum RegistryRoute: Equatable, Sendable {
+package enum RegistryRoute: Equatable, Sendable {
     /// `/v2/`
     case base
     /// `/v2/_catalog`
@@ -45,7 +46,7 @@ enum RegistryRoute: Equatable, Sendable {
     case acrTag(RepositoryName, Tag)
 
     /// The endpoint's path template, as the spec writes it (the metrics' route label).
-    var template: String {
+    package var template: String {
         switch self {
         case .base: "/v2/"
         case .catalog: "/v2/_catalog"
@@ -66,7 +67,7 @@ enum RegistryRoute: Equatable, Sendable {
     }
 
     /// The template of `path`'s endpoint, or `unknown` (metrics).
-    static func template(of path: String) -> String {
+    package static func template(of path: String) -> String {
         ((try? RegistryRoute(path: path.removingPercentEncoding ?? path)) ?? nil)?.template ?? "unknown"
     }
 
@@ -74,7 +75,7 @@ enum RegistryRoute: Equatable, Sendable {
     /// - Throws: ``RegistryError`` `NAME_INVALID`, `DIGEST_INVALID` or `MANIFEST_INVALID` for an
     ///   endpoint whose name, blob digest or ACR tag is malformed. A malformed manifest reference
     ///   is ``malformedManifestReference(_:_:)``: what it answers depends on the method.
-    init?(path: String) throws(RegistryError) {
+    package init?(path: String) throws(RegistryError) {
         switch path {
         case "/v2", "/v2/": self = .base; return
         case "/v2/_catalog": self = .catalog; return
@@ -145,7 +146,7 @@ enum RegistryRoute: Equatable, Sendable {
     }
 
     /// The scope a request to this route needs (nil: any authenticated caller, e.g. `/v2/`).
-    func requiredScope(method: String) -> AccessScope? {
+    package func requiredScope(method: String) -> AccessScope? {
         let action: String = switch method {
         case "GET", "HEAD": "pull"
         case "DELETE": "delete"

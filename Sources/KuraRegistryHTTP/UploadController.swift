@@ -1,20 +1,20 @@
 // kura — a self-hosted encrypted container registry.
 // UploadController: POST /v2/<name>/blobs/uploads/ and GET / PATCH / PUT / DELETE on a session.
 
+import KuraHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
 import KuraCore
 import KuraRegistry
-import KuraStorage
 import NIOCore
 
-struct UploadController {
-    let service: RegistryService
-    let uploads: UploadService
+package struct UploadController {
+    package let service: RegistryService
+    package let uploads: UploadService
 
     /// `POST …/blobs/uploads/`: monolithic (`?digest=`), mount (`?mount=&from=`), or a new session.
-    func start(_ context: RegistryRequest, repository: RepositoryName) async throws -> Response {
+    package func start(_ context: RegistryRequest, repository: RepositoryName) async throws -> Response {
         guard context.request.method == .post else {
             throw RegistryError(.methodNotAllowed, "\(context.method) is not supported on \(repository)/blobs/uploads/")
         }
@@ -34,7 +34,7 @@ struct UploadController {
     }
 
     /// A session: status (GET), chunk (PATCH), complete (PUT), cancel (DELETE).
-    func handle(_ context: RegistryRequest, repository: RepositoryName, id: String) async throws -> Response {
+    package func handle(_ context: RegistryRequest, repository: RepositoryName, id: String) async throws -> Response {
         let upload = try await uploads.session(context.registry, repository: repository, id: id)
         switch context.request.method {
         case .get:
@@ -71,14 +71,14 @@ struct UploadController {
                                           .range: "0-\(max(0, upload.size - 1))", .dockerUploadUUID: upload.id])
     }
 
-    static func digest(_ text: String) throws -> ContentDigest {
+    package static func digest(_ text: String) throws -> ContentDigest {
         guard let digest = ContentDigest(text) else { throw RegistryError(.digestInvalid, "invalid digest '\(text)'") }
         return digest
     }
 
     /// `Content-Range: <start>-<end>` (inclusive; `bytes ` prefix tolerated) and `Content-Length`.
     /// - Throws: `RANGE_INVALID` for a malformed range, `SIZE_INVALID` for a malformed length.
-    static func chunkHeaders(_ request: Request) throws -> (ClosedRange<Int64>?, Int64?) {
+    package static func chunkHeaders(_ request: Request) throws -> (ClosedRange<Int64>?, Int64?) {
         var length: Int64?
         if let text = request.headers[.contentLength] {
             guard let value = Int64(text), (0...UploadService.largestOffset).contains(value) else {
@@ -96,7 +96,7 @@ struct UploadController {
     /// Parses an upload chunk's `Content-Range` (`<start>-<end>`, inclusive; `bytes ` prefix and a
     /// `/<total>` suffix tolerated). Both ends lie in `0...UploadService.largestOffset`, so the
     /// range's length never overflows.
-    static func contentRange(_ header: String) -> ClosedRange<Int64>? {
+    package static func contentRange(_ header: String) -> ClosedRange<Int64>? {
         var text = Substring(header.trimmingCharacters(in: .whitespaces))
         if text.lowercased().hasPrefix("bytes ") { text = text.dropFirst(6) }
         if let slash = text.firstIndex(of: "/") { text = text[..<slash] }

@@ -1,23 +1,23 @@
 // kura — a self-hosted encrypted container registry.
 // RegistryTokenController: GET / POST /oauth2/token on a registry host.
 
+import KuraHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
 import KuraCore
 import KuraDirectory
 import KuraRegistry
-import KuraStorage
 import NIOCore
 
 /// Issues registry access tokens (docker token spec, ACR flavour):
 /// - `GET /oauth2/token?service=&scope=…` with Basic (admin user) or without (anonymous);
 /// - `POST /oauth2/token` form `grant_type=password` (with `username`/`password`, or anonymous).
 /// Every requested repository scope is granted all actions the caller is entitled to there.
-struct RegistryTokenController {
-    let plane: RegistryPlane
+package struct RegistryTokenController {
+    package let plane: RegistryPlane
 
-    func token(_ request: Request, registry: RegistryRecord, host: String, query: FormParameters) async throws -> Response {
+    package func token(_ request: Request, registry: RegistryRecord, host: String, query: FormParameters) async throws -> Response {
         var parameters = query
         var caller = RegistryCaller.anonymous
         switch request.method {
@@ -72,7 +72,7 @@ struct RegistryTokenController {
 
     /// `POST /oauth2/exchange`: an AAD-style access token for the registry audience becomes a
     /// registry refresh token (`{"refresh_token": …}`), as ACR's `/oauth2/exchange`.
-    func exchange(_ request: Request, registry: RegistryRecord, host: String) async throws -> Response {
+    package func exchange(_ request: Request, registry: RegistryRecord, host: String) async throws -> Response {
         guard request.method == .post else { throw RegistryError(.methodNotAllowed, "\(request.method) is not supported on /oauth2/exchange") }
         var mutable = request
         let form = FormParameters(Substring(String(buffer: try await mutable.collectBody(upTo: 64 << 10))))

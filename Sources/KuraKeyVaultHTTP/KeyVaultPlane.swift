@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // KeyVaultPlane: `{vault}.vault.<suffix>` — the handshake, token check, routing, errors and audit.
 
+import KuraHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -19,22 +20,31 @@ import NIOCore
 /// anyone may fill. Those are counted instead, in
 /// `kura_vault_unauthenticated_requests_total{reason="missing"|"invalid"}` on `/metrics` (the SDKs'
 /// first request to a vault, the challenge, is one with `reason="missing"`).
-struct KeyVaultPlane: Sendable {
-    let vaults: any VaultDirectory
-    let service: KeyVaultService
-    let audit: AuditLog
-    let authority: TokenAuthority
-    let endpoints: InstallationEndpoints
-    let access: AccessControl
-    /// Largest accepted request body (a backup blob of a key with many versions fits).
-    static let maximumBody = 4 << 20
-    /// Requests to an existing vault answered without a verified caller: no bearer token.
-    let unauthenticatedWithoutToken = Counter(label: KeyVaultPlane.unauthenticatedMetric, dimensions: [("reason", "missing")])
-    /// … or a bearer token that does not verify (forged, expired, another audience or tenant).
-    let unauthenticatedWithInvalidToken = Counter(label: KeyVaultPlane.unauthenticatedMetric, dimensions: [("reason", "invalid")])
-    static let unauthenticatedMetric = "kura_vault_unauthenticated_requests_total"
+package struct KeyVaultPlane: Sendable {
+    package let vaults: any VaultDirectory
+    package let service: KeyVaultService
+    package let audit: AuditLog
+    package let authority: TokenAuthority
+    package let endpoints: InstallationEndpoints
+    package let access: AccessControl
 
-    func respond(to request: Request, vaultName: String, context: KuraRequestContext) async -> Response {
+    package init(vaults: any VaultDirectory, service: KeyVaultService, audit: AuditLog, authority: TokenAuthority, endpoints: InstallationEndpoints, access: AccessControl) {
+        self.vaults = vaults
+        self.service = service
+        self.audit = audit
+        self.authority = authority
+        self.endpoints = endpoints
+        self.access = access
+    }
+    /// Largest accepted request body (a backup blob of a key with many versions fits).
+    package static let maximumBody = 4 << 20
+    /// Requests to an existing vault answered without a verified caller: no bearer token.
+    package let unauthenticatedWithoutToken = Counter(label: KeyVaultPlane.unauthenticatedMetric, dimensions: [("reason", "missing")])
+    /// … or a bearer token that does not verify (forged, expired, another audience or tenant).
+    package let unauthenticatedWithInvalidToken = Counter(label: KeyVaultPlane.unauthenticatedMetric, dimensions: [("reason", "invalid")])
+    package static let unauthenticatedMetric = "kura_vault_unauthenticated_requests_total"
+
+    package func respond(to request: Request, vaultName: String, context: KuraRequestContext) async -> Response {
         let started = audit.clock.now()
         var caller: AccessTokenClaims?
         var route: KeyVaultRoute?
@@ -98,7 +108,7 @@ struct KeyVaultPlane: Sendable {
     }
 
     /// Verifies the bearer token before anything else (the SDKs' first request has no token and no body).
-    func authenticate(_ request: Request) async throws -> AccessTokenClaims {
+    package func authenticate(_ request: Request) async throws -> AccessTokenClaims {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { throw KeyVaultError.missingToken }
         do {
             return try await authority.verify(String(header.dropFirst(7)),
@@ -108,7 +118,7 @@ struct KeyVaultPlane: Sendable {
         }
     }
 
-    func body(of request: Request) async throws -> JSONValue? {
+    package func body(of request: Request) async throws -> JSONValue? {
         var mutable = request
         let bytes = try await mutable.collectBody(upTo: Self.maximumBody)
         guard bytes.readableBytes > 0 else { return nil }
@@ -120,18 +130,18 @@ struct KeyVaultPlane: Sendable {
     }
 
     /// Key Vault versions: `7.6`, `7.6-preview.2`, `2025-07-01`, `2026-01-01-preview`.
-    static func isAPIVersion(_ text: String) -> Bool {
+    package static func isAPIVersion(_ text: String) -> Bool {
         text.range(of: #"^(\d+\.\d+(-preview(\.\d+)?)?|\d{4}-\d{2}-\d{2}(-preview)?)$"#, options: .regularExpression) != nil
     }
 
-    static func render(_ reply: KeyVaultService.Reply) -> Response {
+    package static func render(_ reply: KeyVaultService.Reply) -> Response {
         guard let body = reply.body else { return Response(status: HTTPResponse.Status(code: reply.status)) }
         return Response(status: HTTPResponse.Status(code: reply.status), headers: [.contentType: "application/json; charset=utf-8"],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.serialized())))
     }
 
     /// Key Vault's error envelope; 401s carry the challenge naming the login endpoint and the vault resource.
-    func errorResponse(_ error: any Error, request: Request? = nil, logger: Logger? = nil) -> Response {
+    package func errorResponse(_ error: any Error, request: Request? = nil, logger: Logger? = nil) -> Response {
         let failure: KeyVaultError
         switch error {
         case let error as KeyVaultError: failure = error

@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // RegistryPlane: `{registry}.cr.<suffix>` — resolve the registry, authenticate, dispatch.
 
+import KuraHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -12,47 +13,58 @@ import Logging
 import NIOCore
 
 /// A request to one registry, resolved and authenticated.
-struct RegistryRequest: Sendable {
-    let request: Request
-    let registry: RegistryContext
+package struct RegistryRequest: Sendable {
+    package let request: Request
+    package let registry: RegistryContext
     /// The Host the client used (with port): login server, token `service` and challenge `realm`.
-    let host: String
-    let query: FormParameters
-    let caller: RegistryCaller
+    package let host: String
+    package let query: FormParameters
+    package let caller: RegistryCaller
 
-    var method: String { request.method.rawValue }
+    package var method: String { request.method.rawValue }
 }
 
 /// The registry plane's front door. Each request: find the registry by host name → parse the
 /// route → authenticate (Bearer access token, Basic admin user, or anonymous) → check the scope
 /// → hand over to the controller for the route. Errors leave in OCI's envelope (``OCIError``).
-struct RegistryPlane: Sendable {
-    let keyring: RegistryKeyring
-    let provisioner: RegistryProvisioner
-    let tokens: RegistryTokenService
-    let content: RegistryService
-    let uploads: UploadService
+package struct RegistryPlane: Sendable {
+    package let keyring: RegistryKeyring
+    package let provisioner: RegistryProvisioner
+    package let tokens: RegistryTokenService
+    package let content: RegistryService
+    package let uploads: UploadService
     /// Verifies AAD-style access tokens presented to `/oauth2/exchange`.
-    let authority: TokenAuthority
+    package let authority: TokenAuthority
     /// Audiences a token must carry to be exchanged here.
-    let registryAudiences: Set<String>
+    package let registryAudiences: Set<String>
     /// The roles a directory principal holds on a registry.
-    let principalRoles: @Sendable (_ objectID: String, _ registry: RegistryRecord) async throws -> Set<RegistryRole>
+    package let principalRoles: @Sendable (_ objectID: String, _ registry: RegistryRecord) async throws -> Set<RegistryRole>
+
+    package init(keyring: RegistryKeyring, provisioner: RegistryProvisioner, tokens: RegistryTokenService, content: RegistryService, uploads: UploadService, authority: TokenAuthority, registryAudiences: Set<String>, principalRoles: @escaping @Sendable (_ objectID: String, _ registry: RegistryRecord) async throws -> Set<RegistryRole>) {
+        self.keyring = keyring
+        self.provisioner = provisioner
+        self.tokens = tokens
+        self.content = content
+        self.uploads = uploads
+        self.authority = authority
+        self.registryAudiences = registryAudiences
+        self.principalRoles = principalRoles
+    }
 
     /// Answers one request to the registry `registryName`; errors are rendered by ``errorResponse(_:request:context:)``
     /// (the host's chain).
-    func respond(to request: Request, registryName: String, host: String) async throws -> Response {
+    package func respond(to request: Request, registryName: String, host: String) async throws -> Response {
         var response = try await route(request, registryName: registryName, host: host)
         response.headers[Self.apiVersionHeader] = "registry/2.0"
         return response
     }
 
-    static var apiVersionHeader: HTTPField.Name { HTTPField.Name("Docker-Distribution-API-Version")! }
+    package static var apiVersionHeader: HTTPField.Name { HTTPField.Name("Docker-Distribution-API-Version")! }
 
     /// The registry plane's error rendering: OCI's envelope; an error nobody mapped is logged with
     /// the request id and answers 500 naming it. An unread request body is drained by Hummingbird
     /// before the next request on the connection, so an early error never corrupts keep-alive.
-    static func errorResponse(_ error: any Error, request: Request, context: KuraRequestContext) -> Response {
+    package static func errorResponse(_ error: any Error, request: Request, context: KuraRequestContext) -> Response {
         var failure = OCIError(error)
         if failure.status == .internalServerError {
             logInternalError(error, plane: "registry", request: request, logger: context.logger)
@@ -155,18 +167,18 @@ struct RegistryPlane: Sendable {
     }
 
     /// What `caller` is granted for `requested`, with the roles of a principal looked up.
-    func grant(_ requested: AccessScope, to caller: RegistryCaller, in registry: RegistryRecord) async throws -> [AccessScope] {
+    package func grant(_ requested: AccessScope, to caller: RegistryCaller, in registry: RegistryRecord) async throws -> [AccessScope] {
         var roles: Set<RegistryRole> = []
         if case .principal(let objectID) = caller { roles = try await principalRoles(objectID, registry) }
         return RegistryAuthorizer.grant(requested, to: caller, in: registry, roles: roles).map { [$0] } ?? []
     }
 
     /// ACR's user name for "the password is a refresh token" (`az acr login --expose-token`).
-    static let refreshTokenUser = "00000000-0000-0000-0000-000000000000"
+    package static let refreshTokenUser = "00000000-0000-0000-0000-000000000000"
 
     /// The caller behind a Basic header: a refresh token under the all-zero user name, or the
     /// admin user when enabled and the password matches.
-    func basicCaller(_ authorization: String, registry: RegistryRecord) async throws -> RegistryCaller? {
+    package func basicCaller(_ authorization: String, registry: RegistryRecord) async throws -> RegistryCaller? {
         guard let (username, password) = Self.basicCredentials(authorization) else { return nil }
         if username == Self.refreshTokenUser {
             return await tokens.verifyRefreshToken(password, registry: registry).map { .principal(objectID: $0) }
@@ -179,7 +191,7 @@ struct RegistryPlane: Sendable {
 
     /// The user name and password of a `Basic …` header (the caller checked the scheme): base64 of
     /// UTF-8 `user:password`, split at the first colon; nil when it is not that.
-    static func basicCredentials(_ authorization: String) -> (username: String, password: String)? {
+    package static func basicCredentials(_ authorization: String) -> (username: String, password: String)? {
         guard let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
               let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
         else { return nil }
@@ -187,7 +199,7 @@ struct RegistryPlane: Sendable {
     }
 
     /// A 401 with the ACR-style challenge: realm on this host, service = host without port, scope always present.
-    func challenge(registry: RegistryRecord, host: String, needed: AccessScope?, message: String) -> RegistryError {
+    package func challenge(registry: RegistryRecord, host: String, needed: AccessScope?, message: String) -> RegistryError {
         let service = Self.service(of: host)
         let scope = needed ?? .catalog
         let header = "Bearer realm=\"https://\(host)/oauth2/token\",service=\"\(service)\",scope=\"\(scope.type):\(scope.name):\(challengeActions(scope))\""
@@ -199,35 +211,35 @@ struct RegistryPlane: Sendable {
     }
 
     /// ACR's `service`: the login host without port.
-    static func service(of host: String) -> String {
+    package static func service(of host: String) -> String {
         if host.hasPrefix("[") { return host }
         return host.split(separator: ":").first.map(String.init) ?? host
     }
 }
 
 extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+    package func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
         guard let value = self else { return nil }
         return try await transform(value)
     }
 }
 
 /// Response builders shared by the registry controllers.
-enum OCIResponse {
-    static func json(_ text: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+package enum OCIResponse {
+    package static func json(_ text: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
         fields[.contentLength] = String(text.utf8.count)
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func empty(_ status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+    package static func empty(_ status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentLength] = "0"
         return Response(status: status, headers: fields, body: ResponseBody())
     }
 
-    static func encode(_ value: some Encodable) throws -> String {
+    package static func encode(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
@@ -235,7 +247,7 @@ enum OCIResponse {
 
     /// `Link: </v2/...?last=X&n=N>; rel="next"` when a page came back full.
     /// - Parameter extraQuery: appended to the link's query as is (e.g. `&orderby=timedesc`).
-    static func nextLink(path: String, last: String?, n: Int, count: Int, extraQuery: String = "") -> HTTPFields {
+    package static func nextLink(path: String, last: String?, n: Int, count: Int, extraQuery: String = "") -> HTTPFields {
         guard count == n, n > 0, let last else { return [:] }
         let escaped = last.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? last
         return [.link: "<\(path)?last=\(escaped)&n=\(n)\(extraQuery)>; rel=\"next\""]
@@ -243,10 +255,10 @@ enum OCIResponse {
 }
 
 extension HTTPField.Name {
-    static let dockerContentDigest = Self("Docker-Content-Digest")!
-    static let dockerUploadUUID = Self("Docker-Upload-UUID")!
-    static let ociSubject = Self("OCI-Subject")!
-    static let ociTag = Self("OCI-Tag")!
-    static let ociFiltersApplied = Self("OCI-Filters-Applied")!
-    static let link = Self("Link")!
+    package static let dockerContentDigest = Self("Docker-Content-Digest")!
+    package static let dockerUploadUUID = Self("Docker-Upload-UUID")!
+    package static let ociSubject = Self("OCI-Subject")!
+    package static let ociTag = Self("OCI-Tag")!
+    package static let ociFiltersApplied = Self("OCI-Filters-Applied")!
+    package static let link = Self("Link")!
 }

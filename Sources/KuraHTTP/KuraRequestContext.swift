@@ -1,21 +1,21 @@
 // kura — a self-hosted encrypted container registry.
 // KuraRequestContext: the request context of every plane (Hummingbird's basic one plus the client address).
 
-import Hummingbird
-import NIOCore
+public import Hummingbird
+public import NIOCore
 
 /// Hummingbird's request context with the connected client's address (Key Vault's audit log
 /// records it).
-struct KuraRequestContext: RequestContext, RemoteAddressRequestContext {
-    var coreContext: CoreRequestContextStorage
+public struct KuraRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
     /// The client's address; nil when the channel has none (tests without a socket).
-    let remoteAddress: SocketAddress?
+    public let remoteAddress: SocketAddress?
 
-    init(source: ApplicationRequestContextSource) {
+    public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
     }
 
     /// The client's IP address as text, or `unknown`.
-    var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
+    public var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
 }

@@ -1,31 +1,38 @@
 // kura — a self-hosted encrypted container registry.
 // ManagementRoutes: ARM's `/subscriptions/{s}/…` on the main host, handed to ManagementAPI.
 
+import KuraDirectoryHTTP
+import KuraHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
 import KuraCore
 import KuraDirectory
 import KuraManagement
-import KuraStorage
 import NIOCore
 
 /// Adapts HTTP to ``ManagementAPI``: authenticates the management token, loads the caller's
 /// role assignments, parses the JSON body, and renders the reply (errors in ARM's envelope).
-struct ManagementRoutes {
-    let api: ManagementAPI
-    let access: AccessControl
-    let login: LoginRoutes
-    /// Largest accepted request body (ARM's own limit is 4 MiB).
-    static let maximumBody = 4 << 20
+package struct ManagementRoutes {
+    package let api: ManagementAPI
+    package let access: AccessControl
+    package let login: LoginRoutes
 
-    func add(to router: Router<KuraRequestContext>) {
+    package init(api: ManagementAPI, access: AccessControl, login: LoginRoutes) {
+        self.api = api
+        self.access = access
+        self.login = login
+    }
+    /// Largest accepted request body (ARM's own limit is 4 MiB).
+    package static let maximumBody = 4 << 20
+
+    package func add(to router: Router<KuraRequestContext>) {
         for method in [HTTPRequest.Method.get, .put, .patch, .delete, .post, .head] {
             router.on("/subscriptions/:subscription/**", method: method) { request, _ in try await handle(request) }
         }
     }
 
-    func handle(_ request: Request) async throws -> Response {
+    package func handle(_ request: Request) async throws -> Response {
         let claims = try await login.requireManagementToken(request)
         var mutable = request
         let bytes = try await mutable.collectBody(upTo: Self.maximumBody)

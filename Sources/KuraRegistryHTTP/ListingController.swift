@@ -1,20 +1,20 @@
 // kura — a self-hosted encrypted container registry.
 // ListingController: tags list, catalog and referrers.
 
+import KuraHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
 import KuraCore
 import KuraRegistry
-import KuraStorage
 import NIOCore
 
-struct ListingController {
-    let service: RegistryService
+package struct ListingController {
+    package let service: RegistryService
     /// Page size when the client sends no `n`, and the largest it may ask for.
-    static let maximumPage = 10_000
+    package static let maximumPage = 10_000
 
-    func tags(_ context: RegistryRequest, repository: RepositoryName) async throws -> Response {
+    package func tags(_ context: RegistryRequest, repository: RepositoryName) async throws -> Response {
         try Self.requireGet(context)
         let n = try Self.pageSize(context.query)
         let tags = try await service.tags(context.registry, repository: repository, after: context.query["last"], limit: n)
@@ -23,7 +23,7 @@ struct ListingController {
                                 headers: OCIResponse.nextLink(path: "/v2/\(repository)/tags/list", last: tags.last, n: n, count: tags.count))
     }
 
-    func catalog(_ context: RegistryRequest, linkPath: String = "/v2/_catalog") async throws -> Response {
+    package func catalog(_ context: RegistryRequest, linkPath: String = "/v2/_catalog") async throws -> Response {
         try Self.requireGet(context)
         let n = try Self.pageSize(context.query)
         let names = try await service.catalog(context.registry, after: context.query["last"], limit: n)
@@ -33,7 +33,7 @@ struct ListingController {
     }
 
     /// The referrers API: an OCI image index of the manifests whose subject is `subject`.
-    func referrers(_ context: RegistryRequest, repository: RepositoryName, subject: ContentDigest) async throws -> Response {
+    package func referrers(_ context: RegistryRequest, repository: RepositoryName, subject: ContentDigest) async throws -> Response {
         try Self.requireGet(context)
         let artifactType = context.query["artifactType"]
         let manifests = try await service.referrers(context.registry, repository: repository, subject: subject, artifactType: artifactType)
@@ -60,7 +60,7 @@ struct ListingController {
         }
     }
 
-    static func pageSize(_ query: FormParameters) throws -> Int {
+    package static func pageSize(_ query: FormParameters) throws -> Int {
         guard let text = query["n"] else { return maximumPage }
         guard let n = Int(text), n >= 0 else { throw RegistryError(.paginationInvalid, "n must be a non-negative integer") }
         return min(n, maximumPage)

@@ -1,18 +1,18 @@
 // kura — a self-hosted encrypted container registry.
 // BlobController: GET / HEAD / DELETE /v2/<name>/blobs/<digest>.
 
+import KuraHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
 import KuraCore
 import KuraRegistry
-import KuraStorage
 import NIOCore
 
-struct BlobController {
-    let service: RegistryService
+package struct BlobController {
+    package let service: RegistryService
 
-    func handle(_ context: RegistryRequest, repository: RepositoryName, digest: ContentDigest) async throws -> Response {
+    package func handle(_ context: RegistryRequest, repository: RepositoryName, digest: ContentDigest) async throws -> Response {
         switch context.request.method {
         case .head:
             let blob = try await service.blob(context.registry, repository: repository, digest: digest)
@@ -52,9 +52,9 @@ struct BlobController {
 }
 
 /// A single `Range: bytes=…` request (RFC 9110 §14.1.2) against a representation of `size` bytes.
-enum ByteRange {
+package enum ByteRange {
     /// The byte range, or nil when malformed, multi-range, or unsatisfiable.
-    static func parse(_ header: String, size: Int64) -> Range<Int64>? {
+    package static func parse(_ header: String, size: Int64) -> Range<Int64>? {
         let trimmed = header.trimmingCharacters(in: .whitespaces)
         guard trimmed.lowercased().hasPrefix("bytes=") else { return nil }
         let spec = trimmed.dropFirst(6).trimmingCharacters(in: .whitespaces)

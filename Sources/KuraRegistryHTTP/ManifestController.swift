@@ -4,18 +4,18 @@
 // PUT takes `tag` query parameters (distribution-spec 1.2: several tags in one push, each echoed
 // in an `OCI-Tag` response field).
 
+import KuraHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
 import KuraCore
 import KuraRegistry
-import KuraStorage
 import NIOCore
 
-struct ManifestController {
-    let service: RegistryService
+package struct ManifestController {
+    package let service: RegistryService
 
-    func handle(_ context: RegistryRequest, repository: RepositoryName, reference: Reference) async throws -> Response {
+    package func handle(_ context: RegistryRequest, repository: RepositoryName, reference: Reference) async throws -> Response {
         switch context.request.method {
         case .get, .head:
             let manifest = try await service.manifest(context.registry, repository: repository, reference: reference)
@@ -53,7 +53,7 @@ struct ManifestController {
 
     /// A reference that is neither a tag nor a digest names no manifest: GET, HEAD and DELETE
     /// answer 404 `MANIFEST_UNKNOWN` (as distribution does); a push to it is malformed (400).
-    func malformedReference(_ context: RegistryRequest, repository: RepositoryName, reference: String) throws(RegistryError) -> Response {
+    package func malformedReference(_ context: RegistryRequest, repository: RepositoryName, reference: String) throws(RegistryError) -> Response {
         let shown = Self.shown(reference)
         switch context.request.method {
         case .get, .head, .delete:
@@ -67,12 +67,12 @@ struct ManifestController {
     }
 
     /// Most `tag` query parameters one push applies (the spec asks for at least 10; beyond this, 414).
-    static let maximumTagsPerPush = 100
+    package static let maximumTagsPerPush = 100
 
     /// The `tag` query parameters of a manifest push, validated and without repeats, in order.
     /// - Throws: `MANIFEST_INVALID` (400) for a value that is not a tag, 414 beyond
     ///   ``maximumTagsPerPush`` — before anything is stored.
-    static func queryTags(_ query: FormParameters) throws(RegistryError) -> [Tag] {
+    package static func queryTags(_ query: FormParameters) throws(RegistryError) -> [Tag] {
         let values = query.all("tag")
         guard values.count <= maximumTagsPerPush else {
             throw RegistryError(.tooManyTags, "at most \(maximumTagsPerPush) tag parameters are applied per push, got \(values.count)")

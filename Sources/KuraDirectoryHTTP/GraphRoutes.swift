@@ -1,12 +1,12 @@
 // kura — a self-hosted encrypted container registry.
 // GraphRoutes: the few Microsoft Graph reads az makes about service principals.
 
+import KuraHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
 import KuraCore
 import KuraDirectory
-import KuraStorage
 import NIOCore
 
 /// Microsoft Graph v1.0, as much as `az` needs to name principals: `servicePrincipals` (by
@@ -22,14 +22,14 @@ import NIOCore
 /// id, or a `$filter` naming its own app id, object id or display name — what `az keyvault
 /// create` does to find the caller's object id); anything else is 403
 /// `Authorization_RequestDenied`, whether or not the principal asked about exists.
-struct GraphRoutes {
-    let directory: DirectoryService
+package struct GraphRoutes {
+    package let directory: DirectoryService
     /// Whether a principal may read the whole directory (Owner of the subscription).
-    let isOwner: @Sendable (_ objectID: String) async throws -> Bool
+    package let isOwner: @Sendable (_ objectID: String) async throws -> Bool
     /// `getByIds` takes at most this many ids, as Graph does.
-    static let maximumIDs = 1000
+    package static let maximumIDs = 1000
 
-    func add(to router: Router<KuraRequestContext>) {
+    package func add(to router: Router<KuraRequestContext>) {
         router.get("/v1.0/me") { request, _ -> Response in
             try await authenticate(request)
             throw GraphError(status: .badRequest, code: "BadRequest", message: "/me request is only valid with delegated authentication flow.")
@@ -101,7 +101,7 @@ struct GraphRoutes {
         }
     }
 
-    func document(_ principal: PrincipalRecord) -> JSONValue {
+    package func document(_ principal: PrincipalRecord) -> JSONValue {
         ["@odata.type": "#microsoft.graph.servicePrincipal", "id": .string(principal.objectID), "appId": .string(principal.appID),
          "displayName": .string(principal.displayName), "servicePrincipalNames": [.string(principal.appID)],
          "servicePrincipalType": .string(principal.kind == .managedIdentity ? "ManagedIdentity" : "Application"),
@@ -110,7 +110,7 @@ struct GraphRoutes {
 
     /// The caller's verified claims (a Graph-audience token of this installation).
     @discardableResult
-    func authenticate(_ request: Request) async throws -> AccessTokenClaims {
+    package func authenticate(_ request: Request) async throws -> AccessTokenClaims {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw GraphError(status: .unauthorized, code: "InvalidAuthenticationToken", message: "Access token is empty.")
         }
@@ -121,7 +121,7 @@ struct GraphRoutes {
         }
     }
 
-    func graphJSON(_ value: JSONValue) throws -> Response {
+    package func graphJSON(_ value: JSONValue) throws -> Response {
         Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                  body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serialized())))
     }
@@ -129,16 +129,16 @@ struct GraphRoutes {
 
 /// An error in Microsoft Graph's envelope:
 /// `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`.
-struct GraphError: Error, HTTPResponseError {
-    let status: HTTPResponse.Status
-    let code: String
-    let message: String
+package struct GraphError: Error, HTTPResponseError {
+    package let status: HTTPResponse.Status
+    package let code: String
+    package let message: String
 
     /// What Graph answers a caller without the right to read what it asked for.
-    static let insufficientPrivileges = GraphError(status: .forbidden, code: "Authorization_RequestDenied",
+    package static let insufficientPrivileges = GraphError(status: .forbidden, code: "Authorization_RequestDenied",
                                                    message: "Insufficient privileges to complete the operation.")
 
-    func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         let requestID = UUID().uuidString.lowercased()
         let clientRequestID = request.headers[HTTPField.Name("client-request-id")!] ?? requestID
         let date = ISO8601DateFormatter().string(from: Date())

@@ -4,24 +4,24 @@
 import Foundation
 
 /// Decoded `key=value&…` pairs in order (a key may repeat, as `scope` does in token requests).
-struct FormParameters: Sendable {
-    let pairs: [(key: String, value: String)]
+package struct FormParameters: Sendable {
+    package let pairs: [(key: String, value: String)]
 
     /// Parses a query string or a form body: `+` is a space, `%XX` is decoded; malformed escapes are kept as sent.
     /// `&` and `=` are found in the UTF-8 bytes, not among characters, so a combining mark or a
     /// format character after a separator never hides it.
-    init(_ encoded: Substring) {
+    package init(_ encoded: Substring) {
         pairs = encoded.utf8.split(separator: UInt8(ascii: "&")).map { item in
             let parts = item.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             return (Self.decode(parts[0]), parts.count > 1 ? Self.decode(parts[1]) : "")
         }
     }
 
-    init(_ encoded: String?) { self.init(Substring(encoded ?? "")) }
+    package init(_ encoded: String?) { self.init(Substring(encoded ?? "")) }
 
-    subscript(key: String) -> String? { pairs.first { $0.key == key }?.value }
+    package subscript(key: String) -> String? { pairs.first { $0.key == key }?.value }
 
-    func all(_ key: String) -> [String] { pairs.filter { $0.key == key }.map(\.value) }
+    package func all(_ key: String) -> [String] { pairs.filter { $0.key == key }.map(\.value) }
 
     /// `+` becomes a space and each `%XX` its byte; a `%` not followed by two hex digits stays as
     /// sent. Decoded on bytes (not through Foundation, which drops a decoded byte-order mark).

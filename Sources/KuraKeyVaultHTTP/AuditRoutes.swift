@@ -1,6 +1,8 @@
 // kura — a self-hosted encrypted container registry.
 // AuditRoutes: a vault's audit log on the main host — list and verify (Owner only).
 
+import KuraDirectoryHTTP
+import KuraHTTP
 import Foundation
 import Hummingbird
 import KuraCore
@@ -11,12 +13,18 @@ import NIOCore
 /// `GET /kura/v1/vaults/{vault}/auditLog/verify` recomputes the hash chain and names the first
 /// broken entry. Both need a management token of an Owner of the subscription (what
 /// `kura keyvault audit list/verify` will call).
-struct AuditRoutes {
-    let audit: AuditLog
-    let vaults: any VaultDirectory
-    let login: LoginRoutes
+package struct AuditRoutes {
+    package let audit: AuditLog
+    package let vaults: any VaultDirectory
+    package let login: LoginRoutes
 
-    func add(to router: Router<KuraRequestContext>) {
+    package init(audit: AuditLog, vaults: any VaultDirectory, login: LoginRoutes) {
+        self.audit = audit
+        self.vaults = vaults
+        self.login = login
+    }
+
+    package func add(to router: Router<KuraRequestContext>) {
         router.get("/kura/v1/vaults/:vault/auditLog") { request, context in
             let vault = try await requireVault(request, context)
             let since = request.uri.queryParameters["since"].flatMap { Int64(String($0)) }
@@ -36,7 +44,7 @@ struct AuditRoutes {
         }
     }
 
-    func requireVault(_ request: Request, _ context: KuraRequestContext) async throws -> String {
+    package func requireVault(_ request: Request, _ context: KuraRequestContext) async throws -> String {
         try await login.requireOwner(request)
         let name = try context.parameters.require("vault").lowercased()
         guard try await vaults.vaultExists(named: name) else {
@@ -45,7 +53,7 @@ struct AuditRoutes {
         return name
     }
 
-    static func json(_ value: JSONValue) -> Response {
+    package static func json(_ value: JSONValue) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                  body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serialized())))
     }

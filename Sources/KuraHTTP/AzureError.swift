@@ -1,0 +1,70 @@
+// kura — a self-hosted encrypted container registry.
+// AzureError: Azure's error envelope (ARM, the main host), and the main host's error middleware.
+
+import Foundation
+public import HTTPTypes
+public import Hummingbird
+public import KuraCore
+import NIOCore
+
+/// An error in Azure's envelope (`{"error":{"code","message"}}`), as ARM, Azure AD-style
+/// endpoints and Key Vault render it.
+package struct AzureError: Error, HTTPResponseError {
+    package let status: HTTPResponse.Status
+    package let code: String
+    package let message: String
+    package var headers: HTTPFields = [:]
+
+    package init(status: HTTPResponse.Status, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = try JSONSerialization.data(withJSONObject: ["error": ["code": code, "message": message]], options: [.sortedKeys])
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// Re-renders errors of the main host's routes (Hummingbird's own 404/405 included) in Azure's
+/// envelope, so a client never sees another shape from this host; an unreachable database answers
+/// 503 `ServiceUnavailable`; an error nobody mapped is logged with the request id and answers 500
+/// `InternalServerError`.
+package struct AzureErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    package init() {}
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as AzureError {
+            throw error
+        } catch let error where RequestFault(error) != nil {
+            let fault = RequestFault(error)!
+            throw AzureError(status: fault.status, code: fault == .tooLarge ? "RequestEntityTooLarge" : "InvalidRequestContent",
+                             message: fault.message)
+        } catch let error as HTTPError {
+            switch error.status {
+            case .notFound:
+                throw AzureError(status: .notFound, code: "NotFound", message: "No route for \(request.method) \(request.uri.path).")
+            case .methodNotAllowed:
+                throw AzureError(status: .methodNotAllowed, code: "MethodNotAllowed",
+                                 message: "\(request.method) is not allowed on \(request.uri.path).")
+            default:
+                throw AzureError(status: error.status, code: error.status.reasonPhrase.replacingOccurrences(of: " ", with: ""),
+                                 message: error.body ?? error.status.reasonPhrase)
+            }
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch let error as StoreError where error.code == .unavailable {
+            throw AzureError(status: .serviceUnavailable, code: "ServiceUnavailable",
+                             message: "The metadata database is unavailable (\(error.message)); retry the request.")
+        } catch {
+            logInternalError(error, plane: "main", request: request, logger: context.logger)
+            throw AzureError(status: .internalServerError, code: "InternalServerError",
+                             message: "The server failed to process the request; its log has the cause under request id \(context.id).")
+        }
+    }
+}

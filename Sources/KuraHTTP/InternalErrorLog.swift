@@ -1,0 +1,18 @@
+// kura — a self-hosted encrypted container registry.
+// InternalErrorLog: the one log line of a 500, with its request id.
+
+public import Hummingbird
+public import Logging
+
+/// The id Hummingbird gives each request (in its logger's metadata), which a 500 names.
+package func requestID(_ logger: Logger) -> String {
+    logger[metadataKey: "hb.request.id"]?.description ?? "-"
+}
+
+/// Logs a failure that will leave as a 500, with the request id the context's logger carries:
+/// no 500 leaves without its cause in the log.
+package func logInternalError(_ error: any Error, plane: String, request: Request, logger: Logger) {
+    logger.error("internal error", metadata: ["plane": .string(plane), "method": .string(request.method.rawValue),
+                                              "path": .string(String(request.uri.path.prefix(256))),
+                                              "error": .string(String(String(reflecting: error).prefix(1024)))])
+}

@@ -1,0 +1,40 @@
+// kura — a self-hosted encrypted container registry.
+// RequestFault: a failure of the request itself (too large, malformed framing), 4xx on every plane.
+
+public import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOHTTP1
+
+/// A failure of the request itself, not of kura: a body over the route's limit, or HTTP framing
+/// the parser refused while the body was read (a malformed chunk, a chunk size that overflows).
+/// Every plane answers these 4xx in its own envelope.
+package enum RequestFault: Equatable {
+    /// 413: the body is larger than the route accepts.
+    case tooLarge
+    /// 400: the body's framing is malformed.
+    case malformed(String)
+
+    package init?(_ error: any Error) {
+        switch error {
+        case is NIOTooManyBytesError: self = .tooLarge
+        case let error as HTTPError where error.status == .contentTooLarge: self = .tooLarge
+        case let error as HTTPParserError: self = .malformed("the request body is not valid HTTP/1.1 framing (\(error))")
+        default: return nil
+        }
+    }
+
+    package var status: HTTPResponse.Status {
+        switch self {
+        case .tooLarge: .contentTooLarge
+        case .malformed: .badRequest
+        }
+    }
+
+    package var message: String {
+        switch self {
+        case .tooLarge: "the request body is larger than this endpoint accepts"
+        case .malformed(let reason): reason
+        }
+    }
+}
