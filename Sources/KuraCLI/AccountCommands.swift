@@ -3,7 +3,7 @@
 
 public import ArgumentParser
 import Foundation
-import KuraJMESPath
+public import KuraJMESPath
 
 /// `kura login --service-principal -u <appId> -p <secret> --tenant <tenant>` or `kura login --local`.
 public struct LoginCommand: AsyncParsableCommand {

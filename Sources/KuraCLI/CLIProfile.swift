@@ -1,7 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // CLIProfile: what `kura login` remembers, in ~/.kura (0700; secrets and tokens 0600).
 
-import Foundation
+public import Foundation
 public import KuraJMESPath
 
 /// The CLI's state directory: `$KURA_CONFIG_DIR`, else `~/.kura`. Holds `profile.json` (server,

@@ -3,7 +3,7 @@
 
 public import ArgumentParser
 import Foundation
-import KuraJMESPath
+public import KuraJMESPath
 
 /// Resource groups (`az group`).
 public struct GroupCommand: AsyncParsableCommand {

@@ -3,7 +3,7 @@
 
 public import ArgumentParser
 import Foundation
-import KuraJMESPath
+public import KuraJMESPath
 import Synchronization
 
 /// Keys of a vault (`az keyvault key`), on the vault's own host as az calls it.

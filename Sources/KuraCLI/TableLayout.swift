@@ -2,7 +2,7 @@
 // TableLayout: az's per-command `--output table` columns (knack's `table_transformer`).
 
 import Foundation
-import KuraJMESPath
+public import KuraJMESPath
 
 /// The columns az picks for one command's `-o table`, each read from every result item. Applied
 /// only without `--query` (as knack does), and the columns keep this order.

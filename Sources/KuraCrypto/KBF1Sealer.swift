@@ -3,7 +3,7 @@
 
 import Crypto
 public import KuraCore
-import Foundation
+public import Foundation
 public import NIOCore
 import NIOFoundationCompat
 

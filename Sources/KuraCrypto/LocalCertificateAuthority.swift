@@ -2,7 +2,7 @@
 // LocalCertificateAuthority: the small CA and server certificate made on first start.
 
 public import Crypto
-import Foundation
+public import Foundation
 import SwiftASN1
 public import X509
 

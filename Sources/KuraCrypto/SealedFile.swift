@@ -1,8 +1,8 @@
 // kura — a self-hosted encrypted container registry.
 // SealedFile: how the data dir keeps private keys (TLS, token signing) encrypted at rest.
 
-import Crypto
-import Foundation
+public import Crypto
+public import Foundation
 
 /// Seals a small secret (a PEM private key) under a key derived from the root key, so no private
 /// key byte is on disk in plaintext; only the root key file itself is.

@@ -3,7 +3,7 @@
 
 import Foundation
 public import KuraCrypto
-import KuraCore
+public import KuraCore
 
 extension Optional {
     /// `flatMap` with an async transform.

@@ -2,7 +2,7 @@
 // TokenAuthority: issues and verifies the installation's access tokens (RS256, one verifier for every plane).
 
 import Crypto
-import Foundation
+public import Foundation
 public import JWTKit
 public import KuraCore
 import _CryptoExtras

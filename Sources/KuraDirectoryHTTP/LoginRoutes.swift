@@ -1,13 +1,13 @@
 // kura — a self-hosted encrypted container registry.
 // LoginRoutes: Azure AD-style discovery, token and key endpoints, and ARM's tenant/subscription discovery.
 
-import KuraHTTP
+public import KuraHTTP
 import Foundation
-import HTTPTypes
-import Hummingbird
+public import HTTPTypes
+public import Hummingbird
 import KuraCore
 import KuraCrypto
-import KuraDirectory
+public import KuraDirectory
 import NIOCore
 import NIOFoundationCompat
 

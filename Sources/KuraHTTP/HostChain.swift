@@ -1,8 +1,8 @@
 // kura — a self-hosted encrypted container registry.
 // HostChain: the one middleware chain every host's requests pass through.
 
-import HTTPTypes
-import Hummingbird
+public import HTTPTypes
+public import Hummingbird
 
 /// The chain of every host, in order: ``RequestIDMiddleware`` (each response names its request
 /// id), Hummingbird's `MetricsMiddleware` (every request counted and timed by route template and

@@ -2,7 +2,7 @@
 // AuditLog: every Key Vault operation, hash-chained per vault so the log can be verified end to end.
 
 import Crypto
-import Foundation
+public import Foundation
 public import KuraCore
 
 /// A vault's audit log. Each entry is canonical JSON (sorted keys) holding the SHA-256 of the

@@ -2,8 +2,8 @@
 // KeyMaterial: a vault key's private part — generated, imported, described as a public JWK.
 
 import Crypto
-import Foundation
-import KuraCore
+public import Foundation
+public import KuraCore
 import _CryptoExtras
 
 /// The private half of a key. RSA keys are kept as PKCS#1 DER, EC keys as the raw private scalar;

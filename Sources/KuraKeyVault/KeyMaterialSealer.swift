@@ -1,9 +1,9 @@
 // kura — a self-hosted encrypted container registry.
 // KeyMaterialSealer: private key material at rest, AES-256-GCM bound to vault, key and version.
 
-import Crypto
+public import Crypto
 import Foundation
-import KuraCrypto
+public import KuraCrypto
 
 /// Seals ``KeyMaterial`` under the vault's key-material key (HKDF from the root key, one per
 /// vault) with AAD = `"kura vault key v1"` ‖ 0 ‖ vault ‖ 0 ‖ key name ‖ 0 ‖ version (all lower-case),

@@ -4,7 +4,7 @@
 import Crypto
 import Foundation
 public import KuraCore
-import KuraCrypto
+public import KuraCrypto
 
 /// The keys of every vault. Each call names its vault (``VaultContext``) and caller; the caller
 /// is authorized before anything else happens, and every key or policy change is published on

@@ -1,13 +1,13 @@
 // kura — a self-hosted encrypted container registry.
 // AuditRoutes: a vault's audit log on the main host — list and verify (Owner only).
 
-import KuraDirectoryHTTP
-import KuraHTTP
+public import KuraDirectoryHTTP
+public import KuraHTTP
 import Foundation
-import Hummingbird
-import KuraCore
-import KuraKeyVault
-import NIOCore
+public import Hummingbird
+public import KuraCore
+public import KuraKeyVault
+public import NIOCore
 
 /// `GET /kura/v1/vaults/{vault}/auditLog[?since=<Unix ms>]` lists a vault's audit entries;
 /// `GET /kura/v1/vaults/{vault}/auditLog/verify` recomputes the hash chain and names the first

@@ -1,16 +1,16 @@
 // kura — a self-hosted encrypted container registry.
 // KeyVaultPlane: `{vault}.vault.<suffix>` — the handshake, token check, routing, errors and audit.
 
-import KuraHTTP
+public import KuraHTTP
 import Foundation
-import HTTPTypes
-import Hummingbird
-import KuraCore
-import KuraDirectory
-import KuraKeyVault
-import Logging
-import Metrics
-import NIOCore
+public import HTTPTypes
+public import Hummingbird
+public import KuraCore
+public import KuraDirectory
+public import KuraKeyVault
+public import Logging
+public import Metrics
+public import NIOCore
 
 /// The Key Vault plane of every vault. A request without a token gets the 401 challenge before
 /// its body is read; a token must be for the vault audience and this tenant. Every authenticated

@@ -1,14 +1,14 @@
 // kura — a self-hosted encrypted container registry.
 // ManagementRoutes: ARM's `/subscriptions/{s}/…` on the main host, handed to ManagementAPI.
 
-import KuraDirectoryHTTP
-import KuraHTTP
+public import KuraDirectoryHTTP
+public import KuraHTTP
 import Foundation
-import HTTPTypes
-import Hummingbird
+public import HTTPTypes
+public import Hummingbird
 import KuraCore
-import KuraDirectory
-import KuraManagement
+public import KuraDirectory
+public import KuraManagement
 import NIOCore
 
 /// Adapts HTTP to ``ManagementAPI``: authenticates the management token, loads the caller's

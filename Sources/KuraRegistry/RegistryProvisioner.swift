@@ -3,7 +3,7 @@
 
 import Foundation
 import Synchronization
-import KuraCore
+public import KuraCore
 public import KuraCrypto
 
 /// Creates and deletes registries. A new registry gets a fresh random data key, wrapped by its

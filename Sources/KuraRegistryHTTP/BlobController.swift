@@ -4,9 +4,9 @@
 import KuraHTTP
 import Foundation
 import HTTPTypes
-import Hummingbird
-import KuraCore
-import KuraRegistry
+public import Hummingbird
+public import KuraCore
+public import KuraRegistry
 import NIOCore
 
 package struct BlobController {

@@ -1,12 +1,12 @@
 // kura — a self-hosted encrypted container registry.
 // ListingController: tags list, catalog and referrers.
 
-import KuraHTTP
+public import KuraHTTP
 import Foundation
 import HTTPTypes
-import Hummingbird
-import KuraCore
-import KuraRegistry
+public import Hummingbird
+public import KuraCore
+public import KuraRegistry
 import NIOCore
 
 package struct ListingController {

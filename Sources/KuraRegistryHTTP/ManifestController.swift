@@ -4,12 +4,12 @@
 // PUT takes `tag` query parameters (distribution-spec 1.2: several tags in one push, each echoed
 // in an `OCI-Tag` response field).
 
-import KuraHTTP
+public import KuraHTTP
 import Foundation
 import HTTPTypes
-import Hummingbird
+public import Hummingbird
 import KuraCore
-import KuraRegistry
+public import KuraRegistry
 import NIOCore
 
 package struct ManifestController {

@@ -1,14 +1,14 @@
 // kura — a self-hosted encrypted container registry.
 // RegistryPlane: `{registry}.cr.<suffix>` — resolve the registry, authenticate, dispatch.
 
-import KuraHTTP
-import Foundation
-import HTTPTypes
-import Hummingbird
+public import KuraHTTP
+public import Foundation
+public import HTTPTypes
+public import Hummingbird
 import KuraCore
 import KuraCrypto
-import KuraDirectory
-import KuraRegistry
+public import KuraDirectory
+public import KuraRegistry
 import Logging
 import NIOCore
 

@@ -1,13 +1,13 @@
 // kura — a self-hosted encrypted container registry.
 // RegistryTokenController: GET / POST /oauth2/token on a registry host.
 
-import KuraHTTP
+public import KuraHTTP
 import Foundation
 import HTTPTypes
-import Hummingbird
+public import Hummingbird
 import KuraCore
 import KuraDirectory
-import KuraRegistry
+public import KuraRegistry
 import NIOCore
 
 /// Issues registry access tokens (docker token spec, ACR flavour):

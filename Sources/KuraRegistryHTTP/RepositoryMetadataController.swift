@@ -4,9 +4,9 @@
 import KuraHTTP
 import Foundation
 import HTTPTypes
-import Hummingbird
+public import Hummingbird
 import KuraCore
-import KuraRegistry
+public import KuraRegistry
 
 /// ACR's repository metadata API, as `az acr repository show/show-tags/untag/delete`, `az acr
 /// manifest list-metadata` and the Azure SDK's `ContainerRegistryClient` call it. Nothing here reads

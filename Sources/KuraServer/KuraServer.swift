@@ -12,7 +12,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTLS
 public import KuraCore
-import KuraCrypto
+public import KuraCrypto
 import KuraDirectory
 import KuraKeyVault
 import KuraManagement
@@ -20,7 +20,7 @@ public import KuraRegistry
 public import KuraStorage
 public import Logging
 import NIOSSL
-import Prometheus
+public import Prometheus
 import ServiceLifecycle
 import UnixSignals
 import _CryptoExtras

@@ -2,7 +2,7 @@
 // SQLMetadataStore+Content: repositories, manifests, tags and referrers.
 
 import Foundation
-import KuraCore
+public import KuraCore
 public import KuraRegistry
 import SQLKit
 
