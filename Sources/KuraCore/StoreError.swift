@@ -1,19 +1,9 @@
 // kura — a self-hosted encrypted container registry.
-// StoreError: why a store operation failed, shared by every plane's store.
+// StoreError: why a store operation failed — the metadata stores' and the blob stores' codes.
 
-/// Why a store operation failed (the same four outcomes for every plane's store).
-public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Code: Sendable, Equatable {
-        /// A record with the same unique key exists.
-        case conflict
-        /// The record to change does not exist.
-        case notFound
-        /// A compare-and-swap found a different current value.
-        case preconditionFailed
-        /// The database refused or could not be reached.
-        case unavailable
-    }
-
+/// A failure with a code from a small table and a message: the shape of every store's error.
+/// `Equatable` compares code and message.
+public struct CodedFailure<Code: Sendable & Equatable>: Error, Equatable, Sendable, CustomStringConvertible {
     public let code: Code
     public let message: String
 
@@ -23,4 +13,19 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+/// Why a metadata store operation failed (the same four outcomes for every plane's store).
+public typealias StoreError = CodedFailure<StoreFailureCode>
+
+/// The outcomes of ``StoreError``.
+public enum StoreFailureCode: Sendable, Equatable {
+    /// A record with the same unique key exists.
+    case conflict
+    /// The record to change does not exist.
+    case notFound
+    /// A compare-and-swap found a different current value.
+    case preconditionFailed
+    /// The database refused or could not be reached.
+    case unavailable
 }

@@ -105,10 +105,3 @@ public actor MemoryDirectoryStore: DirectoryStore {
             .map { try $0.record() }
     }
 }
-
-private extension String {
-    /// SQL's `=` on text: the same UTF-8 bytes (Swift's `==` also equates canonically equivalent text).
-    func sameBytes(_ other: String) -> Bool { utf8.elementsEqual(other.utf8) }
-    /// SQL's `ORDER BY` on text: UTF-8 byte order.
-    func bytesPrecede(_ other: String) -> Bool { utf8.lexicographicallyPrecedes(other.utf8) }
-}

@@ -23,7 +23,8 @@ package struct LoginRoutes {
     /// What callers of the managed-identity endpoint must present (`<data dir>/identity-endpoint.secret`).
     package let identitySecret: String
 
-    package init(directory: DirectoryService, access: AccessControl, subscriptionID: String, isOwner: @escaping @Sendable (_ objectID: String) async throws -> Bool, identitySecret: String) {
+    package init(directory: DirectoryService, access: AccessControl, subscriptionID: String,
+                 isOwner: @escaping @Sendable (_ objectID: String) async throws -> Bool, identitySecret: String) {
         self.directory = directory
         self.access = access
         self.subscriptionID = subscriptionID

@@ -7,9 +7,14 @@ public import Hummingbird
 public import KuraCore
 import NIOCore
 
-/// An error in Azure's envelope (`{"error":{"code","message"}}`), as ARM, Azure AD-style
-/// endpoints and Key Vault render it.
-package struct AzureError: Error, HTTPResponseError {
+/// How a plane writes an error: its envelope's JSON for a code and a message.
+package protocol ErrorEnvelope: Sendable {
+    static func body(code: String, message: String) -> [UInt8]
+}
+
+/// An error as a plane answers it: a status, the plane's code, a message and extra headers,
+/// rendered in the plane's ``ErrorEnvelope``.
+package struct WireError<Envelope: ErrorEnvelope>: Error, HTTPResponseError {
     package let status: HTTPResponse.Status
     package let code: String
     package let message: String
@@ -21,13 +26,27 @@ package struct AzureError: Error, HTTPResponseError {
         self.message = message
     }
 
-    package func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = try JSONSerialization.data(withJSONObject: ["error": ["code": code, "message": message]], options: [.sortedKeys])
+    package func response() -> Response {
+        let body = Envelope.body(code: code, message: message)
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
+        fields[.contentLength] = String(body.count)
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
+
+    package func response(from request: Request, context: some RequestContext) throws -> Response { response() }
 }
+
+/// Azure's envelope (`{"error":{"code","message"}}`), as ARM, Azure AD-style endpoints and Key
+/// Vault render it.
+package enum AzureEnvelope: ErrorEnvelope {
+    package static func body(code: String, message: String) -> [UInt8] {
+        Array((try? JSONSerialization.data(withJSONObject: ["error": ["code": code, "message": message]], options: [.sortedKeys])) ?? Data())
+    }
+}
+
+/// An error in Azure's envelope.
+package typealias AzureError = WireError<AzureEnvelope>
 
 /// Re-renders errors of the main host's routes (Hummingbird's own 404/405 included) in Azure's
 /// envelope, so a client never sees another shape from this host; an unreachable database answers

@@ -182,10 +182,3 @@ public actor MemoryVaultStore: VaultStore {
         return (made, AuditRecord(vault: key, sequence: made.sequence, entry: made.entry, hash: made.hash))
     }
 }
-
-private extension String {
-    /// SQL's `=` on text: the same UTF-8 bytes (Swift's `==` also equates canonically equivalent text).
-    func sameBytes(_ other: String) -> Bool { utf8.elementsEqual(other.utf8) }
-    /// SQL's `ORDER BY` on text: UTF-8 byte order.
-    func bytesPrecede(_ other: String) -> Bool { utf8.lexicographicallyPrecedes(other.utf8) }
-}

@@ -28,7 +28,8 @@ package struct KeyVaultPlane: Sendable {
     package let endpoints: InstallationEndpoints
     package let access: AccessControl
 
-    package init(vaults: any VaultDirectory, service: KeyVaultService, audit: AuditLog, authority: TokenAuthority, endpoints: InstallationEndpoints, access: AccessControl) {
+    package init(vaults: any VaultDirectory, service: KeyVaultService, audit: AuditLog, authority: TokenAuthority,
+                 endpoints: InstallationEndpoints, access: AccessControl) {
         self.vaults = vaults
         self.service = service
         self.audit = audit
@@ -36,6 +37,7 @@ package struct KeyVaultPlane: Sendable {
         self.endpoints = endpoints
         self.access = access
     }
+
     /// Largest accepted request body (a backup blob of a key with many versions fits).
     package static let maximumBody = 4 << 20
     /// Requests to an existing vault answered without a verified caller: no bearer token.

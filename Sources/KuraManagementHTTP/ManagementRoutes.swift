@@ -15,14 +15,14 @@ import NIOCore
 /// role assignments, parses the JSON body, and renders the reply (errors in ARM's envelope).
 package struct ManagementRoutes {
     package let api: ManagementAPI
-    package let access: AccessControl
+    /// Verifies management tokens; its ``LoginRoutes/access`` holds the callers' role assignments.
     package let login: LoginRoutes
 
-    package init(api: ManagementAPI, access: AccessControl, login: LoginRoutes) {
+    package init(api: ManagementAPI, login: LoginRoutes) {
         self.api = api
-        self.access = access
         self.login = login
     }
+
     /// Largest accepted request body (ARM's own limit is 4 MiB).
     package static let maximumBody = 4 << 20
 
@@ -47,7 +47,7 @@ package struct ManagementRoutes {
         }
         var query: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-        let caller = ManagementCaller(objectID: claims.oid, grants: try await access.grants(of: claims.oid))
+        let caller = ManagementCaller(objectID: claims.oid, grants: try await login.access.grants(of: claims.oid))
         let reply: ManagementReply
         do {
             reply = try await api.handle(ManagementRequest(method: request.method.rawValue, path: request.uri.path, query: query,

@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // BlobStore: where stored objects live (filesystem now, S3 later).
 
+public import KuraCore
 public import NIOCore
 
 /// A relative, slash-separated object path such as `registries/<id>/blobs/sha256/ab/<hex>`.
@@ -40,25 +41,16 @@ extension UInt8 {
 }
 
 /// Why a blob store operation failed.
-public struct BlobStoreError: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Code: Sendable, Equatable {
-        /// No object at the path.
-        case notFound
-        /// The requested range lies outside the object.
-        case invalidRange
-        /// The operating system or the backend refused (disk full, permissions...).
-        case io
-    }
+public typealias BlobStoreError = CodedFailure<BlobStoreFailureCode>
 
-    public let code: Code
-    public let message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { message }
+/// The outcomes of ``BlobStoreError``.
+public enum BlobStoreFailureCode: Sendable, Equatable {
+    /// No object at the path.
+    case notFound
+    /// The requested range lies outside the object.
+    case invalidRange
+    /// The operating system or the backend refused (disk full, permissions...).
+    case io
 }
 
 /// Byte storage for stored objects: a deliberately small driver in the manner of distribution's

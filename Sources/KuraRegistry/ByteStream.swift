@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // ByteStream: a pull-based, type-erased stream of buffers.
 
+import KuraCore
 public import NIOCore
 
 /// A stream of byte buffers that produces the next buffer only when asked, so a slow consumer

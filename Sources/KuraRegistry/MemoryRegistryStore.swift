@@ -508,9 +508,7 @@ private struct Content {
 // MARK: - Order
 
 /// SQL's text order (SQLite's BINARY collation): UTF-8 bytes, lexicographically.
-private func textOrder(_ a: String, _ b: String) -> Bool {
-    a.utf8.lexicographicallyPrecedes(b.utf8)
-}
+private func textOrder(_ a: String, _ b: String) -> Bool { a.bytesPrecede(b) }
 
 /// Digests in the text order of their `algorithm:hex` column.
 private func digestOrder(_ a: ContentDigest, _ b: ContentDigest) -> Bool {

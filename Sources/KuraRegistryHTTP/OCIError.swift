@@ -6,26 +6,24 @@ public import HTTPTypes
 public import Hummingbird
 import KuraCore
 import KuraCrypto
-import KuraHTTP
+package import KuraHTTP
 import KuraRegistry
 import NIOCore
 
-/// An error in the OCI Distribution envelope (`{"errors":[{"code","message","detail"}]}`): the
-/// registry plane's one place where errors become responses. Any error maps to a code here, so a
-/// storage or crypto failure never leaks as an unformatted 500.
-package struct OCIError: Error, HTTPResponseError {
-    package let status: HTTPResponse.Status
-    /// One of the spec's codes: `NAME_UNKNOWN`, `BLOB_UNKNOWN`, `DENIED`, ...
-    package let code: String
-    package let message: String
-    package var headers: HTTPFields = [:]
-
-    package init(status: HTTPResponse.Status, code: String, message: String) {
-        self.status = status
-        self.code = code
-        self.message = message
+/// The OCI Distribution envelope (`{"errors":[{"code","message","detail"}]}`).
+package enum OCIEnvelope: ErrorEnvelope {
+    package static func body(code: String, message: String) -> [UInt8] {
+        Array((try? JSONSerialization.data(withJSONObject: ["errors": [["code": code, "message": message, "detail": NSNull()]]],
+                                           options: [.sortedKeys])) ?? Data())
     }
+}
 
+/// An error in the OCI envelope: the registry plane's one place where errors become responses.
+/// Any error maps to a code here (one of the spec's: `NAME_UNKNOWN`, `BLOB_UNKNOWN`, `DENIED`, …),
+/// so a storage or crypto failure never leaks as an unformatted 500.
+package typealias OCIError = WireError<OCIEnvelope>
+
+extension WireError where Envelope == OCIEnvelope {
     package init(_ error: any Error) {
         switch error {
         case let error as OCIError:
@@ -53,15 +51,4 @@ package struct OCIError: Error, HTTPResponseError {
             self.init(status: .internalServerError, code: "UNKNOWN", message: "internal error")
         }
     }
-
-    package func response() -> Response {
-        let body = (try? JSONSerialization.data(withJSONObject: ["errors": [["code": code, "message": message, "detail": NSNull()]]],
-                                                options: [.sortedKeys])) ?? Data()
-        var fields = headers
-        fields[.contentType] = "application/json; charset=utf-8"
-        fields[.contentLength] = String(body.count)
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
-    }
-
-    package func response(from request: Request, context: some RequestContext) throws -> Response { response() }
 }

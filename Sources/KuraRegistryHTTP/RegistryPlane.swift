@@ -40,7 +40,9 @@ package struct RegistryPlane: Sendable {
     /// The roles a directory principal holds on a registry.
     package let principalRoles: @Sendable (_ objectID: String, _ registry: RegistryRecord) async throws -> Set<RegistryRole>
 
-    package init(keyring: RegistryKeyring, provisioner: RegistryProvisioner, tokens: RegistryTokenService, content: RegistryService, uploads: UploadService, authority: TokenAuthority, registryAudiences: Set<String>, principalRoles: @escaping @Sendable (_ objectID: String, _ registry: RegistryRecord) async throws -> Set<RegistryRole>) {
+    package init(keyring: RegistryKeyring, provisioner: RegistryProvisioner, tokens: RegistryTokenService, content: RegistryService,
+                 uploads: UploadService, authority: TokenAuthority, registryAudiences: Set<String>,
+                 principalRoles: @escaping @Sendable (_ objectID: String, _ registry: RegistryRecord) async throws -> Set<RegistryRole>) {
         self.keyring = keyring
         self.provisioner = provisioner
         self.tokens = tokens

@@ -32,7 +32,7 @@ public struct Hosts: Sendable {
         let login = LoginRoutes(directory: planes.directory, access: planes.access, subscriptionID: planes.installation.subscriptionId,
                                 isOwner: { try await planes.isOwner($0) }, identitySecret: identitySecret)
         self.login = login
-        management = ManagementRoutes(api: planes.management, access: planes.access, login: login)
+        management = ManagementRoutes(api: planes.management, login: login)
         vaults = KeyVaultPlane(vaults: planes.keyVaults, service: planes.keyVault, audit: planes.audit, authority: planes.authority,
                                endpoints: planes.endpoints, access: planes.access)
         audit = AuditRoutes(audit: planes.audit, vaults: planes.keyVaults, login: login)

@@ -7,9 +7,10 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import KuraCore
+public import KuraRegistry
 public import NIOCore
 import NIOPosix
-public import KuraRegistry
 
 /// Objects as files under `root`: `root/<path>`. Writes go to `root/_tmp/<random>`, are fsynced,
 /// renamed into place and the directory is fsynced, so a crash leaves either the old state or the

@@ -1,3 +1,4 @@
+import KuraCore
 import Foundation
 import KuraRegistry
 import KuraStorage
