@@ -40,6 +40,12 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
+        // Typed wire models the server writes and the CLI reads (token responses, error envelopes,
+        // the data dir's files); Foundation only.
+        .target(
+            name: "KuraAPI",
+            swiftSettings: swiftSettings
+        ),
         // Vocabulary, no I/O: digests, configuration, errors.
         .target(
             name: "KuraCore",
@@ -139,6 +145,7 @@ let package = Package(
         .target(
             name: "KuraHTTP",
             dependencies: [
+                "KuraAPI",
                 "KuraCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -151,7 +158,7 @@ let package = Package(
         // Each plane's HTTP half, beside its plane: routes, wire shapes and error envelope; no rules.
         .target(
             name: "KuraDirectoryHTTP",
-            dependencies: ["KuraHTTP", "KuraDirectory", "KuraCore", "KuraCrypto",
+            dependencies: ["KuraAPI", "KuraHTTP", "KuraDirectory", "KuraCore", "KuraCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -161,7 +168,7 @@ let package = Package(
         ),
         .target(
             name: "KuraRegistryHTTP",
-            dependencies: ["KuraHTTP", "KuraRegistry", "KuraDirectory", "KuraCore", "KuraCrypto",
+            dependencies: ["KuraAPI", "KuraHTTP", "KuraRegistry", "KuraDirectory", "KuraCore", "KuraCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -172,7 +179,7 @@ let package = Package(
         ),
         .target(
             name: "KuraKeyVaultHTTP",
-            dependencies: ["KuraHTTP", "KuraDirectoryHTTP", "KuraKeyVault", "KuraDirectory", "KuraCore",
+            dependencies: ["KuraAPI", "KuraHTTP", "KuraDirectoryHTTP", "KuraKeyVault", "KuraDirectory", "KuraCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -195,6 +202,7 @@ let package = Package(
         .target(
             name: "KuraServer",
             dependencies: [
+                "KuraAPI",
                 "KuraHTTP",
                 "KuraDirectoryHTTP",
                 "KuraRegistryHTTP",
@@ -238,6 +246,7 @@ let package = Package(
         .target(
             name: "KuraCLI",
             dependencies: [
+                "KuraAPI",
                 "KuraJMESPath",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -350,7 +359,7 @@ let package = Package(
             name: "KuraServerTests",
             dependencies: [
                 "KuraServer", "KuraStorage", "KuraCrypto", "KuraRegistry", "KuraCore", "KuraDirectory", "KuraKeyVault", "KuraManagement",
-                "KuraTestSupport", "KuraHTTP", "KuraDirectoryHTTP", "KuraRegistryHTTP", "KuraKeyVaultHTTP", "KuraManagementHTTP",
+                "KuraTestSupport", "KuraAPI", "KuraHTTP", "KuraDirectoryHTTP", "KuraRegistryHTTP", "KuraKeyVaultHTTP", "KuraManagementHTTP",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

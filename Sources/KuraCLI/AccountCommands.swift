@@ -3,6 +3,7 @@
 
 public import ArgumentParser
 import Foundation
+import KuraAPI
 public import KuraJMESPath
 
 /// `kura login --service-principal -u <appId> -p <secret> --tenant <tenant>` or `kura login --local`.
@@ -36,16 +37,15 @@ public struct LoginCommand: AsyncParsableCommand {
         var server = self.server ?? "https://localhost:8443"
         if local {
             let dir = dataDir ?? ProcessInfo.processInfo.environment["KURA_DATA_DIR"] ?? ((ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + "/.kura/data")
-            guard let text = try? String(contentsOfFile: dir + "/admin-credentials.json", encoding: .utf8),
-                  case .string(let app)? = try? JMESValue(parsing: text)["appId"], case .string(let key)? = try? JMESValue(parsing: text)["password"],
-                  case .string(let tenantValue)? = try? JMESValue(parsing: text)["tenant"] else {
+            guard let bytes = FileManager.default.contents(atPath: dir + "/admin-credentials.json"),
+                  let admin = try? WireJSON.decode(AdminCredentials.self, from: bytes) else {
                 throw CLIError(.local, "No bootstrap admin credentials in \(dir) (admin-credentials.json).")
             }
-            (appID, secret, tenantID) = (app, key, tenantValue)
+            (appID, secret, tenantID) = (admin.appId, admin.password, admin.tenant)
             ca = ca ?? dir + "/tls/ca.pem"
-            if self.server == nil, let text = try? String(contentsOfFile: dir + "/serving.json", encoding: .utf8),
-               case .string(let url)? = try? JMESValue(parsing: text)["url"] {
-                server = url
+            if self.server == nil, let bytes = FileManager.default.contents(atPath: dir + "/serving.json"),
+               let serving = try? WireJSON.decode(ServingFile.self, from: bytes) {
+                server = serving.url
             }
         }
         let directory = global.directory

@@ -346,9 +346,9 @@ extension KuraClient {
     /// The vault DNS suffix with port (`vault.localhost:8443`), read from `/metadata/endpoints` once per client.
     public func vaultSuffix() async throws -> String {
         if let known = knownVaultSuffix.withLock({ $0 }) { return known }
-        let (status, document) = try await send("GET", "\(profile.server)/metadata/endpoints?api-version=2022-09-01", body: nil,
-                                                contentType: "application/json", bearer: nil)
-        guard status == 200, case .string(let suffix)? = document?["suffixes"]?["keyVaultDns"] else {
+        let reply = try await send("GET", "\(profile.server)/metadata/endpoints?api-version=2022-09-01", body: nil,
+                                   contentType: "application/json", bearer: nil)
+        guard reply.status == 200, case .string(let suffix)? = reply.json?["suffixes"]?["keyVaultDns"] else {
             throw CLIError(.local, "The server's /metadata/endpoints names no keyVaultDns suffix.")
         }
         knownVaultSuffix.withLock { $0 = suffix }

@@ -3,6 +3,7 @@
 
 import AsyncHTTPClient
 import Foundation
+import KuraAPI
 public import KuraJMESPath
 import NIOCore
 import NIOFoundationCompat
@@ -64,15 +65,13 @@ public final class KuraClient: Sendable {
         let scope = (resource.hasSuffix("/") ? resource : resource + "/") + ".default"
         let form = [("grant_type", "client_credentials"), ("client_id", profile.appID), ("client_secret", secret), ("scope", scope)]
             .map { "\($0)=\(Self.formEscape($1))" }.joined(separator: "&")
-        let (status, body) = try await send("POST", "\(profile.server)/\(profile.tenant)/oauth2/v2.0/token", body: Array(form.utf8),
-                                            contentType: "application/x-www-form-urlencoded", bearer: nil)
-        guard status == 200, case .string(let token)? = body?["access_token"] else {
-            var description = "token request failed (\(status))"
-            if case .string(let text)? = body?["error_description"] { description = text }
-            throw CLIError(.local, description)
+        let reply = try await send("POST", "\(profile.server)/\(profile.tenant)/oauth2/v2.0/token", body: Array(form.utf8),
+                                   contentType: "application/x-www-form-urlencoded", bearer: nil)
+        guard reply.status == 200, let issued = reply.decode(TokenResponse.self) else {
+            throw CLIError(.local, reply.decode(OAuthErrorBody.self)?.errorDescription ?? "token request failed (\(reply.status))")
         }
-        var lifetime: Int64 = 3600
-        if case .integer(let seconds)? = body?["expires_in"] { lifetime = seconds }
+        let token = issued.accessToken
+        let lifetime = Int64(issued.expiresIn)
         var updated = cache.filter { $0.key != resource }
         updated.append((resource, .object([("accessToken", .string(token)), ("expiresOn", .integer(now + lifetime))])))
         try CLIProfile.writeObject(updated, "tokens.json", in: directory)
@@ -105,31 +104,42 @@ public final class KuraClient: Sendable {
                     query: [(String, String)] = []) async throws -> JMESValue? {
         let bearer = try await token(for: managementResource)
         let parameters = ([("api-version", apiVersion)] + query).map { "\($0)=\(Self.formEscape($1))" }.joined(separator: "&")
-        let (status, answer) = try await send(method, "\(profile.server)\(path)?\(parameters)", body: body.map { Array($0.serialized().utf8) },
-                                              contentType: "application/json", bearer: bearer)
-        guard (200..<300).contains(status) else { throw Self.serviceError(status, answer) }
-        return answer
+        let reply = try await send(method, "\(profile.server)\(path)?\(parameters)", body: body.map { Array($0.serialized().utf8) },
+                                   contentType: "application/json", bearer: bearer)
+        guard (200..<300).contains(reply.status) else { throw Self.serviceError(reply) }
+        return reply.json
     }
 
     /// A call on an absolute URL (a vault host) with a token for `resource`.
     @discardableResult
     public func call(_ method: String, _ url: String, resource: String, body: JMESValue? = nil) async throws -> JMESValue? {
         let bearer = try await token(for: resource)
-        let (status, answer) = try await send(method, url, body: body.map { Array($0.serialized().utf8) }, contentType: "application/json",
-                                              bearer: bearer)
-        guard (200..<300).contains(status) else { throw Self.serviceError(status, answer) }
-        return answer
+        let reply = try await send(method, url, body: body.map { Array($0.serialized().utf8) }, contentType: "application/json",
+                                   bearer: bearer)
+        guard (200..<300).contains(reply.status) else { throw Self.serviceError(reply) }
+        return reply.json
     }
 
-    static func serviceError(_ status: Int, _ body: JMESValue?) -> CLIError {
-        let error = body?["error"]
-        var code = "HTTP\(status)", message = "The server answered \(status)."
-        if case .string(let found)? = error?["code"] { code = found }
-        if case .string(let found)? = error?["message"] { message = found }
-        return CLIError(.service(status: status, code: code), message)
+    /// An Azure error (ARM, Key Vault) as az prints it.
+    static func serviceError(_ reply: Reply) -> CLIError {
+        let error = reply.decode(AzureErrorBody.self)?.error
+        return CLIError(.service(status: reply.status, code: error?.code ?? "HTTP\(reply.status)"),
+                        error?.message ?? "The server answered \(reply.status).")
     }
 
-    func send(_ method: String, _ url: String, body: [UInt8]?, contentType: String, bearer: String?) async throws -> (Int, JMESValue?) {
+    /// A response: its status and body, read as a wire model (``decode(_:)``) or as JSON for `--query`.
+    struct Reply: Sendable {
+        let status: Int
+        let body: [UInt8]
+
+        /// The body as `Model`, or nil when it is not one.
+        func decode<Model: Decodable>(_ type: Model.Type) -> Model? { try? WireJSON.decode(type, from: body) }
+
+        /// The body as JSON (member order kept), or nil when it is empty or not JSON.
+        var json: JMESValue? { body.isEmpty ? nil : try? JMESValue(parsing: String(decoding: body, as: UTF8.self)) }
+    }
+
+    func send(_ method: String, _ url: String, body: [UInt8]?, contentType: String, bearer: String?) async throws -> Reply {
         if verbose { FileHandle.standardError.write(Data("DEBUG: \(method) \(url.split(separator: "?").first ?? "")\n".utf8)) }
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
@@ -148,8 +158,7 @@ public final class KuraClient: Sendable {
         }
         let bytes = try await response.body.collect(upTo: 64 << 20)
         if verbose { FileHandle.standardError.write(Data("DEBUG: → \(response.status.code)\n".utf8)) }
-        let text = String(buffer: bytes)
-        return (Int(response.status.code), text.isEmpty ? nil : try? JMESValue(parsing: text))
+        return Reply(status: Int(response.status.code), body: Array(bytes.readableBytesView))
     }
 
     static func formEscape(_ text: String) -> String {

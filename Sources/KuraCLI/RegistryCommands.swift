@@ -3,6 +3,7 @@
 
 public import ArgumentParser
 import Foundation
+import KuraAPI
 import KuraJMESPath
 
 /// Container registries (`az acr`). ARM output is flattened as az shows it.
@@ -453,10 +454,12 @@ extension KuraClient {
         let aad = try await token(for: "https://containerregistry.azure.net")
         let service = String(loginServer.split(separator: ":").first ?? "")
         let form = "grant_type=access_token&service=\(KuraClient.formEscape(service))&access_token=\(KuraClient.formEscape(aad))"
-        let (status, body) = try await send("POST", "https://\(loginServer)/oauth2/exchange", body: Array(form.utf8),
-                                            contentType: "application/x-www-form-urlencoded", bearer: nil)
-        guard status == 200, case .string(let refresh)? = body?["refresh_token"] else { throw KuraClient.registryError(status, body) }
-        return refresh
+        let reply = try await send("POST", "https://\(loginServer)/oauth2/exchange", body: Array(form.utf8),
+                                   contentType: "application/x-www-form-urlencoded", bearer: nil)
+        guard reply.status == 200, let exchanged = reply.decode(RegistryRefreshTokenResponse.self) else {
+            throw KuraClient.registryError(reply)
+        }
+        return exchanged.refreshToken
     }
 
     /// A registry data-plane call with an access token for `scope`.
@@ -464,21 +467,20 @@ extension KuraClient {
         let refresh = try await registryRefreshToken(loginServer)
         let service = String(loginServer.split(separator: ":").first ?? "")
         let form = "grant_type=refresh_token&service=\(KuraClient.formEscape(service))&scope=\(KuraClient.formEscape(scope))&refresh_token=\(KuraClient.formEscape(refresh))"
-        let (tokenStatus, tokenBody) = try await send("POST", "https://\(loginServer)/oauth2/token", body: Array(form.utf8),
-                                                      contentType: "application/x-www-form-urlencoded", bearer: nil)
-        guard tokenStatus == 200, case .string(let access)? = tokenBody?["access_token"] else { throw KuraClient.registryError(tokenStatus, tokenBody) }
-        let (status, body) = try await send(method, "https://\(loginServer)\(path)", body: nil, contentType: "application/json", bearer: access)
-        guard (200..<300).contains(status) else { throw KuraClient.registryError(status, body) }
-        return body
+        let tokenReply = try await send("POST", "https://\(loginServer)/oauth2/token", body: Array(form.utf8),
+                                        contentType: "application/x-www-form-urlencoded", bearer: nil)
+        guard tokenReply.status == 200, let access = tokenReply.decode(RegistryTokenResponse.self)?.accessToken else {
+            throw KuraClient.registryError(tokenReply)
+        }
+        let reply = try await send(method, "https://\(loginServer)\(path)", body: nil, contentType: "application/json", bearer: access)
+        guard (200..<300).contains(reply.status) else { throw KuraClient.registryError(reply) }
+        return reply.json
     }
 
     /// An OCI error (`{"errors":[{"code","message"}]}`) as az prints it.
-    static func registryError(_ status: Int, _ body: JMESValue?) -> CLIError {
-        var code = "HTTP\(status)", message = "The registry answered \(status)."
-        if case .array(let errors)? = body?["errors"], let first = errors.first {
-            if case .string(let found)? = first["code"] { code = found }
-            if case .string(let found)? = first["message"] { message = found }
-        }
-        return CLIError(.service(status: status, code: code), message)
+    static func registryError(_ reply: Reply) -> CLIError {
+        let first = reply.decode(OCIErrorBody.self)?.errors.first
+        return CLIError(.service(status: reply.status, code: first?.code ?? "HTTP\(reply.status)"),
+                        first?.message ?? "The registry answered \(reply.status).")
     }
 }

@@ -2,6 +2,7 @@
 // AADError: Azure AD's OAuth2 error shape (the token endpoints); ARM's token challenge.
 
 import Foundation
+import KuraAPI
 public import HTTPTypes
 public import Hummingbird
 public import KuraDirectory
@@ -17,14 +18,11 @@ package struct AADError: Error, HTTPResponseError {
     package var status: HTTPResponse.Status { HTTPResponse.Status(code: error.code.status) }
 
     package func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body: [String: Any] = [
-            "error": error.code.error, "error_description": error.description, "error_codes": [error.code.number],
-            "timestamp": ISO8601DateFormatter().string(from: Date()), "trace_id": UUID().uuidString.lowercased(),
-            "correlation_id": UUID().uuidString.lowercased(),
-        ]
-        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        let body = OAuthErrorBody(error: error.code.error, errorDescription: error.description, errorCodes: [error.code.number],
+                                  timestamp: ISO8601DateFormatter().string(from: Date()), traceID: UUID().uuidString.lowercased(),
+                                  correlationID: UUID().uuidString.lowercased())
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: WireJSON.encode(body))))
     }
 }
 

@@ -3,6 +3,7 @@
 
 public import KuraHTTP
 import Foundation
+import KuraAPI
 public import HTTPTypes
 public import Hummingbird
 import KuraCore
@@ -151,16 +152,17 @@ package struct LoginRoutes {
             }
             let issued = try await directory.clientCredentials(tenant: tenant, clientID: clientID, clientSecret: clientSecret,
                                                                resource: version == .v2 ? form["scope"] : form["resource"], version: version)
-            var answer: [String: Any] = ["token_type": "Bearer", "expires_in": issued.expiresIn, "ext_expires_in": issued.expiresIn,
-                                         "access_token": issued.accessToken]
-            if version == .v1 {
+            var response: Response
+            if version == .v2 {
+                response = Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(
+                    byteBuffer: ByteBuffer(bytes: WireJSON.encode(TokenResponse(accessToken: issued.accessToken, expiresIn: issued.expiresIn)))))
+            } else {
+                // v1's shape (times as strings, the resource named) is read by no client of ours.
                 let now = issued.issuedAt
-                answer["resource"] = issued.audience
-                answer["expires_on"] = String(now + issued.expiresIn)
-                answer["not_before"] = String(now)
-                answer["expires_in"] = String(issued.expiresIn)
+                response = try json(["token_type": "Bearer", "expires_in": String(issued.expiresIn), "ext_expires_in": issued.expiresIn,
+                                     "access_token": issued.accessToken, "resource": issued.audience,
+                                     "expires_on": String(now + issued.expiresIn), "not_before": String(now)])
             }
-            var response = try json(answer)
             response.headers[.cacheControl] = "no-store, no-cache"
             return response
         } catch let error as DirectoryError {

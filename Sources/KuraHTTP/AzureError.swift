@@ -2,6 +2,7 @@
 // AzureError: Azure's error envelope (ARM, the main host), and the main host's error middleware.
 
 import Foundation
+import KuraAPI
 public import HTTPTypes
 public import Hummingbird
 public import KuraCore
@@ -41,7 +42,7 @@ package struct WireError<Envelope: ErrorEnvelope>: Error, HTTPResponseError {
 /// Vault render it.
 package enum AzureEnvelope: ErrorEnvelope {
     package static func body(code: String, message: String) -> [UInt8] {
-        Array((try? JSONSerialization.data(withJSONObject: ["error": ["code": code, "message": message]], options: [.sortedKeys])) ?? Data())
+        WireJSON.encode(AzureErrorBody(code: code, message: message))
     }
 }
 
@@ -78,8 +79,9 @@ package struct AzureErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             throw error
         } catch let error as StoreError where error.code == .unavailable {
+            logUnavailable(error, plane: "main", request: request, logger: context.logger)
             throw AzureError(status: .serviceUnavailable, code: "ServiceUnavailable",
-                             message: "The metadata database is unavailable (\(error.message)); retry the request.")
+                             message: "The metadata database is unavailable; retry the request (request id \(context.id)).")
         } catch {
             logInternalError(error, plane: "main", request: request, logger: context.logger)
             throw AzureError(status: .internalServerError, code: "InternalServerError",

@@ -49,20 +49,33 @@ package struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Renders every error a plane's responder throws in that plane's envelope (the plane's one mapping).
+/// Renders every error a plane's responder throws in that plane's envelope (the plane's one
+/// mapping), and carries every failure — rendered here or by the plane itself (the vault host
+/// renders its own, for its audit entry) — on through the chain as a ``RenderedFailure``, so the
+/// metrics count a failure alike on every host.
 package struct PlaneErrorMiddleware: RouterMiddleware {
     package typealias Context = KuraRequestContext
     package let render: @Sendable (any Error, Request, KuraRequestContext) -> Response
 
-    package init(render: @escaping @Sendable (any Error, Request, KuraRequestContext) -> Response) {
-        self.render = render
-    }
+    package init(render: @escaping @Sendable (any Error, Request, KuraRequestContext) -> Response) { self.render = render }
 
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let response: Response
         do {
-            return try await next(request, context)
+            response = try await next(request, context)
         } catch {
-            return render(error, request, context)
+            throw RenderedFailure(rendered: render(error, request, context))
         }
+        guard response.status.code >= 400 else { return response }
+        throw RenderedFailure(rendered: response)
     }
+}
+
+/// A failure a plane has rendered already (its envelope and headers), on its way out.
+package struct RenderedFailure: Error, HTTPResponseError {
+    package let rendered: Response
+
+    package var status: HTTPResponse.Status { rendered.status }
+
+    package func response(from request: Request, context: some RequestContext) throws -> Response { rendered }
 }

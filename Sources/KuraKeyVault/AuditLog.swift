@@ -19,8 +19,9 @@ public struct AuditLog: Sendable {
         self.clock = clock
     }
 
-    /// A request's entry, begun now: its outcome is filled in when it is written.
-    public func begin(_ event: Event) -> Pending { Pending(event: event, started: clock.now(), clock: clock) }
+    /// A request's entry, begun at `started` (when the request arrived; default now): its outcome
+    /// is filled in when it is written.
+    public func begin(_ event: Event, started: Date? = nil) -> Pending { Pending(event: event, started: started ?? clock.now(), clock: clock) }
 
     /// What one operation was. Every free-text field is bounded when the event is made (and again
     /// when its entry is written), so no request can make an entry large: `operation` (which holds

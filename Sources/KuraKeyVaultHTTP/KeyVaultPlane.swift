@@ -3,6 +3,7 @@
 
 public import KuraHTTP
 import Foundation
+import KuraAPI
 public import HTTPTypes
 public import Hummingbird
 public import KuraCore
@@ -72,7 +73,8 @@ package struct KeyVaultPlane: Sendable {
             // never a retried create or rotate because an entry written afterwards failed.
             vault.audit = audit.begin(AuditLog.Event(vault: vaultName, callerObjectID: claims.oid, callerAppID: claims.appid,
                                                      clientAddress: context.clientAddress, operation: parsed.auditName,
-                                                     keyName: parsed.keyName, keyVersion: nil, resultCode: 0, durationMilliseconds: 0))
+                                                     keyName: parsed.keyName, keyVersion: nil, resultCode: 0, durationMilliseconds: 0),
+                                     started: started)
             let vaultCaller = VaultCaller(objectID: claims.oid, appID: claims.appid, address: context.clientAddress,
                                           grants: try await access.grants(of: claims.oid))
             var query: [String: String] = [:]
@@ -152,7 +154,12 @@ package struct KeyVaultPlane: Sendable {
         case let error where RequestFault(error) != nil:
             failure = KeyVaultError.badParameter(RequestFault(error)!.message)
         case let error as StoreError where error.code == .unavailable:
-            failure = KeyVaultError(status: 503, code: "ServiceUnavailable", "The vault's store is unavailable.")
+            var message = "The vault's store is unavailable."
+            if let request, let logger {
+                logUnavailable(error, plane: "vault", request: request, logger: logger)
+                message += " Retry the request (request id \(requestID(logger)))."
+            }
+            failure = KeyVaultError(status: 503, code: "ServiceUnavailable", message)
         default:
             var message = "The operation failed inside the vault."
             if let request, let logger {
@@ -161,13 +168,12 @@ package struct KeyVaultPlane: Sendable {
             }
             failure = KeyVaultError(status: 500, code: "InternalError", message)
         }
-        var envelope: JSONValue = ["code": .string(failure.code), "message": .string(failure.message)]
-        if let inner = failure.innerCode { envelope["innererror"] = ["code": .string(inner)] }
+        let body = AzureErrorBody(code: failure.code, message: failure.message, innerCode: failure.innerCode)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if failure.status == 401 {
             headers[.wwwAuthenticate] = "Bearer authorization=\"\(endpoints.main)/\(authority.tenantID)\", resource=\"\(endpoints.vaultAudience)\""
         }
         return Response(status: HTTPResponse.Status(code: failure.status), headers: headers,
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONValue.object(["error": envelope]).serialized())))
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: WireJSON.encode(body))))
     }
 }

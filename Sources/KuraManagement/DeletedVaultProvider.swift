@@ -25,28 +25,28 @@ public struct DeletedVaultProvider: ResourceProvider {
         self.keys = keys
     }
 
-    /// What one purge pass removed.
-    public struct PurgePass: Sendable {
-        /// Soft-deleted keys past their retention: (vault, key).
-        public var keys: [(vault: String, key: String)] = []
-        /// Deleted vaults past their retention.
-        public var vaults: [String] = []
+    /// What one purge removed, reported as soon as it is gone (it cannot be undone).
+    public enum Purged: Sendable {
+        /// A soft-deleted key past its retention.
+        case key(vault: String, name: String)
+        /// A deleted vault past its retention, with every key it held.
+        case vault(String)
     }
 
     /// Purges every soft-deleted key and every deleted vault whose retention has passed (the
-    /// hourly purge job).
-    public func purgeExpired() async throws -> PurgePass {
-        var pass = PurgePass()
+    /// hourly purge job); `report` hears of each purge as it is made, so a pass that fails halfway
+    /// has reported all it did.
+    public func purgeExpired(report: @Sendable (Purged) -> Void) async throws {
         for vault in try await store.resources(type: KeyVaultProvider.type, subscription: environment.subscriptionID, resourceGroup: nil) {
-            for name in try await keys.purgeExpired(vault: vault.id.name.lowercased()) { pass.keys.append((vault.id.name, name)) }
+            for name in try await keys.purgeExpired(vault: vault.id.name.lowercased()) { report(.key(vault: vault.id.name, name: name)) }
         }
-        for deleted in try await store.resources(type: Self.type, subscription: environment.subscriptionID, resourceGroup: nil) {
-            guard Self.scheduledPurge(of: deleted) <= environment.now() else { continue }
+        let now = environment.now()
+        for deleted in try await store.resources(type: Self.type, subscription: environment.subscriptionID, resourceGroup: nil)
+        where Self.scheduledPurge(of: deleted) <= now {
             try await keys.purgeAllKeys(vault: deleted.id.name.lowercased())
             try await store.deleteResource(id: deleted.id)
-            pass.vaults.append(deleted.id.name)
+            report(.vault(deleted.id.name))
         }
-        return pass
     }
 
     /// When a deleted vault's retention ends, Unix milliseconds.

@@ -125,7 +125,7 @@ public final class RegistryKeyring: Sendable {
             throw RegistryError(.denied, "the customer-managed key \(binding.versionedKeyID) of registry '\(registry.name)' is not accessible: \(reason)")
         case .unavailable(let reason, let since, let cached, _)?:
             if let cached, clock.milliseconds - since < unavailableGrace.milliseconds { return cached }
-            throw RegistryError(.unavailable, "the key vault of registry '\(registry.name)' has been unreachable since \(Timestamp.iso8601(since)) (\(reason)); the grace period has passed")
+            throw RegistryError(.unavailable, "the key vault of registry '\(registry.name)' has been unreachable since \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(since) / 1000))) (\(reason)); the grace period has passed")
         case nil:
             throw RegistryError(.unavailable, "the customer-managed key of registry '\(registry.name)' has not been validated")
         }

@@ -50,7 +50,7 @@ public struct RegistryTokenService: Sendable {
     /// Lifetime of an access token, in seconds.
     public static let lifetime = 1200
     private let keys: JWTKeyCollection
-    let clock: any WallClock
+    public let clock: any WallClock
 
     public init(hierarchy: KeyHierarchy, clock: any WallClock = SystemClock()) async {
         self.clock = clock

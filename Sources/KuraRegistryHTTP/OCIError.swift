@@ -2,6 +2,7 @@
 // OCIError: the OCI Distribution error envelope, the registry plane's one place where errors become responses.
 
 import Foundation
+import KuraAPI
 public import HTTPTypes
 public import Hummingbird
 import KuraCore
@@ -13,8 +14,7 @@ import NIOCore
 /// The OCI Distribution envelope (`{"errors":[{"code","message","detail"}]}`).
 package enum OCIEnvelope: ErrorEnvelope {
     package static func body(code: String, message: String) -> [UInt8] {
-        Array((try? JSONSerialization.data(withJSONObject: ["errors": [["code": code, "message": message, "detail": NSNull()]]],
-                                           options: [.sortedKeys])) ?? Data())
+        WireJSON.encode(OCIErrorBody(code: code, message: message))
     }
 }
 

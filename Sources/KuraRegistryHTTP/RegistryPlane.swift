@@ -68,6 +68,9 @@ package struct RegistryPlane: Sendable {
     /// before the next request on the connection, so an early error never corrupts keep-alive.
     package static func errorResponse(_ error: any Error, request: Request, context: KuraRequestContext) -> Response {
         var failure = OCIError(error)
+        if failure.status == .serviceUnavailable, let error = error as? StoreError, error.code == .unavailable {
+            logUnavailable(error, plane: "registry", request: request, logger: context.logger)
+        }
         if failure.status == .internalServerError {
             logInternalError(error, plane: "registry", request: request, logger: context.logger)
             failure = OCIError(status: failure.status, code: failure.code,

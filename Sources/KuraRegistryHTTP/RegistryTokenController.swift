@@ -3,6 +3,7 @@
 
 public import KuraHTTP
 import Foundation
+import KuraAPI
 import HTTPTypes
 public import Hummingbird
 import KuraCore
@@ -58,16 +59,9 @@ package struct RegistryTokenController {
             access += try await plane.grant(requested, to: caller, in: registry)
         }
         let token = try await plane.tokens.issue(caller: caller, access: access, registry: registry, service: RegistryPlane.service(of: host))
-        struct Body: Encodable {
-            let token: String
-            let access_token: String
-            let expires_in: Int
-            let issued_at: String
-        }
-        let issued = ISO8601DateFormatter().string(from: Date())
-        // docker clients that sent a refresh token get it back (they keep using it).
-        return OCIResponse.json(try OCIResponse.encode(Body(token: token, access_token: token, expires_in: RegistryTokenService.lifetime,
-                                                            issued_at: issued)))
+        let issued = ISO8601DateFormatter().string(from: plane.tokens.clock.now())
+        return OCIResponse.json(try OCIResponse.encode(RegistryTokenResponse(token: token, expiresIn: RegistryTokenService.lifetime,
+                                                                             issuedAt: issued)))
     }
 
     /// `POST /oauth2/exchange`: an AAD-style access token for the registry audience becomes a
@@ -87,6 +81,6 @@ package struct RegistryTokenController {
         }
         let refresh = try await plane.tokens.issueRefreshToken(objectID: claims.oid, tenant: claims.tid, registry: registry,
                                                                service: RegistryPlane.service(of: host))
-        return OCIResponse.json(try OCIResponse.encode(["refresh_token": refresh]))
+        return OCIResponse.json(try OCIResponse.encode(RegistryRefreshTokenResponse(refreshToken: refresh)))
     }
 }

@@ -3,6 +3,7 @@
 
 import Crypto
 import Foundation
+public import KuraAPI
 import KuraCore
 import KuraCrypto
 import KuraStorage
@@ -66,15 +67,6 @@ public struct Installation: Codable, Sendable, Equatable {
         self.subscriptionId = subscriptionId
         self.createdAt = createdAt
     }
-}
-
-/// The bootstrap admin service principal as written to `admin-credentials.json`.
-public struct AdminCredentials: Codable, Sendable, Equatable {
-    public var appId: String
-    public var objectId: String
-    public var password: String
-    public var tenant: String
-    public var displayName: String
 }
 
 extension DataDirectory {

@@ -9,6 +9,7 @@ import KuraManagementHTTP
 import AsyncHTTPClient
 import Crypto
 import Foundation
+public import KuraAPI
 import Hummingbird
 import HummingbirdTLS
 public import KuraCore

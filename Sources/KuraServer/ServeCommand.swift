@@ -3,6 +3,7 @@
 
 public import ArgumentParser
 import Foundation
+public import KuraAPI
 import KuraCore
 import KuraRegistry
 import KuraStorage

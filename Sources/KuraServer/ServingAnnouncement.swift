@@ -2,6 +2,7 @@
 // ServingAnnouncement: tells local clients where this data dir is served, once it is.
 
 import Foundation
+import KuraAPI
 import KuraStorage
 import Logging
 import Synchronization
@@ -29,10 +30,8 @@ final class ServingAnnouncement: Sendable {
             return count
         }
         guard remaining == 0 else { return }
-        let body: [String: Any] = ["url": url, "pid": Int(ProcessInfo.processInfo.processIdentifier)]
         do {
-            let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
-            try DurableFile.write(Array(data), to: file)
+            try DurableFile.write(WireJSON.encode(ServingFile(url: url, pid: Int(ProcessInfo.processInfo.processIdentifier))), to: file)
         } catch {
             logger.warning("cannot write \(file): \(error)")
         }

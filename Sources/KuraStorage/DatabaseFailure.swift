@@ -21,9 +21,10 @@ enum DatabaseFailure {
                 .contains(error.code) {
                 return StoreError(.unavailable, "the metadata database is unreachable (\(error.code))")
             }
-            // SQLSTATE class 08 (connection exception), 53 (insufficient resources), 57P (operator intervention).
+            // SQLSTATE class 08 (connection exception; not 08P01, a protocol violation: our bug),
+            // 53 (insufficient resources), 57P (operator intervention).
             let state = error.serverInfo?[.sqlState] ?? ""
-            if state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57P") {
+            if (state.hasPrefix("08") && state != "08P01") || state.hasPrefix("53") || state.hasPrefix("57P") {
                 return StoreError(.unavailable, "the metadata database refused the operation (SQLSTATE \(state))")
             }
             return error

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import KuraCore
 import KuraDirectory
 import KuraManagement
@@ -100,6 +101,31 @@ import Testing
             #expect(recovered.body?["properties"]?["enablePurgeProtection"] == true)
             #expect(recovered.body?["properties"]?["softDeleteRetentionInDays"] == 7)
             #expect(try await arm.error("GET", "\(deleted)/kvsoft1", apiVersion: Self.version)?.code == "ResourceNotFound")
+        }
+    }
+
+    /// The hourly purge pass removes a deleted vault (keys and all) only once its retention has
+    /// passed on the planes' clock — protected or not — and reports each purge as it makes it.
+    @Test func thePurgePassRemovesDeletedVaultsOnlyAfterTheirRetention() async throws {
+        try await ManagementHarness.run { arm in
+            try await arm.makeGroup()
+            try await arm.makeVault("kvretain1", protected: true, retention: 7)
+            try await arm.send("DELETE", arm.vault("kvretain1"), apiVersion: Self.version)
+            let purged = Mutex<[String]>([])
+            func pass() async throws {
+                try await arm.planes.deletedVaults.purgeExpired { event in
+                    if case .vault(let name) = event { purged.withLock { $0.append(name) } }
+                }
+            }
+            let deleted = "\(arm.sub)/providers/Microsoft.KeyVault/locations/eastus/deletedVaults/kvretain1"
+            arm.clock.advance(by: .seconds(7 * 86_400 - 60))
+            try await pass()
+            #expect(purged.withLock { $0 }.isEmpty, "within the retention nothing is purged")
+            #expect(try await arm.send("GET", deleted, apiVersion: Self.version).status == 200)
+            arm.clock.advance(by: .seconds(120))
+            try await pass()
+            #expect(purged.withLock { $0 } == ["kvretain1"])
+            #expect(try await arm.error("GET", deleted, apiVersion: Self.version)?.code == "ResourceNotFound")
         }
     }
 

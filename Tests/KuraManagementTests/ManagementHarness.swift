@@ -20,6 +20,8 @@ struct ManagementHarness: Sendable {
 
     let planes: Planes
     let root: String
+    /// The time of every rule of the planes (tests move it).
+    let clock: ManualClock
 
     var api: ManagementAPI { planes.management }
     var provisioner: RegistryProvisioner { planes.provisioner }
@@ -34,15 +36,16 @@ struct ManagementHarness: Sendable {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let keys = KeyHierarchy(rootKey: SymmetricKey(size: .bits256))
         let blobs = EncryptedBlobStore(store: try await FileSystemBlobStore.open(root: root + "/blobs"))
-        let planes = try await Planes.assemble(stores: .memory(), blobs: blobs, keys: keys,
+        let clock = ManualClock()
+        let planes = try await Planes.assemble(stores: .memory(clock: clock), blobs: blobs, keys: keys,
                                                installation: Installation(tenantId: tenant, subscriptionId: subscription, createdAt: ""),
-                                               config: KuraConfig(), pageSize: pageSize)
+                                               config: KuraConfig(), clock: clock, pageSize: pageSize)
         try await planes.directory.add(PrincipalRecord(objectID: owner, appID: UUID().uuidString.lowercased(), displayName: "owner",
                                                        kind: .servicePrincipal, secretHash: nil, createdAt: 0))
         _ = try await planes.provisioner.ensureDefaultRegistry()
         try await ManagementBootstrap(store: planes.stores.management, environment: planes.environment, registries: planes.registryResources,
                                       access: planes.access).ensure(adminObjectID: owner)
-        try await body(ManagementHarness(planes: planes, root: root))
+        try await body(ManagementHarness(planes: planes, root: root, clock: clock))
     }
 
     /// Sends a request as `principal` (default: the subscription's Owner).

@@ -1,4 +1,5 @@
 import Foundation
+public import KuraAPI
 import KuraCore
 import KuraCrypto
 import KuraDirectory

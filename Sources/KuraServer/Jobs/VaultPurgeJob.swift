@@ -13,8 +13,11 @@ struct VaultPurgeJob: PeriodicJob {
     var activity: String { "vault purge" }
 
     func runOnce() async throws {
-        let pass = try await deletedVaults.purgeExpired()
-        for (vault, key) in pass.keys { logger.info("purged deleted key \(key) of vault \(vault) after its retention period") }
-        for vault in pass.vaults { logger.info("purged deleted vault \(vault) after its retention period") }
+        try await deletedVaults.purgeExpired { [logger] purged in
+            switch purged {
+            case .key(let vault, let name): logger.info("purged deleted key \(name) of vault \(vault) after its retention period")
+            case .vault(let vault): logger.info("purged deleted vault \(vault) after its retention period")
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+public import KuraAPI
 import KuraCore
 import KuraDirectory
 import KuraDirectoryHTTP

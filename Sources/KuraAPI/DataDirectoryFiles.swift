@@ -1,0 +1,31 @@
+// kura — a self-hosted encrypted container registry.
+// DataDirectoryFiles: the data dir's files `kura login --local` reads — written by `kura serve`.
+
+/// `admin-credentials.json`: the bootstrap admin service principal (mode 0600).
+public struct AdminCredentials: Codable, Sendable, Equatable {
+    public var appId: String
+    public var objectId: String
+    public var password: String
+    public var tenant: String
+    public var displayName: String
+
+    public init(appId: String, objectId: String, password: String, tenant: String, displayName: String) {
+        self.appId = appId
+        self.objectId = objectId
+        self.password = password
+        self.tenant = tenant
+        self.displayName = displayName
+    }
+}
+
+/// `serving.json`: where a running `kura serve` answers, written once every listener is up.
+public struct ServingFile: Codable, Sendable, Equatable {
+    /// `https://<main host>:<port>`.
+    public var url: String
+    public var pid: Int
+
+    public init(url: String, pid: Int) {
+        self.url = url
+        self.pid = pid
+    }
+}
