@@ -8,6 +8,14 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// What every HTTP half builds on: Hummingbird, its HTTP types, NIO's buffers, logging.
+let httpHalf: [Target.Dependency] = [
+    .product(name: "Hummingbird", package: "hummingbird"),
+    .product(name: "HTTPTypes", package: "swift-http-types"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "Logging", package: "swift-log"),
+]
+
 let package = Package(
     name: "kura",
     platforms: [.macOS(.v15)],
@@ -144,58 +152,30 @@ let package = Package(
         // metrics, error rendering), Azure's error envelope, request faults, the 500 log line.
         .target(
             name: "KuraHTTP",
-            dependencies: [
-                "KuraAPI",
-                "KuraCore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+            dependencies: ["KuraAPI", "KuraCore", .product(name: "NIOHTTP1", package: "swift-nio")] + httpHalf,
             swiftSettings: swiftSettings
         ),
         // Each plane's HTTP half, beside its plane: routes, wire shapes and error envelope; no rules.
         .target(
             name: "KuraDirectoryHTTP",
-            dependencies: ["KuraAPI", "KuraHTTP", "KuraDirectory", "KuraCore", "KuraCrypto",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["KuraAPI", "KuraHTTP", "KuraDirectory", "KuraCore", "KuraCrypto"] + httpHalf,
             swiftSettings: swiftSettings
         ),
         .target(
             name: "KuraRegistryHTTP",
             dependencies: ["KuraAPI", "KuraHTTP", "KuraRegistry", "KuraDirectory", "KuraCore", "KuraCrypto",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-            ],
+                           .product(name: "NIOFoundationCompat", package: "swift-nio")] + httpHalf,
             swiftSettings: swiftSettings
         ),
         .target(
             name: "KuraKeyVaultHTTP",
             dependencies: ["KuraAPI", "KuraHTTP", "KuraDirectoryHTTP", "KuraKeyVault", "KuraDirectory", "KuraCore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ],
+                           .product(name: "Metrics", package: "swift-metrics")] + httpHalf,
             swiftSettings: swiftSettings
         ),
         .target(
             name: "KuraManagementHTTP",
-            dependencies: ["KuraHTTP", "KuraDirectoryHTTP", "KuraManagement", "KuraDirectory", "KuraCore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["KuraHTTP", "KuraDirectoryHTTP", "KuraManagement", "KuraDirectory", "KuraCore"] + httpHalf,
             swiftSettings: swiftSettings
         ),
         // Composition root: data dir bootstrap, Hummingbird apps, host routing, TLS.
