@@ -271,6 +271,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "KuraAPITests",
+            dependencies: ["KuraAPI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "KuraCoreTests",
             dependencies: ["KuraCore", "KuraTestSupport"],
             swiftSettings: swiftSettings

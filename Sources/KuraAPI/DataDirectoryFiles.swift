@@ -9,12 +9,9 @@ public struct AdminCredentials: Codable, Sendable, Equatable {
     public var tenant: String
     public var displayName: String
 
-    public init(appId: String, objectId: String, password: String, tenant: String, displayName: String) {
-        self.appId = appId
-        self.objectId = objectId
-        self.password = password
-        self.tenant = tenant
-        self.displayName = displayName
+    /// The credentials of a new admin principal.
+    public static func of(appId: String, objectId: String, password: String, tenant: String, displayName: String) -> AdminCredentials {
+        AdminCredentials(appId: appId, objectId: objectId, password: password, tenant: tenant, displayName: displayName)
     }
 }
 
@@ -24,8 +21,6 @@ public struct ServingFile: Codable, Sendable, Equatable {
     public var url: String
     public var pid: Int
 
-    public init(url: String, pid: Int) {
-        self.url = url
-        self.pid = pid
-    }
+    /// The file of the process `pid` answering at `url`.
+    public static func of(url: String, pid: Int) -> ServingFile { ServingFile(url: url, pid: pid) }
 }

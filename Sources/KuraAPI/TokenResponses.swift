@@ -21,25 +21,39 @@ public struct TokenResponse: Codable, Sendable, Equatable {
     }
 }
 
-/// A registry's `/oauth2/token` answer (docker's token spec; ACR's fields).
+/// A registry's `/oauth2/token` answer (docker's token spec; ACR's fields). The access token is
+/// written under both names docker clients read (`token`, `access_token`) and read from either.
 public struct RegistryTokenResponse: Codable, Sendable, Equatable {
-    /// The access token, under both names docker clients read.
-    public var token: String
     public var accessToken: String
     /// Seconds until expiry.
     public var expiresIn: Int
     /// ISO 8601.
     public var issuedAt: String
 
-    public init(token: String, expiresIn: Int, issuedAt: String) {
-        self.token = token
-        self.accessToken = token
-        self.expiresIn = expiresIn
-        self.issuedAt = issuedAt
-    }
-
     enum CodingKeys: String, CodingKey {
         case token, accessToken = "access_token", expiresIn = "expires_in", issuedAt = "issued_at"
+    }
+
+    public static func issued(_ token: String, expiresIn: Int, at issuedAt: String) -> RegistryTokenResponse {
+        RegistryTokenResponse(accessToken: token, expiresIn: expiresIn, issuedAt: issuedAt)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(accessToken, forKey: .token)
+        try container.encode(accessToken, forKey: .accessToken)
+        try container.encode(expiresIn, forKey: .expiresIn)
+        try container.encode(issuedAt, forKey: .issuedAt)
+    }
+}
+
+extension RegistryTokenResponse {
+    /// Reads the token from `access_token`, else `token`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let token = try container.decodeIfPresent(String.self, forKey: .accessToken) ?? container.decode(String.self, forKey: .token)
+        self.init(accessToken: token, expiresIn: try container.decodeIfPresent(Int.self, forKey: .expiresIn) ?? 0,
+                  issuedAt: try container.decodeIfPresent(String.self, forKey: .issuedAt) ?? "")
     }
 }
 

@@ -69,14 +69,14 @@ extension ConfigSetting {
                           config.maxConnections = count
                       },
                       render: { String($0.maxConnections) }),
-        timeoutSetting("server.handshakeTimeout", help: "a connection whose TLS handshake takes longer is closed",
-                       \.handshakeTimeout),
-        timeoutSetting("server.headerTimeout", help: "a connection whose request head takes longer (after the handshake or its first byte) is closed",
-                       \.headerTimeout),
-        timeoutSetting("server.idleTimeout", help: "a connection with no request in progress, or a stalled request body, is closed after this",
-                       \.idleTimeout),
-        timeoutSetting("server.bodyTimeout", help: "a request body gets this long, plus a second per server.bodyMinimumRate bytes received",
-                       \.bodyTimeout),
+        durationSetting("server.handshakeTimeout", help: "a connection whose TLS handshake takes longer is closed",
+                        \.handshakeTimeout, isDeadline: true),
+        durationSetting("server.headerTimeout", help: "a connection whose request head takes longer (after the handshake or its first byte) is closed",
+                        \.headerTimeout, isDeadline: true),
+        durationSetting("server.idleTimeout", help: "a connection with no request in progress, or a stalled request body, is closed after this",
+                        \.idleTimeout, isDeadline: true),
+        durationSetting("server.bodyTimeout", help: "a request body gets this long, plus a second per server.bodyMinimumRate bytes received",
+                        \.bodyTimeout, isDeadline: true),
         ConfigSetting(key: "server.bodyMinimumRate", help: "bytes per second a slow request body must keep up (1-1073741824)",
                       apply: { config, value throws(ConfigError) in
                           guard let rate = Int(value), (1...(1 << 30)).contains(rate) else {
@@ -160,25 +160,14 @@ extension ConfigSetting {
                       render: { $0[keyPath: path].rawValue })
     }
 
-    private static func durationSetting(_ key: String, help: String,
-                                        _ path: any Sendable & WritableKeyPath<KuraConfig, Duration>) -> ConfigSetting {
+    /// A positive duration (`500ms`, `30s`, `5m`, `1h`); a connection deadline is also at most 24 h.
+    private static func durationSetting(_ key: String, help: String, _ path: any Sendable & WritableKeyPath<KuraConfig, Duration>,
+                                        isDeadline: Bool = false) -> ConfigSetting {
         ConfigSetting(key: key, help: help,
                       apply: { config, value throws(ConfigError) in
-                          guard let duration = Duration(configValue: value), duration > .zero else {
-                              throw ConfigError("\(key): '\(value)' is not a positive duration such as 500ms, 30s, 5m or 1h")
-                          }
-                          config[keyPath: path] = duration
-                      },
-                      render: { $0[keyPath: path].configValue })
-    }
-
-    /// A connection deadline: a positive duration of at most 24 h.
-    private static func timeoutSetting(_ key: String, help: String,
-                                       _ path: any Sendable & WritableKeyPath<KuraConfig, Duration>) -> ConfigSetting {
-        ConfigSetting(key: key, help: help,
-                      apply: { config, value throws(ConfigError) in
-                          guard let duration = Duration(configValue: value), duration > .zero, duration <= .seconds(86_400) else {
-                              throw ConfigError("\(key): '\(value)' is not a duration from 1ms to 24h such as 500ms, 10s or 2m")
+                          guard let duration = Duration(configValue: value), duration > .zero, !isDeadline || duration <= .seconds(86_400) else {
+                              throw ConfigError(isDeadline ? "\(key): '\(value)' is not a duration from 1ms to 24h such as 500ms, 10s or 2m"
+                                                           : "\(key): '\(value)' is not a positive duration such as 500ms, 30s, 5m or 1h")
                           }
                           config[keyPath: path] = duration
                       },

@@ -60,8 +60,7 @@ package struct RegistryTokenController {
         }
         let token = try await plane.tokens.issue(caller: caller, access: access, registry: registry, service: RegistryPlane.service(of: host))
         let issued = ISO8601DateFormatter().string(from: plane.tokens.clock.now())
-        return OCIResponse.json(try OCIResponse.encode(RegistryTokenResponse(token: token, expiresIn: RegistryTokenService.lifetime,
-                                                                             issuedAt: issued)))
+        return OCIResponse.json(try OCIResponse.encode(RegistryTokenResponse.issued(token, expiresIn: RegistryTokenService.lifetime, at: issued)))
     }
 
     /// `POST /oauth2/exchange`: an AAD-style access token for the registry audience becomes a

@@ -140,7 +140,7 @@ extension DataDirectory {
                 throw BootstrapError("\(adminCredentialsFile) is not valid: \(error)")
             }
         }
-        let credentials = AdminCredentials(appId: UUID().uuidString.lowercased(), objectId: UUID().uuidString.lowercased(),
+        let credentials = AdminCredentials.of(appId: UUID().uuidString.lowercased(), objectId: UUID().uuidString.lowercased(),
                                            password: SecretHash.generateSecret(), tenant: tenant, displayName: "kura-admin")
         try writeJSON(credentials, to: adminCredentialsFile)
         return (credentials, true)

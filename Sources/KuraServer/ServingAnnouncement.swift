@@ -31,7 +31,7 @@ final class ServingAnnouncement: Sendable {
         }
         guard remaining == 0 else { return }
         do {
-            try DurableFile.write(WireJSON.encode(ServingFile(url: url, pid: Int(ProcessInfo.processInfo.processIdentifier))), to: file)
+            try DurableFile.write(WireJSON.encode(ServingFile.of(url: url, pid: Int(ProcessInfo.processInfo.processIdentifier))), to: file)
         } catch {
             logger.warning("cannot write \(file): \(error)")
         }
