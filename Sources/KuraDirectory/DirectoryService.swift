@@ -26,7 +26,7 @@ public struct DirectoryService: Sendable {
 
     public init(store: any DirectoryStore, authority: TokenAuthority, endpoints: InstallationEndpoints,
                 clock: any WallClock = SystemClock(),
-                identityPrincipal: @escaping @Sendable (ResourceID) async throws -> String? = { _ in nil }) {
+                identityPrincipal: @escaping @Sendable (ResourceID) async throws -> String?) {
         self.store = store
         self.authority = authority
         self.endpoints = endpoints

@@ -81,10 +81,6 @@ public final class KuraServer: Sendable {
         let (installation, _) = try directory.installation()
         let (tls, _) = try ServerCertificates(directory: directory, sealer: sealer).load(config: config)
         let signingKey = try directory.tokenSigningKey(sealer: sealer)
-        let endpoints = InstallationEndpoints(mainHost: config.mainHost, vaultSuffix: config.vaultSuffix,
-                                              registrySuffix: config.registrySuffix, port: config.port)
-        let authority = try await TokenAuthority(signingKeyPEM: signingKey.pemRepresentation, tenantID: installation.tenantId,
-                                                 loginEndpoint: endpoints.main, clock: clock)
 
         let metadata: SQLMetadataStore
         switch config.metadataBackend {
@@ -102,7 +98,8 @@ public final class KuraServer: Sendable {
             var clientTLS = TLSConfiguration.makeClientConfiguration()
             clientTLS.additionalTrustRoots = [.file(directory.caCertificateFile)]
             let planes = try await Planes.assemble(stores: .sql(metadata), blobs: EncryptedBlobStore(store: blobStore), keys: keys,
-                                                   installation: installation, config: config, authority: authority, clock: clock,
+                                                   installation: installation, config: config,
+                                                   signingKeyPEM: signingKey.pemRepresentation, clock: clock,
                                                    remoteVaultTLS: clientTLS, vaultPath: vaultPath)
             // The default registry is made before the admin file, whose absence marks a first start:
             // a crash in between repeats the step instead of skipping it.

@@ -75,20 +75,19 @@ public struct Planes: Sendable {
 
     /// Wires every plane over `stores`.
     /// - Parameters:
-    ///   - authority: signs and verifies access tokens (nil: a fresh key, for tests).
+    ///   - signingKeyPEM: the token-signing key (nil: a fresh one, for tests); the authority made
+    ///     from it reads `clock`, like every other rule.
     ///   - remoteVaultTLS: client TLS towards vaults elsewhere (the installation's CA besides the system's).
     ///   - pageSize: items per page of an ARM list before a `nextLink`.
     ///   - vaultPath: wraps the registries' client of the key vaults (tests put a fault injector around it).
     public static func assemble(stores: PlaneStores, blobs: EncryptedBlobStore, keys: KeyHierarchy, installation: Installation,
-                                config: KuraConfig, authority: TokenAuthority? = nil, clock: any WallClock = SystemClock(),
+                                config: KuraConfig, signingKeyPEM: String? = nil, clock: any WallClock = SystemClock(),
                                 remoteVaultTLS: TLSConfiguration = .makeClientConfiguration(), pageSize: Int = 100,
                                 vaultPath: @Sendable (any KeyWrapClient) -> any KeyWrapClient = { $0 }) async throws -> Planes {
         let endpoints = InstallationEndpoints(mainHost: config.mainHost, vaultSuffix: config.vaultSuffix,
                                               registrySuffix: config.registrySuffix, port: config.port)
-        let authority = if let authority { authority } else {
-            try await TokenAuthority(signingKeyPEM: _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation,
-                                     tenantID: installation.tenantId, loginEndpoint: endpoints.main, clock: clock)
-        }
+        let authority = try await TokenAuthority(signingKeyPEM: signingKeyPEM ?? _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation,
+                                                 tenantID: installation.tenantId, loginEndpoint: endpoints.main, clock: clock)
         let events = VaultEventBus()
         let access = AccessControl(store: stores.directory)
         let directory = DirectoryService(store: stores.directory, authority: authority, endpoints: endpoints, clock: clock,

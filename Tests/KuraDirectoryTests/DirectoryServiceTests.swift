@@ -15,7 +15,8 @@ import _CryptoExtras
         try await store.insertPrincipal(principal)
         let authority = try await TokenAuthority(signingKeyPEM: try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation,
                                                  tenantID: "tttttttt-0000-4000-8000-000000000000", loginEndpoint: endpoints.main)
-        try await body(DirectoryService(store: store, authority: authority, endpoints: endpoints), principal, secret)
+        try await body(DirectoryService(store: store, authority: authority, endpoints: endpoints,
+                                        identityPrincipal: { _ in nil }), principal, secret)
     }
 
     @Test func endpointsMapResourcesToAudiences() {
