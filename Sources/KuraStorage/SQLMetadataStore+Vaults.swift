@@ -30,6 +30,8 @@ extension SQLMetadataStore {
         let vault = version.vault.lowercased(), nameKey = version.name.lowercased()
         let document = String(decoding: version.document.serialized(), as: UTF8.self)
         try await transaction { database in
+            // Concurrent creates of one new key take turns: each after the first adds a version.
+            try await Self.advisoryLock(database, key: "key/" + vault + "/" + nameKey)
             let existing = try await database.select().columns("*").from("vault_keys")
                 .where("vault", .equal, SQLBind(vault)).where("name_key", .equal, SQLBind(nameKey)).first().map(Self.vaultKeyRecord)
             if let existing {

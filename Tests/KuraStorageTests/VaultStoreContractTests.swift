@@ -48,6 +48,24 @@ import Testing
         }
     }
 
+    /// Concurrent creates of one new key (Key Vault's create of an existing key is a new version)
+    /// all land, as versions of one key: none fails because another made the key first. (Before
+    /// the fix, on PostgreSQL, the losers' insert of the key row hit its unique key: a 500.)
+    @Test(arguments: StoreBackend.allCases)
+    func concurrentCreatesOfOneNewKeyAllLand(_ backend: StoreBackend) async throws {
+        try await Self.withStore(backend) { (store: Store) async throws in
+            let creates = 8
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for number in 1...creates {
+                    group.addTask { try await store.addKeyVersion(Self.version("raced", "v\(number)", at: Int64(number)), newKey: true, audit: nil) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(Set(try await store.keyVersions(vault: "kv1", name: "raced").map(\.version)) == Set((1...creates).map { "v\($0)" }))
+            #expect(try await store.vaultKeys(vault: "kv1", deleted: false).map(\.name) == ["raced"])
+        }
+    }
+
     /// A change and its audit entry commit together: an entry that cannot be written undoes the
     /// change (so a client told to retry never makes a second key version), and a change that
     /// fails leaves no entry.
