@@ -1,7 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // WireJSON: how every wire model is written and read — one encoder and decoder configuration.
 
-public import Foundation
+import Foundation
 
 /// The JSON of kura's wire models: keys sorted, slashes unescaped (as the server has always
 /// written them).

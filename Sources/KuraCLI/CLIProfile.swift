@@ -2,7 +2,7 @@
 // CLIProfile: what `kura login` remembers, in ~/.kura (0700; secrets and tokens 0600).
 
 public import Foundation
-public import KuraJMESPath
+import KuraJMESPath
 
 /// The CLI's state directory: `$KURA_CONFIG_DIR`, else `~/.kura`. Holds `profile.json` (server,
 /// CA file, tenant, subscription, app id), `secrets.json` and `tokens.json` (0600). Files are

@@ -58,6 +58,7 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 
     /// Runs `body` with a client for the logged-in profile.
     /// - Parameter longRunning: show az's progress line on a terminal while it runs.
+    @discardableResult
     public func withClient<R: Sendable>(longRunning: Bool = false, _ body: (KuraClient) async throws -> R) async throws -> R {
         let profile = try CLIProfile.load(from: directory)
         guard longRunning else { return try await KuraClient.with(profile: profile, directory: directory, verbose: verbose || debug, body) }

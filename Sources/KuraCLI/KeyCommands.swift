@@ -1,7 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // KeyCommands: `kura keyvault key …` (the Key Vault keys REST API) and `kura keyvault audit list/verify`.
 
-public import ArgumentParser
+import ArgumentParser
 import Foundation
 public import KuraJMESPath
 import Synchronization

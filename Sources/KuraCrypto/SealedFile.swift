@@ -1,7 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // SealedFile: how the data dir keeps private keys (TLS, token signing) encrypted at rest.
 
-public import Crypto
+import Crypto
 public import Foundation
 
 /// Seals a small secret (a PEM private key) under a key derived from the root key, so no private

@@ -2,7 +2,7 @@
 // DirectoryService: who the principals are and the tokens they get (no HTTP).
 
 import Foundation
-public import KuraCrypto
+import KuraCrypto
 public import KuraCore
 
 extension Optional {

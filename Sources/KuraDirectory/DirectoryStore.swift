@@ -1,7 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // DirectoryStore: what the login plane keeps — principals and role assignments.
 
-public import KuraCore
+import KuraCore
 
 /// The login plane's records: principals (service principals, managed identities) and the role
 /// assignments evaluated for them.

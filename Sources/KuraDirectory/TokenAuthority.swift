@@ -3,7 +3,7 @@
 
 import Crypto
 public import Foundation
-public import JWTKit
+import JWTKit
 public import KuraCore
 import _CryptoExtras
 

@@ -3,10 +3,10 @@
 
 import Foundation
 import KuraAPI
-public import HTTPTypes
-public import Hummingbird
-public import KuraDirectory
-public import KuraHTTP
+package import HTTPTypes
+package import Hummingbird
+package import KuraDirectory
+package import KuraHTTP
 import NIOCore
 
 /// An error in Azure AD's OAuth2 shape: `{"error","error_description","error_codes",…}`.

@@ -1,13 +1,13 @@
 // kura — a self-hosted encrypted container registry.
 // GraphRoutes: the few Microsoft Graph reads az makes about service principals.
 
-public import KuraHTTP
-public import Foundation
-public import HTTPTypes
-public import Hummingbird
-public import KuraCore
-public import KuraDirectory
-public import NIOCore
+package import KuraHTTP
+package import Foundation
+package import HTTPTypes
+package import Hummingbird
+package import KuraCore
+package import KuraDirectory
+package import NIOCore
 
 /// Microsoft Graph v1.0, as much as `az` needs to name principals: `servicePrincipals` (by
 /// `servicePrincipalNames/any(c:c eq '<appId>')` or by id), `directoryObjects/getByIds`, and

@@ -1,14 +1,14 @@
 // kura — a self-hosted encrypted container registry.
 // LoginRoutes: Azure AD-style discovery, token and key endpoints, and ARM's tenant/subscription discovery.
 
-public import KuraHTTP
+package import KuraHTTP
 import Foundation
 import KuraAPI
-public import HTTPTypes
-public import Hummingbird
+package import HTTPTypes
+package import Hummingbird
 import KuraCore
 import KuraCrypto
-public import KuraDirectory
+package import KuraDirectory
 import NIOCore
 import NIOFoundationCompat
 

@@ -3,9 +3,9 @@
 
 import Foundation
 import KuraAPI
-public import HTTPTypes
-public import Hummingbird
-public import KuraCore
+package import HTTPTypes
+package import Hummingbird
+package import KuraCore
 import NIOCore
 
 /// How a plane writes an error: its envelope's JSON for a code and a message.

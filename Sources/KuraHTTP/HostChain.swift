@@ -1,8 +1,8 @@
 // kura — a self-hosted encrypted container registry.
 // HostChain: the one middleware chain every host's requests pass through.
 
-public import HTTPTypes
-public import Hummingbird
+package import HTTPTypes
+package import Hummingbird
 
 /// The chain of every host, in order: ``RequestIDMiddleware`` (each response names its request
 /// id), Hummingbird's `MetricsMiddleware` (every request counted and timed by route template and
@@ -20,7 +20,6 @@ package struct HostChain<Errors: RouterMiddleware>: Sendable where Errors.Contex
     /// Runs `responder` for `request` through the chain, counted under `route`.
     package func respond(to request: Request, context: KuraRequestContext, route: String,
                  _ responder: @escaping @Sendable (Request, KuraRequestContext) async throws -> Response) async throws -> Response {
-        var context = context
         context.coreContext.endpointPath.value = route
         return try await requestID.handle(request, context: context) { request, context in
             try await metrics.handle(request, context: context) { request, context in

@@ -1,8 +1,8 @@
 // kura — a self-hosted encrypted container registry.
 // InternalErrorLog: the one log line of a 500 or a 503, with its request id.
 
-public import Hummingbird
-public import Logging
+package import Hummingbird
+package import Logging
 
 /// The id Hummingbird gives each request (in its logger's metadata), which a 500 names.
 package func requestID(_ logger: Logger) -> String {

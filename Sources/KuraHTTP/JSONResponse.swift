@@ -2,8 +2,8 @@
 // JSONResponse: a JSON body from Foundation's objects (what Azure AD's and Graph's shapes are written as).
 
 import Foundation
-public import HTTPTypes
-public import Hummingbird
+package import HTTPTypes
+package import Hummingbird
 import NIOCore
 
 /// A JSON response.

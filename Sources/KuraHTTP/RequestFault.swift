@@ -1,7 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // RequestFault: a failure of the request itself (too large, malformed framing), 4xx on every plane.
 
-public import HTTPTypes
+package import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOHTTP1

@@ -2,7 +2,7 @@
 // KeyMaterial: a vault key's private part — generated, imported, described as a public JWK.
 
 import Crypto
-public import Foundation
+import Foundation
 public import KuraCore
 import _CryptoExtras
 

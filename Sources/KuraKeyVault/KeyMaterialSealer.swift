@@ -1,7 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // KeyMaterialSealer: private key material at rest, AES-256-GCM bound to vault, key and version.
 
-public import Crypto
+import Crypto
 import Foundation
 public import KuraCrypto
 

@@ -1,13 +1,13 @@
 // kura — a self-hosted encrypted container registry.
 // AuditRoutes: a vault's audit log on the main host — list and verify (Owner only).
 
-public import KuraDirectoryHTTP
-public import KuraHTTP
+package import KuraDirectoryHTTP
+package import KuraHTTP
 import Foundation
-public import Hummingbird
-public import KuraCore
-public import KuraKeyVault
-public import NIOCore
+package import Hummingbird
+package import KuraCore
+package import KuraKeyVault
+package import NIOCore
 
 /// `GET /kura/v1/vaults/{vault}/auditLog[?since=<Unix ms>]` lists a vault's audit entries;
 /// `GET /kura/v1/vaults/{vault}/auditLog/verify` recomputes the hash chain and names the first

@@ -1,17 +1,17 @@
 // kura — a self-hosted encrypted container registry.
 // KeyVaultPlane: `{vault}.vault.<suffix>` — the handshake, token check, routing, errors and audit.
 
-public import KuraHTTP
+package import KuraHTTP
 import Foundation
 import KuraAPI
-public import HTTPTypes
-public import Hummingbird
-public import KuraCore
-public import KuraDirectory
-public import KuraKeyVault
-public import Logging
-public import Metrics
-public import NIOCore
+package import HTTPTypes
+package import Hummingbird
+package import KuraCore
+package import KuraDirectory
+package import KuraKeyVault
+package import Logging
+package import Metrics
+package import NIOCore
 
 /// The Key Vault plane of every vault. A request without a token gets the 401 challenge before
 /// its body is read; a token must be for the vault audience and this tenant. Every authenticated

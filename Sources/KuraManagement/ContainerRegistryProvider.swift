@@ -115,7 +115,7 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
             } catch {
                 // A refused creation leaves nothing behind: not the system identity either.
                 if let principal = record.document["identity"]?["principalId"]?.stringValue {
-                    try? await directory.removePrincipal(objectID: principal)
+                    _ = try? await directory.removePrincipal(objectID: principal)
                 }
                 if let failure = error as? KeyWrapFailure { throw Self.keyError(failure, key: customerKey?.keyIdentifier) }
                 // Another request for this registry is creating it right now (its ARM record came

@@ -1,14 +1,14 @@
 // kura — a self-hosted encrypted container registry.
 // ManagementRoutes: ARM's `/subscriptions/{s}/…` on the main host, handed to ManagementAPI.
 
-public import KuraDirectoryHTTP
-public import KuraHTTP
+package import KuraDirectoryHTTP
+package import KuraHTTP
 import Foundation
-public import HTTPTypes
-public import Hummingbird
+package import HTTPTypes
+package import Hummingbird
 import KuraCore
-public import KuraDirectory
-public import KuraManagement
+package import KuraDirectory
+package import KuraManagement
 import NIOCore
 
 /// Adapts HTTP to ``ManagementAPI``: authenticates the management token, loads the caller's

@@ -1,7 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // RegistryStore: the registries themselves — names, wrapped data keys, settings.
 
-public import KuraCore
+import KuraCore
 
 /// The registries: one record each, with its wrapped data key and settings.
 /// Every method is atomic; the contract suites in `Tests/KuraStorageTests` run against the

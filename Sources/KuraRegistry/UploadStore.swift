@@ -1,7 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // UploadStore: resumable upload sessions and their parts.
 
-public import KuraCore
+import KuraCore
 
 /// Upload sessions: each PATCH appends one part with a compare-and-swap on the size.
 /// Every method is atomic; the contract suites in `Tests/KuraStorageTests` run against the

@@ -4,9 +4,9 @@
 import KuraHTTP
 import Foundation
 import HTTPTypes
-public import Hummingbird
-public import KuraCore
-public import KuraRegistry
+package import Hummingbird
+package import KuraCore
+package import KuraRegistry
 import NIOCore
 
 package struct BlobController {

@@ -1,12 +1,12 @@
 // kura — a self-hosted encrypted container registry.
 // ListingController: tags list, catalog and referrers.
 
-public import KuraHTTP
+package import KuraHTTP
 import Foundation
 import HTTPTypes
-public import Hummingbird
-public import KuraCore
-public import KuraRegistry
+package import Hummingbird
+package import KuraCore
+package import KuraRegistry
 import NIOCore
 
 package struct ListingController {

@@ -4,12 +4,12 @@
 // PUT takes `tag` query parameters (distribution-spec 1.2: several tags in one push, each echoed
 // in an `OCI-Tag` response field).
 
-public import KuraHTTP
+package import KuraHTTP
 import Foundation
 import HTTPTypes
-public import Hummingbird
+package import Hummingbird
 import KuraCore
-public import KuraRegistry
+package import KuraRegistry
 import NIOCore
 
 package struct ManifestController {

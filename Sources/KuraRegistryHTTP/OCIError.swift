@@ -3,8 +3,8 @@
 
 import Foundation
 import KuraAPI
-public import HTTPTypes
-public import Hummingbird
+package import HTTPTypes
+package import Hummingbird
 import KuraCore
 import KuraCrypto
 package import KuraHTTP

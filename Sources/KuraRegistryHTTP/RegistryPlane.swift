@@ -1,14 +1,14 @@
 // kura — a self-hosted encrypted container registry.
 // RegistryPlane: `{registry}.cr.<suffix>` — resolve the registry, authenticate, dispatch.
 
-public import KuraHTTP
-public import Foundation
-public import HTTPTypes
-public import Hummingbird
+package import KuraHTTP
+package import Foundation
+package import HTTPTypes
+package import Hummingbird
 import KuraCore
 import KuraCrypto
-public import KuraDirectory
-public import KuraRegistry
+package import KuraDirectory
+package import KuraRegistry
 import Logging
 import NIOCore
 

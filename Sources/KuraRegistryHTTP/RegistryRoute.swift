@@ -3,8 +3,8 @@
 
 import KuraHTTP
 import Foundation
-public import KuraCore
-public import KuraRegistry
+package import KuraCore
+package import KuraRegistry
 
 /// One endpoint of a registry host, parsed from a percent-decoded path. The route table reads
 /// like the spec's endpoint list (end-1 … end-13) plus ACR's token endpoints.

@@ -1,14 +1,14 @@
 // kura — a self-hosted encrypted container registry.
 // RegistryTokenController: GET / POST /oauth2/token on a registry host.
 
-public import KuraHTTP
+package import KuraHTTP
 import Foundation
 import KuraAPI
 import HTTPTypes
-public import Hummingbird
+package import Hummingbird
 import KuraCore
 import KuraDirectory
-public import KuraRegistry
+package import KuraRegistry
 import NIOCore
 
 /// Issues registry access tokens (docker token spec, ACR flavour):

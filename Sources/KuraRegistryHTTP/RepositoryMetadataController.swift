@@ -4,9 +4,9 @@
 import KuraHTTP
 import Foundation
 import HTTPTypes
-public import Hummingbird
+package import Hummingbird
 import KuraCore
-public import KuraRegistry
+package import KuraRegistry
 
 /// ACR's repository metadata API, as `az acr repository show/show-tags/untag/delete`, `az acr
 /// manifest list-metadata` and the Azure SDK's `ContainerRegistryClient` call it. Nothing here reads

@@ -3,7 +3,7 @@
 
 import Crypto
 import Foundation
-public import KuraAPI
+import KuraAPI
 import KuraCore
 import KuraCrypto
 import KuraStorage

@@ -3,7 +3,7 @@
 
 public import ArgumentParser
 import Foundation
-public import KuraAPI
+import KuraAPI
 import KuraCore
 import KuraRegistry
 import KuraStorage

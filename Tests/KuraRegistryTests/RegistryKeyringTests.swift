@@ -89,10 +89,8 @@ final class GatedVault: KeyWrapClient {
         let answer: Result<[UInt8], KeyWrapFailure>
         do {
             answer = .success(try await vault.unwrap(wrapped, keyID: keyID, as: identity))
-        } catch let failure as KeyWrapFailure {
-            answer = .failure(failure)
         } catch {
-            answer = .failure(.unavailable("\(error)"))
+            answer = .failure(error)
         }
         await unwraps.pass()
         switch answer {

@@ -1,5 +1,5 @@
 import Foundation
-public import KuraAPI
+import KuraAPI
 import KuraCore
 import KuraDirectory
 import KuraDirectoryHTTP

@@ -161,10 +161,9 @@ final class LogCapture: Sendable {
             set { metadata[key] = newValue }
         }
 
-        func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-                 file: String, function: String, line: UInt) {
-            let merged = metadata.merging(explicit ?? [:]) { $1 }
-            let record = Record(level: level, message: message.description, metadata: merged.mapValues { $0.description })
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            let record = Record(level: event.level, message: event.message.description, metadata: merged.mapValues { $0.description })
             capture.stored.withLock { $0.append(record) }
         }
     }

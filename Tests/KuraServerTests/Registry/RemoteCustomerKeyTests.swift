@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-public import KuraAPI
+import KuraAPI
 import KuraCore
 import KuraDirectory
 import KuraDirectoryHTTP
@@ -185,10 +185,8 @@ final class RemoteVaultStandIn: KeyWrapClient {
             localUnwraps.add(1, ordering: .relaxed)
             do {
                 answer = .success(try await inner.unwrap(wrapped, keyID: keyID, as: identity))
-            } catch let failure as KeyWrapFailure {
-                answer = .failure(failure)
             } catch {
-                answer = .failure(.unavailable("\(error)"))
+                answer = .failure(error)
             }
         }
         await unwraps.pass()
