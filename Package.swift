@@ -152,7 +152,8 @@ let package = Package(
         // metrics, error rendering), Azure's error envelope, request faults, the 500 log line.
         .target(
             name: "KuraHTTP",
-            dependencies: ["KuraAPI", "KuraCore", .product(name: "NIOHTTP1", package: "swift-nio")] + httpHalf,
+            dependencies: ["KuraAPI", "KuraCore", .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl")] + httpHalf,
             swiftSettings: swiftSettings
         ),
         // Each plane's HTTP half, beside its plane: routes, wire shapes and error envelope; no rules.
