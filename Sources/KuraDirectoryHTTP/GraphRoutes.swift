@@ -2,12 +2,12 @@
 // GraphRoutes: the few Microsoft Graph reads az makes about service principals.
 
 package import KuraHTTP
-package import Foundation
+import Foundation
 package import HTTPTypes
 package import Hummingbird
 package import KuraCore
 package import KuraDirectory
-package import NIOCore
+import NIOCore
 
 /// Microsoft Graph v1.0, as much as `az` needs to name principals: `servicePrincipals` (by
 /// `servicePrincipalNames/any(c:c eq '<appId>')` or by id), `directoryObjects/getByIds`, and

@@ -4,7 +4,7 @@
 package import KuraHTTP
 import Foundation
 import KuraAPI
-package import HTTPTypes
+import HTTPTypes
 package import Hummingbird
 import KuraCore
 import KuraCrypto

@@ -5,7 +5,7 @@ import Foundation
 import KuraAPI
 package import HTTPTypes
 package import Hummingbird
-package import KuraCore
+import KuraCore
 import NIOCore
 
 /// How a plane writes an error: its envelope's JSON for a code and a message.

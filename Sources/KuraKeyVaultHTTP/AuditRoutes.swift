@@ -7,7 +7,7 @@ import Foundation
 package import Hummingbird
 package import KuraCore
 package import KuraKeyVault
-package import NIOCore
+import NIOCore
 
 /// `GET /kura/v1/vaults/{vault}/auditLog[?since=<Unix ms>]` lists a vault's audit entries;
 /// `GET /kura/v1/vaults/{vault}/auditLog/verify` recomputes the hash chain and names the first

@@ -4,14 +4,14 @@
 package import KuraHTTP
 import Foundation
 import KuraAPI
-package import HTTPTypes
+import HTTPTypes
 package import Hummingbird
 package import KuraCore
 package import KuraDirectory
 package import KuraKeyVault
 package import Logging
 package import Metrics
-package import NIOCore
+import NIOCore
 
 /// The Key Vault plane of every vault. A request without a token gets the 401 challenge before
 /// its body is read; a token must be for the vault audience and this tenant. Every authenticated

@@ -4,10 +4,10 @@
 package import KuraDirectoryHTTP
 package import KuraHTTP
 import Foundation
-package import HTTPTypes
+import HTTPTypes
 package import Hummingbird
 import KuraCore
-package import KuraDirectory
+import KuraDirectory
 package import KuraManagement
 import NIOCore
 

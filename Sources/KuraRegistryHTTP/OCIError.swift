@@ -3,8 +3,8 @@
 
 import Foundation
 import KuraAPI
-package import HTTPTypes
-package import Hummingbird
+import HTTPTypes
+import Hummingbird
 import KuraCore
 import KuraCrypto
 package import KuraHTTP

@@ -2,7 +2,7 @@
 // RegistryPlane: `{registry}.cr.<suffix>` — resolve the registry, authenticate, dispatch.
 
 package import KuraHTTP
-package import Foundation
+import Foundation
 package import HTTPTypes
 package import Hummingbird
 import KuraCore
