@@ -343,13 +343,17 @@ def test_a_trickled_body_and_a_client_that_stops_reading_are_cut_off():
         registry = Registry(server)
         blob = os.urandom(48 << 20)
         digest = registry.push_blob("slow/reader", blob, timeout=300)
+        send_timeouts = timed_out_sends(server)
         reader = open_tls()
-        import base64
         credentials = base64.b64encode(f"default:{server.registry_password}".encode()).decode()
         reader.sendall(f"GET /v2/slow/reader/blobs/{digest} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {credentials}\r\n\r\n".encode())
-        # Reading nothing for this long is the client's behaviour (not a wait for a state): with its
-        # receive window full, no close can reach it before it reads again, which it does below.
-        time.sleep(idle_timeout + MARGIN)
+        # The client reads nothing until the server reports the connection cut for its stalled send
+        # (its own counter, read over another connection — no waiting on time); with its receive
+        # window full, no close could reach the client before it reads again, which it does below.
+        before = send_timeouts
+        deadline = time.monotonic() + idle_timeout + MARGIN
+        while timed_out_sends(server) == before:
+            assert time.monotonic() < deadline, "the server kept a client that stopped reading past its idle timeout"
         reader.settimeout(2)
         received = 0
         try:
@@ -366,12 +370,23 @@ def test_a_trickled_body_and_a_client_that_stops_reading_are_cut_off():
         server.cleanup()
 
 
-def requests_counted(server, route, method, status):
-    """The server's count of `method route` requests answered `status` (hb_requests on /metrics)."""
+def metrics(server):
+    """The server's /metrics text."""
     context = ssl.create_default_context(cafile=server.ca_file)
     request = urllib.request.Request(f"https://127.0.0.1:{server.port}/metrics", headers={"Host": f"localhost:{server.port}"})
     with urllib.request.urlopen(request, context=context, timeout=10) as response:
-        text = response.read().decode()
+        return response.read().decode()
+
+
+def timed_out_sends(server):
+    """Connections the server has cut because a send stayed blocked past the idle timeout."""
+    prefix = 'kura_connections_timed_out_total{phase="send"} '
+    return sum(int(float(line[len(prefix):])) for line in metrics(server).splitlines() if line.startswith(prefix))
+
+
+def requests_counted(server, route, method, status):
+    """The server's count of `method route` requests answered `status` (hb_requests on /metrics)."""
+    text = metrics(server)
     wanted = f'hb_requests{{http_route="{route}",http_request_method="{method}",http_response_status_code="{status}"}} '
     return sum(int(float(line[len(wanted):])) for line in text.splitlines() if line.startswith(wanted))
 

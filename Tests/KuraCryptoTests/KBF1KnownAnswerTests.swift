@@ -9,7 +9,9 @@ import Testing
 /// was computed from that document alone (Python `cryptography`: HKDF-SHA256, AES-256-GCM), so a
 /// change of the format — key derivation, nonce, AAD, segment layout or trailer — fails here.
 struct KBF1KnownAnswerTests {
-    static let dataKey = try! DataKey(registryID: "kat-registry", generation: 3, key: SymmetricKey(data: Array(UInt8(1)...UInt8(32))))
+    static func dataKey() throws -> DataKey {
+        try DataKey(registryID: "kat-registry", generation: 3, key: SymmetricKey(data: Array(UInt8(1)...UInt8(32))))
+    }
     static let salt = Array(UInt8(0x20)...UInt8(0x3f))
     static let noncePrefix: [UInt8] = [0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6]
     static let plaintext = Array("KBF1 known answer: forty bytes of text!!".utf8)
@@ -23,7 +25,7 @@ struct KBF1KnownAnswerTests {
 
     @Test func sealingTheVectorGivesItsExactBytes() throws {
         let header = KBF1Header(segmentSize: 16, keyGeneration: 3, salt: Self.salt, noncePrefix: Self.noncePrefix)
-        var sealer = KBF1Sealer(dataKey: Self.dataKey, header: header)
+        var sealer = KBF1Sealer(dataKey: try Self.dataKey(), header: header)
         var stored = header.bytes
         for start in stride(from: 0, to: Self.plaintext.count, by: 16) {
             let end = min(start + 16, Self.plaintext.count)
@@ -38,7 +40,7 @@ struct KBF1KnownAnswerTests {
     @Test func theVectorOpensToItsPlaintext() async throws {
         let bytes = try #require([UInt8](hexString: Self.expected))
         let opener = try KBF1Opener(headerBytes: Array(bytes[0..<52]), trailerBytes: Array(bytes[(bytes.count - 90)...]),
-                                    storedSize: Int64(bytes.count), dataKey: Self.dataKey,
+                                    storedSize: Int64(bytes.count), dataKey: try Self.dataKey(),
                                     expectedDigest: ContentDigest(algorithm: .sha256, bytes: SHA256.hash(data: Self.plaintext)))
         #expect(opener.plaintextLength == 40)
     }

@@ -86,17 +86,9 @@ final class GatedVault: KeyWrapClient {
     }
 
     func unwrap(_ wrapped: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> [UInt8] {
-        let answer: Result<[UInt8], KeyWrapFailure>
-        do {
-            answer = .success(try await vault.unwrap(wrapped, keyID: keyID, as: identity))
-        } catch {
-            answer = .failure(error)
-        }
+        let answer = await outcome { () async throws(KeyWrapFailure) in try await vault.unwrap(wrapped, keyID: keyID, as: identity) }
         await unwraps.pass()
-        switch answer {
-        case .success(let plain): return plain
-        case .failure(let failure): throw failure
-        }
+        return try answer.get()
     }
 }
 

@@ -183,17 +183,10 @@ final class RemoteVaultStandIn: KeyWrapClient {
             answer = remoteUnwrap(wrapped)
         } else {
             localUnwraps.add(1, ordering: .relaxed)
-            do {
-                answer = .success(try await inner.unwrap(wrapped, keyID: keyID, as: identity))
-            } catch {
-                answer = .failure(error)
-            }
+            answer = await outcome { () async throws(KeyWrapFailure) in try await inner.unwrap(wrapped, keyID: keyID, as: identity) }
         }
         await unwraps.pass()
-        switch answer {
-        case .success(let plain): return plain
-        case .failure(let failure): throw failure
-        }
+        return try answer.get()
     }
 
     func remoteUnwrap(_ wrapped: [UInt8]) -> Result<[UInt8], KeyWrapFailure> {
