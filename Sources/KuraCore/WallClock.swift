@@ -46,7 +46,7 @@ extension Duration {
     }
 }
 
-/// Unix-millisecond timestamps as ISO 8601 (`2026-12-04T22:54:52.123Z`), as Azure writes them.
+/// Unix-millisecond timestamps as ISO 8601 with milliseconds (`2026-12-04T22:54:52.123Z`), as ARM and ACR write them.
 public enum Timestamp {
     /// `milliseconds` (Unix) as ISO 8601 with fractional seconds.
     public static func iso8601(_ milliseconds: Int64) -> String {

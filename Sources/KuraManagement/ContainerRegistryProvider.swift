@@ -67,7 +67,7 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
         properties["anonymousPullEnabled"] = .bool(requested.member(caseInsensitive: "anonymousPullEnabled")?.boolValue
             ?? old?["properties"]?["anonymousPullEnabled"]?.boolValue ?? false)
         properties["loginServer"] = .string("\(name.lowercased()).\(environment.endpoints.registryLoginSuffix)")
-        properties["creationDate"] = old?["properties"]?["creationDate"] ?? .string(ManagementEnvironment.timestamp(environment.now()))
+        properties["creationDate"] = old?["properties"]?["creationDate"] ?? .string(Timestamp.iso8601(environment.now()))
         properties["provisioningState"] = "Succeeded"
         properties["status"] = nil
         properties["publicNetworkAccess"] = "Enabled"
@@ -162,7 +162,7 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
         updated["properties"]?["encryption"]?["keyVaultProperties"]?["versionedKeyIdentifier"] = .string(binding.versionedKeyID)
         if rotated {
             updated["properties"]?["encryption"]?["keyVaultProperties"]?["lastKeyRotationTimestamp"] =
-                .string(ManagementEnvironment.timestamp(environment.now()))
+                .string(Timestamp.iso8601(environment.now()))
         }
         return updated
     }
@@ -340,7 +340,7 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
                 "identity": .string(clientID),
                 "keyRotationEnabled": .bool(key.version == nil),
                 "lastKeyRotationTimestamp": rotated && wasCreated
-                    ? .string(ManagementEnvironment.timestamp(environment.now())) : oldKey?["lastKeyRotationTimestamp"] ?? nil,
+                    ? .string(Timestamp.iso8601(environment.now())) : oldKey?["lastKeyRotationTimestamp"] ?? nil,
                 "keyAccessible": true,
                 "lastKeyError": nil,
             ]),
@@ -409,7 +409,7 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
             var updated = resource
             updated.document["properties"]?["encryption"]?["keyVaultProperties"]?["versionedKeyIdentifier"] = .string(versionedKeyID)
             updated.document["properties"]?["encryption"]?["keyVaultProperties"]?["lastKeyRotationTimestamp"] =
-                .string(ManagementEnvironment.timestamp(environment.now()))
+                .string(Timestamp.iso8601(environment.now()))
             updated.updatedAt = max(environment.now(), resource.updatedAt + 1)
             if try await store.replaceResource(updated, expected: resource) { return }
         }

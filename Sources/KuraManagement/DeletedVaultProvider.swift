@@ -82,8 +82,8 @@ public struct DeletedVaultProvider: ResourceProvider {
             "id": .string(id.description), "name": .string(vault.id.name), "type": "Microsoft.KeyVault/deletedVaults",
             "properties": [
                 "vaultId": .string(vault.id.description), "location": .string(location),
-                "deletionDate": .string(ManagementEnvironment.timestamp(now)),
-                "scheduledPurgeDate": .string(ManagementEnvironment.timestamp(now + retentionDays * 86_400_000)),
+                "deletionDate": .string(Timestamp.iso8601(now)),
+                "scheduledPurgeDate": .string(Timestamp.iso8601(now + retentionDays * 86_400_000)),
                 "tags": vault.document["tags"] ?? [:],
                 "purgeProtectionEnabled": .bool(vault.document["properties"]?["enablePurgeProtection"]?.boolValue == true),
                 "kuraVault": vault.document,

@@ -36,6 +36,4 @@ public struct ManagementEnvironment: Sendable {
     /// Now, in Unix milliseconds.
     public func now() -> Int64 { clock.milliseconds }
 
-    /// An ISO 8601 time with fractional seconds, as ARM prints them.
-    public static func timestamp(_ milliseconds: Int64) -> String { Timestamp.iso8601(milliseconds) }
 }

@@ -27,12 +27,12 @@ public enum ResourceDocument {
         let tags = try self.tags(body, existing: existing)
         let created = existing?.document["systemData"] ?? .object([
             "createdBy": .string(caller.objectID), "createdByType": "Application",
-            "createdAt": .string(ManagementEnvironment.timestamp(now)),
+            "createdAt": .string(Timestamp.iso8601(now)),
         ])
         var systemData = created
         systemData["lastModifiedBy"] = .string(caller.objectID)
         systemData["lastModifiedByType"] = "Application"
-        systemData["lastModifiedAt"] = .string(ManagementEnvironment.timestamp(now))
+        systemData["lastModifiedAt"] = .string(Timestamp.iso8601(now))
         return .object([
             "id": .string(existing?.id.description ?? id.description), "name": .string(existing?.id.name ?? id.name),
             "type": .string(id.type), "location": .string(location), "tags": tags, "systemData": systemData,

@@ -101,7 +101,7 @@ public struct RoleAssignmentService: Sendable {
 
     /// The assignment as ARM serves it.
     public func document(_ record: RoleAssignmentRecord) -> JSONValue {
-        let time = JSONValue.string(ManagementEnvironment.timestamp(record.createdAt))
+        let time = JSONValue.string(Timestamp.iso8601(record.createdAt))
         return .object([
             "id": .string("\(record.scope.description)/providers/Microsoft.Authorization/roleAssignments/\(record.name)"),
             "name": .string(record.name), "type": "Microsoft.Authorization/roleAssignments",

@@ -27,7 +27,7 @@ package struct RepositoryMetadataController {
             let times = manifests.map(\.linkedAt)
             let body: [String: Any] = [
                 "registry": RegistryPlane.service(of: context.host), "imageName": repository.value,
-                "createdTime": Self.timestamp(times.min() ?? 0), "lastUpdateTime": Self.timestamp(times.max() ?? 0),
+                "createdTime": Timestamp.iso8601(times.min() ?? 0), "lastUpdateTime": Timestamp.iso8601(times.max() ?? 0),
                 "manifestCount": manifests.count, "tagCount": tagCount, "changeableAttributes": Self.changeableAttributes,
             ]
             return OCIResponse.json(try Self.encode(body))
@@ -51,7 +51,7 @@ package struct RepositoryMetadataController {
         let manifests: [[String: Any]] = page.map { entry in
             var attributes: [String: Any] = [
                 "digest": entry.manifest.digest.description, "imageSize": entry.manifest.size + entry.referencedBlobSize,
-                "createdTime": Self.timestamp(entry.linkedAt), "lastUpdateTime": Self.timestamp(entry.linkedAt),
+                "createdTime": Timestamp.iso8601(entry.linkedAt), "lastUpdateTime": Timestamp.iso8601(entry.linkedAt),
                 "mediaType": entry.manifest.mediaType, "tags": entry.tags, "changeableAttributes": Self.changeableAttributes,
             ]
             if let type = entry.manifest.artifactType { attributes["configMediaType"] = type }
@@ -97,8 +97,8 @@ package struct RepositoryMetadataController {
     }
 
     private static func attributes(_ tag: TagRecord) -> [String: Any] {
-        ["name": tag.name, "digest": tag.digest.description, "createdTime": timestamp(tag.updatedAt),
-         "lastUpdateTime": timestamp(tag.updatedAt), "signed": false, "changeableAttributes": changeableAttributes]
+        ["name": tag.name, "digest": tag.digest.description, "createdTime": Timestamp.iso8601(tag.updatedAt),
+         "lastUpdateTime": Timestamp.iso8601(tag.updatedAt), "signed": false, "changeableAttributes": changeableAttributes]
     }
 
     /// One page of a listing as ACR pages it: ordered by `orderby` (`timedesc`/`timeasc` by `time`,
@@ -117,13 +117,6 @@ package struct RepositoryMetadataController {
         }
         if let last = query["last"], let index = ordered.firstIndex(where: { $0[keyPath: key] == last }) { ordered.removeFirst(index + 1) }
         return (Array(ordered.prefix(n)), n, query["orderby"].map { $0.isEmpty ? "" : "&orderby=\($0)" } ?? "")
-    }
-
-    /// RFC 3339 with milliseconds, as ACR writes times.
-    package static func timestamp(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
 
     private static func encode(_ body: [String: Any]) throws -> String {
