@@ -82,6 +82,7 @@ let package = Package(
         .target(
             name: "KuraStorage",
             dependencies: [
+                "KuraAPI",
                 "KuraCore",
                 "KuraCrypto",
                 "KuraDirectory",
@@ -103,6 +104,7 @@ let package = Package(
         .target(
             name: "KuraDirectory",
             dependencies: [
+                "KuraAPI",
                 "KuraCore",
                 "KuraCrypto",
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -126,15 +128,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // JMESPath (az's `--query`), over JSON that keeps member order; no dependencies.
+        // JMESPath (az's `--query`), over KuraAPI's JSONValue (which keeps member order).
         .target(
             name: "KuraJMESPath",
+            dependencies: ["KuraAPI"],
             swiftSettings: swiftSettings
         ),
         // Key Vault plane: keys, versions, crypto operations, access policies, audit log (no HTTP).
         .target(
             name: "KuraKeyVault",
             dependencies: [
+                "KuraAPI",
                 "KuraCore", "KuraCrypto", "KuraDirectory",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -145,7 +149,7 @@ let package = Package(
         // role assignments (no HTTP).
         .target(
             name: "KuraManagement",
-            dependencies: ["KuraCore", "KuraDirectory", "KuraRegistry", "KuraKeyVault"],
+            dependencies: ["KuraAPI", "KuraCore", "KuraDirectory", "KuraRegistry", "KuraKeyVault"],
             swiftSettings: swiftSettings
         ),
         // What every plane's HTTP half shares: the request context, the host chain (request id,
@@ -176,7 +180,7 @@ let package = Package(
         ),
         .target(
             name: "KuraManagementHTTP",
-            dependencies: ["KuraHTTP", "KuraDirectoryHTTP", "KuraManagement", "KuraDirectory", "KuraCore"] + httpHalf,
+            dependencies: ["KuraAPI", "KuraHTTP", "KuraDirectoryHTTP", "KuraManagement", "KuraDirectory", "KuraCore"] + httpHalf,
             swiftSettings: swiftSettings
         ),
         // Composition root: data dir bootstrap, Hummingbird apps, host routing, TLS.
@@ -268,12 +272,13 @@ let package = Package(
         // metadata stores on SQLite and PostgreSQL.
         .target(
             name: "KuraTestSupport",
-            dependencies: ["KuraCore", "KuraStorage", "KuraDirectory", "KuraRegistry", "KuraKeyVault", "KuraManagement"],
+            dependencies: ["KuraAPI", "KuraCore", "KuraStorage", "KuraDirectory", "KuraRegistry", "KuraKeyVault",
+                           "KuraManagement"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KuraAPITests",
-            dependencies: ["KuraAPI"],
+            dependencies: ["KuraAPI", "KuraTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -294,6 +299,7 @@ let package = Package(
         .testTarget(
             name: "KuraStorageTests",
             dependencies: [
+                "KuraAPI",
                 "KuraStorage", "KuraCrypto", "KuraTestSupport", "KuraCore", "KuraDirectory", "KuraRegistry", "KuraKeyVault",
                 "KuraManagement",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -330,14 +336,15 @@ let package = Package(
         ),
         .testTarget(
             name: "KuraKeyVaultTests",
-            dependencies: ["KuraKeyVault", "KuraDirectory", "KuraStorage", "KuraCrypto", "KuraCore", "KuraTestSupport",
+            dependencies: ["KuraAPI", "KuraKeyVault", "KuraDirectory", "KuraStorage", "KuraCrypto", "KuraCore", "KuraTestSupport",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
                            .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KuraManagementTests",
-            dependencies: ["KuraManagement", "KuraServer", "KuraDirectory", "KuraRegistry", "KuraKeyVault", "KuraStorage", "KuraCrypto", "KuraCore",
+            dependencies: ["KuraAPI", "KuraManagement", "KuraServer", "KuraDirectory", "KuraRegistry", "KuraKeyVault", "KuraStorage",
+                           "KuraCrypto", "KuraCore",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),

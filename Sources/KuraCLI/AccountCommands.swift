@@ -4,7 +4,7 @@
 public import ArgumentParser
 import Foundation
 import KuraAPI
-public import KuraJMESPath
+import KuraJMESPath
 
 /// `kura login --service-principal -u <appId> -p <secret> --tenant <tenant>` or `kura login --local`.
 public struct LoginCommand: AsyncParsableCommand {
@@ -50,7 +50,7 @@ public struct LoginCommand: AsyncParsableCommand {
         }
         let directory = global.directory
         CLIProfile.clear(directory)
-        try CLIProfile.writeObject([(appID, .string(secret))], "secrets.json", in: directory)
+        try CLIProfile.writeObject([appID: .string(secret)], "secrets.json", in: directory)
         var profile = CLIProfile(server: server.hasSuffix("/") ? String(server.dropLast()) : server, caFile: ca, tenant: tenantID.lowercased(),
                                  appID: appID.lowercased(), subscription: "", subscriptionName: "")
         let subscriptions = try await KuraClient.with(profile: profile, directory: directory, verbose: global.verbose || global.debug) { client in
@@ -67,15 +67,11 @@ public struct LoginCommand: AsyncParsableCommand {
     }
 
     /// The account object az prints for a login and `account show`.
-    static func account(_ profile: CLIProfile) -> JMESValue {
-        .object([("cloudName", "kura"), ("homeTenantId", .string(profile.tenant)), ("id", .string(profile.subscription)), ("isDefault", .bool(true)),
-                 ("managedByTenants", .array([])), ("name", .string(profile.subscriptionName)), ("state", "Enabled"),
-                 ("tenantId", .string(profile.tenant)), ("user", .object([("name", .string(profile.appID)), ("type", "servicePrincipal")]))])
+    static func account(_ profile: CLIProfile) -> JSONValue {
+        .object(["cloudName": "kura", "homeTenantId": .string(profile.tenant), "id": .string(profile.subscription), "isDefault": .bool(true),
+                 "managedByTenants": .array([]), "name": .string(profile.subscriptionName), "state": "Enabled",
+                 "tenantId": .string(profile.tenant), "user": .object(["name": .string(profile.appID), "type": "servicePrincipal"])])
     }
-}
-
-extension JMESValue: ExpressibleByStringLiteral {
-    public init(stringLiteral value: String) { self = .string(value) }
 }
 
 /// `kura logout`: forgets the profile, the secret and the cached tokens.

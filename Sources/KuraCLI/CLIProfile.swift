@@ -2,6 +2,7 @@
 // CLIProfile: what `kura login` remembers, in ~/.kura (0700; secrets and tokens 0600).
 
 public import Foundation
+import KuraAPI
 import KuraJMESPath
 
 /// The CLI's state directory: `$KURA_CONFIG_DIR`, else `~/.kura`. Holds `profile.json` (server,
@@ -35,7 +36,7 @@ public struct CLIProfile: Sendable, Equatable {
 
     public static func load(from directory: String) throws(CLIError) -> CLIProfile {
         guard let text = try? String(contentsOfFile: path("profile.json", in: directory), encoding: .utf8),
-              let value = try? JMESValue(parsing: text) else {
+              let value = try? JSONValue(parsing: text) else {
             throw CLIError(.local, "Please run 'kura login' to setup account.")
         }
         func field(_ name: String) -> String? { if case .string(let text)? = value[name] { text } else { nil } }
@@ -47,21 +48,21 @@ public struct CLIProfile: Sendable, Equatable {
     }
 
     public func save(to directory: String) throws(CLIError) {
-        var members: [(key: String, value: JMESValue)] = [("server", .string(server)), ("tenant", .string(tenant)), ("appId", .string(appID)),
-                                                         ("subscription", .string(subscription)), ("subscriptionName", .string(subscriptionName))]
-        if let caFile { members.append(("caFile", .string(caFile))) }
-        try Self.write(JMESValue.object(members).serialized(), to: Self.path("profile.json", in: directory), directory: directory)
+        var members: JSONObject = ["server": .string(server), "tenant": .string(tenant), "appId": .string(appID),
+                                                         "subscription": .string(subscription), "subscriptionName": .string(subscriptionName)]
+        if let caFile { members["caFile"] = .string(caFile) }
+        try Self.write(JSONValue.object(members).text, to: Self.path("profile.json", in: directory), directory: directory)
     }
 
     /// A small JSON object file (secrets, tokens) as a dictionary of strings to values.
-    static func readObject(_ name: String, in directory: String) -> [(key: String, value: JMESValue)] {
+    static func readObject(_ name: String, in directory: String) -> JSONObject {
         guard let text = try? String(contentsOfFile: path(name, in: directory), encoding: .utf8),
-              case .object(let members) = (try? JMESValue(parsing: text)) ?? .null else { return [] }
+              case .object(let members) = (try? JSONValue(parsing: text)) ?? .null else { return [:] }
         return members
     }
 
-    static func writeObject(_ members: [(key: String, value: JMESValue)], _ name: String, in directory: String) throws(CLIError) {
-        try write(JMESValue.object(members).serialized(), to: path(name, in: directory), directory: directory)
+    static func writeObject(_ members: JSONObject, _ name: String, in directory: String) throws(CLIError) {
+        try write(JSONValue.object(members).text, to: path(name, in: directory), directory: directory)
     }
 
     /// temp → fsync → rename, 0600 in a 0700 directory.

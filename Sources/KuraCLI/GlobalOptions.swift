@@ -3,7 +3,8 @@
 
 public import ArgumentParser
 import Foundation
-public import KuraJMESPath
+public import KuraAPI
+import KuraJMESPath
 
 extension OutputFormat: ExpressibleByArgument {}
 
@@ -32,7 +33,7 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     /// Applies `--query` and prints `result` in the chosen format.
     /// - Parameter table: the command's own `-o table` columns (used only without `--query`).
     /// - Throws: ``CLIError`` `.usage` for an invalid query.
-    public func emit(_ result: JMESValue?, table: TableLayout? = nil) throws {
+    public func emit(_ result: JSONValue?, table: TableLayout? = nil) throws {
         if output == .table, query == nil, let table, let result, !result.isNull {
             let text = output.render(table.transform(result), queried: true)
             if !text.isEmpty { FileHandle.standardOutput.write(Data(text.utf8)) }

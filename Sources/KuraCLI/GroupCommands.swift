@@ -3,7 +3,8 @@
 
 public import ArgumentParser
 import Foundation
-public import KuraJMESPath
+public import KuraAPI
+import KuraJMESPath
 
 /// Resource groups (`az group`).
 public struct GroupCommand: AsyncParsableCommand {
@@ -22,8 +23,8 @@ public struct GroupCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            var body: [(key: String, value: JMESValue)] = [("location", .string(location))]
-            if !tags.isEmpty { body.append(("tags", Tags.parse(tags))) }
+            var body: JSONObject = ["location": .string(location)]
+            if !tags.isEmpty { body["tags"] = Tags.parse(tags) }
             try global.emit(try await global.withClient { client in
                 try await client.arm("PUT", GroupCommand.path(client, name), apiVersion: GroupCommand.apiVersion, body: .object(body))
             })
@@ -72,11 +73,11 @@ public struct GroupCommand: AsyncParsableCommand {
 
 /// `--tags a=b c` as ARM tags.
 enum Tags {
-    static func parse(_ items: [String]) -> JMESValue {
-        .object(items.map { item in
+    static func parse(_ items: [String]) -> JSONValue {
+        .object(JSONObject(items.map { item in
             let parts = item.split(separator: "=", maxSplits: 1)
-            return (String(parts[0]), .string(parts.count > 1 ? String(parts[1]) : ""))
-        })
+            return (String(parts[0]), JSONValue.string(parts.count > 1 ? String(parts[1]) : ""))
+        }))
     }
 }
 
@@ -94,8 +95,8 @@ extension KuraClient {
     }
 
     /// Every item of an ARM list, following `nextLink`.
-    public func list(_ path: String, apiVersion: String, query: [(String, String)] = []) async throws -> JMESValue {
-        var items: [JMESValue] = []
+    public func list(_ path: String, apiVersion: String, query: [(String, String)] = []) async throws -> JSONValue {
+        var items: [JSONValue] = []
         var page = try await arm("GET", path, apiVersion: apiVersion, query: query)
         while true {
             if case .array(let values)? = page?["value"] { items += values }

@@ -3,6 +3,7 @@
 
 public import ArgumentParser
 import Foundation
+import KuraAPI
 import KuraJMESPath
 
 /// User-assigned managed identities (`az identity`). Output is flattened as az flattens it:
@@ -30,7 +31,7 @@ public struct IdentityCommand: AsyncParsableCommand {
                 var place = location
                 if place == nil { place = try await client.groupLocation(group) }
                 return Flatten.resource(try await client.arm("PUT", IdentityCommand.path(client, group, name), apiVersion: IdentityCommand.apiVersion,
-                                                             body: .object([("location", .string(place!))])))
+                                                             body: .object(["location": .string(place!)])))
             })
         }
     }
@@ -81,19 +82,19 @@ public struct IdentityCommand: AsyncParsableCommand {
 
 /// az's view of a tracked resource: `properties` merged into the top level, and `resourceGroup`.
 enum Flatten {
-    static func resource(_ value: JMESValue?) -> JMESValue? {
+    static func resource(_ value: JSONValue?) -> JSONValue? {
         guard case .object(let members)? = value else { return value }
-        var flat: [(key: String, value: JMESValue)] = []
+        var flat: JSONObject = [:]
         for member in members {
             if member.key == "properties", case .object(let properties) = member.value {
-                flat += properties.filter { property in !members.contains { $0.key == property.key } }
+                for property in properties where members[property.key] == nil { flat[property.key] = property.value }
             } else {
-                flat.append(member)
+                flat[member.key] = member.value
             }
         }
         if case .string(let id)? = value?["id"], let range = id.range(of: "/resourceGroups/", options: .caseInsensitive) {
             let group = id[range.upperBound...].prefix { $0 != "/" }
-            flat.append(("resourceGroup", .string(String(group))))
+            flat["resourceGroup"] = .string(String(group))
         }
         return .object(flat)
     }

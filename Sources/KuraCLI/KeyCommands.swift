@@ -3,7 +3,8 @@
 
 import ArgumentParser
 import Foundation
-public import KuraJMESPath
+public import KuraAPI
+import KuraJMESPath
 import Synchronization
 
 /// Keys of a vault (`az keyvault key`), on the vault's own host as az calls it.
@@ -47,10 +48,10 @@ struct KeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             try global.emit(try await global.withClient { client in
-                var body: [(key: String, value: JMESValue)] = [("kty", .string(kty)), ("attributes", .object([("enabled", .bool(!disabled))]))]
-                if let size { body.append(("key_size", .integer(Int64(size)))) }
-                if let curve { body.append(("crv", .string(curve))) }
-                if !ops.isEmpty { body.append(("key_ops", .array(ops.map { .string($0) }))) }
+                var body: JSONObject = ["kty": .string(kty), "attributes": .object(["enabled": .bool(!disabled)])]
+                if let size { body["key_size"] = .integer(Int64(size)) }
+                if let curve { body["crv"] = .string(curve) }
+                if !ops.isEmpty { body["key_ops"] = .array(ops.map { .string($0) }) }
                 return KeyOutput.bundle(try await client.vault("POST", try await client.vaultURL(vaultName) + "/keys/\(name)/create", body: .object(body)))
             })
         }
@@ -91,12 +92,12 @@ struct KeyCommand: AsyncParsableCommand {
             }
             var key = try PrivateKeyPEM.jwk(pem, password: pemPassword)
             if !ops.isEmpty, case .object(var members) = key {
-                members.append(("key_ops", .array(ops.map { .string($0) })))
+                members["key_ops"] = .array(ops.map { .string($0) })
                 key = .object(members)
             }
-            var body: [(key: String, value: JMESValue)] = [("key", key), ("hsm", .bool(protection == "hsm")),
-                                                           ("attributes", .object([("enabled", .bool(!disabled))]))]
-            if !tags.isEmpty { body.append(("tags", Tags.parse(tags))) }
+            var body: JSONObject = ["key": key, "hsm": .bool(protection == "hsm"),
+                                                           "attributes": .object(["enabled": .bool(!disabled)])]
+            if !tags.isEmpty { body["tags"] = Tags.parse(tags) }
             try global.emit(try await global.withClient { client in
                 KeyOutput.bundle(try await client.vault("PUT", try await client.vaultURL(vaultName) + "/keys/\(name)", body: .object(body)))
             })
@@ -148,10 +149,10 @@ struct KeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             try global.emit(try await global.withClient { client in
-                var body: [(key: String, value: JMESValue)] = []
-                if let enabled { body.append(("attributes", .object([("enabled", .bool(enabled))]))) }
-                if !ops.isEmpty { body.append(("key_ops", .array(ops.map { .string($0) }))) }
-                if !tags.isEmpty { body.append(("tags", Tags.parse(tags))) }
+                var body: JSONObject = [:]
+                if let enabled { body["attributes"] = .object(["enabled": .bool(enabled)]) }
+                if !ops.isEmpty { body["key_ops"] = .array(ops.map { .string($0) }) }
+                if !tags.isEmpty { body["tags"] = Tags.parse(tags) }
                 return KeyOutput.bundle(try await client.vault("PATCH", try await target.url(client), body: .object(body)))
             })
         }
@@ -163,7 +164,7 @@ struct KeyCommand: AsyncParsableCommand {
     }
 
     /// A command on `/keys/{name}/{action}` or `/deletedkeys/{name}[/{action}]`.
-    static func named(_ global: GlobalOptions, _ method: String, vault: String, path: String, body: JMESValue? = nil, emit: Bool = true,
+    static func named(_ global: GlobalOptions, _ method: String, vault: String, path: String, body: JSONValue? = nil, emit: Bool = true,
                       longRunning: Bool = false) async throws {
         let result = try await global.withClient(longRunning: longRunning) { client in
             try await client.vault(method, try await client.vaultURL(vault) + path, body: body)
@@ -240,18 +241,18 @@ struct KeyCommand: AsyncParsableCommand {
         func run() async throws {
             guard let blob = FileManager.default.contents(atPath: file) else { throw CLIError(.local, "Cannot read \(file).") }
             try await KeyCommand.named(global, "POST", vault: vaultName, path: "/keys/restore",
-                                       body: .object([("value", .string(blob.base64URLString))]), longRunning: true)
+                                       body: .object(["value": .string(blob.base64URLString)]), longRunning: true)
         }
     }
 
     /// `encrypt`/`decrypt`: az's answer shape `{"kid", "result", "algorithm"}`.
     static func crypt(_ global: GlobalOptions, _ target: Target, _ operation: String, algorithm: String, value: Data) async throws {
         try global.emit(try await global.withClient { client in
-            let answer = try await client.vault("POST", try await target.url(client) + "/" + operation, body: .object([("alg", .string(algorithm)), ("value", .string(value.base64URLString))]))
+            let answer = try await client.vault("POST", try await target.url(client) + "/" + operation, body: .object(["alg": .string(algorithm), "value": .string(value.base64URLString)]))
             guard case .string(let result)? = answer?["value"], let bytes = Data(base64URL: result) else {
                 throw CLIError(.local, "The vault's \(operation) answer is malformed.")
             }
-            return .object([("algorithm", .string(algorithm)), ("kid", answer?["kid"] ?? .null), ("result", .string(bytes.base64EncodedString()))])
+            return .object(["algorithm": .string(algorithm), "kid": answer?["kid"] ?? .null, "result": .string(bytes.base64EncodedString())])
         })
     }
 
@@ -357,14 +358,14 @@ extension KuraClient {
 
     /// A Key Vault call with a token for the vault resource.
     @discardableResult
-    public func vault(_ method: String, _ url: String, body: JMESValue? = nil) async throws -> JMESValue? {
+    public func vault(_ method: String, _ url: String, body: JSONValue? = nil) async throws -> JSONValue? {
         try await call(method, url + (url.contains("?") ? "&" : "?") + "api-version=\(KeyCommand.apiVersion)",
                        resource: "https://" + (try await vaultSuffix()), body: body)
     }
 
     /// Every item of a Key Vault list, following `nextLink`.
-    public func vaultList(_ url: String) async throws -> JMESValue {
-        var items: [JMESValue] = []
+    public func vaultList(_ url: String) async throws -> JSONValue {
+        var items: [JSONValue] = []
         var page = try await vault("GET", url)
         while true {
             if case .array(let values)? = page?["value"] { items += values }

@@ -3,6 +3,7 @@
 
 public import ArgumentParser
 import Foundation
+import KuraAPI
 import KuraJMESPath
 
 /// Key vaults (`az keyvault`). Soft delete is always on: `--enable-soft-delete` is accepted as in
@@ -44,20 +45,19 @@ public struct KeyVaultCommand: AsyncParsableCommand {
             try global.emit(try await global.withClient(longRunning: true) { client in
                 var place = location
                 if place == nil { place = try await client.groupLocation(group) }
-                var policies: [JMESValue] = []
+                var policies: [JSONValue] = []
                 if !noSelfPerms && !enableRbacAuthorization {
-                    let all: JMESValue = .array(["all"])
-                    policies.append(.object([("tenantId", .string(client.profile.tenant)), ("objectId", .string(try await client.signedInObjectID())),
-                                             ("permissions", .object([("keys", all), ("secrets", all), ("certificates", all), ("storage", all)]))]))
+                    let all: JSONValue = .array(["all"])
+                    policies.append(.object(["tenantId": .string(client.profile.tenant), "objectId": .string(try await client.signedInObjectID()),
+                                             "permissions": .object(["keys": all, "secrets": all, "certificates": all, "storage": all])]))
                 }
-                var properties: [(key: String, value: JMESValue)] = [
-                    ("tenantId", .string(client.profile.tenant)), ("sku", .object([("family", "A"), ("name", .string(sku))])),
-                    ("accessPolicies", .array(policies)), ("enableSoftDelete", .bool(true)), ("softDeleteRetentionInDays", .integer(Int64(retentionDays))),
-                    ("enableRbacAuthorization", .bool(enableRbacAuthorization)),
-                ]
-                if enablePurgeProtection { properties.append(("enablePurgeProtection", .bool(true))) }
+                var properties: JSONObject = [
+                    "tenantId": .string(client.profile.tenant), "sku": .object(["family": "A", "name": .string(sku)]),
+                    "accessPolicies": .array(policies), "enableSoftDelete": .bool(true), "softDeleteRetentionInDays": .integer(Int64(retentionDays)),
+                    "enableRbacAuthorization": .bool(enableRbacAuthorization)]
+                if enablePurgeProtection { properties["enablePurgeProtection"] = .bool(true) }
                 return try await client.arm("PUT", KeyVaultCommand.path(client, group, name), apiVersion: KeyVaultCommand.apiVersion,
-                                            body: .object([("location", .string(place!)), ("properties", .object(properties))]))
+                                            body: .object(["location": .string(place!), "properties": .object(properties)]))
             })
         }
     }
@@ -148,9 +148,8 @@ public struct KeyVaultCommand: AsyncParsableCommand {
                 guard case .string(let vaultID)? = deleted?["properties"]?["vaultId"], case .string(let location)? = deleted?["properties"]?["location"]
                 else { throw CLIError(.local, "The deleted vault \(name) does not say where it was.") }
                 return try await client.arm("PUT", vaultID, apiVersion: KeyVaultCommand.apiVersion, body: .object([
-                    ("location", .string(location)),
-                    ("properties", .object([("tenantId", .string(client.profile.tenant)), ("createMode", "recover")])),
-                ]))
+                    "location": .string(location),
+                    "properties": .object(["tenantId": .string(client.profile.tenant), "createMode": "recover"])]))
             })
         }
     }
@@ -170,21 +169,19 @@ public struct KeyVaultCommand: AsyncParsableCommand {
                 let vault = try await KeyVaultCommand.locate(client, name, group: group)
                 let current = try await client.arm("GET", vault, apiVersion: KeyVaultCommand.apiVersion)
                 // The kinds given replace the old lists; kinds not given are kept (as az does).
-                var permissions: [(key: String, value: JMESValue)] = []
+                var permissions: JSONObject = [:]
                 if case .array(let entries)? = current?["properties"]?["accessPolicies"],
                    let entry = entries.first(where: { if case .string(let o)? = $0["objectId"] { o.lowercased() == objectId.lowercased() } else { false } }),
                    case .object(let old)? = entry["permissions"] {
                     permissions = old
                 }
-                for (kind, given) in [("keys", keyPermissions), ("secrets", secretPermissions), ("certificates", certificatePermissions)] where !given.isEmpty {
-                    permissions.removeAll { $0.key == kind }
-                    permissions.append((kind, .array(given.map { .string($0) })))
+                for (kind, given) in ["keys": keyPermissions, "secrets": secretPermissions, "certificates": certificatePermissions] where !given.isEmpty {
+                    permissions[kind] = .array(given.map { .string($0) })
                 }
                 try await client.arm("PUT", vault + "/accessPolicies/replace", apiVersion: KeyVaultCommand.apiVersion, body: .object([
-                    ("properties", .object([("accessPolicies", .array([.object([("tenantId", .string(client.profile.tenant)),
-                                                                                ("objectId", .string(objectId)),
-                                                                                ("permissions", .object(permissions))])]))])),
-                ]))
+                    "properties": .object(["accessPolicies": .array([.object(["tenantId": .string(client.profile.tenant),
+                                                                                "objectId": .string(objectId),
+                                                                                "permissions": .object(permissions)])])])]))
                 return try await client.arm("GET", vault, apiVersion: KeyVaultCommand.apiVersion)
             })
         }
@@ -205,7 +202,7 @@ public struct KeyVaultCommand: AsyncParsableCommand {
                       let entry = entries.first(where: { if case .string(let o)? = $0["objectId"] { o.lowercased() == objectId.lowercased() } else { false } })
                 else { throw CLIError(.local, "No matching policies found") }
                 try await client.arm("PUT", vault + "/accessPolicies/remove", apiVersion: KeyVaultCommand.apiVersion,
-                                     body: .object([("properties", .object([("accessPolicies", .array([entry]))]))]))
+                                     body: .object(["properties": .object(["accessPolicies": .array([entry])])]))
                 return try await client.arm("GET", vault, apiVersion: KeyVaultCommand.apiVersion)
             })
         }

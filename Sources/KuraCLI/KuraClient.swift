@@ -3,8 +3,8 @@
 
 import AsyncHTTPClient
 import Foundation
-import KuraAPI
-public import KuraJMESPath
+public import KuraAPI
+import KuraJMESPath
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
@@ -63,7 +63,7 @@ public final class KuraClient: Sendable {
             throw CLIError(.local, "No secret is stored for \(profile.appID); run 'kura login' again.")
         }
         let scope = (resource.hasSuffix("/") ? resource : resource + "/") + ".default"
-        let form = [("grant_type", "client_credentials"), ("client_id", profile.appID), ("client_secret", secret), ("scope", scope)]
+        let form = ["grant_type": "client_credentials", "client_id": profile.appID, "client_secret": secret, "scope": scope]
             .map { "\($0)=\(Self.formEscape($1))" }.joined(separator: "&")
         let reply = try await send("POST", "\(profile.server)/\(profile.tenant)/oauth2/v2.0/token", body: Array(form.utf8),
                                    contentType: "application/x-www-form-urlencoded", bearer: nil)
@@ -73,7 +73,7 @@ public final class KuraClient: Sendable {
         let token = issued.accessToken
         let lifetime = Int64(issued.expiresIn)
         var updated = cache.filter { $0.key != resource }
-        updated.append((resource, .object([("accessToken", .string(token)), ("expiresOn", .integer(now + lifetime))])))
+        updated[resource] = .object(["accessToken": .string(token), "expiresOn": .integer(now + lifetime)])
         try CLIProfile.writeObject(updated, "tokens.json", in: directory)
         return token
     }
@@ -84,7 +84,7 @@ public final class KuraClient: Sendable {
         let token = try await token(for: managementResource)
         let parts = token.split(separator: ".")
         guard parts.count == 3, let payload = Data(base64URL: String(parts[1])),
-              case .string(let oid)? = try? JMESValue(parsing: String(decoding: payload, as: UTF8.self))["oid"]
+              case .string(let oid)? = try? JSONValue(parsing: String(decoding: payload, as: UTF8.self))["oid"]
         else { throw CLIError(.local, "Unable to find the signed-in principal's object id.") }
         return oid
     }
@@ -100,11 +100,11 @@ public final class KuraClient: Sendable {
     /// An ARM call: `path` under the server, `api-version` added; the JSON answer, or nil for none.
     /// - Throws: ``CLIError`` `.service` with ARM's code and message.
     @discardableResult
-    public func arm(_ method: String, _ path: String, apiVersion: String, body: JMESValue? = nil,
-                    query: [(String, String)] = []) async throws -> JMESValue? {
+    public func arm(_ method: String, _ path: String, apiVersion: String, body: JSONValue? = nil,
+                    query: [(String, String)] = []) async throws -> JSONValue? {
         let bearer = try await token(for: managementResource)
         let parameters = ([("api-version", apiVersion)] + query).map { "\($0)=\(Self.formEscape($1))" }.joined(separator: "&")
-        let reply = try await send(method, "\(profile.server)\(path)?\(parameters)", body: body.map { Array($0.serialized().utf8) },
+        let reply = try await send(method, "\(profile.server)\(path)?\(parameters)", body: body.map { $0.serialized() },
                                    contentType: "application/json", bearer: bearer)
         guard (200..<300).contains(reply.status) else { throw Self.serviceError(reply) }
         return reply.json
@@ -112,9 +112,9 @@ public final class KuraClient: Sendable {
 
     /// A call on an absolute URL (a vault host) with a token for `resource`.
     @discardableResult
-    public func call(_ method: String, _ url: String, resource: String, body: JMESValue? = nil) async throws -> JMESValue? {
+    public func call(_ method: String, _ url: String, resource: String, body: JSONValue? = nil) async throws -> JSONValue? {
         let bearer = try await token(for: resource)
-        let reply = try await send(method, url, body: body.map { Array($0.serialized().utf8) }, contentType: "application/json",
+        let reply = try await send(method, url, body: body.map { $0.serialized() }, contentType: "application/json",
                                    bearer: bearer)
         guard (200..<300).contains(reply.status) else { throw Self.serviceError(reply) }
         return reply.json
@@ -136,7 +136,7 @@ public final class KuraClient: Sendable {
         func decode<Model: Decodable>(_ type: Model.Type) -> Model? { try? WireJSON.decode(type, from: body) }
 
         /// The body as JSON (member order kept), or nil when it is empty or not JSON.
-        var json: JMESValue? { body.isEmpty ? nil : try? JMESValue(parsing: String(decoding: body, as: UTF8.self)) }
+        var json: JSONValue? { body.isEmpty ? nil : try? JSONValue(parsing: String(decoding: body, as: UTF8.self)) }
     }
 
     func send(_ method: String, _ url: String, body: [UInt8]?, contentType: String, bearer: String?) async throws -> Reply {

@@ -2,7 +2,8 @@
 // OutputFormat: az's `--output json|jsonc|tsv|table|yaml|none`, with its semantics.
 
 import Foundation
-public import KuraJMESPath
+public import KuraAPI
+import KuraJMESPath
 
 /// How a command's result is printed, as az (knack) prints it:
 /// - `json`/`jsonc`: indented two spaces, keys sorted (knack sorts), non-ASCII kept;
@@ -17,7 +18,7 @@ public enum OutputFormat: String, CaseIterable, Sendable {
 
     /// The text for `value` (nil results print nothing, as az does).
     /// - Parameter queried: whether `--query` shaped the result (then key order is kept).
-    public func render(_ value: JMESValue?, queried: Bool) -> String {
+    public func render(_ value: JSONValue?, queried: Bool) -> String {
         guard let value, !value.isNull else { return "" }
         switch self {
         case .json, .jsonc: return Self.json(value, sorted: true, indent: "") + "\n"
@@ -30,7 +31,7 @@ public enum OutputFormat: String, CaseIterable, Sendable {
 
     // MARK: JSON
 
-    static func json(_ value: JMESValue, sorted: Bool, indent: String) -> String {
+    static func json(_ value: JSONValue, sorted: Bool, indent: String) -> String {
         let inner = indent + "  "
         switch value {
         case .array(let items):
@@ -38,22 +39,22 @@ public enum OutputFormat: String, CaseIterable, Sendable {
             return "[\n" + items.map { inner + json($0, sorted: sorted, indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
         case .object(let members):
             guard !members.isEmpty else { return "{}" }
-            let ordered = sorted ? members.sorted { $0.key < $1.key } : members
-            return "{\n" + ordered.map { inner + JMESValue.string($0.key).serialized() + ": " + json($0.value, sorted: sorted, indent: inner) }
+            let ordered = sorted ? members.sorted { $0.key < $1.key } : Array(members)
+            return "{\n" + ordered.map { inner + JSONValue.string($0.key).text + ": " + json($0.value, sorted: sorted, indent: inner) }
                 .joined(separator: ",\n") + "\n" + indent + "}"
         default:
-            return value.serialized()
+            return value.text
         }
     }
 
     // MARK: TSV
 
-    static func tsv(_ value: JMESValue, queried: Bool) -> String {
-        let rows: [JMESValue] = if case .array(let items) = value { items } else { [value] }
+    static func tsv(_ value: JSONValue, queried: Bool) -> String {
+        let rows: [JSONValue] = if case .array(let items) = value { items } else { [value] }
         return rows.map { row -> String in
             switch row {
             case .object(let members):
-                let ordered = queried ? members : members.sorted { $0.key < $1.key }
+                let ordered = queried ? Array(members) : members.sorted { $0.key < $1.key }
                 return ordered.map { cell($0.value) }.joined(separator: "\t")
             case .array(let items): return items.map(cell).joined(separator: "\t")
             case .bool(let flag): return flag ? "true" : "false"
@@ -63,28 +64,28 @@ public enum OutputFormat: String, CaseIterable, Sendable {
     }
 
     /// One TSV field, as Python's `str` prints it.
-    static func cell(_ value: JMESValue) -> String {
+    static func cell(_ value: JSONValue) -> String {
         switch value {
         case .null: "None"
         case .bool(let flag): flag ? "True" : "False"
         case .string(let text): text
         case .array(let items): String(items.count)
         case .object: ""
-        case .integer, .double: value.serialized()
+        case .integer, .double: value.text
         }
     }
 
     // MARK: Table
 
-    static func table(_ value: JMESValue, sorted: Bool) -> String {
-        let items: [JMESValue] = if case .array(let list) = value { list } else { [value] }
+    static func table(_ value: JSONValue, sorted: Bool) -> String {
+        let items: [JSONValue] = if case .array(let list) = value { list } else { [value] }
         var columns: [String] = []
         var rows: [[String: String]] = []
         for item in items {
             var row: [String: String] = [:]
             switch item {
             case .object(let members):
-                for member in (sorted ? members.sorted { $0.key < $1.key } : members) where !["id", "type", "etag"].contains(member.key) {
+                for member in (sorted ? members.sorted { $0.key < $1.key } : Array(members)) where !["id", "type", "etag"].contains(member.key) {
                     switch member.value {
                     case .null, .array, .object: continue
                     default:
@@ -119,12 +120,12 @@ public enum OutputFormat: String, CaseIterable, Sendable {
 
     // MARK: YAML
 
-    static func yaml(_ value: JMESValue, indent: String, sorted: Bool) -> String {
+    static func yaml(_ value: JSONValue, indent: String, sorted: Bool) -> String {
         switch value {
         case .object(let members):
             guard !members.isEmpty else { return indent + "{}\n" }
             var out = ""
-            for member in (sorted ? members.sorted { $0.key < $1.key } : members) {
+            for member in (sorted ? members.sorted { $0.key < $1.key } : Array(members)) {
                 let key = yamlScalar(.string(member.key))
                 switch member.value {
                 case .object(let nested) where !nested.isEmpty: out += indent + key + ":\n" + yaml(member.value, indent: indent + "  ", sorted: sorted)
@@ -154,11 +155,11 @@ public enum OutputFormat: String, CaseIterable, Sendable {
         }
     }
 
-    static func yamlScalar(_ value: JMESValue) -> String {
+    static func yamlScalar(_ value: JSONValue) -> String {
         switch value {
         case .null: return "null"
         case .bool(let flag): return flag ? "true" : "false"
-        case .integer, .double: return value.serialized()
+        case .integer, .double: return value.text
         case .array: return "[]"
         case .object: return "{}"
         case .string(let text):

@@ -3,6 +3,7 @@
 
 import Crypto
 import Foundation
+import KuraAPI
 import KuraJMESPath
 import SwiftASN1
 import _CryptoExtras
@@ -13,7 +14,7 @@ import _CryptoExtras
 enum PrivateKeyPEM {
     /// - Parameter password: for an encrypted PKCS#8 file (``EncryptedPrivateKey``).
     /// - Throws: ``CLIError`` `.local` naming why the file is not a usable key.
-    static func jwk(_ pem: String, password: String? = nil) throws -> JMESValue {
+    static func jwk(_ pem: String, password: String? = nil) throws -> JSONValue {
         if pem.contains("Proc-Type: 4,ENCRYPTED") {
             throw CLIError(.local, "Legacy encrypted PEM files are not supported: convert it with `openssl pkcs8 -topk8 -v2 aes256`.")
         }
@@ -37,7 +38,7 @@ enum PrivateKeyPEM {
     }
 
     /// PKCS#1 `RSAPrivateKey ::= SEQUENCE { version, n, e, d, p, q, dp, dq, qi }` → JWK.
-    static func rsaJWK(_ der: [UInt8]) throws -> JMESValue {
+    static func rsaJWK(_ der: [UInt8]) throws -> JSONValue {
         guard let node = try? DER.parse(der), case .constructed(let children) = node.content else {
             throw CLIError(.local, "The RSA key is not valid PKCS#1.")
         }
@@ -50,12 +51,12 @@ enum PrivateKeyPEM {
         }
         guard integers.count >= 9 else { throw CLIError(.local, "The RSA key is not valid PKCS#1.") }
         let names = ["n", "e", "d", "p", "q", "dp", "dq", "qi"]
-        return .object([("kty", "RSA")] + zip(names, integers[1...8]).map { ($0, .string(Data($1).base64URLString)) })
+        return .object(JSONObject([("kty", "RSA")] + zip(names, integers[1...8]).map { ($0, JSONValue.string(Data($1).base64URLString)) }))
     }
 
-    static func ecJWK(_ curve: String, d: Data, point: Data) -> JMESValue {
+    static func ecJWK(_ curve: String, d: Data, point: Data) -> JSONValue {
         let half = point.count / 2
-        return .object([("kty", "EC"), ("crv", .string(curve)), ("x", .string(Data(point.prefix(half)).base64URLString)),
-                        ("y", .string(Data(point.suffix(half)).base64URLString)), ("d", .string(d.base64URLString))])
+        return .object(["kty": "EC", "crv": .string(curve), "x": .string(Data(point.prefix(half)).base64URLString),
+                        "y": .string(Data(point.suffix(half)).base64URLString), "d": .string(d.base64URLString)])
     }
 }

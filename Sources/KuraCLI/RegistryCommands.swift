@@ -50,26 +50,26 @@ public struct RegistryCommand: AsyncParsableCommand {
             try global.emit(try await global.withClient(longRunning: true) { client in
                 var place = location
                 if place == nil { place = try await client.groupLocation(group) }
-                var body: [(key: String, value: JMESValue)] = [("location", .string(place!)), ("sku", .object([("name", .string(sku))]))]
-                var properties: [(key: String, value: JMESValue)] = [("adminUserEnabled", .bool(adminEnabled))]
+                var body: JSONObject = ["location": .string(place!), "sku": .object(["name": .string(sku)])]
+                var properties: JSONObject = ["adminUserEnabled": .bool(adminEnabled)]
                 if let identity {
                     if identity.lowercased() == "[system]" {
-                        body.append(("identity", .object([("type", "SystemAssigned")])))
+                        body["identity"] = .object(["type": "SystemAssigned"])
                     } else {
                         let id = RegistryCommand.identityID(client, identity, group: group)
-                        body.append(("identity", .object([("type", "UserAssigned"), ("userAssignedIdentities", .object([(id, .object([]))]))])))
+                        body["identity"] = .object(["type": "UserAssigned", "userAssignedIdentities": .object([id: .object([:])])])
                         if let key = keyEncryptionKey {
                             let found = try await client.arm("GET", id, apiVersion: "2024-11-30")
-                            properties.append(("encryption", .object([("status", "enabled"), ("keyVaultProperties", .object([
-                                ("keyIdentifier", .string(key)), ("identity", found?["properties"]?["clientId"] ?? .null)]))])))
+                            properties["encryption"] = .object(["status": "enabled", "keyVaultProperties": .object([
+                                "keyIdentifier": .string(key), "identity": found?["properties"]?["clientId"] ?? .null])])
                         }
                     }
                     if identity.lowercased() == "[system]", let key = keyEncryptionKey {
-                        properties.append(("encryption", .object([("status", "enabled"), ("keyVaultProperties", .object([
-                            ("keyIdentifier", .string(key)), ("identity", "system")]))])))
+                        properties["encryption"] = .object(["status": "enabled", "keyVaultProperties": .object([
+                            "keyIdentifier": .string(key), "identity": "system"])])
                     }
                 }
-                body.append(("properties", .object(properties)))
+                body["properties"] = .object(properties)
                 let path = "/subscriptions/\(client.profile.subscription)/resourceGroups/\(group)/providers/\(RegistryCommand.type)/\(name)"
                 return Flatten.resource(try await client.arm("PUT", path, apiVersion: RegistryCommand.apiVersion, body: .object(body)))
             }, table: .registries)
@@ -116,9 +116,9 @@ public struct RegistryCommand: AsyncParsableCommand {
 
         func run() async throws {
             try global.emit(try await global.withClient { client in
-                var body: [(key: String, value: JMESValue)] = []
-                if let sku { body.append(("sku", .object([("name", .string(sku))]))) }
-                if let adminEnabled { body.append(("properties", .object([("adminUserEnabled", .bool(adminEnabled))]))) }
+                var body: JSONObject = [:]
+                if let sku { body["sku"] = .object(["name": .string(sku)]) }
+                if let adminEnabled { body["properties"] = .object(["adminUserEnabled": .bool(adminEnabled)]) }
                 return Flatten.resource(try await client.arm("PATCH", try await RegistryCommand.locate(client, name, group: group),
                                                              apiVersion: RegistryCommand.apiVersion, body: .object(body)))
             }, table: .registries)
@@ -148,7 +148,7 @@ public struct RegistryCommand: AsyncParsableCommand {
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 try await client.arm("POST", "/subscriptions/\(client.profile.subscription)/providers/Microsoft.ContainerRegistry/checkNameAvailability",
-                                     apiVersion: RegistryCommand.apiVersion, body: .object([("name", .string(name)), ("type", .string(RegistryCommand.type))]))
+                                     apiVersion: RegistryCommand.apiVersion, body: .object(["name": .string(name), "type": .string(RegistryCommand.type)]))
             })
         }
     }
@@ -180,7 +180,7 @@ public struct RegistryCommand: AsyncParsableCommand {
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 try await client.arm("POST", try await RegistryCommand.locate(client, name, group: nil) + "/regenerateCredential",
-                                     apiVersion: RegistryCommand.apiVersion, body: .object([("name", .string(passwordName))]))
+                                     apiVersion: RegistryCommand.apiVersion, body: .object(["name": .string(passwordName)]))
             }, table: .registryCredentials)
         }
     }
@@ -190,7 +190,7 @@ public struct RegistryCommand: AsyncParsableCommand {
                                                         subcommands: [ShowEncryption.self, ShowStatus.self, RotateKey.self, RotateKeyAlias.self])
     }
 
-    static func encryption(_ client: KuraClient, _ name: String) async throws -> JMESValue? {
+    static func encryption(_ client: KuraClient, _ name: String) async throws -> JSONValue? {
         try await client.arm("GET", try await locate(client, name, group: nil), apiVersion: apiVersion)?["properties"]?["encryption"]
     }
 
@@ -215,10 +215,10 @@ public struct RegistryCommand: AsyncParsableCommand {
             try global.emit(try await global.withClient { client in
                 let encryption = try await RegistryCommand.encryption(client, name)
                 let properties = encryption?["keyVaultProperties"]
-                return .object([("status", encryption?["status"] ?? .null), ("keyAccessible", properties?["keyAccessible"] ?? .null),
-                                ("lastKeyError", properties?["lastKeyError"] ?? .null),
-                                ("versionedKeyIdentifier", properties?["versionedKeyIdentifier"] ?? .null),
-                                ("lastKeyRotationTimestamp", properties?["lastKeyRotationTimestamp"] ?? .null)])
+                return .object(["status": encryption?["status"] ?? .null, "keyAccessible": properties?["keyAccessible"] ?? .null,
+                                "lastKeyError": properties?["lastKeyError"] ?? .null,
+                                "versionedKeyIdentifier": properties?["versionedKeyIdentifier"] ?? .null,
+                                "lastKeyRotationTimestamp": properties?["lastKeyRotationTimestamp"] ?? .null])
             })
         }
     }
@@ -242,9 +242,8 @@ public struct RegistryCommand: AsyncParsableCommand {
                     if case .string(let clientID)? = found?["properties"]?["clientId"] { given = clientID }
                 }
                 return Flatten.resource(try await client.arm("PATCH", id, apiVersion: RegistryCommand.apiVersion, body: .object([
-                    ("properties", .object([("encryption", .object([("status", "enabled"), ("keyVaultProperties", .object([
-                        ("keyIdentifier", .string(keyEncryptionKey)), ("identity", .string(given))]))]))])),
-                ])))
+                    "properties": .object(["encryption": .object(["status": "enabled", "keyVaultProperties": .object([
+                        "keyIdentifier": .string(keyEncryptionKey), "identity": .string(given)])])])])))
             })
         }
     }
@@ -282,8 +281,8 @@ public struct RegistryCommand: AsyncParsableCommand {
             try global.emit(try await global.withClient { client in
                 let loginServer = try await client.loginServer(name)
                 let refresh = try await client.registryRefreshToken(loginServer)
-                return .object([("accessToken", .string(refresh)), ("loginServer", .string(loginServer)),
-                                ("username", "00000000-0000-0000-0000-000000000000")])
+                return .object(["accessToken": .string(refresh), "loginServer": .string(loginServer),
+                                "username": "00000000-0000-0000-0000-000000000000"])
             })
         }
     }
@@ -463,7 +462,7 @@ extension KuraClient {
     }
 
     /// A registry data-plane call with an access token for `scope`.
-    func registryCall(_ loginServer: String, method: String = "GET", path: String, scope: String) async throws -> JMESValue? {
+    func registryCall(_ loginServer: String, method: String = "GET", path: String, scope: String) async throws -> JSONValue? {
         let refresh = try await registryRefreshToken(loginServer)
         let service = String(loginServer.split(separator: ":").first ?? "")
         let form = "grant_type=refresh_token&service=\(KuraClient.formEscape(service))&scope=\(KuraClient.formEscape(scope))&refresh_token=\(KuraClient.formEscape(refresh))"

@@ -3,6 +3,7 @@
 
 public import ArgumentParser
 import Foundation
+import KuraAPI
 import KuraJMESPath
 
 /// Role assignments (`az role assignment`).
@@ -40,14 +41,14 @@ public struct RoleCommand: AsyncParsableCommand {
     }
 
     /// az's view of an assignment: properties flattened, plus `roleDefinitionName` and `principalName`.
-    static func view(_ assignment: JMESValue, roles: [String: String]) -> JMESValue {
+    static func view(_ assignment: JSONValue, roles: [String: String]) -> JSONValue {
         guard case .object = Flatten.resource(assignment), case .object(var members)? = Flatten.resource(assignment) else { return assignment }
-        members.removeAll { $0.key == "resourceGroup" }
+        members["resourceGroup"] = nil
         if case .string(let definition)? = assignment["properties"]?["roleDefinitionId"] {
             let guid = definition.split(separator: "/").last.map(String.init) ?? ""
-            members.append(("roleDefinitionName", roles[guid].map { .string($0) } ?? .null))
+            members["roleDefinitionName"] = roles[guid].map { .string($0) } ?? .null
         }
-        if case .string(let principal)? = assignment["properties"]?["principalId"] { members.append(("principalName", .string(principal))) }
+        if case .string(let principal)? = assignment["properties"]?["principalId"] { members["principalName"] = .string(principal) }
         return .object(members)
     }
 
@@ -83,9 +84,9 @@ public struct RoleCommand: AsyncParsableCommand {
                 if let assigneeObjectId { principal = assigneeObjectId } else { principal = try await RoleCommand.objectID(client, assignee: assignee!) }
                 let definition = try await RoleCommand.roleDefinition(client, role, scope: scope)
                 let created = try await client.arm("PUT", "\(scope)/providers/Microsoft.Authorization/roleAssignments/\(UUID().uuidString.lowercased())",
-                                                   apiVersion: RoleCommand.apiVersion, body: .object([("properties", .object([
-                                                       ("roleDefinitionId", .string(definition)), ("principalId", .string(principal)),
-                                                       ("principalType", .string(assigneePrincipalType))]))]))
+                                                   apiVersion: RoleCommand.apiVersion, body: .object(["properties": .object([
+                                                       "roleDefinitionId": .string(definition), "principalId": .string(principal),
+                                                       "principalType": .string(assigneePrincipalType)])]))
                 return RoleCommand.view(created ?? .null, roles: try await RoleCommand.roleNames(client))
             })
         }
@@ -185,16 +186,16 @@ public struct ADCommand: AsyncParsableCommand {
                     for scope in scopes { definitions.append((scope, try await RoleCommand.roleDefinition(client, role, scope: scope))) }
                 }
                 let created = try await client.call("POST", "\(client.profile.server)/directory/v1/servicePrincipals", resource: client.managementResource,
-                                                    body: .object([("displayName", .string(name))]))
+                                                    body: .object(["displayName": .string(name)]))
                 guard case .string(let object)? = created?["objectId"] else { throw CLIError(.local, "The directory did not return the principal.") }
                 for (scope, definition) in definitions {
                     try await client.arm("PUT", "\(scope)/providers/Microsoft.Authorization/roleAssignments/\(UUID().uuidString.lowercased())",
-                                         apiVersion: RoleCommand.apiVersion, body: .object([("properties", .object([
-                                             ("roleDefinitionId", .string(definition)), ("principalId", .string(object)),
-                                             ("principalType", "ServicePrincipal")]))]))
+                                         apiVersion: RoleCommand.apiVersion, body: .object(["properties": .object([
+                                             "roleDefinitionId": .string(definition), "principalId": .string(object),
+                                             "principalType": "ServicePrincipal"])]))
                 }
-                return .object([("appId", created?["appId"] ?? .null), ("displayName", .string(name)), ("password", created?["password"] ?? .null),
-                                ("tenant", created?["tenant"] ?? .null)])
+                return .object(["appId": created?["appId"] ?? .null, "displayName": .string(name), "password": created?["password"] ?? .null,
+                                "tenant": created?["tenant"] ?? .null])
             })
         }
     }

@@ -2,7 +2,8 @@
 // TableLayout: az's per-command `--output table` columns (knack's `table_transformer`).
 
 import Foundation
-public import KuraJMESPath
+public import KuraAPI
+import KuraJMESPath
 
 /// The columns az picks for one command's `-o table`, each read from every result item. Applied
 /// only without `--query` (as knack does), and the columns keep this order.
@@ -24,14 +25,14 @@ public struct TableLayout: Sendable {
     }
 
     /// One row per item (a `value` list or a list is unwrapped, a single object is one row).
-    public func transform(_ result: JMESValue) -> JMESValue {
-        var items: [JMESValue] = [result]
+    public func transform(_ result: JSONValue) -> JSONValue {
+        var items: [JSONValue] = [result]
         if case .array(let list)? = result["value"] { items = list } else if case .array(let list) = result { items = list }
-        return .array(items.map { item in .object(columns.map { ($0.header, Self.read($0.cell, from: item)) }) })
+        return .array(items.map { item in .object(JSONObject(columns.map { ($0.header, Self.read($0.cell, from: item)) })) })
     }
 
-    private static func read(_ cell: Cell, from item: JMESValue) -> JMESValue {
-        func lookup(_ path: String) -> JMESValue {
+    private static func read(_ cell: Cell, from item: JSONValue) -> JSONValue {
+        func lookup(_ path: String) -> JSONValue {
             (try? JMESPath(path).search(item)) ?? .null
         }
         switch cell {

@@ -1,8 +1,9 @@
 // kura — a self-hosted encrypted container registry.
 // RoleDefinition: Azure's built-in roles that kura knows, with their real ids and actions.
 
+public import KuraAPI
 import Foundation
-public import KuraCore
+import KuraCore
 
 /// A role: what its holders may do, as ARM action patterns (`*` matches any run of characters,
 /// case-insensitively). Management actions gate ARM calls; data actions gate the Key Vault and

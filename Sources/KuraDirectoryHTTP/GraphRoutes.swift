@@ -1,11 +1,12 @@
 // kura — a self-hosted encrypted container registry.
 // GraphRoutes: the few Microsoft Graph reads az makes about service principals.
 
+package import KuraAPI
 package import KuraHTTP
 import Foundation
 package import HTTPTypes
 package import Hummingbird
-package import KuraCore
+import KuraCore
 package import KuraDirectory
 import NIOCore
 

@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // JMESPath: compiled expressions and their evaluation over JSON (az's `--query`).
 
+public import KuraAPI
 /// A compiled JMESPath expression (https://jmespath.org/specification.html).
 ///
 /// ```swift
@@ -17,7 +18,7 @@ public struct JMESPath: Sendable {
 
     /// Evaluates the expression against `document`.
     /// - Throws: ``JMESPathError`` of kind `invalid-type`, `invalid-arity`, `invalid-value` or `unknown-function`.
-    public func search(_ document: JMESValue) throws(JMESPathError) -> JMESValue {
+    public func search(_ document: JSONValue) throws(JMESPathError) -> JSONValue {
         try JMESPathInterpreter.evaluate(root, document)
     }
 }
@@ -25,7 +26,7 @@ public struct JMESPath: Sendable {
 /// Evaluates syntax trees. JSON values compare as JSON: numbers by value (1 == 1.0), objects
 /// without regard to key order.
 enum JMESPathInterpreter {
-    static func evaluate(_ node: JMESPathNode, _ value: JMESValue) throws(JMESPathError) -> JMESValue {
+    static func evaluate(_ node: JMESPathNode, _ value: JSONValue) throws(JMESPathError) -> JSONValue {
         switch node {
         case .identity, .current: return value
         case .field(let name): return value[name] ?? .null
@@ -40,34 +41,34 @@ enum JMESPathInterpreter {
         case .indexExpression(let left, let right): return try evaluate(right, try evaluate(left, value))
         case .projection(let left, let right):
             guard case .array(let items) = try evaluate(left, value) else { return .null }
-            var results: [JMESValue] = []
+            var results: [JSONValue] = []
             for item in items { if let projected = nonNull(try evaluate(right, item)) { results.append(projected) } }
             return .array(results)
         case .valueProjection(let left, let right):
             guard case .object(let members) = try evaluate(left, value) else { return .null }
-            var results: [JMESValue] = []
+            var results: [JSONValue] = []
             for member in members { if let projected = nonNull(try evaluate(right, member.value)) { results.append(projected) } }
             return .array(results)
         case .filterProjection(let left, let right, let condition):
             guard case .array(let items) = try evaluate(left, value) else { return .null }
-            var result: [JMESValue] = []
+            var result: [JSONValue] = []
             for item in items where isTruthy(try evaluate(condition, item)) {
                 if let projected = nonNull(try evaluate(right, item)) { result.append(projected) }
             }
             return .array(result)
         case .flatten(let inner):
             guard case .array(let items) = try evaluate(inner, value) else { return .null }
-            return .array(items.flatMap { item -> [JMESValue] in if case .array(let nested) = item { nested } else { [item] } })
+            return .array(items.flatMap { item -> [JSONValue] in if case .array(let nested) = item { nested } else { [item] } })
         case .literal(let literal): return literal
         case .multiSelectList(let expressions):
             if value.isNull { return .null }
-            var results: [JMESValue] = []
+            var results: [JSONValue] = []
             for expression in expressions { results.append(try evaluate(expression, value)) }
             return .array(results)
         case .multiSelectHash(let pairs):
             if value.isNull { return .null }
-            var members: [(key: String, value: JMESValue)] = []
-            for (key, expression) in pairs { members.append((key, try evaluate(expression, value))) }
+            var members = JSONObject()
+            for (key, expression) in pairs { members[key] = try evaluate(expression, value) }
             return .object(members)
         case .comparator(let kind, let left, let right):
             return compare(kind, try evaluate(left, value), try evaluate(right, value))
@@ -84,10 +85,13 @@ enum JMESPathInterpreter {
         }
     }
 
-    static func nonNull(_ value: JMESValue) -> JMESValue? { value.isNull ? nil : value }
+    static func nonNull(_ value: JSONValue) -> JSONValue? {
+        guard !value.isNull else { return nil }
+        return value
+    }
 
     /// false, null, "", [] and {} are false; everything else (0 included) is true.
-    static func isTruthy(_ value: JMESValue) -> Bool {
+    static func isTruthy(_ value: JSONValue) -> Bool {
         switch value {
         case .null: false
         case .bool(let flag): flag
@@ -98,7 +102,7 @@ enum JMESPathInterpreter {
         }
     }
 
-    static func number(_ value: JMESValue) -> Double? {
+    static func number(_ value: JSONValue) -> Double? {
         switch value {
         case .integer(let number): Double(number)
         case .double(let number): number
@@ -107,11 +111,11 @@ enum JMESPathInterpreter {
     }
 
     /// JSON equality: numbers by value, arrays in order, objects by members.
-    static func equal(_ left: JMESValue, _ right: JMESValue) -> Bool {
+    static func equal(_ left: JSONValue, _ right: JSONValue) -> Bool {
         switch (left, right) {
         case (.array(let a), .array(let b)): return a.count == b.count && zip(a, b).allSatisfy { equal($0, $1) }
         case (.object(let a), .object(let b)):
-            return a.count == b.count && a.allSatisfy { member in b.first { $0.key == member.key }.map { equal(member.value, $0.value) } ?? false }
+            return a.count == b.count && a.allSatisfy { member in b[member.key].map { equal(member.value, $0) } ?? false }
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
         case (.string(let a), .string(let b)): return a == b
@@ -121,7 +125,7 @@ enum JMESPathInterpreter {
         }
     }
 
-    static func compare(_ kind: JMESPathToken.Kind, _ left: JMESValue, _ right: JMESValue) -> JMESValue {
+    static func compare(_ kind: JMESPathToken.Kind, _ left: JSONValue, _ right: JSONValue) -> JSONValue {
         switch kind {
         case .eq: return .bool(equal(left, right))
         case .ne: return .bool(!equal(left, right))
@@ -137,7 +141,7 @@ enum JMESPathInterpreter {
     }
 
     /// Python-style slicing, as the specification defines it.
-    static func slice(_ items: [JMESValue], _ start: Int?, _ stop: Int?, _ step: Int?) throws(JMESPathError) -> [JMESValue] {
+    static func slice(_ items: [JSONValue], _ start: Int?, _ stop: Int?, _ step: Int?) throws(JMESPathError) -> [JSONValue] {
         let step = step ?? 1
         guard step != 0 else { throw JMESPathError(.invalidValue, "slice step cannot be 0") }
         let count = items.count
@@ -151,7 +155,7 @@ enum JMESPathInterpreter {
         }
         let begin = adjust(start, default: step < 0 ? count - 1 : 0)
         let end = adjust(stop, default: step < 0 ? -1 : count)
-        var result: [JMESValue] = []
+        var result: [JSONValue] = []
         var index = begin
         // A step near Int.max would overflow the index: the walk ends where the sum would.
         while step > 0 ? index < end : index > end {

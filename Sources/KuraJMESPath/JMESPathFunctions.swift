@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // JMESPathFunctions: the specification's built-in functions, with their argument type checks.
 
+import KuraAPI
 import Foundation
 
 enum JMESPathFunctions {
@@ -47,11 +48,11 @@ enum JMESPathFunctions {
 
     /// An evaluated argument: a value, or an expression reference (`&expr`).
     enum Argument {
-        case value(JMESValue)
+        case value(JSONValue)
         case expref(JMESPathNode)
     }
 
-    static func call(_ name: String, _ nodes: [JMESPathNode], _ current: JMESValue) throws(JMESPathError) -> JMESValue {
+    static func call(_ name: String, _ nodes: [JMESPathNode], _ current: JSONValue) throws(JMESPathError) -> JSONValue {
         guard let signature = signatures[name] else { throw JMESPathError(.unknownFunction, "unknown function \(name)()") }
         let arity = signature.types.count
         guard signature.variadic ? nodes.count >= arity : nodes.count == arity else {
@@ -80,7 +81,7 @@ enum JMESPathFunctions {
         }
     }
 
-    static func matches(_ value: JMESValue, _ type: ArgumentType) -> Bool {
+    static func matches(_ value: JSONValue, _ type: ArgumentType) -> Bool {
         switch (type, value) {
         case (.any, _), (.null, .null), (.boolean, .bool), (.string, .string), (.array, .array), (.object, .object): return true
         case (.number, .integer), (.number, .double): return true
@@ -90,7 +91,7 @@ enum JMESPathFunctions {
         }
     }
 
-    static func typeName(_ value: JMESValue) -> String {
+    static func typeName(_ value: JSONValue) -> String {
         switch value {
         case .null: "null"
         case .bool: "boolean"
@@ -101,13 +102,13 @@ enum JMESPathFunctions {
         }
     }
 
-    static func numberValue(_ number: Double) -> JMESValue {
+    static func numberValue(_ number: Double) -> JSONValue {
         if number == number.rounded(), abs(number) < 9e15 { return .integer(Int64(number)) }
         return .double(number)
     }
 
-    static func apply(_ name: String, _ arguments: [Argument]) throws(JMESPathError) -> JMESValue {
-        func value(_ index: Int) -> JMESValue {
+    static func apply(_ name: String, _ arguments: [Argument]) throws(JMESPathError) -> JSONValue {
+        func value(_ index: Int) -> JSONValue {
             if case .value(let value) = arguments[index] { return value }
             return .null
         }
@@ -115,7 +116,7 @@ enum JMESPathFunctions {
             if case .expref(let node) = arguments[index] { return node }
             return .identity
         }
-        func items(_ index: Int) -> [JMESValue] {
+        func items(_ index: Int) -> [JSONValue] {
             if case .array(let items) = value(index) { return items }
             return []
         }
@@ -157,7 +158,7 @@ enum JMESPathFunctions {
             default: return .null
             }
         case "map":
-            var results: [JMESValue] = []
+            var results: [JSONValue] = []
             for item in items(1) { results.append(try JMESPathInterpreter.evaluate(expref(0), item)) }
             return .array(results)
         case "max", "min":
@@ -181,12 +182,10 @@ enum JMESPathFunctions {
             }
             return best
         case "merge":
-            var merged: [(key: String, value: JMESValue)] = []
+            var merged = JSONObject()
             for index in arguments.indices {
                 guard case .object(let members) = value(index) else { continue }
-                for member in members {
-                    if let existing = merged.firstIndex(where: { $0.key == member.key }) { merged[existing].value = member.value } else { merged.append(member) }
-                }
+                for member in members { merged[member.key] = member.value }
             }
             return .object(merged)
         case "not_null":
@@ -198,7 +197,7 @@ enum JMESPathFunctions {
         case "sort":
             return .array(try stableSort(items(0).map { ($0, $0) }).map(\.0))
         case "sort_by":
-            var keyed: [(JMESValue, JMESValue)] = []
+            var keyed: [(JSONValue, JSONValue)] = []
             for item in items(0) { keyed.append((item, try sortKey(item, expref(1), name))) }
             return .array(try stableSort(keyed).map(\.0))
         case "sum": return numberValue(items(0).compactMap(JMESPathInterpreter.number).reduce(0, +)).keepingDouble(if: items(0).contains { if case .double = $0 { true } else { false } })
@@ -209,20 +208,20 @@ enum JMESPathFunctions {
             switch value(0) {
             case .integer, .double: return value(0)
             case .string(let text):
-                guard let parsed = try? JMESValue(parsing: text), JMESPathInterpreter.number(parsed) != nil else { return .null }
+                guard let parsed = try? JSONValue(parsing: text), JMESPathInterpreter.number(parsed) != nil else { return .null }
                 return parsed
             default: return .null
             }
         case "to_string":
             if case .string = value(0) { return value(0) }
-            return .string(value(0).serialized())
+            return .string(value(0).text)
         case "type": return .string(typeName(value(0)))
         default: throw JMESPathError(.unknownFunction, "unknown function \(name)()")
         }
     }
 
     /// The key `expression` gives `item` for sort_by/min_by/max_by: a number or a string.
-    static func sortKey(_ item: JMESValue, _ expression: JMESPathNode, _ name: String) throws(JMESPathError) -> JMESValue {
+    static func sortKey(_ item: JSONValue, _ expression: JMESPathNode, _ name: String) throws(JMESPathError) -> JSONValue {
         let key = try JMESPathInterpreter.evaluate(expression, item)
         guard matches(key, .number) || matches(key, .string) else {
             throw JMESPathError(.invalidType, "\(name)() needs the expression to give numbers or strings, got \(typeName(key))")
@@ -230,7 +229,7 @@ enum JMESPathFunctions {
         return key
     }
 
-    static func lessThan(_ a: JMESValue, _ b: JMESValue) throws(JMESPathError) -> Bool {
+    static func lessThan(_ a: JSONValue, _ b: JSONValue) throws(JMESPathError) -> Bool {
         switch (a, b) {
         case (.string(let x), .string(let y)): return x.unicodeScalars.lexicographicallyPrecedes(y.unicodeScalars)
         default:
@@ -242,7 +241,7 @@ enum JMESPathFunctions {
     }
 
     /// Sorts by key, keeping equal keys in input order; keys must all be numbers or all strings.
-    static func stableSort(_ keyed: [(JMESValue, JMESValue)]) throws(JMESPathError) -> [(JMESValue, JMESValue)] {
+    static func stableSort(_ keyed: [(JSONValue, JSONValue)]) throws(JMESPathError) -> [(JSONValue, JSONValue)] {
         if let first = keyed.first {
             let kind = typeName(first.1)
             guard keyed.allSatisfy({ typeName($0.1) == kind }) else { throw JMESPathError(.invalidType, "sort keys must all be numbers or all strings") }
@@ -260,9 +259,9 @@ enum JMESPathFunctions {
     }
 }
 
-extension JMESValue {
+extension JSONValue {
     /// `self` as a double when `condition` holds (sums of doubles stay doubles).
-    fileprivate func keepingDouble(if condition: Bool) -> JMESValue {
+    fileprivate func keepingDouble(if condition: Bool) -> JSONValue {
         guard condition, case .integer(let number) = self else { return self }
         return .double(Double(number))
     }

@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // JMESPathLexer: expression text → tokens.
 
+import KuraAPI
 import Foundation
 
 /// One token of an expression.
@@ -16,7 +17,7 @@ struct JMESPathToken: Equatable {
     /// Identifier name, number or literal value.
     var text: String = ""
     var number: Int = 0
-    var value: JMESValue = .null
+    var value: JSONValue = .null
     let position: Int
 }
 
@@ -68,7 +69,7 @@ enum JMESPathLexer {
             case "\"":
                 let start = index
                 let body = try consume(until: "\"", in: chars, from: &index)
-                guard case .string(let decoded)? = try? JMESValue(parsing: "\"" + body + "\"") else {
+                guard case .string(let decoded)? = try? JSONValue(parsing: "\"" + body + "\"") else {
                     throw JMESPathError(.syntax, "invalid quoted identifier at \(start)")
                 }
                 tokens.append(JMESPathToken(kind: .quotedIdentifier, text: decoded, position: start))
@@ -111,10 +112,10 @@ enum JMESPathLexer {
     }
 
     /// A backtick literal: JSON, or (the legacy form) an unquoted string.
-    static func literal(_ text: String, at position: Int) throws(JMESPathError) -> JMESValue {
+    static func literal(_ text: String, at position: Int) throws(JMESPathError) -> JSONValue {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let value = try? JMESValue(parsing: trimmed) { return value }
-        if let value = try? JMESValue(parsing: "\"" + trimmed + "\"") { return value }
+        if let value = try? JSONValue(parsing: trimmed) { return value }
+        if let value = try? JSONValue(parsing: "\"" + trimmed + "\"") { return value }
         throw JMESPathError(.syntax, "invalid JSON literal at \(position)")
     }
 }

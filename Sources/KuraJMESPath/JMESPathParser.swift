@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // JMESPathParser: tokens → syntax tree (a Pratt parser with the specification's binding powers).
 
+import KuraAPI
 /// The syntax tree of an expression.
 indirect enum JMESPathNode: Equatable, Sendable {
     case identity
@@ -14,7 +15,7 @@ indirect enum JMESPathNode: Equatable, Sendable {
     case valueProjection(JMESPathNode, JMESPathNode)
     case filterProjection(JMESPathNode, JMESPathNode, condition: JMESPathNode)
     case flatten(JMESPathNode)
-    case literal(JMESValue)
+    case literal(JSONValue)
     case multiSelectList([JMESPathNode])
     case multiSelectHash([(String, JMESPathNode)])
     case comparator(JMESPathToken.Kind, JMESPathNode, JMESPathNode)

@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // AuditLog: every Key Vault operation, hash-chained per vault so the log can be verified end to end.
 
+import KuraAPI
 import Crypto
 public import Foundation
 public import KuraCore
@@ -105,9 +106,9 @@ public struct AuditLog: Sendable {
             let sequence = (previous?.sequence ?? 0) + 1
             let entry: JSONValue = [
                 "sequence": .integer(sequence), "time": .integer(time), "vault": .string(event.vault.lowercased()),
-                "callerObjectId": event.callerObjectID.map { .string($0) } ?? nil, "callerAppId": event.callerAppID.map { .string($0) } ?? nil,
+                "callerObjectId": event.callerObjectID.map { .string($0) } ?? .null, "callerAppId": event.callerAppID.map { .string($0) } ?? .null,
                 "clientAddress": .string(event.clientAddress), "operation": .string(event.operation),
-                "keyName": event.keyName.map { .string($0) } ?? nil, "keyVersion": event.keyVersion.map { .string($0) } ?? nil,
+                "keyName": event.keyName.map { .string($0) } ?? .null, "keyVersion": event.keyVersion.map { .string($0) } ?? .null,
                 "resultCode": .integer(Int64(event.resultCode)), "durationMs": .integer(event.durationMilliseconds),
                 "previousHash": .string(previous?.hash ?? Self.genesis),
             ]

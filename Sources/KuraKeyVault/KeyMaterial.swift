@@ -1,9 +1,10 @@
 // kura — a self-hosted encrypted container registry.
 // KeyMaterial: a vault key's private part — generated, imported, described as a public JWK.
 
+public import KuraAPI
 import Crypto
 import Foundation
-public import KuraCore
+import KuraCore
 import _CryptoExtras
 
 /// The private half of a key. RSA keys are kept as PKCS#1 DER, EC keys as the raw private scalar;

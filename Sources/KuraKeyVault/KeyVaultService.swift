@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // KeyVaultService: the keys API's rules — versions, attributes, soft delete, backup, crypto (no HTTP).
 
+public import KuraAPI
 import Crypto
 import Foundation
 public import KuraCore
@@ -426,7 +427,7 @@ public struct KeyVaultService: Sendable {
     func rotationPolicy(_ key: VaultKeyRecord, vault: VaultContext) -> JSONValue {
         ["id": .string("\(vault.baseURL)/keys/\(key.name)/rotationpolicy"),
          "lifetimeActions": [["trigger": ["timeBeforeExpiry": "P30D"], "action": ["type": "Notify"]]],
-         "attributes": ["expiryTime": nil, "created": .integer(key.createdAt / 1000),
+         "attributes": ["expiryTime": .null, "created": .integer(key.createdAt / 1000),
                         "updated": .integer(clock.milliseconds / 1000)]]
     }
 
@@ -436,7 +437,7 @@ public struct KeyVaultService: Sendable {
         let start = Int(query["$skiptoken"] ?? "0") ?? -1
         guard start >= 0, start <= items.count else { throw KeyVaultError.badParameter("The $skiptoken is not valid.") }
         let end = min(items.count, start + size)
-        var body: JSONValue = ["value": .array(Array(items[start..<end])), "nextLink": nil]
+        var body: JSONValue = ["value": .array(Array(items[start..<end])), "nextLink": .null]
         if end < items.count {
             var next = "\(vault.baseURL)\(path)?api-version=\(query["api-version"] ?? "7.6")&$skiptoken=\(end)"
             if let max = query["maxresults"] { next += "&maxresults=\(max)" }
@@ -471,7 +472,7 @@ public struct KeyVaultService: Sendable {
             guard let flag = value.boolValue else { throw KeyVaultError.badParameter("attributes.enabled must be a boolean.") }
             return .bool(flag)
         default:
-            if value.isNull { return nil }
+            if value.isNull { return .null }
             guard let seconds = value.integerValue else { throw KeyVaultError.badParameter("attributes.\(key) must be integer Unix seconds.") }
             return .integer(seconds)
         }

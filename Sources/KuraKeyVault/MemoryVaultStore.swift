@@ -1,7 +1,8 @@
 // kura — a self-hosted encrypted container registry.
 // MemoryVaultStore: vault keys, key versions and the audit log in memory, for tests (same contract as the SQL store).
 
-public import KuraCore
+public import KuraAPI
+import KuraCore
 
 /// ``VaultStore`` in memory, with the SQL store's rows, keys, case rules and orderings.
 /// Text matches by its UTF-8 bytes and sorts in byte order, as SQL's `=` and `ORDER BY` do.

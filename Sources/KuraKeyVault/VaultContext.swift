@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // VaultContext / VaultCaller: the vault a request addresses and who sends it.
 
+public import KuraAPI
 import Foundation
 public import KuraCore
 public import KuraDirectory

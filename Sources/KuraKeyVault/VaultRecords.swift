@@ -1,7 +1,8 @@
 // kura — a self-hosted encrypted container registry.
 // VaultRecords: the stored shape of Key Vault keys, their versions, and the audit log.
 
-public import KuraCore
+public import KuraAPI
+import KuraCore
 
 /// A key of a vault: its name and which version is current; soft-deleted keys keep their row.
 public struct VaultKeyRecord: Sendable, Equatable {

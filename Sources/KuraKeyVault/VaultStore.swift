@@ -1,7 +1,8 @@
 // kura — a self-hosted encrypted container registry.
 // VaultStore: what the Key Vault plane keeps — keys, versions, the audit log.
 
-public import KuraCore
+public import KuraAPI
+import KuraCore
 
 /// The Key Vault plane's records: keys with their versions (private keys sealed), and each
 /// vault's hash-chained audit log.

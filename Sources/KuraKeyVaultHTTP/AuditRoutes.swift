@@ -1,11 +1,12 @@
 // kura — a self-hosted encrypted container registry.
 // AuditRoutes: a vault's audit log on the main host — list and verify (Owner only).
 
+package import KuraAPI
 package import KuraDirectoryHTTP
 package import KuraHTTP
 import Foundation
 package import Hummingbird
-package import KuraCore
+import KuraCore
 package import KuraKeyVault
 import NIOCore
 
@@ -39,8 +40,8 @@ package struct AuditRoutes {
             let vault = try await requireVault(request, context)
             let result = try await audit.verify(vault: vault)
             return Self.json(["vault": .string(vault), "entries": .integer(Int64(result.entries)), "intact": .bool(result.isIntact),
-                              "firstBrokenSequence": result.firstBroken.map { .integer($0) } ?? nil,
-                              "reason": result.reason.map { .string($0) } ?? nil])
+                              "firstBrokenSequence": result.firstBroken.map { .integer($0) } ?? .null,
+                              "reason": result.reason.map { .string($0) } ?? .null])
         }
     }
 

@@ -3,10 +3,10 @@
 
 package import KuraHTTP
 import Foundation
-import KuraAPI
+package import KuraAPI
 import HTTPTypes
 package import Hummingbird
-package import KuraCore
+import KuraCore
 package import KuraDirectory
 package import KuraKeyVault
 package import Logging

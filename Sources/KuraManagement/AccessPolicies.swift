@@ -1,8 +1,9 @@
 // kura — a self-hosted encrypted container registry.
 // AccessPolicies: a vault's access policy list — validation and the add/replace/remove merges.
 
+public import KuraAPI
 import Foundation
-public import KuraCore
+import KuraCore
 
 /// A vault's `accessPolicies`: entries of `{tenantId, objectId, [applicationId], permissions:
 /// {keys, secrets, certificates, storage}}` with Azure's permission names (matched without case,
@@ -33,7 +34,7 @@ public enum AccessPolicies {
             guard tenant.lowercased() == tenantID else {
                 throw ManagementError.invalidParameter("accessPolicies[\(index)].tenantId must be this installation's tenant '\(tenantID)'.")
             }
-            var permissions: [String: JSONValue] = [:]
+            var permissions: JSONObject = [:]
             for (kind, value) in entry.member(caseInsensitive: "permissions")?.objectValue ?? [:] {
                 guard let known = permissionNames[kind.lowercased()] else {
                     throw ManagementError.invalidParameter("accessPolicies[\(index)].permissions.\(kind) is not a permission kind (keys, secrets, certificates, storage).")

@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // ContainerRegistryProvider: Microsoft.ContainerRegistry/registries, wired to the registry plane.
 
+public import KuraAPI
 import Foundation
 public import KuraCore
 public import KuraDirectory
@@ -186,7 +187,7 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
         let status = await provisioner.keyring.currentStatus(of: registry)
         var document = record.document
         document["properties"]?["encryption"]?["keyVaultProperties"]?["keyAccessible"] = .bool(status?.accessible ?? false)
-        document["properties"]?["encryption"]?["keyVaultProperties"]?["lastKeyError"] = status?.lastError.map { .string($0) } ?? nil
+        document["properties"]?["encryption"]?["keyVaultProperties"]?["lastKeyError"] = status?.lastError.map { .string($0) } ?? .null
         return document
     }
 
@@ -250,7 +251,7 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
             result["tenantId"] = .string(environment.tenantID)
         }
         if kinds.contains("userassigned") {
-            var assigned: [String: JSONValue] = [:]
+            var assigned: JSONObject = [:]
             for key in (requested.member(caseInsensitive: "userAssignedIdentities")?.objectValue ?? [:]).keys {
                 guard let id = ResourceID(parsing: key), id.type.lowercased() == UserAssignedIdentityProvider.type.lowercased(),
                       let identity = try await store.resource(id: id) else {
@@ -268,8 +269,8 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
                                                                     linkedAction: Self.assignIdentityAction, scope: registry.description,
                                                                     linkedScope: identity.id.description)
                 }
-                assigned[identity.id.description] = ["principalId": identity.document["properties"]?["principalId"] ?? nil,
-                                                     "clientId": identity.document["properties"]?["clientId"] ?? nil]
+                assigned[identity.id.description] = ["principalId": identity.document["properties"]?["principalId"] ?? .null,
+                                                     "clientId": identity.document["properties"]?["clientId"] ?? .null]
             }
             guard !assigned.isEmpty else {
                 throw ManagementError.invalidParameter("Identity type UserAssigned needs at least one entry in 'userAssignedIdentities'.")
@@ -336,13 +337,13 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
             "status": "enabled",
             "keyVaultProperties": .object([
                 "keyIdentifier": .string(key.description),
-                "versionedKeyIdentifier": key.version != nil ? .string(key.description) : (rotated ? nil : oldKey?["versionedKeyIdentifier"] ?? nil),
+                "versionedKeyIdentifier": key.version != nil ? .string(key.description) : (rotated ? .null : oldKey?["versionedKeyIdentifier"] ?? .null),
                 "identity": .string(clientID),
                 "keyRotationEnabled": .bool(key.version == nil),
                 "lastKeyRotationTimestamp": rotated && wasCreated
-                    ? .string(Timestamp.iso8601(environment.now())) : oldKey?["lastKeyRotationTimestamp"] ?? nil,
+                    ? .string(Timestamp.iso8601(environment.now())) : oldKey?["lastKeyRotationTimestamp"] ?? .null,
                 "keyAccessible": true,
-                "lastKeyError": nil,
+                "lastKeyError": .null,
             ]),
         ])
     }

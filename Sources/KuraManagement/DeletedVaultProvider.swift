@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // DeletedVaultProvider: soft-deleted vaults — list, show, purge.
 
+public import KuraAPI
 import Foundation
 public import KuraCore
 public import KuraKeyVault

@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // KeyVaultProvider: Microsoft.KeyVault/vaults — properties, access policies, soft delete, recovery.
 
+public import KuraAPI
 import Foundation
 public import KuraCore
 import KuraDirectory

@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // LocalKeyWrapClient: a registry's calls to a vault of this installation, as its identity, in process.
 
+import KuraAPI
 import Foundation
 import KuraCore
 public import KuraDirectory

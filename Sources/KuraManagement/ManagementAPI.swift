@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // ManagementAPI: ARM's conventions, written once, in front of every resource provider.
 
+import KuraAPI
 import Foundation
 public import KuraCore
 public import KuraDirectory

@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // ManagementBootstrap: what a fresh installation's management plane starts with.
 
+import KuraAPI
 import Foundation
 import KuraCore
 public import KuraDirectory

@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // ManagementRequest / ManagementReply: an ARM call and its answer, free of HTTP types.
 
+public import KuraAPI
 import Foundation
 public import KuraCore
 public import KuraDirectory

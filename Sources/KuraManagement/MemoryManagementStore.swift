@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // MemoryManagementStore: ARM resources in memory, for tests (same contract as the SQL store).
 
+import KuraAPI
 public import KuraCore
 
 /// ``ManagementStore`` in memory, with the SQL store's rows, keys, case rules and orderings.

@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // ResourceDocument: the fields every tracked ARM resource carries.
 
+public import KuraAPI
 import Foundation
 public import KuraCore
 

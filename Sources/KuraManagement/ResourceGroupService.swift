@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // ResourceGroupService: resource groups — create, read, list, delete with everything in them.
 
+public import KuraAPI
 import Foundation
 public import KuraCore
 

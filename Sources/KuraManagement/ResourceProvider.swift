@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // ResourceProvider: what one resource type adds to ARM's common handling.
 
+public import KuraAPI
 import Foundation
 
 public import KuraCore

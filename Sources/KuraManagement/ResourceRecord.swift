@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // ResourceRecord: an ARM resource as stored.
 
+public import KuraAPI
 public import KuraCore
 
 /// An ARM resource as stored: its id (as created) and its document, the JSON body ARM serves

@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // RoleAssignmentService: Microsoft.Authorization role assignments and (built-in) role definitions.
 
+public import KuraAPI
 import Foundation
 public import KuraCore
 public import KuraDirectory
@@ -108,9 +109,9 @@ public struct RoleAssignmentService: Sendable {
             "properties": .object([
                 "roleDefinitionId": .string("/subscriptions/\(environment.subscriptionID)/providers/Microsoft.Authorization/roleDefinitions/\(record.roleDefinitionID)"),
                 "principalId": .string(record.principalID), "principalType": .string(record.principalType),
-                "scope": .string(record.scope.description), "condition": nil, "conditionVersion": nil,
+                "scope": .string(record.scope.description), "condition": .null, "conditionVersion": .null,
                 "createdOn": time, "updatedOn": time, "createdBy": .string(record.createdBy), "updatedBy": .string(record.createdBy),
-                "delegatedManagedIdentityResourceId": nil, "description": nil,
+                "delegatedManagedIdentityResourceId": .null, "description": .null,
             ]),
         ])
     }

@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // UserAssignedIdentityProvider: Microsoft.ManagedIdentity/userAssignedIdentities.
 
+public import KuraAPI
 import Foundation
 public import KuraCore
 public import KuraDirectory

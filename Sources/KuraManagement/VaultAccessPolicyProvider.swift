@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // VaultAccessPolicyProvider: `PUT …/vaults/{v}/accessPolicies/{add|replace|remove}`.
 
+public import KuraAPI
 import Foundation
 public import KuraCore
 

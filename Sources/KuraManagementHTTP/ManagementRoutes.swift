@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // ManagementRoutes: ARM's `/subscriptions/{s}/…` on the main host, handed to ManagementAPI.
 
+import KuraAPI
 package import KuraDirectoryHTTP
 package import KuraHTTP
 import Foundation

@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // RemoteKeyWrapClient: Key Vault REST over HTTPS, as the registry's identity (vault hosts the operator allows).
 
+import KuraAPI
 import AsyncHTTPClient
 import Foundation
 import KuraCore

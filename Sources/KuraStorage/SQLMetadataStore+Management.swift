@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // SQLMetadataStore+Management: ARM resources and role assignments.
 
+import KuraAPI
 import Foundation
 public import KuraCore
 import SQLKit

@@ -1,8 +1,9 @@
 // kura — a self-hosted encrypted container registry.
 // SQLMetadataStore+Vaults: Key Vault keys, versions and audit log.
 
+public import KuraAPI
 import Foundation
-public import KuraCore
+import KuraCore
 import SQLKit
 public import KuraKeyVault
 

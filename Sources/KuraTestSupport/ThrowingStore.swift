@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // ThrowingStore: every plane's store, failing every call with one error (tests of error paths).
 
+public import KuraAPI
 public import KuraCore
 public import KuraDirectory
 public import KuraKeyVault

@@ -1,10 +1,11 @@
 @testable import KuraCLI
+import KuraAPI
 import KuraJMESPath
 import Testing
 
 /// Key bundles as `az keyvault key` prints them (the seed's sample output has this shape).
 @Suite struct KeyOutputTests {
-    static let bundle = try! JMESValue(parsing: #"""
+    static let bundle = try! JSONValue(parsing: #"""
         {"key":{"kid":"https://v.vault.localhost:8443/keys/k/1","kty":"RSA","key_ops":["wrapKey","unwrapKey"],"n":"wZVO-_8","e":"AQAB"},
          "attributes":{"enabled":true,"created":1795940897,"updated":1795940897,"recoveryLevel":"Recoverable","recoverableDays":90,"exportable":false}}
         """#)
@@ -19,7 +20,7 @@ import Testing
     }
 
     @Test func listItemsCarryTheirName() {
-        let items = try! JMESValue(parsing: #"[{"kid":"https://v.vault.localhost:8443/keys/mykey","attributes":{"enabled":false},"recoveryId":"r","deletedDate":0}]"#)
+        let items = try! JSONValue(parsing: #"[{"kid":"https://v.vault.localhost:8443/keys/mykey","attributes":{"enabled":false},"recoveryId":"r","deletedDate":0}]"#)
         guard case .array(let shown)? = KeyOutput.items(items), let first = shown.first else {
             Issue.record("a list stays a list")
             return

@@ -1,10 +1,11 @@
+import KuraAPI
 import KuraCLI
 import KuraJMESPath
 import Testing
 
 /// az's output semantics (knack's json/tsv/table/yaml), on the same values.
 @Suite struct OutputFormatTests {
-    static let resource = try! JMESValue(parsing: #"{"name":"rg1","location":"eastus","id":"/subscriptions/s/resourceGroups/rg1","tags":{"a":"b"},"properties":{"provisioningState":"Succeeded"},"count":3,"enabled":true,"missing":null}"#)
+    static let resource = try! JSONValue(parsing: #"{"name":"rg1","location":"eastus","id":"/subscriptions/s/resourceGroups/rg1","tags":{"a":"b"},"properties":{"provisioningState":"Succeeded"},"count":3,"enabled":true,"missing":null}"#)
 
     @Test func jsonIsIndentedWithSortedKeys() {
         let text = OutputFormat.json.render(Self.resource, queried: false)
@@ -27,7 +28,7 @@ import Testing
     }
 
     @Test func tableShowsScalarColumnsSkippingIdTypeEtag() {
-        let rows = JMESValue.array([Self.resource, try! JMESValue(parsing: #"{"name":"second","location":"westeurope","count":12}"#)])
+        let rows = JSONValue.array([Self.resource, try! JSONValue(parsing: #"{"name":"second","location":"westeurope","count":12}"#)])
         let text = OutputFormat.table.render(rows, queried: false)
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines[0] == "Count    Enabled    Location    Name")
@@ -38,7 +39,7 @@ import Testing
     }
 
     @Test func yamlIsBlockStyleAndNoneIsEmpty() {
-        let text = OutputFormat.yaml.render(try! JMESValue(parsing: #"{"b":[1,"two"],"a":{"c":true},"d":"1.0"}"#), queried: false)
+        let text = OutputFormat.yaml.render(try! JSONValue(parsing: #"{"b":[1,"two"],"a":{"c":true},"d":"1.0"}"#), queried: false)
         #expect(text == "a:\n  c: true\nb:\n- 1\n- two\nd: '1.0'\n")
         #expect(OutputFormat.none.render(Self.resource, queried: false) == "")
     }

@@ -1,3 +1,4 @@
+import KuraAPI
 import Crypto
 import Foundation
 @testable import KuraCLI
@@ -7,7 +8,7 @@ import _CryptoExtras
 
 /// PEM private keys → the JWK Key Vault's import takes, checked by rebuilding the key from the JWK.
 @Suite struct PrivateKeyPEMTests {
-    static func bytes(_ jwk: JMESValue, _ field: String) throws -> Data {
+    static func bytes(_ jwk: JSONValue, _ field: String) throws -> Data {
         guard case .string(let text)? = jwk[field], let data = Data(base64URL: text) else { throw CLIError(.local, "no \(field)") }
         return data
     }

@@ -1,3 +1,4 @@
+import KuraAPI
 import Foundation
 import KuraJMESPath
 import Testing
@@ -24,26 +25,26 @@ import Testing
         var failures: [Failure] = []
         for file in files {
             let text = try String(contentsOf: Self.directory.appendingPathComponent(file), encoding: .utf8)
-            guard case .array(let suites) = try JMESValue(parsing: text) else { continue }
+            guard case .array(let suites) = try JSONValue(parsing: text) else { continue }
             for suite in suites {
                 let given = suite["given"] ?? .null
                 guard case .array(let cases)? = suite["cases"] else { continue }
                 for testCase in cases {
                     guard case .string(let expression)? = testCase["expression"], testCase["bench"] == nil else { continue }
                     total += 1
-                    let outcome: Result<JMESValue, JMESPathError>
+                    let outcome: Result<JSONValue, JMESPathError>
                     do { outcome = .success(try JMESPath(expression).search(given)) } catch { outcome = .failure(error) }
                     switch (testCase["error"], outcome) {
                     case (.string(let kind)?, .failure(let error)) where error.kind.rawValue == kind: continue
                     case (.string(let kind)?, .failure(let error)):
                         failures.append(Failure(file: file, expression: expression, detail: "expected \(kind) error, got \(error)"))
                     case (.string(let kind)?, .success(let value)):
-                        failures.append(Failure(file: file, expression: expression, detail: "expected \(kind) error, got \(value.serialized())"))
+                        failures.append(Failure(file: file, expression: expression, detail: "expected \(kind) error, got \(value.text)"))
                     case (_, .success(let value)):
                         let expected = testCase["result"] ?? .null
                         if value != expected {
                             failures.append(Failure(file: file, expression: expression,
-                                                    detail: "expected \(expected.serialized()), got \(value.serialized())"))
+                                                    detail: "expected \(expected.text), got \(value.text)"))
                         }
                     case (_, .failure(let error)):
                         failures.append(Failure(file: file, expression: expression, detail: "unexpected \(error)"))

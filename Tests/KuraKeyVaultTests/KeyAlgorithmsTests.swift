@@ -1,3 +1,4 @@
+import KuraAPI
 import Crypto
 import Foundation
 import KuraCore

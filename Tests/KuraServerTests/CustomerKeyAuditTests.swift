@@ -1,3 +1,4 @@
+import KuraAPI
 import Foundation
 import KuraCore
 import KuraCrypto

@@ -1,3 +1,4 @@
+import KuraAPI
 import AsyncHTTPClient
 import Foundation
 import KuraCore

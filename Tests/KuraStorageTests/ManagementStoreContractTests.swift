@@ -1,3 +1,4 @@
+import KuraAPI
 import KuraCore
 import KuraManagement
 import KuraStorage
