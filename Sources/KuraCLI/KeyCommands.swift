@@ -52,7 +52,8 @@ struct KeyCommand: AsyncParsableCommand {
                 if let size { body["key_size"] = .integer(Int64(size)) }
                 if let curve { body["crv"] = .string(curve) }
                 if !ops.isEmpty { body["key_ops"] = .array(ops.map { .string($0) }) }
-                return KeyOutput.bundle(try await client.vault("POST", try await client.vaultURL(vaultName) + "/keys/\(name)/create", body: .object(body)))
+                return KeyOutput.bundle(try await client.vault("POST", try await client.vaultURL(vaultName) + "/keys/\(name)/create", body: .object(body),
+                                                              as: KeyBundle.self))
             })
         }
     }
@@ -99,7 +100,7 @@ struct KeyCommand: AsyncParsableCommand {
                                                            "attributes": .object(["enabled": .bool(!disabled)])]
             if !tags.isEmpty { body["tags"] = Tags.parse(tags) }
             try global.emit(try await global.withClient { client in
-                KeyOutput.bundle(try await client.vault("PUT", try await client.vaultURL(vaultName) + "/keys/\(name)", body: .object(body)))
+                KeyOutput.bundle(try await client.vault("PUT", try await client.vaultURL(vaultName) + "/keys/\(name)", body: .object(body), as: KeyBundle.self))
             })
         }
     }
@@ -112,7 +113,7 @@ struct KeyCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 try global.emit(try await global.withClient { client in
-                    KeyOutput.bundle(try await client.vault("GET", try await target.url(client)))
+                    KeyOutput.bundle(try await client.vault("GET", try await target.url(client), as: KeyBundle.self))
                 })
             } catch let error as CLIError { throw error.asShow() }
         }
@@ -124,7 +125,7 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            try await KeyCommand.listed(global, vault: vaultName, path: "/keys")
+            try await KeyCommand.listed(global, vault: vaultName, path: "/keys", show: KeyOutput.item)
         }
     }
 
@@ -135,7 +136,7 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            try await KeyCommand.listed(global, vault: vaultName, path: "/keys/\(name)/versions")
+            try await KeyCommand.listed(global, vault: vaultName, path: "/keys/\(name)/versions", show: KeyOutput.item)
         }
     }
 
@@ -153,23 +154,24 @@ struct KeyCommand: AsyncParsableCommand {
                 if let enabled { body["attributes"] = .object(["enabled": .bool(enabled)]) }
                 if !ops.isEmpty { body["key_ops"] = .array(ops.map { .string($0) }) }
                 if !tags.isEmpty { body["tags"] = Tags.parse(tags) }
-                return KeyOutput.bundle(try await client.vault("PATCH", try await target.url(client), body: .object(body)))
+                return KeyOutput.bundle(try await client.vault("PATCH", try await target.url(client), body: .object(body), as: KeyBundle.self))
             })
         }
     }
 
     /// A listing of `/keys`, `/keys/{name}/versions` or `/deletedkeys`, every page, as az prints it.
-    static func listed(_ global: GlobalOptions, vault: String, path: String) async throws {
-        try global.emit(KeyOutput.items(try await global.withClient { client in try await client.vaultList(try await client.vaultURL(vault) + path) }))
+    static func listed<Item: Codable & Sendable & Equatable>(_ global: GlobalOptions, vault: String, path: String, show: (Item) -> JSONValue) async throws {
+        let items = try await global.withClient { client in try await client.vaultList(try await client.vaultURL(vault) + path, of: Item.self) }
+        try global.emit(.array(items.map(show)))
     }
 
     /// A command on `/keys/{name}/{action}` or `/deletedkeys/{name}[/{action}]`.
-    static func named(_ global: GlobalOptions, _ method: String, vault: String, path: String, body: JSONValue? = nil, emit: Bool = true,
-                      longRunning: Bool = false) async throws {
-        let result = try await global.withClient(longRunning: longRunning) { client in
-            try await client.vault(method, try await client.vaultURL(vault) + path, body: body)
+    static func named<Answer: Decodable & Sendable>(_ global: GlobalOptions, _ method: String, vault: String, path: String, body: JSONValue? = nil,
+                              longRunning: Bool = false, show: (Answer) -> JSONValue) async throws {
+        let answer = try await global.withClient(longRunning: longRunning) { client in
+            try await client.vault(method, try await client.vaultURL(vault) + path, body: body, as: Answer.self)
         }
-        if emit { try global.emit(KeyOutput.bundle(result)) }
+        try global.emit(show(answer))
     }
 
     struct Delete: AsyncParsableCommand {
@@ -177,7 +179,7 @@ struct KeyCommand: AsyncParsableCommand {
         @Option(name: [.short, .long], help: "Key name.") var name: String
         @Option(name: .long, help: "Vault name.") var vaultName: String
         @OptionGroup var global: GlobalOptions
-        func run() async throws { try await KeyCommand.named(global, "DELETE", vault: vaultName, path: "/keys/\(name)") }
+        func run() async throws { try await KeyCommand.named(global, "DELETE", vault: vaultName, path: "/keys/\(name)", show: KeyOutput.deleted) }
     }
 
     struct ListDeleted: AsyncParsableCommand {
@@ -186,7 +188,7 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            try await KeyCommand.listed(global, vault: vaultName, path: "/deletedkeys")
+            try await KeyCommand.listed(global, vault: vaultName, path: "/deletedkeys", show: KeyOutput.deletedItem)
         }
     }
 
@@ -195,7 +197,7 @@ struct KeyCommand: AsyncParsableCommand {
         @Option(name: [.short, .long], help: "Key name.") var name: String
         @Option(name: .long, help: "Vault name.") var vaultName: String
         @OptionGroup var global: GlobalOptions
-        func run() async throws { try await KeyCommand.named(global, "POST", vault: vaultName, path: "/deletedkeys/\(name)/recover") }
+        func run() async throws { try await KeyCommand.named(global, "POST", vault: vaultName, path: "/deletedkeys/\(name)/recover", show: KeyOutput.bundle) }
     }
 
     struct Purge: AsyncParsableCommand {
@@ -203,7 +205,9 @@ struct KeyCommand: AsyncParsableCommand {
         @Option(name: [.short, .long], help: "Key name.") var name: String
         @Option(name: .long, help: "Vault name.") var vaultName: String
         @OptionGroup var global: GlobalOptions
-        func run() async throws { try await KeyCommand.named(global, "DELETE", vault: vaultName, path: "/deletedkeys/\(name)", emit: false) }
+        func run() async throws {
+            try await global.withClient { client in try await client.vault("DELETE", try await client.vaultURL(vaultName) + "/deletedkeys/\(name)") }
+        }
     }
 
     struct Rotate: AsyncParsableCommand {
@@ -211,7 +215,7 @@ struct KeyCommand: AsyncParsableCommand {
         @Option(name: [.short, .long], help: "Key name.") var name: String
         @Option(name: .long, help: "Vault name.") var vaultName: String
         @OptionGroup var global: GlobalOptions
-        func run() async throws { try await KeyCommand.named(global, "POST", vault: vaultName, path: "/keys/\(name)/rotate") }
+        func run() async throws { try await KeyCommand.named(global, "POST", vault: vaultName, path: "/keys/\(name)/rotate", show: KeyOutput.bundle) }
     }
 
     struct Backup: AsyncParsableCommand {
@@ -223,9 +227,9 @@ struct KeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let answer = try await global.withClient(longRunning: true) { client in
-                try await client.vault("POST", try await client.vaultURL(vaultName) + "/keys/\(name)/backup")
+                try await client.vault("POST", try await client.vaultURL(vaultName) + "/keys/\(name)/backup", as: BackupKeyResult.self)
             }
-            guard case .string(let value)? = answer?["value"], let blob = Data(base64URL: value) else {
+            guard let blob = Data(base64URL: answer.value) else {
                 throw CLIError(.local, "The vault's backup answer is malformed.")
             }
             try LocalFile.write(blob, to: file)
@@ -241,18 +245,18 @@ struct KeyCommand: AsyncParsableCommand {
         func run() async throws {
             guard let blob = FileManager.default.contents(atPath: file) else { throw CLIError(.local, "Cannot read \(file).") }
             try await KeyCommand.named(global, "POST", vault: vaultName, path: "/keys/restore",
-                                       body: .object(["value": .string(blob.base64URLString)]), longRunning: true)
+                                       body: .object(["value": .string(blob.base64URLString)]), longRunning: true, show: KeyOutput.bundle)
         }
     }
 
     /// `encrypt`/`decrypt`: az's answer shape `{"kid", "result", "algorithm"}`.
     static func crypt(_ global: GlobalOptions, _ target: Target, _ operation: String, algorithm: String, value: Data) async throws {
         try global.emit(try await global.withClient { client in
-            let answer = try await client.vault("POST", try await target.url(client) + "/" + operation, body: .object(["alg": .string(algorithm), "value": .string(value.base64URLString)]))
-            guard case .string(let result)? = answer?["value"], let bytes = Data(base64URL: result) else {
-                throw CLIError(.local, "The vault's \(operation) answer is malformed.")
-            }
-            return .object(["algorithm": .string(algorithm), "kid": answer?["kid"] ?? .null, "result": .string(bytes.base64EncodedString())])
+            let answer = try await client.vault("POST", try await target.url(client) + "/" + operation,
+                                                body: .object(["alg": .string(algorithm), "value": .string(value.base64URLString)]),
+                                                as: KeyOperationResult.self)
+            guard let bytes = Data(base64URL: answer.value) else { throw CLIError(.local, "The vault's \(operation) answer is malformed.") }
+            return .object(["algorithm": .string(algorithm), "kid": .string(answer.kid), "result": .string(bytes.base64EncodedString())])
         })
     }
 
@@ -356,22 +360,28 @@ extension KuraClient {
         return suffix
     }
 
-    /// A Key Vault call with a token for the vault resource.
-    @discardableResult
-    public func vault(_ method: String, _ url: String, body: JSONValue? = nil) async throws -> JSONValue? {
-        try await call(method, url + (url.contains("?") ? "&" : "?") + "api-version=\(KeyCommand.apiVersion)",
-                       resource: "https://" + (try await vaultSuffix()), body: body)
+    /// A Key Vault call with a token for the vault resource (an answer without a body: purge).
+    public func vault(_ method: String, _ url: String, body: JSONValue? = nil) async throws {
+        _ = try await callReply(method, try await vaultRequestURL(url), resource: "https://" + (try await vaultSuffix()), body: body)
+    }
+
+    /// A Key Vault call answered with `Model`.
+    public func vault<Model: Decodable>(_ method: String, _ url: String, body: JSONValue? = nil, as type: Model.Type) async throws -> Model {
+        try await call(method, try await vaultRequestURL(url), resource: "https://" + (try await vaultSuffix()), body: body, as: type)
+    }
+
+    func vaultRequestURL(_ url: String) async throws -> String {
+        url + (url.contains("?") ? "&" : "?") + "api-version=\(KeyCommand.apiVersion)"
     }
 
     /// Every item of a Key Vault list, following `nextLink`.
-    public func vaultList(_ url: String) async throws -> JSONValue {
-        var items: [JSONValue] = []
-        var page = try await vault("GET", url)
-        while true {
-            if case .array(let values)? = page?["value"] { items += values }
-            guard case .string(let next)? = page?["nextLink"] else { break }
-            page = try await call("GET", next, resource: "https://" + (try await vaultSuffix()))
+    public func vaultList<Item: Codable & Sendable & Equatable>(_ url: String, of type: Item.Type) async throws -> [Item] {
+        var page = try await vault("GET", url, as: KeyListPage<Item>.self)
+        var items = page.value
+        while let next = page.nextLink {
+            page = try await call("GET", next, resource: "https://" + (try await vaultSuffix()), as: KeyListPage<Item>.self)
+            items += page.value
         }
-        return .array(items)
+        return items
     }
 }

@@ -3,7 +3,6 @@
 
 import Foundation
 import KuraAPI
-import KuraJMESPath
 
 /// az does not print the Key Vault REST body: it prints the SDK's key object — camelCase names,
 /// every JWK field present (null when absent), byte fields in standard base64, times as ISO 8601,
@@ -12,47 +11,45 @@ enum KeyOutput {
     /// The JWK fields of azure-keyvault-keys' `JsonWebKey`, in its order.
     static let jwkFields = ["kid", "kty", "key_ops", "n", "e", "d", "dp", "dq", "qi", "p", "q", "k", "t", "crv", "x", "y"]
 
-    /// A `KeyBundle` or `DeletedKeyBundle` as az prints it; anything else unchanged.
-    static func bundle(_ value: JSONValue?) -> JSONValue? {
-        guard let value, case .object = value["key"] ?? .null else { return value }
-        var output: JSONObject = [
-            "attributes": attributes(value["attributes"]), "key": jwk(value["key"] ?? .null),
-            "managed": value["managed"] ?? .null, "releasePolicy": value["release_policy"] ?? .null, "tags": value["tags"] ?? .null]
-        if value["recoveryId"] != nil {
-            output["deletedDate"] = time(value["deletedDate"])
-            output["recoveryId"] = value["recoveryId"] ?? .null
-            output["scheduledPurgeDate"] = time(value["scheduledPurgeDate"])
-        }
-        return .object(output)
+    /// A ``KeyBundle`` as az prints it.
+    static func bundle(_ bundle: KeyBundle) -> JSONValue {
+        ["attributes": attributes(bundle.attributes), "key": jwk(bundle.key), "managed": bundle.managed.map(JSONValue.bool) ?? .null,
+         "releasePolicy": .null, "tags": tags(bundle.tags)]
     }
 
-    /// A list of `KeyItem`s or `DeletedKeyItem`s as `az keyvault key list/list-versions/list-deleted` print them.
-    static func items(_ value: JSONValue?) -> JSONValue? {
-        guard case .array(let list)? = value else { return value }
-        return .array(list.map { item in
-            var output: JSONObject = [
-                "attributes": attributes(item["attributes"]), "kid": item["kid"] ?? .null, "keySize": .null,
-                "managed": item["managed"] ?? .null, "name": name(of: item["kid"]), "releasePolicy": .null, "tags": item["tags"] ?? .null]
-            if item["recoveryId"] != nil {
-                output["deletedDate"] = time(item["deletedDate"])
-                output["recoveryId"] = item["recoveryId"] ?? .null
-                output["scheduledPurgeDate"] = time(item["scheduledPurgeDate"])
-            }
-            return .object(output)
-        })
+    /// A ``DeletedKeyBundle`` as `az keyvault key delete/show-deleted` print it.
+    static func deleted(_ deleted: DeletedKeyBundle) -> JSONValue { withDeletion(bundle(deleted.entry), of: deleted) }
+
+    /// A ``KeyItem`` as `az keyvault key list/list-versions` print it.
+    static func item(_ item: KeyItem) -> JSONValue {
+        ["attributes": attributes(item.attributes), "kid": .string(item.kid), "keySize": .null,
+         "managed": item.managed.map(JSONValue.bool) ?? .null, "name": name(of: item.kid), "releasePolicy": .null, "tags": tags(item.tags)]
     }
 
-    private static func attributes(_ value: JSONValue?) -> JSONValue {
-        .object(["created": time(value?["created"]), "enabled": value?["enabled"] ?? .null, "expires": time(value?["exp"]),
-                 "exportable": value?["exportable"] ?? .null, "hsmPlatform": value?["hsmPlatform"] ?? .null,
-                 "notBefore": time(value?["nbf"]), "recoverableDays": value?["recoverableDays"] ?? .null,
-                 "recoveryLevel": value?["recoveryLevel"] ?? .null, "updated": time(value?["updated"])])
+    /// A ``DeletedKeyItem`` as `az keyvault key list-deleted` prints it.
+    static func deletedItem(_ deleted: DeletedKeyItem) -> JSONValue { withDeletion(item(deleted.entry), of: deleted) }
+
+    private static func withDeletion<Entry>(_ shown: JSONValue, of deleted: DeletedKey<Entry>) -> JSONValue {
+        var shown = shown
+        shown["deletedDate"] = time(deleted.deletedDate)
+        shown["recoveryId"] = .string(deleted.recoveryId)
+        shown["scheduledPurgeDate"] = time(deleted.scheduledPurgeDate)
+        return shown
     }
 
-    private static func jwk(_ key: JSONValue) -> JSONValue {
-        .object(JSONObject(jwkFields.map { field -> (String, JSONValue) in
+    private static func attributes(_ attributes: KeyAttributes) -> JSONValue {
+        ["created": time(attributes.created), "enabled": attributes.enabled.map(JSONValue.bool) ?? .null, "expires": time(attributes.exp),
+         "exportable": attributes.exportable.map(JSONValue.bool) ?? .null, "hsmPlatform": .null, "notBefore": time(attributes.nbf),
+         "recoverableDays": attributes.recoverableDays.map(JSONValue.integer) ?? .null,
+         "recoveryLevel": attributes.recoveryLevel.map(JSONValue.string) ?? .null, "updated": time(attributes.updated)]
+    }
+
+    /// Every JWK field az names, from the key's wire form: byte fields re-encoded in standard base64.
+    private static func jwk(_ key: JsonWebKey) -> JSONValue {
+        let wire = JSONValue(encoding: key)
+        return .object(JSONObject(jwkFields.map { field -> (String, JSONValue) in
             let name = field == "key_ops" ? "keyOps" : field
-            switch (field, key[field]) {
+            switch (field, wire[field]) {
             case (_, nil), (_, .null?): return (name, .null)
             case ("kid", let value?), ("kty", let value?), ("key_ops", let value?), ("crv", let value?): return (name, value)
             case (_, .string(let text)?): return (name, Data(base64URL: text).map { .string($0.base64EncodedString()) } ?? .string(text))
@@ -61,9 +58,13 @@ enum KeyOutput {
         }))
     }
 
+    private static func tags(_ tags: [String: String]?) -> JSONValue {
+        tags.map { .object(JSONObject($0.mapValues(JSONValue.string))) } ?? .null
+    }
+
     /// Unix seconds → what Python prints for an aware datetime (`2026-11-29T08:28:17+00:00`).
-    private static func time(_ value: JSONValue?) -> JSONValue {
-        guard case .integer(let seconds)? = value else { return .null }
+    private static func time(_ seconds: Int64?) -> JSONValue {
+        guard let seconds else { return .null }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -71,9 +72,8 @@ enum KeyOutput {
         return .string(formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds))))
     }
 
-    private static func name(of kid: JSONValue?) -> JSONValue {
-        guard case .string(let text)? = kid else { return .null }
-        let parts = text.split(separator: "/")
+    private static func name(of kid: String) -> JSONValue {
+        let parts = kid.split(separator: "/")
         return parts.count > 3 ? .string(String(parts[3])) : .null
     }
 }

@@ -102,22 +102,49 @@ public final class KuraClient: Sendable {
     @discardableResult
     public func arm(_ method: String, _ path: String, apiVersion: String, body: JSONValue? = nil,
                     query: [(String, String)] = []) async throws -> JSONValue? {
-        let bearer = try await token(for: managementResource)
+        try await armReply(method, path, apiVersion: apiVersion, body: body, query: query).json
+    }
+
+    /// An ARM call answered with a `KuraAPI` model.
+    public func arm<Model: Decodable>(_ method: String, _ path: String, apiVersion: String, body: JSONValue? = nil,
+                                      query: [(String, String)] = [], as type: Model.Type) async throws -> Model {
+        try Self.model(type, of: try await armReply(method, path, apiVersion: apiVersion, body: body, query: query))
+    }
+
+    func armReply(_ method: String, _ path: String, apiVersion: String, body: JSONValue?, query: [(String, String)]) async throws -> Reply {
         let parameters = ([("api-version", apiVersion)] + query).map { "\($0)=\(Self.formEscape($1))" }.joined(separator: "&")
-        let reply = try await send(method, "\(profile.server)\(path)?\(parameters)", body: body.map { $0.serialized() },
-                                   contentType: "application/json", bearer: bearer)
-        guard (200..<300).contains(reply.status) else { throw Self.serviceError(reply) }
-        return reply.json
+        return try await callReply(method, "\(profile.server)\(path)?\(parameters)", resource: managementResource, body: body)
     }
 
     /// A call on an absolute URL (a vault host) with a token for `resource`.
     @discardableResult
     public func call(_ method: String, _ url: String, resource: String, body: JSONValue? = nil) async throws -> JSONValue? {
+        try await callReply(method, url, resource: resource, body: body).json
+    }
+
+    /// A call on an absolute URL answered with a `KuraAPI` model.
+    public func call<Model: Decodable>(_ method: String, _ url: String, resource: String, body: JSONValue? = nil,
+                                       as type: Model.Type) async throws -> Model {
+        try Self.model(type, of: try await callReply(method, url, resource: resource, body: body))
+    }
+
+    /// A successful reply.
+    /// - Throws: ``CLIError`` `.service` with the service's code and message.
+    func callReply(_ method: String, _ url: String, resource: String, body: JSONValue?) async throws -> Reply {
         let bearer = try await token(for: resource)
-        let reply = try await send(method, url, body: body.map { $0.serialized() }, contentType: "application/json",
-                                   bearer: bearer)
+        let reply = try await send(method, url, body: body.map { $0.serialized() }, contentType: "application/json", bearer: bearer)
         guard (200..<300).contains(reply.status) else { throw Self.serviceError(reply) }
-        return reply.json
+        return reply
+    }
+
+    /// The reply's body as `Model`.
+    /// - Throws: ``CLIError`` `.local` naming the model when the body does not have its shape.
+    static func model<Model: Decodable>(_ type: Model.Type, of reply: Reply) throws -> Model {
+        do {
+            return try WireJSON.decode(type, from: reply.body)
+        } catch {
+            throw CLIError(.local, "The server's answer is not a \(Model.self): \(error)")
+        }
     }
 
     /// An Azure error (ARM, Key Vault) as az prints it.

@@ -27,15 +27,19 @@ public struct KeyVaultService: Sendable {
         self.events = events
     }
 
-    /// The answer to one operation: a status (200, or 204 for purge) and a JSON body.
+    /// The answer to one operation: a status (200, or 204 for purge) and its wire model.
     public struct Reply: Sendable {
         public let status: Int
-        public let body: JSONValue?
+        /// A `KuraAPI` model (``KeyBundle``, ``KeyOperationResult``, …); nil for an empty body.
+        public let answer: (any Encodable & Sendable)?
         /// The key version the operation used or produced (for the audit log).
         public let keyVersion: String?
         /// Whether the change this reply reports wrote its audit entry in its own transaction
         /// (the plane then appends none).
         public var audited: Bool = false
+
+        /// The answer as the JSON the plane writes.
+        public var body: JSONValue? { answer.map { JSONValue(encoding: $0) } }
     }
 
     /// Runs `route` for `caller` in `vault`.
@@ -49,43 +53,41 @@ public struct KeyVaultService: Sendable {
         case .importKey(let name): return try await importKey(name, body: try object(body), vault: vault)
         case .get(let name, let version):
             let found = try await keyVersion(name, version, vault: vault)
-            return Reply(status: 200, body: try bundle(found, vault: vault), keyVersion: found.version)
+            return Reply(status: 200, answer: try bundle(found, vault: vault), keyVersion: found.version)
         case .list:
-            var items: [JSONValue] = []
+            var items: [KeyItem] = []
             for key in try await store.vaultKeys(vault: vault.name, deleted: false) {
                 if let current = try await store.keyVersion(vault: vault.name, name: key.name, version: key.currentVersion) {
-                    items.append(item(current, kid: "\(vault.baseURL)/keys/\(key.name)"))
+                    items.append(try item(current, kid: "\(vault.baseURL)/keys/\(key.name)"))
                 }
             }
-            return Reply(status: 200, body: try page(items, path: "/keys", query: query, vault: vault), keyVersion: nil)
+            return Reply(status: 200, answer: try page(items, path: "/keys", query: query, vault: vault), keyVersion: nil)
         case .listVersions(let name):
             let key = try await activeKey(name, vault: vault)
             let items = try await store.keyVersions(vault: vault.name, name: key.name).map {
-                item($0, kid: "\(vault.baseURL)/keys/\(key.name)/\($0.version)")
+                try item($0, kid: "\(vault.baseURL)/keys/\(key.name)/\($0.version)")
             }
-            return Reply(status: 200, body: try page(items, path: "/keys/\(key.name)/versions", query: query, vault: vault), keyVersion: nil)
+            return Reply(status: 200, answer: try page(items, path: "/keys/\(key.name)/versions", query: query, vault: vault), keyVersion: nil)
         case .update(let name, let version): return try await update(name, version, body: try object(body), vault: vault)
         case .delete(let name): return try await delete(name, vault: vault)
         case .getDeleted(let name):
             let key = try await deletedKey(name, vault: vault)
-            return Reply(status: 200, body: try await deletedBundle(key, vault: vault), keyVersion: key.currentVersion)
+            return Reply(status: 200, answer: try await deletedBundle(key, vault: vault), keyVersion: key.currentVersion)
         case .listDeleted:
-            var items: [JSONValue] = []
+            var items: [DeletedKeyItem] = []
             for key in try await store.vaultKeys(vault: vault.name, deleted: true) {
                 if let current = try await store.keyVersion(vault: vault.name, name: key.name, version: key.currentVersion) {
-                    var entry = item(current, kid: "\(vault.baseURL)/keys/\(key.name)")
-                    deletionFields(key, vault: vault).forEach { entry[$0.key] = $0.value }
-                    items.append(entry)
+                    items.append(deleted(try item(current, kid: "\(vault.baseURL)/keys/\(key.name)"), key, vault: vault))
                 }
             }
-            return Reply(status: 200, body: try page(items, path: "/deletedkeys", query: query, vault: vault), keyVersion: nil)
+            return Reply(status: 200, answer: try page(items, path: "/deletedkeys", query: query, vault: vault), keyVersion: nil)
         case .recover(let name):
             let key = try await deletedKey(name, vault: vault)
             try await store.setKeyDeleted(vault: vault.name, name: key.name, deletedAt: nil, scheduledPurgeAt: nil,
                                              audit: vault.audit?.entry(keyVersion: key.currentVersion, status: 200))
             events.publish(VaultEvent(.keyRecovered, vault: vault.name, key: key.name))
             let current = try await keyVersion(key.name, nil, vault: vault)
-            return Reply(status: 200, body: try bundle(current, vault: vault), keyVersion: current.version, audited: vault.audit != nil)
+            return Reply(status: 200, answer: try bundle(current, vault: vault), keyVersion: current.version, audited: vault.audit != nil)
         case .purge(let name):
             let key = try await deletedKey(name, vault: vault)
             if vault.purgeProtection, let scheduled = key.scheduledPurgeAt, clock.milliseconds < scheduled {
@@ -94,7 +96,7 @@ public struct KeyVaultService: Sendable {
             }
             try await store.purgeKey(vault: vault.name, name: key.name, audit: vault.audit?.entry(keyVersion: nil, status: 204))
             events.publish(VaultEvent(.keyPurged, vault: vault.name, key: key.name))
-            return Reply(status: 204, body: nil, keyVersion: nil, audited: vault.audit != nil)
+            return Reply(status: 204, answer: nil, keyVersion: nil, audited: vault.audit != nil)
         case .backup(let name): return try await backup(name, vault: vault)
         case .restore: return try await restore(body: try object(body), vault: vault)
         case .rotate(let name):
@@ -106,10 +108,10 @@ public struct KeyVaultService: Sendable {
             let created = try await addVersion(current.name, material: fresh, keyOps: properties["key_ops"]?.arrayValue?.compactMap(\.stringValue),
                                                attributes: properties["attributes"], tags: current.document["tags"], newKey: false, vault: vault)
             events.publish(VaultEvent(.keyRotated, vault: vault.name, key: current.name))
-            return Reply(status: 200, body: try bundle(created, vault: vault), keyVersion: created.version, audited: vault.audit != nil)
+            return Reply(status: 200, answer: try bundle(created, vault: vault), keyVersion: created.version, audited: vault.audit != nil)
         case .getRotationPolicy(let name):
             let key = try await activeKey(name, vault: vault)
-            return Reply(status: 200, body: rotationPolicy(key, vault: vault), keyVersion: nil)
+            return Reply(status: 200, answer: rotationPolicy(key, vault: vault), keyVersion: nil)
         case .setRotationPolicy(let name):
             // Rotation policies are not built yet: refuse rather than answer as if one were stored.
             _ = try await activeKey(name, vault: vault)
@@ -119,7 +121,7 @@ public struct KeyVaultService: Sendable {
             let count = try object(body)["count"]?.integerValue ?? 0
             guard (1...128).contains(count) else { throw KeyVaultError.badParameter("count must be between 1 and 128.") }
             let bytes = SymmetricKey(size: SymmetricKeySize(bitCount: Int(count) * 8)).withUnsafeBytes { Data($0) }
-            return Reply(status: 200, body: ["value": .string(bytes.base64URLEncodedString())], keyVersion: nil)
+            return Reply(status: 200, answer: RandomBytes(value: bytes.base64URLEncodedString()), keyVersion: nil)
         }
     }
 
@@ -154,7 +156,7 @@ public struct KeyVaultService: Sendable {
                                            keyOps: body["key_ops"]?.arrayValue?.compactMap(\.stringValue), attributes: body["attributes"],
                                            tags: body["tags"], newKey: existing == nil, vault: vault)
         events.publish(VaultEvent(existing == nil ? .keyCreated : .keyRotated, vault: vault.name, key: name))
-        return Reply(status: 200, body: try bundle(created, vault: vault), keyVersion: created.version, audited: vault.audit != nil)
+        return Reply(status: 200, answer: try bundle(created, vault: vault), keyVersion: created.version, audited: vault.audit != nil)
     }
 
     func importKey(_ name: String, body: JSONValue, vault: VaultContext) async throws -> Reply {
@@ -166,7 +168,7 @@ public struct KeyVaultService: Sendable {
         let created = try await addVersion(existing?.name ?? name, material: material, keyOps: jwk["key_ops"]?.arrayValue?.compactMap(\.stringValue),
                                            attributes: body["attributes"], tags: body["tags"], newKey: existing == nil, vault: vault)
         events.publish(VaultEvent(existing == nil ? .keyCreated : .keyRotated, vault: vault.name, key: name))
-        return Reply(status: 200, body: try bundle(created, vault: vault), keyVersion: created.version, audited: vault.audit != nil)
+        return Reply(status: 200, answer: try bundle(created, vault: vault), keyVersion: created.version, audited: vault.audit != nil)
     }
 
     func update(_ name: String, _ requested: String?, body: JSONValue, vault: VaultContext) async throws -> Reply {
@@ -190,7 +192,7 @@ public struct KeyVaultService: Sendable {
         events.publish(VaultEvent(.keyUpdated, vault: vault.name, key: found.name))
         var updated = found
         updated.document = document
-        return Reply(status: 200, body: try bundle(updated, vault: vault), keyVersion: found.version, audited: vault.audit != nil)
+        return Reply(status: 200, answer: try bundle(updated, vault: vault), keyVersion: found.version, audited: vault.audit != nil)
     }
 
     func delete(_ name: String, vault: VaultContext) async throws -> Reply {
@@ -200,7 +202,7 @@ public struct KeyVaultService: Sendable {
                                          audit: vault.audit?.entry(keyVersion: key.currentVersion, status: 200))
         events.publish(VaultEvent(.keyDeleted, vault: vault.name, key: key.name))
         let deleted = try await deletedKey(key.name, vault: vault)
-        return Reply(status: 200, body: try await deletedBundle(deleted, vault: vault), keyVersion: key.currentVersion, audited: vault.audit != nil)
+        return Reply(status: 200, answer: try await deletedBundle(deleted, vault: vault), keyVersion: key.currentVersion, audited: vault.audit != nil)
     }
 
     /// Removes every key of `vault`, deleted or not (the vault itself was purged).
@@ -233,7 +235,7 @@ public struct KeyVaultService: Sendable {
         }
         let payload: JSONValue = ["name": .string(key.name), "currentVersion": .string(key.currentVersion), "versions": .array(versions)]
         let sealed = try backups.seal(payload.serialized(), name: Self.backupSealName)
-        return Reply(status: 200, body: ["value": .string(Data(sealed).base64URLEncodedString())], keyVersion: key.currentVersion)
+        return Reply(status: 200, answer: BackupKeyResult(value: Data(sealed).base64URLEncodedString()), keyVersion: key.currentVersion)
     }
 
     static let backupSealName = "key vault backup v1"
@@ -268,7 +270,7 @@ public struct KeyVaultService: Sendable {
             last = record
         }
         events.publish(VaultEvent(.keyRestored, vault: vault.name, key: name))
-        return Reply(status: 200, body: try bundle(last!, vault: vault), keyVersion: last?.version, audited: vault.audit != nil)
+        return Reply(status: 200, answer: try bundle(last!, vault: vault), keyVersion: last?.version, audited: vault.audit != nil)
     }
 
     // MARK: Crypto
@@ -282,22 +284,22 @@ public struct KeyVaultService: Sendable {
             throw KeyVaultError.badParameter("The request needs 'value' (base64url).")
         }
         let material = try sealer.open(found.sealedPrivateKey, vault: vault.name, key: found.name, version: found.version)
-        let kid = JSONValue.string("\(vault.baseURL)/keys/\(found.name)/\(found.version)")
-        let result: JSONValue
+        let kid = "\(vault.baseURL)/keys/\(found.name)/\(found.version)"
+        let result: any Encodable & Sendable
         switch operation {
         case .encrypt, .wrapkey:
-            result = ["kid": kid, "value": .string(Data(try KeyAlgorithms.encrypt(Array(value), alg: alg, with: material)).base64URLEncodedString())]
+            result = KeyOperationResult(kid: kid, value: Data(try KeyAlgorithms.encrypt(Array(value), alg: alg, with: material)).base64URLEncodedString())
         case .decrypt, .unwrapkey:
-            result = ["kid": kid, "value": .string(Data(try KeyAlgorithms.decrypt(Array(value), alg: alg, with: material)).base64URLEncodedString())]
+            result = KeyOperationResult(kid: kid, value: Data(try KeyAlgorithms.decrypt(Array(value), alg: alg, with: material)).base64URLEncodedString())
         case .sign:
-            result = ["kid": kid, "value": .string(Data(try KeyAlgorithms.sign(Array(value), alg: alg, with: material)).base64URLEncodedString())]
+            result = KeySignResult(kid: kid, value: Data(try KeyAlgorithms.sign(Array(value), alg: alg, with: material)).base64URLEncodedString())
         case .verify:
             guard let digestText = body["digest"]?.stringValue, let digest = Data(base64URLEncoded: digestText) else {
                 throw KeyVaultError.badParameter("verify needs 'digest' (base64url) and 'value' (the signature).")
             }
-            result = ["value": .bool(try KeyAlgorithms.verify(Array(digest), signature: Array(value), alg: alg, with: material))]
+            result = KeyVerifyResult(value: try KeyAlgorithms.verify(Array(digest), signature: Array(value), alg: alg, with: material))
         }
-        return Reply(status: 200, body: result, keyVersion: found.version)
+        return Reply(status: 200, answer: result, keyVersion: found.version)
     }
 
     /// A version may be used only while enabled, inside nbf/exp, and for an operation in its key_ops.
@@ -385,65 +387,61 @@ public struct KeyVaultService: Sendable {
         return record
     }
 
-    /// The KeyBundle of a version.
-    func bundle(_ version: VaultKeyVersionRecord, vault: VaultContext) throws -> JSONValue {
-        var key = version.document["jwk"] ?? [:]
-        key["kid"] = .string("\(vault.baseURL)/keys/\(version.name)/\(version.version)")
-        key["kty"] = version.document["kty"]
-        key["key_ops"] = version.document["key_ops"]
-        var result: JSONValue = ["key": key, "attributes": attributes(version, vault: vault)]
-        if let tags = version.document["tags"], tags.objectValue?.isEmpty == false { result["tags"] = tags }
-        return result
+    /// The KeyBundle of a version: its public JWK with `kid`, `kty` and `key_ops`, its attributes with the
+    /// vault's recovery level and retention, its tags (left out when empty).
+    func bundle(_ version: VaultKeyVersionRecord, vault: VaultContext) throws -> KeyBundle {
+        var key = try (version.document["jwk"] ?? [:]).decoded(as: JsonWebKey.self)
+        key.kid = "\(vault.baseURL)/keys/\(version.name)/\(version.version)"
+        key.kty = version.document["kty"]?.stringValue ?? key.kty
+        key.keyOps = version.document["key_ops"]?.arrayValue?.compactMap(\.stringValue)
+        return KeyBundle(key: key, attributes: try storedAttributes(version).recoverable(vault.recoveryLevel, days: vault.retentionDays),
+                         tags: try storedTags(version))
     }
 
-    func attributes(_ version: VaultKeyVersionRecord, vault: VaultContext) -> JSONValue {
-        var attributes = version.document["attributes"] ?? [:]
-        attributes["recoveryLevel"] = .string(vault.recoveryLevel)
-        attributes["recoverableDays"] = .integer(vault.retentionDays)
-        return attributes
+    func item(_ version: VaultKeyVersionRecord, kid: String) throws -> KeyItem {
+        KeyItem(kid: kid, attributes: try storedAttributes(version), tags: try storedTags(version))
     }
 
-    func item(_ version: VaultKeyVersionRecord, kid: String) -> JSONValue {
-        var result: JSONValue = ["kid": .string(kid), "attributes": version.document["attributes"] ?? [:]]
-        if let tags = version.document["tags"], tags.objectValue?.isEmpty == false { result["tags"] = tags }
-        return result
+    func storedAttributes(_ version: VaultKeyVersionRecord) throws -> KeyAttributes {
+        try (version.document["attributes"] ?? [:]).decoded(as: KeyAttributes.self)
     }
 
-    func deletedBundle(_ key: VaultKeyRecord, vault: VaultContext) async throws -> JSONValue {
+    func storedTags(_ version: VaultKeyVersionRecord) throws -> [String: String]? {
+        try version.document["tags"]?.decoded(as: [String: String].self)
+    }
+
+    func deletedBundle(_ key: VaultKeyRecord, vault: VaultContext) async throws -> DeletedKeyBundle {
         guard let current = try await store.keyVersion(vault: vault.name, name: key.name, version: key.currentVersion) else {
             throw KeyVaultError.deletedKeyNotFound(key.name)
         }
-        var result = try bundle(current, vault: vault)
-        deletionFields(key, vault: vault).forEach { result[$0.key] = $0.value }
-        return result
+        return deleted(try bundle(current, vault: vault), key, vault: vault)
     }
 
-    func deletionFields(_ key: VaultKeyRecord, vault: VaultContext) -> [String: JSONValue] {
-        ["recoveryId": .string("\(vault.baseURL)/deletedkeys/\(key.name)"), "deletedDate": .integer((key.deletedAt ?? 0) / 1000),
-         "scheduledPurgeDate": .integer((key.scheduledPurgeAt ?? 0) / 1000)]
+    /// `entry` with the deletion's members: recovery id, deleted and scheduled purge dates (Unix seconds).
+    func deleted<Entry>(_ entry: Entry, _ key: VaultKeyRecord, vault: VaultContext) -> DeletedKey<Entry> {
+        DeletedKey(entry, recoveryId: "\(vault.baseURL)/deletedkeys/\(key.name)", deletedDate: (key.deletedAt ?? 0) / 1000,
+                   scheduledPurgeDate: (key.scheduledPurgeAt ?? 0) / 1000)
     }
 
     /// The policy Key Vault reports for a key that has none set: notify 30 days before expiry.
-    func rotationPolicy(_ key: VaultKeyRecord, vault: VaultContext) -> JSONValue {
-        ["id": .string("\(vault.baseURL)/keys/\(key.name)/rotationpolicy"),
-         "lifetimeActions": [["trigger": ["timeBeforeExpiry": "P30D"], "action": ["type": "Notify"]]],
-         "attributes": ["expiryTime": .null, "created": .integer(key.createdAt / 1000),
-                        "updated": .integer(clock.milliseconds / 1000)]]
+    func rotationPolicy(_ key: VaultKeyRecord, vault: VaultContext) -> KeyRotationPolicy {
+        .notifyBeforeExpiry(id: "\(vault.baseURL)/keys/\(key.name)/rotationpolicy", created: key.createdAt / 1000,
+                            updated: clock.milliseconds / 1000)
     }
 
     /// One page of a list: `maxresults` (≤ 25) items from `$skiptoken`, with an absolute `nextLink`.
-    func page(_ items: [JSONValue], path: String, query: [String: String], vault: VaultContext) throws -> JSONValue {
+    func page<Item>(_ items: [Item], path: String, query: [String: String], vault: VaultContext) throws -> KeyListPage<Item> {
         let size = min(Self.maximumPage, max(1, Int(query["maxresults"] ?? "") ?? Self.maximumPage))
         let start = Int(query["$skiptoken"] ?? "0") ?? -1
         guard start >= 0, start <= items.count else { throw KeyVaultError.badParameter("The $skiptoken is not valid.") }
         let end = min(items.count, start + size)
-        var body: JSONValue = ["value": .array(Array(items[start..<end])), "nextLink": .null]
+        var page = KeyListPage(value: Array(items[start..<end]))
         if end < items.count {
             var next = "\(vault.baseURL)\(path)?api-version=\(query["api-version"] ?? "7.6")&$skiptoken=\(end)"
             if let max = query["maxresults"] { next += "&maxresults=\(max)" }
-            body["nextLink"] = .string(next)
+            page.nextLink = next
         }
-        return body
+        return page
     }
 
     // MARK: Validation

@@ -139,9 +139,9 @@ package struct KeyVaultPlane: Sendable {
     }
 
     package static func render(_ reply: KeyVaultService.Reply) -> Response {
-        guard let body = reply.body else { return Response(status: HTTPResponse.Status(code: reply.status)) }
+        guard let answer = reply.answer else { return Response(status: HTTPResponse.Status(code: reply.status)) }
         return Response(status: HTTPResponse.Status(code: reply.status), headers: [.contentType: "application/json; charset=utf-8"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.serialized())))
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: WireJSON.encode(answer))))
     }
 
     /// Key Vault's error envelope; 401s carry the challenge naming the login endpoint and the vault resource.

@@ -34,12 +34,12 @@ public struct LocalKeyWrapClient: KeyWrapClient {
     public func currentKey(_ keyID: String, as identity: String) async throws(KeyWrapFailure) -> VaultKeyDescription {
         let (vault, key) = try await resolve(keyID)
         let reply = try await call(.get(name: key.keyName, version: key.version), body: nil, vault: vault, identity: identity)
-        guard let kid = reply.body?["key"]?["kid"]?.stringValue else { throw .unavailable("the vault returned no key id") }
-        guard reply.body?["key"]?["kty"]?.stringValue?.hasPrefix("RSA") == true else {
+        guard let bundle = reply.answer as? KeyBundle, let kid = bundle.key.kid else { throw .unavailable("the vault returned no key id") }
+        guard bundle.key.kty.hasPrefix("RSA") else {
             throw .revoked("the key \(kid) is not an RSA key; a registry's data key needs RSA-OAEP-256")
         }
-        guard reply.body?["attributes"]?["enabled"]?.boolValue != false else { throw .revoked("the key \(kid) is disabled") }
-        return VaultKeyDescription(keyID: kid, recoveryLevel: reply.body?["attributes"]?["recoveryLevel"]?.stringValue)
+        guard bundle.attributes.enabled != false else { throw .revoked("the key \(kid) is disabled") }
+        return VaultKeyDescription(keyID: kid, recoveryLevel: bundle.attributes.recoveryLevel)
     }
 
     public func wrap(_ bytes: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> (keyID: String, wrapped: [UInt8]) {
@@ -47,9 +47,10 @@ public struct LocalKeyWrapClient: KeyWrapClient {
         let reply = try await call(.crypto(name: key.keyName, version: key.version, operation: .wrapkey),
                                    body: ["alg": "RSA-OAEP-256", "value": .string(Data(bytes).base64URLEncodedString())],
                                    vault: vault, identity: identity)
-        guard let kid = reply.body?["kid"]?.stringValue, let text = reply.body?["value"]?.stringValue,
-              let wrapped = Data(base64URLEncoded: text) else { throw .unavailable("the vault's wrapKey answer is malformed") }
-        return (kid, Array(wrapped))
+        guard let result = reply.answer as? KeyOperationResult, let wrapped = Data(base64URLEncoded: result.value) else {
+            throw .unavailable("the vault's wrapKey answer is malformed")
+        }
+        return (result.kid, Array(wrapped))
     }
 
     public func unwrap(_ wrapped: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> [UInt8] {
@@ -57,7 +58,7 @@ public struct LocalKeyWrapClient: KeyWrapClient {
         let reply = try await call(.crypto(name: key.keyName, version: key.version, operation: .unwrapkey),
                                    body: ["alg": "RSA-OAEP-256", "value": .string(Data(wrapped).base64URLEncodedString())],
                                    vault: vault, identity: identity)
-        guard let text = reply.body?["value"]?.stringValue, let plain = Data(base64URLEncoded: text) else {
+        guard let result = reply.answer as? KeyOperationResult, let plain = Data(base64URLEncoded: result.value) else {
             throw .unavailable("the vault's unwrapKey answer is malformed")
         }
         return Array(plain)

@@ -1,5 +1,5 @@
 import Foundation
-import KuraAPI
+@testable import KuraAPI
 import Testing
 
 /// The wire models write exactly the shapes clients read, and read what the server (or Azure) writes.
@@ -33,5 +33,23 @@ import Testing
         let admin = AdminCredentials.of(appId: "a", objectId: "o", password: "p", tenant: "t", displayName: "kura-admin")
         #expect(try WireJSON.decode(AdminCredentials.self, from: WireJSON.encode(admin)) == admin)
         #expect(Self.text(ServingFile.of(url: "https://localhost:8443", pid: 42)) == #"{"pid":42,"url":"https://localhost:8443"}"#)
+    }
+
+    @Test func keyVaultAnswersHaveKeyVaultsMembers() throws {
+        let key = JsonWebKey.rsa(n: "wZVO", e: "AQAB", kid: "https://v.vault.localhost:8443/keys/k/1", keyOps: ["wrapKey"])
+        let attributes = KeyAttributes(enabled: true, created: 1, updated: 2, exportable: false).recoverable("Recoverable+Purgeable", days: 90)
+        let bundle = KeyBundle(key: key, attributes: attributes, tags: [:])
+        #expect(Self.text(bundle) == #"{"attributes":{"created":1,"enabled":true,"exportable":false,"recoverableDays":90,"recoveryLevel":"Recoverable+Purgeable","updated":2},"key":{"e":"AQAB","key_ops":["wrapKey"],"kid":"https://v.vault.localhost:8443/keys/k/1","kty":"RSA","n":"wZVO"}}"#,
+                "empty tags and absent JWK members are left out")
+        let deleted = DeletedKeyBundle(bundle, recoveryId: "https://v.vault.localhost:8443/deletedkeys/k", deletedDate: 10, scheduledPurgeDate: 20)
+        let flat = JSONValue(encoding: deleted)
+        #expect(flat["recoveryId"] == "https://v.vault.localhost:8443/deletedkeys/k" && flat["key"]?["kty"] == "RSA" && flat["entry"] == nil,
+                "a deleted bundle is the bundle's members and the deletion's, in one object")
+        #expect(try flat.decoded(as: DeletedKeyBundle.self) == deleted)
+        #expect(Self.text(KeyListPage<KeyItem>(value: [])) == #"{"nextLink":null,"value":[]}"#, "the last page says nextLink null")
+        #expect(try WireJSON.decode(KeyListPage<KeyItem>.self, from: Array(#"{"value":[]}"#.utf8)).nextLink == nil)
+        #expect(Self.text(KeyVerifyResult(value: true)) == #"{"value":true}"#)
+        let policy = KeyRotationPolicy.notifyBeforeExpiry(id: "p", created: 1, updated: 2)
+        #expect(Self.text(policy) == #"{"attributes":{"created":1,"expiryTime":null,"updated":2},"id":"p","lifetimeActions":[{"action":{"type":"Notify"},"trigger":{"timeBeforeExpiry":"P30D"}}]}"#)
     }
 }
