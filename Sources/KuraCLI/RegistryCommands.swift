@@ -300,8 +300,8 @@ public struct RegistryCommand: AsyncParsableCommand {
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 let server = try await client.loginServer(name)
-                let answer = try await client.registryCall(server, path: "/acr/v1/_catalog", scope: "registry:catalog:*")
-                return answer?["repositories"] ?? .array([])
+                let catalog = try await client.registryCall(server, path: "/acr/v1/_catalog", scope: "registry:catalog:*", as: RepositoryCatalog.self)
+                return .array(catalog.repositories.map(JSONValue.string))
             })
         }
     }
@@ -317,10 +317,9 @@ public struct RegistryCommand: AsyncParsableCommand {
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 let server = try await client.loginServer(name)
-                let answer = try await client.registryCall(server, path: "/acr/v1/\(repository)/_tags" + order.query,
-                                                           scope: "repository:\(repository):metadata_read")
-                guard case .array(let tags)? = answer?["tags"] else { return .array([]) }
-                return detail ? .array(tags) : .array(tags.map { $0["name"] ?? .null })
+                let list = try await client.registryCall(server, path: "/acr/v1/\(repository)/_tags" + order.query,
+                                                         scope: "repository:\(repository):metadata_read", as: TagsList.self)
+                return detail ? JSONValue(encoding: list.tags) : .array(list.tags.map { .string($0.name) })
             })
         }
     }
@@ -335,7 +334,7 @@ public struct RegistryCommand: AsyncParsableCommand {
             let (repository, tag) = try DeleteRepository.split(image)
             guard !tag.contains(":") else { throw CLIError(.usage, "--image must be repository:tag, not a digest") }
             try await global.withClient { client in
-                _ = try await client.registryCall(try await client.loginServer(name), method: "DELETE", path: "/acr/v1/\(repository)/_tags/\(tag)",
+                try await client.registryCall(try await client.loginServer(name), method: "DELETE", path: "/acr/v1/\(repository)/_tags/\(tag)",
                                                   scope: "repository:\(repository):delete")
             }
         }
@@ -367,18 +366,16 @@ public struct RegistryCommand: AsyncParsableCommand {
             try await global.withClient(longRunning: true) { client in
                 let server = try await client.loginServer(name)
                 if let repository {
-                    _ = try await client.registryCall(server, method: "DELETE", path: "/acr/v1/\(repository)", scope: "repository:\(repository):delete")
+                    try await client.registryCall(server, method: "DELETE", path: "/acr/v1/\(repository)", scope: "repository:\(repository):delete")
                     return
                 }
                 let (repositoryName, reference) = try Self.split(image!)
                 var digest = reference
                 if !reference.contains(":") {
-                    let tag = try await client.registryCall(server, path: "/acr/v1/\(repositoryName)/_tags/\(reference)",
-                                                            scope: "repository:\(repositoryName):metadata_read")
-                    guard case .string(let found)? = tag?["tag"]?["digest"] else { throw CLIError(.local, "The registry's tag answer is malformed.") }
-                    digest = found
+                    digest = try await client.registryCall(server, path: "/acr/v1/\(repositoryName)/_tags/\(reference)",
+                                                           scope: "repository:\(repositoryName):metadata_read", as: TagDetail.self).tag.digest
                 }
-                _ = try await client.registryCall(server, method: "DELETE", path: "/v2/\(repositoryName)/manifests/\(digest)",
+                try await client.registryCall(server, method: "DELETE", path: "/v2/\(repositoryName)/manifests/\(digest)",
                                                   scope: "repository:\(repositoryName):delete")
             }
         }
@@ -414,9 +411,9 @@ public struct RegistryCommand: AsyncParsableCommand {
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 let server = try await client.loginServer(registry)
-                let answer = try await client.registryCall(server, path: "/acr/v1/\(name)/_manifests" + order.query,
-                                                           scope: "repository:\(name):metadata_read")
-                return answer?["manifests"] ?? .array([])
+                let list = try await client.registryCall(server, path: "/acr/v1/\(name)/_manifests" + order.query,
+                                                         scope: "repository:\(name):metadata_read", as: ManifestsList.self)
+                return JSONValue(encoding: list.manifests)
             })
         }
     }
@@ -461,8 +458,18 @@ extension KuraClient {
         return exchanged.refreshToken
     }
 
-    /// A registry data-plane call with an access token for `scope`.
-    func registryCall(_ loginServer: String, method: String = "GET", path: String, scope: String) async throws -> JSONValue? {
+    /// A registry data-plane call with an access token for `scope`, answered with `Model`.
+    func registryCall<Model: Decodable>(_ loginServer: String, path: String, scope: String, as type: Model.Type) async throws -> Model {
+        try Self.model(type, of: try await registryReply(loginServer, method: "GET", path: path, scope: scope))
+    }
+
+    /// A registry data-plane call whose answer has nothing to read (a DELETE).
+    func registryCall(_ loginServer: String, method: String, path: String, scope: String) async throws {
+        _ = try await registryReply(loginServer, method: method, path: path, scope: scope)
+    }
+
+    /// A successful reply to a registry data-plane call with an access token for `scope`.
+    func registryReply(_ loginServer: String, method: String, path: String, scope: String) async throws -> Reply {
         let refresh = try await registryRefreshToken(loginServer)
         let service = String(loginServer.split(separator: ":").first ?? "")
         let form = "grant_type=refresh_token&service=\(KuraClient.formEscape(service))&scope=\(KuraClient.formEscape(scope))&refresh_token=\(KuraClient.formEscape(refresh))"
@@ -473,7 +480,7 @@ extension KuraClient {
         }
         let reply = try await send(method, "https://\(loginServer)\(path)", body: nil, contentType: "application/json", bearer: access)
         guard (200..<300).contains(reply.status) else { throw KuraClient.registryError(reply) }
-        return reply.json
+        return reply
     }
 
     /// An OCI error (`{"errors":[{"code","message"}]}`) as az prints it.

@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // ListingController: tags list, catalog and referrers.
 
+import KuraAPI
 package import KuraHTTP
 import Foundation
 import HTTPTypes
@@ -18,8 +19,7 @@ package struct ListingController {
         try Self.requireGet(context)
         let n = try Self.pageSize(context.query)
         let tags = try await service.tags(context.registry, repository: repository, after: context.query["last"], limit: n)
-        struct Body: Encodable { let name: String; let tags: [String] }
-        return OCIResponse.json(try OCIResponse.encode(Body(name: repository.value, tags: tags)),
+        return OCIResponse.json(OCIResponse.encode(TagNameList(name: repository.value, tags: tags)),
                                 headers: OCIResponse.nextLink(path: "/v2/\(repository)/tags/list", last: tags.last, n: n, count: tags.count))
     }
 
@@ -27,8 +27,7 @@ package struct ListingController {
         try Self.requireGet(context)
         let n = try Self.pageSize(context.query)
         let names = try await service.catalog(context.registry, after: context.query["last"], limit: n)
-        struct Body: Encodable { let repositories: [String] }
-        return OCIResponse.json(try OCIResponse.encode(Body(repositories: names)),
+        return OCIResponse.json(OCIResponse.encode(RepositoryCatalog(repositories: names)),
                                 headers: OCIResponse.nextLink(path: linkPath, last: names.last, n: n, count: names.count))
     }
 

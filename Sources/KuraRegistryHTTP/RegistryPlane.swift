@@ -3,6 +3,7 @@
 
 package import KuraHTTP
 import Foundation
+import KuraAPI
 package import HTTPTypes
 package import Hummingbird
 import KuraCore
@@ -244,10 +245,8 @@ package enum OCIResponse {
         return Response(status: status, headers: fields, body: ResponseBody())
     }
 
-    package static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    package static func encode(_ value: some Encodable) -> String {
+        String(decoding: WireJSON.encode(value), as: UTF8.self)
     }
 
     /// `Link: </v2/...?last=X&n=N>; rel="next"` when a page came back full.

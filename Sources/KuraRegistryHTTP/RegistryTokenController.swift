@@ -60,7 +60,7 @@ package struct RegistryTokenController {
         }
         let token = try await plane.tokens.issue(caller: caller, access: access, registry: registry, service: RegistryPlane.service(of: host))
         let issued = ISO8601DateFormatter().string(from: plane.tokens.clock.now())
-        return OCIResponse.json(try OCIResponse.encode(RegistryTokenResponse.issued(token, expiresIn: RegistryTokenService.lifetime, at: issued)))
+        return OCIResponse.json(OCIResponse.encode(RegistryTokenResponse.issued(token, expiresIn: RegistryTokenService.lifetime, at: issued)))
     }
 
     /// `POST /oauth2/exchange`: an AAD-style access token for the registry audience becomes a
@@ -80,6 +80,6 @@ package struct RegistryTokenController {
         }
         let refresh = try await plane.tokens.issueRefreshToken(objectID: claims.oid, tenant: claims.tid, registry: registry,
                                                                service: RegistryPlane.service(of: host))
-        return OCIResponse.json(try OCIResponse.encode(RegistryRefreshTokenResponse(refreshToken: refresh)))
+        return OCIResponse.json(OCIResponse.encode(RegistryRefreshTokenResponse(refreshToken: refresh)))
     }
 }

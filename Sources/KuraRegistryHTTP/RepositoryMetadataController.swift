@@ -1,6 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // RepositoryMetadataController: ACR's `/acr/v1/<name>`, `/acr/v1/<name>/_manifests` and `/acr/v1/<name>/_tags[/<tag>]`.
 
+import KuraAPI
 import KuraHTTP
 import Foundation
 import HTTPTypes
@@ -14,10 +15,6 @@ package import KuraRegistry
 package struct RepositoryMetadataController {
     package let service: RegistryService
 
-    /// What ACR reports as changeable: kura has no per-repository locks, so everything is enabled.
-    private static var changeableAttributes: [String: Any] { ["deleteEnabled": true, "writeEnabled": true, "readEnabled": true,
-                                                              "listEnabled": true] }
-
     /// GET: the repository's attributes; DELETE: removes it (202, with what it held).
     package func repository(_ context: RegistryRequest, repository: RepositoryName) async throws -> Response {
         switch context.request.method {
@@ -25,16 +22,15 @@ package struct RepositoryMetadataController {
             let manifests = try await service.manifests(context.registry, repository: repository, after: nil, limit: ListingController.maximumPage)
             let tagCount = manifests.reduce(0) { $0 + $1.tags.count }
             let times = manifests.map(\.linkedAt)
-            let body: [String: Any] = [
-                "registry": RegistryPlane.service(of: context.host), "imageName": repository.value,
-                "createdTime": Timestamp.iso8601(times.min() ?? 0), "lastUpdateTime": Timestamp.iso8601(times.max() ?? 0),
-                "manifestCount": manifests.count, "tagCount": tagCount, "changeableAttributes": Self.changeableAttributes,
-            ]
-            return OCIResponse.json(try Self.encode(body))
+            let attributes = RepositoryAttributes.of(registry: RegistryPlane.service(of: context.host), imageName: repository.value,
+                                                     createdTime: Timestamp.iso8601(times.min() ?? 0),
+                                                     lastUpdateTime: Timestamp.iso8601(times.max() ?? 0), manifestCount: manifests.count,
+                                                     tagCount: tagCount)
+            return OCIResponse.json(OCIResponse.encode(attributes))
         case .delete:
             let deletion = try await service.deleteRepository(context.registry, repository: repository)
-            let body: [String: Any] = ["manifestsDeleted": deletion.manifests.map(\.description), "tagsDeleted": deletion.tags]
-            return OCIResponse.json(try Self.encode(body), status: .accepted)
+            let deleted = DeletedRepository(manifestsDeleted: deletion.manifests.map(\.description), tagsDeleted: deletion.tags)
+            return OCIResponse.json(OCIResponse.encode(deleted), status: .accepted)
         default:
             throw RegistryError(.methodNotAllowed, "\(context.method) is not supported on /acr/v1/\(repository)")
         }
@@ -48,21 +44,14 @@ package struct RepositoryMetadataController {
         }
         let all = try await service.manifests(context.registry, repository: repository, after: nil, limit: ListingController.maximumPage)
         let (page, n, extra) = try Self.page(all, query: context.query, time: \.linkedAt, key: \.manifest.digest.description)
-        let manifests: [[String: Any]] = page.map { entry in
-            var attributes: [String: Any] = [
-                "digest": entry.manifest.digest.description, "imageSize": entry.manifest.size + entry.referencedBlobSize,
-                "createdTime": Timestamp.iso8601(entry.linkedAt), "lastUpdateTime": Timestamp.iso8601(entry.linkedAt),
-                "mediaType": entry.manifest.mediaType, "tags": entry.tags, "changeableAttributes": Self.changeableAttributes,
-            ]
-            if let type = entry.manifest.artifactType { attributes["configMediaType"] = type }
-            if let os = entry.manifest.os, let architecture = entry.manifest.architecture {
-                attributes["os"] = os
-                attributes["architecture"] = architecture
-            }
-            return attributes
+        let manifests = page.map { entry in
+            let platform = entry.manifest.os.flatMap { os in entry.manifest.architecture.map { (os: os, architecture: $0) } }
+            return ManifestAttributes.of(digest: entry.manifest.digest.description, imageSize: entry.manifest.size + entry.referencedBlobSize,
+                                         pushedTime: Timestamp.iso8601(entry.linkedAt), mediaType: entry.manifest.mediaType, tags: entry.tags,
+                                         configMediaType: entry.manifest.artifactType, platform: platform)
         }
-        let body: [String: Any] = ["registry": RegistryPlane.service(of: context.host), "imageName": repository.value, "manifests": manifests]
-        return OCIResponse.json(try Self.encode(body), headers: OCIResponse.nextLink(
+        let list = ManifestsList(registry: RegistryPlane.service(of: context.host), imageName: repository.value, manifests: manifests)
+        return OCIResponse.json(OCIResponse.encode(list), headers: OCIResponse.nextLink(
             path: "/acr/v1/\(repository)/_manifests", last: page.last?.manifest.digest.description, n: n, count: page.count, extraQuery: extra))
     }
 
@@ -74,9 +63,8 @@ package struct RepositoryMetadataController {
         }
         let all = try await service.tagRecords(context.registry, repository: repository, after: nil, limit: ListingController.maximumPage)
         let (page, n, extra) = try Self.page(all, query: context.query, time: \.updatedAt, key: \.name)
-        let body: [String: Any] = ["registry": RegistryPlane.service(of: context.host), "imageName": repository.value,
-                                   "tags": page.map(Self.attributes)]
-        return OCIResponse.json(try Self.encode(body), headers: OCIResponse.nextLink(
+        let list = TagsList(registry: RegistryPlane.service(of: context.host), imageName: repository.value, tags: page.map(Self.attributes))
+        return OCIResponse.json(OCIResponse.encode(list), headers: OCIResponse.nextLink(
             path: "/acr/v1/\(repository)/_tags", last: page.last?.name, n: n, count: page.count, extraQuery: extra))
     }
 
@@ -85,9 +73,9 @@ package struct RepositoryMetadataController {
         switch context.request.method {
         case .get, .head:
             let found = try await service.tagRecord(context.registry, repository: repository, tag: tag)
-            let body: [String: Any] = ["registry": RegistryPlane.service(of: context.host), "imageName": repository.value,
-                                       "tag": Self.attributes(found)]
-            return OCIResponse.json(try Self.encode(body))
+            let detail = TagDetail.of(registry: RegistryPlane.service(of: context.host), imageName: repository.value,
+                                      tag: Self.attributes(found))
+            return OCIResponse.json(OCIResponse.encode(detail))
         case .delete:
             try await service.deleteManifest(context.registry, repository: repository, reference: .tag(tag))
             return OCIResponse.empty(.accepted)
@@ -96,9 +84,8 @@ package struct RepositoryMetadataController {
         }
     }
 
-    private static func attributes(_ tag: TagRecord) -> [String: Any] {
-        ["name": tag.name, "digest": tag.digest.description, "createdTime": Timestamp.iso8601(tag.updatedAt),
-         "lastUpdateTime": Timestamp.iso8601(tag.updatedAt), "signed": false, "changeableAttributes": changeableAttributes]
+    private static func attributes(_ tag: TagRecord) -> TagAttributes {
+        .of(name: tag.name, digest: tag.digest.description, movedTime: Timestamp.iso8601(tag.updatedAt))
     }
 
     /// One page of a listing as ACR pages it: ordered by `orderby` (`timedesc`/`timeasc` by `time`,
@@ -117,9 +104,5 @@ package struct RepositoryMetadataController {
         }
         if let last = query["last"], let index = ordered.firstIndex(where: { $0[keyPath: key] == last }) { ordered.removeFirst(index + 1) }
         return (Array(ordered.prefix(n)), n, query["orderby"].map { $0.isEmpty ? "" : "&orderby=\($0)" } ?? "")
-    }
-
-    private static func encode(_ body: [String: Any]) throws -> String {
-        String(decoding: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
     }
 }

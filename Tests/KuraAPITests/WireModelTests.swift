@@ -52,4 +52,16 @@ import Testing
         let policy = KeyRotationPolicy.notifyBeforeExpiry(id: "p", created: 1, updated: 2)
         #expect(Self.text(policy) == #"{"attributes":{"created":1,"expiryTime":null,"updated":2},"id":"p","lifetimeActions":[{"action":{"type":"Notify"},"trigger":{"timeBeforeExpiry":"P30D"}}]}"#)
     }
+
+    @Test func registryMetadataHasACRsMembers() throws {
+        let plain = ManifestAttributes.of(digest: "sha256:ab", imageSize: 10, pushedTime: "t", mediaType: "m", tags: [])
+        #expect(Self.text(plain) == #"{"changeableAttributes":{"deleteEnabled":true,"listEnabled":true,"readEnabled":true,"writeEnabled":true},"createdTime":"t","digest":"sha256:ab","imageSize":10,"lastUpdateTime":"t","mediaType":"m","tags":[]}"#,
+                "no platform, no config type: those members are left out; tags always written")
+        let image = ManifestAttributes.of(digest: "sha256:ab", imageSize: 10, pushedTime: "t", mediaType: "m", tags: ["v1"],
+                                          platform: (os: "linux", architecture: "amd64"))
+        #expect(JSONValue(encoding: image)["os"] == "linux" && JSONValue(encoding: image)["architecture"] == "amd64")
+        let tag = TagDetail.of(registry: "r", imageName: "i", tag: .of(name: "v1", digest: "sha256:ab", movedTime: "t"))
+        #expect(try WireJSON.decode(TagDetail.self, from: WireJSON.encode(tag)) == tag && JSONValue(encoding: tag)["tag"]?["signed"] == false)
+        #expect(Self.text(RepositoryCatalog(repositories: ["a"])) == #"{"repositories":["a"]}"#)
+    }
 }
