@@ -48,6 +48,13 @@ extension JSONValue: Codable {
         self = (try? JSONValue(parsing: WireJSON.encode(model))) ?? .null
     }
 
+    /// The value as `Model` writes it: decoded into the model and encoded again. A free-form document
+    /// served this way carries exactly the model's members.
+    /// - Throws: `DecodingError` when it does not have the model's shape.
+    public func reshaped<Model: Codable>(as type: Model.Type) throws -> JSONValue {
+        JSONValue(encoding: try decoded(as: type))
+    }
+
     /// The value read as a wire model.
     /// - Throws: `DecodingError` when it does not have the model's shape.
     public func decoded<Model: Decodable>(as type: Model.Type) throws -> Model {

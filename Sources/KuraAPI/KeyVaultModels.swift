@@ -71,15 +71,13 @@ public struct KeyBundle: Codable, Sendable, Equatable {
     public var key: JsonWebKey
     /// With `recoveryLevel` and `recoverableDays`.
     public var attributes: KeyAttributes
-    /// At most 15; absent when there are none (never `{}`).
+    /// At most 15; absent when there are none (never `{}`). (Azure's `managed`, for keys a
+    /// certificate manages, is never set: kura has no certificates.)
     public var tags: [String: String]?
-    /// Never set by kura (Azure marks keys a certificate manages); read when present.
-    public var managed: Bool?
 
-    public init(key: JsonWebKey, attributes: KeyAttributes, tags: [String: String]? = nil) {
-        self.key = key
-        self.attributes = attributes
-        self.tags = tags?.isEmpty == false ? tags : nil
+    /// A bundle; empty `tags` are left out.
+    public static func of(_ key: JsonWebKey, attributes: KeyAttributes, tags: [String: String]?) -> KeyBundle {
+        KeyBundle(key: key, attributes: attributes, tags: tags?.isEmpty == false ? tags : nil)
     }
 }
 
@@ -87,18 +85,13 @@ public struct KeyBundle: Codable, Sendable, Equatable {
 public struct KeyItem: Codable, Sendable, Equatable {
     /// `https://<vault host>/keys/<name>`; with `/<version>` in a versions listing.
     public var kid: String
-    /// As stored: no `recoveryLevel` or `recoverableDays`.
+    /// The bundle's, with `recoveryLevel` and `recoverableDays`.
     public var attributes: KeyAttributes
     /// Absent when empty, as in a bundle.
     public var tags: [String: String]?
-    /// Never set by kura.
-    public var managed: Bool?
 
-    public init(kid: String, attributes: KeyAttributes, tags: [String: String]? = nil) {
-        self.tags = tags?.isEmpty == false ? tags : nil
-        self.kid = kid
-        self.attributes = attributes
-    }
+    /// The listing entry of `bundle` under `kid`.
+    public static func listing(_ bundle: KeyBundle, kid: String) -> KeyItem { KeyItem(kid: kid, attributes: bundle.attributes, tags: bundle.tags) }
 }
 
 /// A soft-deleted key's bundle or list item: the entry's members and the deletion's, flat in one
@@ -165,10 +158,7 @@ public struct KeyOperationResult: Codable, Sendable, Equatable {
     /// The result bytes, base64url.
     public var value: String
 
-    public init(kid: String, value: String) {
-        self.kid = kid
-        self.value = value
-    }
+    public static func of(_ kid: String, value: String) -> KeyOperationResult { KeyOperationResult(kid: kid, value: value) }
 }
 
 /// The answer to sign: the signature, base64url, and the version that made it.
@@ -224,5 +214,20 @@ public struct KeyRotationPolicy: Codable, Sendable, Equatable {
     public static func notifyBeforeExpiry(id: String, created: Int64, updated: Int64) -> KeyRotationPolicy {
         let notify = LifetimeAction(trigger: LifetimeAction.Trigger(timeBeforeExpiry: "P30D"), action: LifetimeAction.Action(type: "Notify"))
         return KeyRotationPolicy(id: id, lifetimeActions: [notify], attributes: Attributes(expiryTime: nil, created: created, updated: updated))
+    }
+}
+
+/// `GET /kura/v1/vaults/{vault}/auditLog/verify`: whether the vault's audit hash chain is whole.
+public struct AuditVerification: Codable, Sendable, Equatable {
+    public var vault: String
+    /// Entries read.
+    public var entries: Int
+    public var intact: Bool
+    /// The first entry whose hash or link does not hold, and why; `null` when intact.
+    @AlwaysEncoded public var firstBrokenSequence: Int64?
+    @AlwaysEncoded public var reason: String?
+
+    public static func of(vault: String, entries: Int, intact: Bool, firstBrokenSequence: Int64?, reason: String?) -> AuditVerification {
+        AuditVerification(vault: vault, entries: entries, intact: intact, firstBrokenSequence: firstBrokenSequence, reason: reason)
     }
 }

@@ -50,18 +50,18 @@ public struct LoginCommand: AsyncParsableCommand {
         }
         let directory = global.directory
         CLIProfile.clear(directory)
-        try CLIProfile.writeObject([appID: .string(secret)], "secrets.json", in: directory)
+        try CLIProfile.write([appID: secret], "secrets.json", in: directory)
         var profile = CLIProfile(server: server.hasSuffix("/") ? String(server.dropLast()) : server, caFile: ca, tenant: tenantID.lowercased(),
                                  appID: appID.lowercased(), subscription: "", subscriptionName: "")
         let subscriptions = try await KuraClient.with(profile: profile, directory: directory, verbose: global.verbose || global.debug) { client in
-            try await client.arm("GET", "/subscriptions", apiVersion: "2022-12-01")
+            try await client.arm("GET", "/subscriptions", apiVersion: "2022-12-01", as: ARMList<Subscription>.self)
         }
-        guard case .array(let list)? = subscriptions?["value"], let first = list.first, case .string(let id)? = first["subscriptionId"] else {
+        guard let first = subscriptions.value.first else {
             CLIProfile.clear(directory)
             throw CLIError(.local, "No subscriptions found for \(appID).")
         }
-        profile.subscription = id
-        if case .string(let name)? = first["displayName"] { profile.subscriptionName = name }
+        profile.subscription = first.subscriptionId
+        profile.subscriptionName = first.displayName
         try profile.save(to: directory)
         try global.emit(.array([Self.account(profile)]))
     }

@@ -3,12 +3,11 @@
 
 public import Foundation
 import KuraAPI
-import KuraJMESPath
 
 /// The CLI's state directory: `$KURA_CONFIG_DIR`, else `~/.kura`. Holds `profile.json` (server,
 /// CA file, tenant, subscription, app id), `secrets.json` and `tokens.json` (0600). Files are
 /// written to a temp file, fsynced and renamed.
-public struct CLIProfile: Sendable, Equatable {
+public struct CLIProfile: Codable, Sendable, Equatable {
     public var server: String
     public var caFile: String?
     public var tenant: String
@@ -25,6 +24,23 @@ public struct CLIProfile: Sendable, Equatable {
         self.subscriptionName = subscriptionName
     }
 
+    enum CodingKeys: String, CodingKey { case server, caFile, tenant, appID = "appId", subscription, subscriptionName }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(server: try container.decode(String.self, forKey: .server), caFile: try container.decodeIfPresent(String.self, forKey: .caFile),
+                  tenant: try container.decode(String.self, forKey: .tenant), appID: try container.decode(String.self, forKey: .appID),
+                  subscription: try container.decode(String.self, forKey: .subscription),
+                  subscriptionName: try container.decodeIfPresent(String.self, forKey: .subscriptionName) ?? "")
+    }
+
+    /// A cached access token (`tokens.json`, by resource).
+    struct CachedToken: Codable, Sendable {
+        var accessToken: String
+        /// Unix seconds.
+        var expiresOn: Int64
+    }
+
     public static func directory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let explicit = environment["KURA_CONFIG_DIR"], !explicit.isEmpty { return explicit }
         return (environment["HOME"] ?? NSHomeDirectory()) + "/.kura"
@@ -35,34 +51,27 @@ public struct CLIProfile: Sendable, Equatable {
     static func path(_ name: String, in directory: String) -> String { directory + "/" + name }
 
     public static func load(from directory: String) throws(CLIError) -> CLIProfile {
-        guard let text = try? String(contentsOfFile: path("profile.json", in: directory), encoding: .utf8),
-              let value = try? JSONValue(parsing: text) else {
+        guard FileManager.default.fileExists(atPath: path("profile.json", in: directory)) else {
             throw CLIError(.local, "Please run 'kura login' to setup account.")
         }
-        func field(_ name: String) -> String? { if case .string(let text)? = value[name] { text } else { nil } }
-        guard let server = field("server"), let tenant = field("tenant"), let app = field("appId"), let subscription = field("subscription") else {
+        guard let profile = read(CLIProfile.self, "profile.json", in: directory) else {
             throw CLIError(.local, "The profile in \(directory) is incomplete; run 'kura login' again.")
         }
-        return CLIProfile(server: server, caFile: field("caFile"), tenant: tenant, appID: app, subscription: subscription,
-                          subscriptionName: field("subscriptionName") ?? "")
+        return profile
     }
 
     public func save(to directory: String) throws(CLIError) {
-        var members: JSONObject = ["server": .string(server), "tenant": .string(tenant), "appId": .string(appID),
-                                                         "subscription": .string(subscription), "subscriptionName": .string(subscriptionName)]
-        if let caFile { members["caFile"] = .string(caFile) }
-        try Self.write(JSONValue.object(members).text, to: Self.path("profile.json", in: directory), directory: directory)
+        try Self.write(self, "profile.json", in: directory)
     }
 
-    /// A small JSON object file (secrets, tokens) as a dictionary of strings to values.
-    static func readObject(_ name: String, in directory: String) -> JSONObject {
-        guard let text = try? String(contentsOfFile: path(name, in: directory), encoding: .utf8),
-              case .object(let members) = (try? JSONValue(parsing: text)) ?? .null else { return [:] }
-        return members
+    /// A state file as `Model`, or nil when it is missing or not one.
+    static func read<Model: Decodable>(_ type: Model.Type, _ name: String, in directory: String) -> Model? {
+        guard let bytes = FileManager.default.contents(atPath: path(name, in: directory)) else { return nil }
+        return try? WireJSON.decode(type, from: bytes)
     }
 
-    static func writeObject(_ members: JSONObject, _ name: String, in directory: String) throws(CLIError) {
-        try write(JSONValue.object(members).text, to: path(name, in: directory), directory: directory)
+    static func write(_ model: some Encodable, _ name: String, in directory: String) throws(CLIError) {
+        try write(String(decoding: WireJSON.encode(model), as: UTF8.self), to: path(name, in: directory), directory: directory)
     }
 
     /// temp → fsync → rename, 0600 in a 0700 directory.

@@ -34,6 +34,15 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     /// - Parameter table: the command's own `-o table` columns (used only without `--query`).
     /// - Throws: ``CLIError`` `.usage` for an invalid query.
     public func emit(_ result: JSONValue?, table: TableLayout? = nil) throws {
+        try render(result, table: table)
+    }
+
+    /// Prints a `KuraAPI` model: its one conversion to JSON, then `--query` and the format.
+    public func emit(_ answer: some Encodable, table: TableLayout? = nil) throws {
+        try render((answer as? JSONValue) ?? JSONValue(encoding: answer), table: table)
+    }
+
+    private func render(_ result: JSONValue?, table: TableLayout?) throws {
         if output == .table, query == nil, let table, let result, !result.isNull {
             let text = output.render(table.transform(result), queried: true)
             if !text.isEmpty { FileHandle.standardOutput.write(Data(text.utf8)) }

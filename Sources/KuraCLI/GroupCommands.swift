@@ -3,7 +3,7 @@
 
 public import ArgumentParser
 import Foundation
-public import KuraAPI
+import KuraAPI
 import KuraJMESPath
 
 /// Resource groups (`az group`).
@@ -26,7 +26,8 @@ public struct GroupCommand: AsyncParsableCommand {
             var body: JSONObject = ["location": .string(location)]
             if !tags.isEmpty { body["tags"] = Tags.parse(tags) }
             try global.emit(try await global.withClient { client in
-                try await client.arm("PUT", GroupCommand.path(client, name), apiVersion: GroupCommand.apiVersion, body: .object(body))
+                try await client.arm("PUT", GroupCommand.path(client, name), apiVersion: GroupCommand.apiVersion, body: .object(body),
+                                     as: ResourceGroup.self)
             })
         }
     }
@@ -39,7 +40,7 @@ public struct GroupCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 try global.emit(try await global.withClient { client in
-                    try await client.arm("GET", GroupCommand.path(client, name), apiVersion: GroupCommand.apiVersion)
+                    try await client.arm("GET", GroupCommand.path(client, name), apiVersion: GroupCommand.apiVersion, as: ResourceGroup.self)
                 })
             } catch let error as CLIError { throw error.asShow() }
         }
@@ -51,7 +52,8 @@ public struct GroupCommand: AsyncParsableCommand {
 
         func run() async throws {
             try global.emit(try await global.withClient { client in
-                try await client.list("/subscriptions/\(client.profile.subscription)/resourcegroups", apiVersion: GroupCommand.apiVersion)
+                try await client.list("/subscriptions/\(client.profile.subscription)/resourcegroups", apiVersion: GroupCommand.apiVersion,
+                                      of: ResourceGroup.self)
             }, table: .resourceGroups)
         }
     }
@@ -87,23 +89,22 @@ extension KuraClient {
     public func locate(_ type: String, named name: String, group: String?, notFound: String) async throws -> String {
         if let group { return "/subscriptions/\(profile.subscription)/resourceGroups/\(group)/providers/\(type)/\(name)" }
         let found = try await list("/subscriptions/\(profile.subscription)/resources", apiVersion: GroupCommand.apiVersion,
-                                   query: [("$filter", "resourceType eq '\(type)'")])
-        guard case .array(let items) = found,
-              case .string(let id)? = items.first(where: { if case .string(let n)? = $0["name"] { n.lowercased() == name.lowercased() } else { false } })?["id"]
-        else { throw CLIError(.service(status: 404, code: "ResourceNotFound"), notFound) }
-        return id
+                                   query: [("$filter", "resourceType eq '\(type)'")], of: GenericResource.self)
+        guard let match = found.first(where: { $0.name.lowercased() == name.lowercased() }) else {
+            throw CLIError(.service(status: 404, code: "ResourceNotFound"), notFound)
+        }
+        return match.id
     }
 
     /// Every item of an ARM list, following `nextLink`.
-    public func list(_ path: String, apiVersion: String, query: [(String, String)] = []) async throws -> JSONValue {
-        var items: [JSONValue] = []
-        var page = try await arm("GET", path, apiVersion: apiVersion, query: query)
-        while true {
-            if case .array(let values)? = page?["value"] { items += values }
-            guard case .string(let next)? = page?["nextLink"], let url = URLComponents(string: next) else { break }
+    public func list<Item: Codable & Sendable & Equatable>(_ path: String, apiVersion: String, query: [(String, String)] = [], of type: Item.Type) async throws -> [Item] {
+        var page = try await arm("GET", path, apiVersion: apiVersion, query: query, as: ARMList<Item>.self)
+        var items = page.value
+        while let next = page.nextLink, let url = URLComponents(string: next) {
             let skip = url.queryItems?.filter { $0.name != "api-version" }.map { ($0.name, $0.value ?? "") } ?? []
-            page = try await arm("GET", url.path, apiVersion: apiVersion, query: skip)
+            page = try await arm("GET", url.path, apiVersion: apiVersion, query: skip, as: ARMList<Item>.self)
+            items += page.value
         }
-        return .array(items)
+        return items
     }
 }

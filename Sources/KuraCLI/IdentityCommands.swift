@@ -31,7 +31,7 @@ public struct IdentityCommand: AsyncParsableCommand {
                 var place = location
                 if place == nil { place = try await client.groupLocation(group) }
                 return Flatten.resource(try await client.arm("PUT", IdentityCommand.path(client, group, name), apiVersion: IdentityCommand.apiVersion,
-                                                             body: .object(["location": .string(place!)])))
+                                                             body: .object(["location": .string(place!)]), as: UserAssignedIdentity.self))
             })
         }
     }
@@ -45,7 +45,8 @@ public struct IdentityCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 try global.emit(try await global.withClient { client in
-                    Flatten.resource(try await client.arm("GET", IdentityCommand.path(client, group, name), apiVersion: IdentityCommand.apiVersion))
+                    Flatten.resource(try await client.arm("GET", IdentityCommand.path(client, group, name), apiVersion: IdentityCommand.apiVersion,
+                                                          as: UserAssignedIdentity.self))
                 })
             } catch let error as CLIError { throw error.asShow() }
         }
@@ -59,9 +60,9 @@ public struct IdentityCommand: AsyncParsableCommand {
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 let scope = "/subscriptions/\(client.profile.subscription)" + (group.map { "/resourceGroups/\($0)" } ?? "")
-                guard case .array(let items) = try await client.list("\(scope)/providers/\(IdentityCommand.type)", apiVersion: IdentityCommand.apiVersion)
-                else { return .array([]) }
-                return .array(items.map { Flatten.resource($0) ?? .null })
+                let items = try await client.list("\(scope)/providers/\(IdentityCommand.type)", apiVersion: IdentityCommand.apiVersion,
+                                                  of: UserAssignedIdentity.self)
+                return JSONValue.array(items.map(Flatten.resource))
             })
         }
     }
@@ -82,8 +83,11 @@ public struct IdentityCommand: AsyncParsableCommand {
 
 /// az's view of a tracked resource: `properties` merged into the top level, and `resourceGroup`.
 enum Flatten {
-    static func resource(_ value: JSONValue?) -> JSONValue? {
-        guard case .object(let members)? = value else { return value }
+    /// A `KuraAPI` resource model as az shows it.
+    static func resource(_ resource: some Encodable) -> JSONValue { flattened(JSONValue(encoding: resource)) }
+
+    static func flattened(_ value: JSONValue) -> JSONValue {
+        guard case .object(let members) = value else { return value }
         var flat: JSONObject = [:]
         for member in members {
             if member.key == "properties", case .object(let properties) = member.value {
@@ -92,7 +96,7 @@ enum Flatten {
                 flat[member.key] = member.value
             }
         }
-        if case .string(let id)? = value?["id"], let range = id.range(of: "/resourceGroups/", options: .caseInsensitive) {
+        if case .string(let id)? = value["id"], let range = id.range(of: "/resourceGroups/", options: .caseInsensitive) {
             let group = id[range.upperBound...].prefix { $0 != "/" }
             flat["resourceGroup"] = .string(String(group))
         }
@@ -103,8 +107,7 @@ enum Flatten {
 extension KuraClient {
     /// The location of a resource group (what az uses when `--location` is not given).
     public func groupLocation(_ group: String) async throws -> String {
-        let found = try await arm("GET", "/subscriptions/\(profile.subscription)/resourcegroups/\(group)", apiVersion: GroupCommand.apiVersion)
-        guard case .string(let location)? = found?["location"] else { throw CLIError(.local, "Resource group '\(group)' has no location.") }
-        return location
+        try await arm("GET", "/subscriptions/\(profile.subscription)/resourcegroups/\(group)", apiVersion: GroupCommand.apiVersion,
+                      as: ResourceGroup.self).location
     }
 }

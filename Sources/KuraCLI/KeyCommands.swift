@@ -308,8 +308,9 @@ struct AuditCommand: AsyncParsableCommand {
                 query = "?since=\(milliseconds)"
             }
             try global.emit(try await global.withClient { client in
+                // Entries are free-form: each is the hash-chained record as the vault wrote it.
                 try await client.call("GET", "\(client.profile.server)/kura/v1/vaults/\(vaultName)/auditLog\(query)",
-                                      resource: client.managementResource)?["value"]
+                                      resource: client.managementResource, as: ARMList<JSONValue>.self).value
             })
         }
     }
@@ -321,10 +322,11 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let result = try await global.withClient { client in
-                try await client.call("GET", "\(client.profile.server)/kura/v1/vaults/\(vaultName)/auditLog/verify", resource: client.managementResource)
+                try await client.call("GET", "\(client.profile.server)/kura/v1/vaults/\(vaultName)/auditLog/verify", resource: client.managementResource,
+                                      as: AuditVerification.self)
             }
             try global.emit(result)
-            if case .bool(false)? = result?["intact"] { throw CLIError(.local, "The audit log of \(vaultName) is broken.") }
+            if !result.intact { throw CLIError(.local, "The audit log of \(vaultName) is broken.") }
         }
     }
 }
@@ -353,7 +355,7 @@ extension KuraClient {
         if let known = knownVaultSuffix.withLock({ $0 }) { return known }
         let reply = try await send("GET", "\(profile.server)/metadata/endpoints?api-version=2022-09-01", body: nil,
                                    contentType: "application/json", bearer: nil)
-        guard reply.status == 200, case .string(let suffix)? = reply.json?["suffixes"]?["keyVaultDns"] else {
+        guard reply.status == 200, let suffix = reply.decode(CloudMetadata.self)?.suffixes.keyVaultDns else {
             throw CLIError(.local, "The server's /metadata/endpoints names no keyVaultDns suffix.")
         }
         knownVaultSuffix.withLock { $0 = suffix }

@@ -13,7 +13,7 @@ enum KeyOutput {
 
     /// A ``KeyBundle`` as az prints it.
     static func bundle(_ bundle: KeyBundle) -> JSONValue {
-        ["attributes": attributes(bundle.attributes), "key": jwk(bundle.key), "managed": bundle.managed.map(JSONValue.bool) ?? .null,
+        ["attributes": attributes(bundle.attributes), "key": jwk(bundle.key), "managed": .null,
          "releasePolicy": .null, "tags": tags(bundle.tags)]
     }
 
@@ -23,7 +23,7 @@ enum KeyOutput {
     /// A ``KeyItem`` as `az keyvault key list/list-versions` print it.
     static func item(_ item: KeyItem) -> JSONValue {
         ["attributes": attributes(item.attributes), "kid": .string(item.kid), "keySize": .null,
-         "managed": item.managed.map(JSONValue.bool) ?? .null, "name": name(of: item.kid), "releasePolicy": .null, "tags": tags(item.tags)]
+         "managed": .null, "name": name(of: item.kid), "releasePolicy": .null, "tags": tags(item.tags)]
     }
 
     /// A ``DeletedKeyItem`` as `az keyvault key list-deleted` prints it.

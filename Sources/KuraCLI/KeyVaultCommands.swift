@@ -57,7 +57,7 @@ public struct KeyVaultCommand: AsyncParsableCommand {
                     "enableRbacAuthorization": .bool(enableRbacAuthorization)]
                 if enablePurgeProtection { properties["enablePurgeProtection"] = .bool(true) }
                 return try await client.arm("PUT", KeyVaultCommand.path(client, group, name), apiVersion: KeyVaultCommand.apiVersion,
-                                            body: .object(["location": .string(place!), "properties": .object(properties)]))
+                                            body: .object(["location": .string(place!), "properties": .object(properties)]), as: KeyVault.self)
             })
         }
     }
@@ -71,7 +71,8 @@ public struct KeyVaultCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 try global.emit(try await global.withClient { client in
-                    try await client.arm("GET", try await KeyVaultCommand.locate(client, name, group: group), apiVersion: KeyVaultCommand.apiVersion)
+                    try await client.arm("GET", try await KeyVaultCommand.locate(client, name, group: group), apiVersion: KeyVaultCommand.apiVersion,
+                                         as: KeyVault.self)
                 })
             } catch let error as CLIError { throw error.asShow() }
         }
@@ -85,7 +86,7 @@ public struct KeyVaultCommand: AsyncParsableCommand {
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 let scope = "/subscriptions/\(client.profile.subscription)" + (group.map { "/resourceGroups/\($0)" } ?? "")
-                return try await client.list("\(scope)/providers/\(KeyVaultCommand.type)", apiVersion: KeyVaultCommand.apiVersion)
+                return try await client.list("\(scope)/providers/\(KeyVaultCommand.type)", apiVersion: KeyVaultCommand.apiVersion, of: KeyVault.self)
             })
         }
     }
@@ -110,7 +111,7 @@ public struct KeyVaultCommand: AsyncParsableCommand {
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 try await client.list("/subscriptions/\(client.profile.subscription)/providers/Microsoft.KeyVault/deletedVaults",
-                                      apiVersion: KeyVaultCommand.apiVersion)
+                                      apiVersion: KeyVaultCommand.apiVersion, of: DeletedVault.self)
             })
         }
     }
@@ -118,11 +119,11 @@ public struct KeyVaultCommand: AsyncParsableCommand {
     /// The deleted vault's ARM id (its location is part of it).
     static func deleted(_ client: KuraClient, _ name: String) async throws -> String {
         let listed = try await client.list("/subscriptions/\(client.profile.subscription)/providers/Microsoft.KeyVault/deletedVaults",
-                                           apiVersion: apiVersion)
-        guard case .array(let items) = listed,
-              case .string(let id)? = items.first(where: { if case .string(let n)? = $0["name"] { n.lowercased() == name.lowercased() } else { false } })?["id"]
-        else { throw CLIError(.service(status: 404, code: "ResourceNotFound"), "No deleted Vault was found with name \(name)") }
-        return id
+                                           apiVersion: apiVersion, of: DeletedVault.self)
+        guard let match = listed.first(where: { $0.name.lowercased() == name.lowercased() }) else {
+            throw CLIError(.service(status: 404, code: "ResourceNotFound"), "No deleted Vault was found with name \(name)")
+        }
+        return match.id
     }
 
     struct Purge: AsyncParsableCommand {
@@ -144,12 +145,11 @@ public struct KeyVaultCommand: AsyncParsableCommand {
 
         func run() async throws {
             try global.emit(try await global.withClient { client in
-                let deleted = try await client.arm("GET", try await KeyVaultCommand.deleted(client, name), apiVersion: KeyVaultCommand.apiVersion)
-                guard case .string(let vaultID)? = deleted?["properties"]?["vaultId"], case .string(let location)? = deleted?["properties"]?["location"]
-                else { throw CLIError(.local, "The deleted vault \(name) does not say where it was.") }
-                return try await client.arm("PUT", vaultID, apiVersion: KeyVaultCommand.apiVersion, body: .object([
-                    "location": .string(location),
-                    "properties": .object(["tenantId": .string(client.profile.tenant), "createMode": "recover"])]))
+                let deleted = try await client.arm("GET", try await KeyVaultCommand.deleted(client, name), apiVersion: KeyVaultCommand.apiVersion,
+                                                   as: DeletedVault.self)
+                return try await client.arm("PUT", deleted.properties.vaultId, apiVersion: KeyVaultCommand.apiVersion, body: .object([
+                    "location": .string(deleted.properties.location),
+                    "properties": .object(["tenantId": .string(client.profile.tenant), "createMode": "recover"])]), as: KeyVault.self)
             })
         }
     }
@@ -167,22 +167,18 @@ public struct KeyVaultCommand: AsyncParsableCommand {
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 let vault = try await KeyVaultCommand.locate(client, name, group: group)
-                let current = try await client.arm("GET", vault, apiVersion: KeyVaultCommand.apiVersion)
+                let current = try await client.arm("GET", vault, apiVersion: KeyVaultCommand.apiVersion, as: KeyVault.self)
                 // The kinds given replace the old lists; kinds not given are kept (as az does).
-                var permissions: JSONObject = [:]
-                if case .array(let entries)? = current?["properties"]?["accessPolicies"],
-                   let entry = entries.first(where: { if case .string(let o)? = $0["objectId"] { o.lowercased() == objectId.lowercased() } else { false } }),
-                   case .object(let old)? = entry["permissions"] {
-                    permissions = old
-                }
-                for (kind, given) in ["keys": keyPermissions, "secrets": secretPermissions, "certificates": certificatePermissions] where !given.isEmpty {
+                let entry = current.properties.accessPolicies.first { $0.objectId.lowercased() == objectId.lowercased() }
+                var permissions = entry.map { JSONValue(encoding: $0.permissions).objectValue ?? [:] } ?? [:]
+                for (kind, given) in [("keys", keyPermissions), ("secrets", secretPermissions), ("certificates", certificatePermissions)] where !given.isEmpty {
                     permissions[kind] = .array(given.map { .string($0) })
                 }
                 try await client.arm("PUT", vault + "/accessPolicies/replace", apiVersion: KeyVaultCommand.apiVersion, body: .object([
                     "properties": .object(["accessPolicies": .array([.object(["tenantId": .string(client.profile.tenant),
                                                                                 "objectId": .string(objectId),
                                                                                 "permissions": .object(permissions)])])])]))
-                return try await client.arm("GET", vault, apiVersion: KeyVaultCommand.apiVersion)
+                return try await client.arm("GET", vault, apiVersion: KeyVaultCommand.apiVersion, as: KeyVault.self)
             })
         }
     }
@@ -197,13 +193,13 @@ public struct KeyVaultCommand: AsyncParsableCommand {
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 let vault = try await KeyVaultCommand.locate(client, name, group: group)
-                let current = try await client.arm("GET", vault, apiVersion: KeyVaultCommand.apiVersion)
-                guard case .array(let entries)? = current?["properties"]?["accessPolicies"],
-                      let entry = entries.first(where: { if case .string(let o)? = $0["objectId"] { o.lowercased() == objectId.lowercased() } else { false } })
-                else { throw CLIError(.local, "No matching policies found") }
+                let current = try await client.arm("GET", vault, apiVersion: KeyVaultCommand.apiVersion, as: KeyVault.self)
+                guard let entry = current.properties.accessPolicies.first(where: { $0.objectId.lowercased() == objectId.lowercased() }) else {
+                    throw CLIError(.local, "No matching policies found")
+                }
                 try await client.arm("PUT", vault + "/accessPolicies/remove", apiVersion: KeyVaultCommand.apiVersion,
-                                     body: .object(["properties": .object(["accessPolicies": .array([entry])])]))
-                return try await client.arm("GET", vault, apiVersion: KeyVaultCommand.apiVersion)
+                                     body: .object(["properties": .object(["accessPolicies": .array([JSONValue(encoding: entry)])])]))
+                return try await client.arm("GET", vault, apiVersion: KeyVaultCommand.apiVersion, as: KeyVault.self)
             })
         }
     }

@@ -53,17 +53,14 @@ public final class KuraClient: Sendable {
     /// A token for `resource` (`https://management.localhost/`, `https://vault.localhost:8443`), cached.
     public func token(for resource: String) async throws -> String {
         let now = Int64(Date().timeIntervalSince1970)
-        let cache = CLIProfile.readObject("tokens.json", in: directory)
-        if let entry = cache.first(where: { $0.key == resource })?.value, case .string(let token)? = entry["accessToken"],
-           case .integer(let expires)? = entry["expiresOn"], expires - 300 > now {
-            return token
-        }
-        let secrets = CLIProfile.readObject("secrets.json", in: directory)
-        guard case .string(let secret)? = secrets.first(where: { $0.key == profile.appID })?.value else {
+        var cache = CLIProfile.read([String: CLIProfile.CachedToken].self, "tokens.json", in: directory) ?? [:]
+        if let entry = cache[resource], entry.expiresOn - 300 > now { return entry.accessToken }
+        let secrets = CLIProfile.read([String: String].self, "secrets.json", in: directory) ?? [:]
+        guard let secret = secrets[profile.appID] else {
             throw CLIError(.local, "No secret is stored for \(profile.appID); run 'kura login' again.")
         }
         let scope = (resource.hasSuffix("/") ? resource : resource + "/") + ".default"
-        let form = ["grant_type": "client_credentials", "client_id": profile.appID, "client_secret": secret, "scope": scope]
+        let form = [("grant_type", "client_credentials"), ("client_id", profile.appID), ("client_secret", secret), ("scope", scope)]
             .map { "\($0)=\(Self.formEscape($1))" }.joined(separator: "&")
         let reply = try await send("POST", "\(profile.server)/\(profile.tenant)/oauth2/v2.0/token", body: Array(form.utf8),
                                    contentType: "application/x-www-form-urlencoded", bearer: nil)
@@ -71,10 +68,8 @@ public final class KuraClient: Sendable {
             throw CLIError(.local, reply.decode(OAuthErrorBody.self)?.errorDescription ?? "token request failed (\(reply.status))")
         }
         let token = issued.accessToken
-        let lifetime = Int64(issued.expiresIn)
-        var updated = cache.filter { $0.key != resource }
-        updated[resource] = .object(["accessToken": .string(token), "expiresOn": .integer(now + lifetime)])
-        try CLIProfile.writeObject(updated, "tokens.json", in: directory)
+        cache[resource] = CLIProfile.CachedToken(accessToken: token, expiresOn: now + Int64(issued.expiresIn))
+        try CLIProfile.write(cache, "tokens.json", in: directory)
         return token
     }
 
@@ -97,12 +92,12 @@ public final class KuraClient: Sendable {
 
     // MARK: Requests
 
-    /// An ARM call: `path` under the server, `api-version` added; the JSON answer, or nil for none.
+    /// An ARM call whose answer has nothing to read (a DELETE, a purge): `path` under the server,
+    /// `api-version` added.
     /// - Throws: ``CLIError`` `.service` with ARM's code and message.
-    @discardableResult
     public func arm(_ method: String, _ path: String, apiVersion: String, body: JSONValue? = nil,
-                    query: [(String, String)] = []) async throws -> JSONValue? {
-        try await armReply(method, path, apiVersion: apiVersion, body: body, query: query).json
+                    query: [(String, String)] = []) async throws {
+        _ = try await armReply(method, path, apiVersion: apiVersion, body: body, query: query)
     }
 
     /// An ARM call answered with a `KuraAPI` model.
@@ -114,12 +109,6 @@ public final class KuraClient: Sendable {
     func armReply(_ method: String, _ path: String, apiVersion: String, body: JSONValue?, query: [(String, String)]) async throws -> Reply {
         let parameters = ([("api-version", apiVersion)] + query).map { "\($0)=\(Self.formEscape($1))" }.joined(separator: "&")
         return try await callReply(method, "\(profile.server)\(path)?\(parameters)", resource: managementResource, body: body)
-    }
-
-    /// A call on an absolute URL (a vault host) with a token for `resource`.
-    @discardableResult
-    public func call(_ method: String, _ url: String, resource: String, body: JSONValue? = nil) async throws -> JSONValue? {
-        try await callReply(method, url, resource: resource, body: body).json
     }
 
     /// A call on an absolute URL answered with a `KuraAPI` model.
@@ -162,8 +151,6 @@ public final class KuraClient: Sendable {
         /// The body as `Model`, or nil when it is not one.
         func decode<Model: Decodable>(_ type: Model.Type) -> Model? { try? WireJSON.decode(type, from: body) }
 
-        /// The body as JSON (member order kept), or nil when it is empty or not JSON.
-        var json: JSONValue? { body.isEmpty ? nil : try? JSONValue(parsing: String(decoding: body, as: UTF8.self)) }
     }
 
     func send(_ method: String, _ url: String, body: [UInt8]?, contentType: String, bearer: String?) async throws -> Reply {

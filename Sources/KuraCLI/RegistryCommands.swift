@@ -59,9 +59,9 @@ public struct RegistryCommand: AsyncParsableCommand {
                         let id = RegistryCommand.identityID(client, identity, group: group)
                         body["identity"] = .object(["type": "UserAssigned", "userAssignedIdentities": .object([id: .object([:])])])
                         if let key = keyEncryptionKey {
-                            let found = try await client.arm("GET", id, apiVersion: "2024-11-30")
+                            let found = try await client.arm("GET", id, apiVersion: "2024-11-30", as: UserAssignedIdentity.self)
                             properties["encryption"] = .object(["status": "enabled", "keyVaultProperties": .object([
-                                "keyIdentifier": .string(key), "identity": found?["properties"]?["clientId"] ?? .null])])
+                                "keyIdentifier": .string(key), "identity": .string(found.properties.clientId)])])
                         }
                     }
                     if identity.lowercased() == "[system]", let key = keyEncryptionKey {
@@ -71,7 +71,8 @@ public struct RegistryCommand: AsyncParsableCommand {
                 }
                 body["properties"] = .object(properties)
                 let path = "/subscriptions/\(client.profile.subscription)/resourceGroups/\(group)/providers/\(RegistryCommand.type)/\(name)"
-                return Flatten.resource(try await client.arm("PUT", path, apiVersion: RegistryCommand.apiVersion, body: .object(body)))
+                return Flatten.resource(try await client.arm("PUT", path, apiVersion: RegistryCommand.apiVersion, body: .object(body),
+                                                             as: ContainerRegistry.self))
             }, table: .registries)
         }
     }
@@ -85,7 +86,8 @@ public struct RegistryCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 try global.emit(try await global.withClient { client in
-                    Flatten.resource(try await client.arm("GET", try await RegistryCommand.locate(client, name, group: group), apiVersion: RegistryCommand.apiVersion))
+                    Flatten.resource(try await client.arm("GET", try await RegistryCommand.locate(client, name, group: group),
+                                                          apiVersion: RegistryCommand.apiVersion, as: ContainerRegistry.self))
                 }, table: .registries)
             } catch let error as CLIError { throw error.asShow() }
         }
@@ -99,9 +101,9 @@ public struct RegistryCommand: AsyncParsableCommand {
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 let scope = "/subscriptions/\(client.profile.subscription)" + (group.map { "/resourceGroups/\($0)" } ?? "")
-                guard case .array(let items) = try await client.list("\(scope)/providers/\(RegistryCommand.type)", apiVersion: RegistryCommand.apiVersion)
-                else { return .array([]) }
-                return .array(items.map { Flatten.resource($0) ?? .null })
+                let items = try await client.list("\(scope)/providers/\(RegistryCommand.type)", apiVersion: RegistryCommand.apiVersion,
+                                                  of: ContainerRegistry.self)
+                return JSONValue.array(items.map(Flatten.resource))
             }, table: .registries)
         }
     }
@@ -120,7 +122,7 @@ public struct RegistryCommand: AsyncParsableCommand {
                 if let sku { body["sku"] = .object(["name": .string(sku)]) }
                 if let adminEnabled { body["properties"] = .object(["adminUserEnabled": .bool(adminEnabled)]) }
                 return Flatten.resource(try await client.arm("PATCH", try await RegistryCommand.locate(client, name, group: group),
-                                                             apiVersion: RegistryCommand.apiVersion, body: .object(body)))
+                                                             apiVersion: RegistryCommand.apiVersion, body: .object(body), as: ContainerRegistry.self))
             }, table: .registries)
         }
     }
@@ -148,7 +150,8 @@ public struct RegistryCommand: AsyncParsableCommand {
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 try await client.arm("POST", "/subscriptions/\(client.profile.subscription)/providers/Microsoft.ContainerRegistry/checkNameAvailability",
-                                     apiVersion: RegistryCommand.apiVersion, body: .object(["name": .string(name), "type": .string(RegistryCommand.type)]))
+                                     apiVersion: RegistryCommand.apiVersion, body: .object(["name": .string(name), "type": .string(RegistryCommand.type)]),
+                                     as: NameAvailability.self)
             })
         }
     }
@@ -166,7 +169,7 @@ public struct RegistryCommand: AsyncParsableCommand {
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 try await client.arm("POST", try await RegistryCommand.locate(client, name, group: nil) + "/listCredentials",
-                                     apiVersion: RegistryCommand.apiVersion)
+                                     apiVersion: RegistryCommand.apiVersion, as: RegistryCredentials.self)
             }, table: .registryCredentials)
         }
     }
@@ -180,7 +183,7 @@ public struct RegistryCommand: AsyncParsableCommand {
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 try await client.arm("POST", try await RegistryCommand.locate(client, name, group: nil) + "/regenerateCredential",
-                                     apiVersion: RegistryCommand.apiVersion, body: .object(["name": .string(passwordName)]))
+                                     apiVersion: RegistryCommand.apiVersion, body: .object(["name": .string(passwordName)]), as: RegistryCredentials.self)
             }, table: .registryCredentials)
         }
     }
@@ -190,8 +193,8 @@ public struct RegistryCommand: AsyncParsableCommand {
                                                         subcommands: [ShowEncryption.self, ShowStatus.self, RotateKey.self, RotateKeyAlias.self])
     }
 
-    static func encryption(_ client: KuraClient, _ name: String) async throws -> JSONValue? {
-        try await client.arm("GET", try await locate(client, name, group: nil), apiVersion: apiVersion)?["properties"]?["encryption"]
+    static func encryption(_ client: KuraClient, _ name: String) async throws -> RegistryEncryption {
+        try await client.arm("GET", try await locate(client, name, group: nil), apiVersion: apiVersion, as: ContainerRegistry.self).properties.encryption
     }
 
     struct ShowEncryption: AsyncParsableCommand {
@@ -214,11 +217,11 @@ public struct RegistryCommand: AsyncParsableCommand {
         func run() async throws {
             try global.emit(try await global.withClient { client in
                 let encryption = try await RegistryCommand.encryption(client, name)
-                let properties = encryption?["keyVaultProperties"]
-                return .object(["status": encryption?["status"] ?? .null, "keyAccessible": properties?["keyAccessible"] ?? .null,
-                                "lastKeyError": properties?["lastKeyError"] ?? .null,
-                                "versionedKeyIdentifier": properties?["versionedKeyIdentifier"] ?? .null,
-                                "lastKeyRotationTimestamp": properties?["lastKeyRotationTimestamp"] ?? .null])
+                let properties = encryption.keyVaultProperties
+                return JSONValue.object(["status": .string(encryption.status), "keyAccessible": properties.map { .bool($0.keyAccessible) } ?? .null,
+                                         "lastKeyError": properties?.lastKeyError.map(JSONValue.string) ?? .null,
+                                         "versionedKeyIdentifier": properties?.versionedKeyIdentifier.map(JSONValue.string) ?? .null,
+                                         "lastKeyRotationTimestamp": properties?.lastKeyRotationTimestamp.map(JSONValue.string) ?? .null])
             })
         }
     }
@@ -238,12 +241,12 @@ public struct RegistryCommand: AsyncParsableCommand {
                     given = "system"
                 } else if UUID(uuidString: identity) == nil {
                     let group = id.components(separatedBy: "/")[4]
-                    let found = try await client.arm("GET", RegistryCommand.identityID(client, identity, group: group), apiVersion: "2024-11-30")
-                    if case .string(let clientID)? = found?["properties"]?["clientId"] { given = clientID }
+                    given = try await client.arm("GET", RegistryCommand.identityID(client, identity, group: group), apiVersion: "2024-11-30",
+                                                 as: UserAssignedIdentity.self).properties.clientId
                 }
                 return Flatten.resource(try await client.arm("PATCH", id, apiVersion: RegistryCommand.apiVersion, body: .object([
                     "properties": .object(["encryption": .object(["status": "enabled", "keyVaultProperties": .object([
-                        "keyIdentifier": .string(keyEncryptionKey), "identity": .string(given)])])])])))
+                        "keyIdentifier": .string(keyEncryptionKey), "identity": .string(given)])])])]), as: ContainerRegistry.self))
             })
         }
     }
@@ -319,7 +322,7 @@ public struct RegistryCommand: AsyncParsableCommand {
                 let server = try await client.loginServer(name)
                 let list = try await client.registryCall(server, path: "/acr/v1/\(repository)/_tags" + order.query,
                                                          scope: "repository:\(repository):metadata_read", as: TagsList.self)
-                return detail ? JSONValue(encoding: list.tags) : .array(list.tags.map { .string($0.name) })
+                return detail ? JSONValue(encoding: list.items) : .array(list.items.map { .string($0.name) })
             })
         }
     }
@@ -413,7 +416,7 @@ public struct RegistryCommand: AsyncParsableCommand {
                 let server = try await client.loginServer(registry)
                 let list = try await client.registryCall(server, path: "/acr/v1/\(name)/_manifests" + order.query,
                                                          scope: "repository:\(name):metadata_read", as: ManifestsList.self)
-                return JSONValue(encoding: list.manifests)
+                return JSONValue(encoding: list.items)
             })
         }
     }
@@ -440,9 +443,8 @@ struct ListingOrder: ParsableArguments {
 
 extension KuraClient {
     func loginServer(_ name: String) async throws -> String {
-        let registry = try await arm("GET", try await RegistryCommand.locate(self, name, group: nil), apiVersion: RegistryCommand.apiVersion)
-        guard case .string(let server)? = registry?["properties"]?["loginServer"] else { throw CLIError(.local, "The registry has no login server.") }
-        return server
+        try await arm("GET", try await RegistryCommand.locate(self, name, group: nil), apiVersion: RegistryCommand.apiVersion,
+                      as: ContainerRegistry.self).properties.loginServer
     }
 
     /// ACR's exchange: the login's AAD token for the registry audience → a registry refresh token.

@@ -22,10 +22,8 @@ public struct RoleCommand: AsyncParsableCommand {
     static func roleDefinition(_ client: KuraClient, _ role: String, scope: String) async throws -> String {
         if UUID(uuidString: role) != nil { return "/subscriptions/\(client.profile.subscription)/providers/Microsoft.Authorization/roleDefinitions/\(role)" }
         let found = try await client.list("\(scope)/providers/Microsoft.Authorization/roleDefinitions", apiVersion: apiVersion,
-                                          query: [("$filter", "roleName eq '\(role)'")])
-        guard case .array(let items) = found, case .string(let id)? = items.first?["id"] else {
-            throw CLIError(.local, "Role '\(role)' doesn't exist.")
-        }
+                                          query: [("$filter", "roleName eq '\(role)'")], of: RoleDefinitionResource.self)
+        guard let id = found.first?.id else { throw CLIError(.local, "Role '\(role)' doesn't exist.") }
         return id
     }
 
@@ -33,36 +31,29 @@ public struct RoleCommand: AsyncParsableCommand {
     static func objectID(_ client: KuraClient, assignee: String) async throws -> String {
         let graph = client.profile.server + "/"
         let found = try await client.call("GET", "\(client.profile.server)/v1.0/servicePrincipals?$filter=" +
-                                          KuraClient.formEscape("servicePrincipalNames/any(c:c eq '\(assignee)')"), resource: graph)
-        guard case .array(let items)? = found?["value"], case .string(let id)? = items.first?["id"] else {
+                                          KuraClient.formEscape("servicePrincipalNames/any(c:c eq '\(assignee)')"), resource: graph,
+                                          as: ARMList<GraphServicePrincipal>.self)
+        guard let id = found.value.first?.id else {
             throw CLIError(.local, "Cannot find user or service principal in graph database for '\(assignee)'.")
         }
         return id
     }
 
     /// az's view of an assignment: properties flattened, plus `roleDefinitionName` and `principalName`.
-    static func view(_ assignment: JSONValue, roles: [String: String]) -> JSONValue {
-        guard case .object = Flatten.resource(assignment), case .object(var members)? = Flatten.resource(assignment) else { return assignment }
-        members["resourceGroup"] = nil
-        if case .string(let definition)? = assignment["properties"]?["roleDefinitionId"] {
-            let guid = definition.split(separator: "/").last.map(String.init) ?? ""
-            members["roleDefinitionName"] = roles[guid].map { .string($0) } ?? .null
-        }
-        if case .string(let principal)? = assignment["properties"]?["principalId"] { members["principalName"] = .string(principal) }
-        return .object(members)
+    static func view(_ assignment: RoleAssignment, roles: [String: String]) -> JSONValue {
+        var shown = Flatten.resource(assignment)
+        shown["resourceGroup"] = nil
+        let guid = assignment.properties.roleDefinitionId.split(separator: "/").last.map(String.init) ?? ""
+        shown["roleDefinitionName"] = roles[guid].map { .string($0) } ?? .null
+        shown["principalName"] = .string(assignment.properties.principalId)
+        return shown
     }
 
     /// Role names by definition GUID.
     static func roleNames(_ client: KuraClient) async throws -> [String: String] {
         let all = try await client.list("/subscriptions/\(client.profile.subscription)/providers/Microsoft.Authorization/roleDefinitions",
-                                        apiVersion: apiVersion)
-        var names: [String: String] = [:]
-        if case .array(let items) = all {
-            for item in items {
-                if case .string(let name)? = item["name"], case .string(let role)? = item["properties"]?["roleName"] { names[name] = role }
-            }
-        }
-        return names
+                                        apiVersion: apiVersion, of: RoleDefinitionResource.self)
+        return Dictionary(all.map { ($0.name, $0.properties.roleName) }, uniquingKeysWith: { first, _ in first })
     }
 
     struct Create: AsyncParsableCommand {
@@ -86,8 +77,8 @@ public struct RoleCommand: AsyncParsableCommand {
                 let created = try await client.arm("PUT", "\(scope)/providers/Microsoft.Authorization/roleAssignments/\(UUID().uuidString.lowercased())",
                                                    apiVersion: RoleCommand.apiVersion, body: .object(["properties": .object([
                                                        "roleDefinitionId": .string(definition), "principalId": .string(principal),
-                                                       "principalType": .string(assigneePrincipalType)])]))
-                return RoleCommand.view(created ?? .null, roles: try await RoleCommand.roleNames(client))
+                                                       "principalType": .string(assigneePrincipalType)])]), as: RoleAssignment.self)
+                return RoleCommand.view(created, roles: try await RoleCommand.roleNames(client))
             })
         }
     }
@@ -104,15 +95,14 @@ public struct RoleCommand: AsyncParsableCommand {
                 let base = scope ?? "/subscriptions/\(client.profile.subscription)"
                 var filter = all ? nil : "atScope()"
                 if let assignee { filter = "principalId eq '\(assignee.lowercased())'" }
-                let found = try await client.list("\(base)/providers/Microsoft.Authorization/roleAssignments", apiVersion: RoleCommand.apiVersion,
-                                                  query: filter.map { [("$filter", $0)] } ?? [])
+                var items = try await client.list("\(base)/providers/Microsoft.Authorization/roleAssignments", apiVersion: RoleCommand.apiVersion,
+                                                  query: filter.map { [("$filter", $0)] } ?? [], of: RoleAssignment.self)
                 let roles = try await RoleCommand.roleNames(client)
-                guard case .array(var items) = found else { return .array([]) }
                 if let scope, !all {
                     // az shows the assignments at the scope itself unless --include-inherited.
-                    items = items.filter { if case .string(let at)? = $0["properties"]?["scope"] { at.lowercased() == scope.lowercased() } else { false } }
+                    items = items.filter { $0.properties.scope.lowercased() == scope.lowercased() }
                 }
-                return .array(items.map { RoleCommand.view($0, roles: roles) })
+                return JSONValue.array(items.map { RoleCommand.view($0, roles: roles) })
             }, table: .roleAssignments)
         }
     }
@@ -134,15 +124,11 @@ public struct RoleCommand: AsyncParsableCommand {
                 var targets = ids
                 if targets.isEmpty, let assignee, let scope {
                     let found = try await client.list("\(scope)/providers/Microsoft.Authorization/roleAssignments", apiVersion: RoleCommand.apiVersion,
-                                                      query: [("$filter", "principalId eq '\(assignee.lowercased())'")])
+                                                      query: [("$filter", "principalId eq '\(assignee.lowercased())'")], of: RoleAssignment.self)
                     let definition = try await role.asyncMap { try await RoleCommand.roleDefinition(client, $0, scope: scope) }
-                    if case .array(let items) = found {
-                        for item in items {
-                            guard case .string(let id)? = item["id"], case .string(let at)? = item["properties"]?["scope"], at.lowercased() == scope.lowercased()
-                            else { continue }
-                            if let definition, case .string(let d)? = item["properties"]?["roleDefinitionId"], d.lowercased() != definition.lowercased() { continue }
-                            targets.append(id)
-                        }
+                    for item in found where item.properties.scope.lowercased() == scope.lowercased() {
+                        if let definition, item.properties.roleDefinitionId.lowercased() != definition.lowercased() { continue }
+                        targets.append(item.id)
                     }
                 }
                 for id in targets { try await client.arm("DELETE", id, apiVersion: RoleCommand.apiVersion) }
@@ -186,16 +172,16 @@ public struct ADCommand: AsyncParsableCommand {
                     for scope in scopes { definitions.append((scope, try await RoleCommand.roleDefinition(client, role, scope: scope))) }
                 }
                 let created = try await client.call("POST", "\(client.profile.server)/directory/v1/servicePrincipals", resource: client.managementResource,
-                                                    body: .object(["displayName": .string(name)]))
-                guard case .string(let object)? = created?["objectId"] else { throw CLIError(.local, "The directory did not return the principal.") }
+                                                    body: .object(["displayName": .string(name)]), as: CreatedServicePrincipal.self)
+                let object = created.objectId
                 for (scope, definition) in definitions {
                     try await client.arm("PUT", "\(scope)/providers/Microsoft.Authorization/roleAssignments/\(UUID().uuidString.lowercased())",
                                          apiVersion: RoleCommand.apiVersion, body: .object(["properties": .object([
                                              "roleDefinitionId": .string(definition), "principalId": .string(object),
                                              "principalType": "ServicePrincipal"])]))
                 }
-                return .object(["appId": created?["appId"] ?? .null, "displayName": .string(name), "password": created?["password"] ?? .null,
-                                "tenant": created?["tenant"] ?? .null])
+                return JSONValue.object(["appId": .string(created.appId), "displayName": .string(name), "password": .string(created.password),
+                                         "tenant": .string(created.tenant)])
             })
         }
     }

@@ -3,7 +3,7 @@
 
 package import KuraHTTP
 import Foundation
-import KuraAPI
+package import KuraAPI
 import HTTPTypes
 package import Hummingbird
 import KuraCore
@@ -35,7 +35,7 @@ package struct LoginRoutes {
 
     package func add(to router: Router<KuraRequestContext>) {
         GraphRoutes(directory: directory, isOwner: isOwner).add(to: router)
-        router.get("/metadata/endpoints") { _, _ in try json(metadataEndpoints()) }
+        router.get("/metadata/endpoints") { _, _ in json(metadataEndpoints()) }
         router.get("/:tenant/v2.0/.well-known/openid-configuration") { _, context in
             try json(openIDConfiguration(tenant: try context.parameters.require("tenant"), version: .v2))
         }
@@ -56,8 +56,8 @@ package struct LoginRoutes {
         router.get("/subscriptions") { request, _ in
             let claims = try await requireManagementToken(request)
             let visible = try await hasAnyRole(claims.oid)
-            let subscriptions: [Any] = visible ? [subscription()] : []
-            return try json(["value": subscriptions])
+            let subscriptions = visible ? [subscription()] : []
+            return json(ARMList(value: subscriptions))
         }
         router.get("/subscriptions/:subscription") { request, context in
             let claims = try await requireManagementToken(request)
@@ -65,7 +65,7 @@ package struct LoginRoutes {
             guard asked.lowercased() == subscriptionID, try await hasAnyRole(claims.oid) else {
                 throw AzureError(status: .notFound, code: "SubscriptionNotFound", message: "The subscription '\(asked)' could not be found.")
             }
-            return try json(subscription())
+            return json(subscription())
         }
         router.get("/metadata/identity/oauth2/token") { request, _ in try await managedIdentityToken(request) }
         // kura's directory API: create and list service principals (Owner only).
@@ -79,8 +79,8 @@ package struct LoginRoutes {
             }
             do {
                 let (principal, secret) = try await directory.createServicePrincipal(displayName: name)
-                return try json(["appId": principal.appID, "objectId": principal.objectID, "displayName": principal.displayName,
-                                 "password": secret, "tenant": directory.authority.tenantID], status: .created)
+                return json(CreatedServicePrincipal.of(appId: principal.appID, objectId: principal.objectID, displayName: principal.displayName,
+                                                       password: secret, tenant: directory.authority.tenantID), status: .created)
             } catch let error as DirectoryError {
                 throw AzureError(status: .badRequest, code: "InvalidRequestContent", message: error.message)
             }
@@ -88,28 +88,21 @@ package struct LoginRoutes {
         router.get("/directory/v1/servicePrincipals") { request, _ in
             try await requireOwner(request)
             let principals = try await directory.principals().filter { $0.kind == .servicePrincipal }
-            return try json(["value": principals.map { ["appId": $0.appID, "objectId": $0.objectID, "displayName": $0.displayName] }])
+            return json(["value": principals.map { ["appId": $0.appID, "objectId": $0.objectID, "displayName": $0.displayName] }])
         }
         router.get("/tenants") { request, _ in
             try await requireManagementToken(request)
             let tenant = directory.authority.tenantID
-            return try json(["value": [["id": "/tenants/\(tenant)", "tenantId": tenant, "tenantCategory": "Home", "displayName": "kura"]]])
+            return json(["value": [["id": "/tenants/\(tenant)", "tenantId": tenant, "tenantCategory": "Home", "displayName": "kura"]]])
         }
     }
 
     /// The cloud metadata document `az cloud register` reads (suffixes carry the port).
-    package func metadataEndpoints() -> [String: Any] {
+    package func metadataEndpoints() -> CloudMetadata {
         let endpoints = directory.endpoints
-        return [
-            "name": "kura",
-            "resourceManager": endpoints.main + "/",
-            "portal": endpoints.main + "/",
-            "authentication": ["loginEndpoint": endpoints.main + "/", "audiences": [endpoints.managementAudience],
-                               "tenant": directory.authority.tenantID, "identityProvider": "AAD"],
-            "microsoftGraphResourceId": endpoints.graphAudience,
-            "graphAudience": endpoints.graphAudience,
-            "suffixes": ["keyVaultDns": endpoints.vaultDNSSuffix, "acrLoginServer": endpoints.registryLoginSuffix],
-        ]
+        return .installation(main: endpoints.main, tenant: directory.authority.tenantID, managementAudience: endpoints.managementAudience,
+                             graphAudience: endpoints.graphAudience,
+                             suffixes: .init(keyVaultDns: endpoints.vaultDNSSuffix, acrLoginServer: endpoints.registryLoginSuffix))
     }
 
     package func openIDConfiguration(tenant: String, version: TokenAuthority.Version) throws -> [String: Any] {
@@ -191,7 +184,7 @@ package struct LoginRoutes {
                                                                   resourceID: query["mi_res_id"] ?? query["msi_res_id"],
                                                                   resource: resource)
             let now = issued.issuedAt
-            return try json(["access_token": issued.accessToken, "client_id": issued.appID, "expires_in": String(issued.expiresIn),
+            return json(["access_token": issued.accessToken, "client_id": issued.appID, "expires_in": String(issued.expiresIn),
                              "expires_on": String(now + issued.expiresIn), "ext_expires_in": String(issued.expiresIn),
                              "not_before": String(now), "resource": issued.audience, "token_type": "Bearer"])
         } catch let error as DirectoryError {
@@ -227,10 +220,7 @@ package struct LoginRoutes {
         }
     }
 
-    package func subscription() -> [String: Any] {
-        ["id": "/subscriptions/\(subscriptionID)", "subscriptionId": subscriptionID, "displayName": "kura",
-         "state": "Enabled", "tenantId": directory.authority.tenantID, "managedByTenants": [] as [Any],
-         "subscriptionPolicies": ["locationPlacementId": "Public_2014-09-01", "quotaId": "PayAsYouGo_2014-09-01", "spendingLimit": "Off"],
-         "authorizationSource": "RoleBased"]
+    package func subscription() -> Subscription {
+        .installation(subscriptionID, tenant: directory.authority.tenantID)
     }
 }

@@ -58,14 +58,14 @@ public struct KeyVaultService: Sendable {
             var items: [KeyItem] = []
             for key in try await store.vaultKeys(vault: vault.name, deleted: false) {
                 if let current = try await store.keyVersion(vault: vault.name, name: key.name, version: key.currentVersion) {
-                    items.append(try item(current, kid: "\(vault.baseURL)/keys/\(key.name)"))
+                    items.append(try item(current, kid: "\(vault.baseURL)/keys/\(key.name)", vault: vault))
                 }
             }
             return Reply(status: 200, answer: try page(items, path: "/keys", query: query, vault: vault), keyVersion: nil)
         case .listVersions(let name):
             let key = try await activeKey(name, vault: vault)
             let items = try await store.keyVersions(vault: vault.name, name: key.name).map {
-                try item($0, kid: "\(vault.baseURL)/keys/\(key.name)/\($0.version)")
+                try item($0, kid: "\(vault.baseURL)/keys/\(key.name)/\($0.version)", vault: vault)
             }
             return Reply(status: 200, answer: try page(items, path: "/keys/\(key.name)/versions", query: query, vault: vault), keyVersion: nil)
         case .update(let name, let version): return try await update(name, version, body: try object(body), vault: vault)
@@ -77,7 +77,7 @@ public struct KeyVaultService: Sendable {
             var items: [DeletedKeyItem] = []
             for key in try await store.vaultKeys(vault: vault.name, deleted: true) {
                 if let current = try await store.keyVersion(vault: vault.name, name: key.name, version: key.currentVersion) {
-                    items.append(deleted(try item(current, kid: "\(vault.baseURL)/keys/\(key.name)"), key, vault: vault))
+                    items.append(deleted(try item(current, kid: "\(vault.baseURL)/keys/\(key.name)", vault: vault), key, vault: vault))
                 }
             }
             return Reply(status: 200, answer: try page(items, path: "/deletedkeys", query: query, vault: vault), keyVersion: nil)
@@ -288,11 +288,11 @@ public struct KeyVaultService: Sendable {
         let result: any Encodable & Sendable
         switch operation {
         case .encrypt, .wrapkey:
-            result = KeyOperationResult(kid: kid, value: Data(try KeyAlgorithms.encrypt(Array(value), alg: alg, with: material)).base64URLEncodedString())
+            result = KeyOperationResult.of(kid, value: Data(try KeyAlgorithms.encrypt(Array(value), alg: alg, with: material)).base64URLEncodedString())
         case .decrypt, .unwrapkey:
-            result = KeyOperationResult(kid: kid, value: Data(try KeyAlgorithms.decrypt(Array(value), alg: alg, with: material)).base64URLEncodedString())
+            result = KeyOperationResult.of(kid, value: Data(try KeyAlgorithms.decrypt(Array(value), alg: alg, with: material)).base64URLEncodedString())
         case .sign:
-            result = KeySignResult(kid: kid, value: Data(try KeyAlgorithms.sign(Array(value), alg: alg, with: material)).base64URLEncodedString())
+            result = KeySignResult.of(kid, value: Data(try KeyAlgorithms.sign(Array(value), alg: alg, with: material)).base64URLEncodedString())
         case .verify:
             guard let digestText = body["digest"]?.stringValue, let digest = Data(base64URLEncoded: digestText) else {
                 throw KeyVaultError.badParameter("verify needs 'digest' (base64url) and 'value' (the signature).")
@@ -394,12 +394,12 @@ public struct KeyVaultService: Sendable {
         key.kid = "\(vault.baseURL)/keys/\(version.name)/\(version.version)"
         key.kty = version.document["kty"]?.stringValue ?? key.kty
         key.keyOps = version.document["key_ops"]?.arrayValue?.compactMap(\.stringValue)
-        return KeyBundle(key: key, attributes: try storedAttributes(version).recoverable(vault.recoveryLevel, days: vault.retentionDays),
-                         tags: try storedTags(version))
+        return .of(key, attributes: try storedAttributes(version).recoverable(vault.recoveryLevel, days: vault.retentionDays),
+                   tags: try storedTags(version))
     }
 
-    func item(_ version: VaultKeyVersionRecord, kid: String) throws -> KeyItem {
-        KeyItem(kid: kid, attributes: try storedAttributes(version), tags: try storedTags(version))
+    func item(_ version: VaultKeyVersionRecord, kid: String, vault: VaultContext) throws -> KeyItem {
+        .listing(try bundle(version, vault: vault), kid: kid)
     }
 
     func storedAttributes(_ version: VaultKeyVersionRecord) throws -> KeyAttributes {

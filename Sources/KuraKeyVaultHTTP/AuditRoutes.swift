@@ -1,7 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // AuditRoutes: a vault's audit log on the main host — list and verify (Owner only).
 
-package import KuraAPI
+import KuraAPI
 package import KuraDirectoryHTTP
 package import KuraHTTP
 import Foundation
@@ -34,14 +34,13 @@ package struct AuditRoutes {
                 entry["hash"] = .string(record.hash)
                 return entry
             }
-            return Self.json(["value": .array(entries)])
+            return json(ARMList(value: entries))
         }
         router.get("/kura/v1/vaults/:vault/auditLog/verify") { request, context in
             let vault = try await requireVault(request, context)
             let result = try await audit.verify(vault: vault)
-            return Self.json(["vault": .string(vault), "entries": .integer(Int64(result.entries)), "intact": .bool(result.isIntact),
-                              "firstBrokenSequence": result.firstBroken.map { .integer($0) } ?? .null,
-                              "reason": result.reason.map { .string($0) } ?? .null])
+            return json(AuditVerification.of(vault: vault, entries: result.entries, intact: result.isIntact,
+                                             firstBrokenSequence: result.firstBroken, reason: result.reason))
         }
     }
 
@@ -54,8 +53,4 @@ package struct AuditRoutes {
         return name
     }
 
-    package static func json(_ value: JSONValue) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serialized())))
-    }
 }

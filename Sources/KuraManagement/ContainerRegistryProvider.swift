@@ -18,6 +18,7 @@ public import KuraRegistry
 public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
     public static let type = "Microsoft.ContainerRegistry/registries"
     public var resourceType: String { Self.type }
+    public var wireModel: any Codable.Type { ContainerRegistry.self }
     public var namesAreGlobal: Bool { true }
     let store: any ManagementStore
     let environment: ManagementEnvironment
@@ -203,14 +204,15 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
         case ("checknameavailability", nil):
             let wanted = body?.member(caseInsensitive: "name")?.stringValue ?? ""
             guard (5...50).contains(wanted.count), wanted.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-                return .ok(["nameAvailable": false, "reason": "Invalid",
-                            "message": "The specified resource name is invalid: use 5-50 alphanumeric characters."])
+                return try .ok(["nameAvailable": false, "reason": "Invalid",
+                                "message": "The specified resource name is invalid: use 5-50 alphanumeric characters."], as: NameAvailability.self)
             }
             let taken = try await nameConflict(wanted) != nil
-            return .ok(taken ? ["nameAvailable": false, "reason": "AlreadyExists",
-                                "message": .string("The registry \(wanted) is already in use.")] : ["nameAvailable": true])
+            return try .ok(taken ? ["nameAvailable": false, "reason": "AlreadyExists",
+                                    "message": .string("The registry \(wanted) is already in use.")] : ["nameAvailable": true],
+                           as: NameAvailability.self)
         case ("listcredentials", let record?):
-            return .ok(try credentialsDocument(try await adminRegistry(record)))
+            return try .ok(try credentialsDocument(try await adminRegistry(record)), as: RegistryCredentials.self)
         case ("regeneratecredential", let record?):
             let which = body?.member(caseInsensitive: "name")?.stringValue?.lowercased()
             guard let index = ["password": 0, "password2": 1][which ?? ""] else {
@@ -218,7 +220,7 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
             }
             let registry = try await adminRegistry(record)
             _ = try await provisioner.regenerateAdminPassword(registry, index: index)
-            return .ok(try credentialsDocument(try await adminRegistry(record)))
+            return try .ok(try credentialsDocument(try await adminRegistry(record)), as: RegistryCredentials.self)
         default:
             throw ManagementError(status: 404, code: "NoRegisteredProviderFound", "The registries resource type has no action '\(name)'.")
         }

@@ -15,6 +15,7 @@ public struct DeletedVaultProvider: ResourceProvider {
     static let originalMember = "kuraVault"
     public var resourceType: String { Self.type }
     public var listType: String { "Microsoft.KeyVault/deletedVaults" }
+    public var wireModel: any Codable.Type { DeletedVault.self }
     let store: any ManagementStore
     let environment: ManagementEnvironment
     /// The Key Vault plane, whose keys of a purged vault go with it.

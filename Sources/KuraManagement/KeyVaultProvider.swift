@@ -14,6 +14,7 @@ public import KuraKeyVault
 public struct KeyVaultProvider: ResourceProvider, VaultDirectory {
     public static let type = "Microsoft.KeyVault/vaults"
     public var resourceType: String { Self.type }
+    public var wireModel: any Codable.Type { KeyVault.self }
     public var namesAreGlobal: Bool { true }
     let store: any ManagementStore
     let environment: ManagementEnvironment
@@ -155,15 +156,17 @@ public struct KeyVaultProvider: ResourceProvider, VaultDirectory {
         case ("checknameavailability", nil):
             let wanted = body?.member(caseInsensitive: "name")?.stringValue ?? ""
             guard Self.isValidName(wanted) else {
-                return .ok(["nameAvailable": false, "reason": "AccountNameInvalid",
-                            "message": .string("The vault name '\(wanted)' is invalid: 3-24 letters, digits and '-', starting with a letter.")])
+                return try .ok(["nameAvailable": false, "reason": "AccountNameInvalid",
+                                "message": .string("The vault name '\(wanted)' is invalid: 3-24 letters, digits and '-', starting with a letter.")],
+                               as: NameAvailability.self)
             }
             let deleted = try await DeletedVaultProvider.find(wanted, store: store) != nil
             guard try await nameConflict(wanted) == nil, !deleted else {
-                return .ok(["nameAvailable": false, "reason": "AlreadyExists",
-                            "message": .string("The vault name '\(wanted)' is already in use\(deleted ? " by a deleted vault" : "").")])
+                return try .ok(["nameAvailable": false, "reason": "AlreadyExists",
+                                "message": .string("The vault name '\(wanted)' is already in use\(deleted ? " by a deleted vault" : "").")],
+                               as: NameAvailability.self)
             }
-            return .ok(["nameAvailable": true])
+            return try .ok(["nameAvailable": true], as: NameAvailability.self)
         case ("managedhsms", nil), ("deletedmanagedhsms", nil):
             return .list([])
         default:

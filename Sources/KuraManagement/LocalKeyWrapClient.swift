@@ -43,25 +43,25 @@ public struct LocalKeyWrapClient: KeyWrapClient {
     }
 
     public func wrap(_ bytes: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> (keyID: String, wrapped: [UInt8]) {
-        let (vault, key) = try await resolve(keyID)
-        let reply = try await call(.crypto(name: key.keyName, version: key.version, operation: .wrapkey),
-                                   body: ["alg": "RSA-OAEP-256", "value": .string(Data(bytes).base64URLEncodedString())],
-                                   vault: vault, identity: identity)
-        guard let result = reply.answer as? KeyOperationResult, let wrapped = Data(base64URLEncoded: result.value) else {
-            throw .unavailable("the vault's wrapKey answer is malformed")
-        }
-        return (result.kid, Array(wrapped))
+        let (kid, wrapped) = try await rsaOAEP256(.wrapkey, bytes, keyID: keyID, as: identity)
+        return (kid, wrapped)
     }
 
     public func unwrap(_ wrapped: [UInt8], keyID: String, as identity: String) async throws(KeyWrapFailure) -> [UInt8] {
+        try await rsaOAEP256(.unwrapkey, wrapped, keyID: keyID, as: identity).result
+    }
+
+    /// `bytes` wrapped or unwrapped with RSA-OAEP-256 by the key `keyID` names, and the version that did it.
+    func rsaOAEP256(_ operation: KeyVaultRoute.CryptoOperation, _ bytes: [UInt8], keyID: String,
+                    as identity: String) async throws(KeyWrapFailure) -> (keyID: String, result: [UInt8]) {
         let (vault, key) = try await resolve(keyID)
-        let reply = try await call(.crypto(name: key.keyName, version: key.version, operation: .unwrapkey),
-                                   body: ["alg": "RSA-OAEP-256", "value": .string(Data(wrapped).base64URLEncodedString())],
+        let reply = try await call(.crypto(name: key.keyName, version: key.version, operation: operation),
+                                   body: ["alg": "RSA-OAEP-256", "value": .string(Data(bytes).base64URLEncodedString())],
                                    vault: vault, identity: identity)
-        guard let result = reply.answer as? KeyOperationResult, let plain = Data(base64URLEncoded: result.value) else {
-            throw .unavailable("the vault's unwrapKey answer is malformed")
+        guard let answer = reply.answer as? KeyOperationResult, let result = Data(base64URLEncoded: answer.value) else {
+            throw .unavailable("the vault's \(operation) answer is malformed")
         }
-        return Array(plain)
+        return (answer.kid, Array(result))
     }
 
     /// The vault a key id names, as of now (a deleted vault revokes its keys).

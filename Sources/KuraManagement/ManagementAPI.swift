@@ -37,7 +37,7 @@ public struct ManagementAPI: Sendable {
             try environment.requireSubscription(subscription)
             try requireMethod(request, ["GET"])
             let visible = try await groups.list().filter { request.caller.canRead($0.id) }
-            return try page(visible.map(\.document), request)
+            return try page(visible.map { try $0.document.reshaped(as: ResourceGroup.self) }, request)
         case .resourceGroup(let id):
             try APIVersionPolicy.validate(request.apiVersion, for: ResourceGroupService.type)
             try environment.requireSubscription(id.subscription)
@@ -61,7 +61,7 @@ public struct ManagementAPI: Sendable {
                 let records = try await store.resources(type: provider.resourceType, subscription: scope.subscription,
                                                            resourceGroup: scope.resourceGroup)
                 var items: [JSONValue] = []
-                for record in records where request.caller.canRead(record.id) { items.append(try await provider.render(record)) }
+                for record in records where request.caller.canRead(record.id) { items.append(try await served(record, by: provider)) }
                 return try page(items, request)
             }
             // A provider-level action: `…/providers/Microsoft.ContainerRegistry/checkNameAvailability`.
@@ -96,14 +96,14 @@ public struct ManagementAPI: Sendable {
         case "GET", "HEAD":
             try request.caller.authorize("\(action)/read", at: id)
             let group = try await groups.require(id)
-            return request.method == "HEAD" ? ManagementReply(status: 204, body: nil) : .ok(group.document)
+            return request.method == "HEAD" ? ManagementReply(status: 204, body: nil) : try .ok(group.document, as: ResourceGroup.self)
         case "PUT":
             try request.caller.authorize("\(action)/write", at: id)
             let (document, created) = try await groups.put(id, body: try requireBody(request), caller: request.caller)
-            return .put(document, created: created)
+            return .put(try document.reshaped(as: ResourceGroup.self), created: created)
         case "PATCH":
             try request.caller.authorize("\(action)/write", at: id)
-            return .ok(try await groups.patch(id, body: try requireBody(request), caller: request.caller))
+            return try .ok(try await groups.patch(id, body: try requireBody(request), caller: request.caller), as: ResourceGroup.self)
         case "DELETE":
             try request.caller.authorize("\(action)/delete", at: id)
             guard let group = try await store.resource(id: id) else { return .noContent }
@@ -126,7 +126,7 @@ public struct ManagementAPI: Sendable {
         case "GET", "HEAD":
             try request.caller.authorize("\(provider.resourceType)/read", at: id)
             let record = try await existing(id, provider: provider)
-            var reply = request.method == "HEAD" ? ManagementReply(status: 204, body: nil) : .ok(try await provider.render(record))
+            var reply = request.method == "HEAD" ? ManagementReply(status: 204, body: nil) : .ok(try await served(record, by: provider))
             reply.headers["ETag"] = Self.etag(record)
             return reply
         case "PUT", "PATCH":
@@ -186,8 +186,8 @@ public struct ManagementAPI: Sendable {
                 }
                 throw error
             }
-            var reply = request.method == "PATCH" ? .ok(try await provider.render(stored))
-                : ManagementReply.put(try await provider.render(stored), created: existing == nil)
+            let answer = try await served(stored, by: provider)
+            var reply = request.method == "PATCH" ? .ok(answer) : ManagementReply.put(answer, created: existing == nil)
             reply.headers["ETag"] = Self.etag(stored)
             return reply
         case "DELETE":
@@ -315,11 +315,11 @@ public struct ManagementAPI: Sendable {
         let filter = try ODataFilter(request.query["$filter"])
         let type = filter.value(of: "resourceType")
         let records = try await store.resources(type: type, subscription: scope.subscription, resourceGroup: scope.resourceGroup)
-        let items = records.filter { $0.id.type.lowercased() != ResourceGroupService.type.lowercased() && request.caller.canRead($0.id) }
+        let items = try records.filter { $0.id.type.lowercased() != ResourceGroupService.type.lowercased() && request.caller.canRead($0.id) }
             .map { record -> JSONValue in
                 var item: JSONValue = ["id": .string(record.id.description), "name": .string(record.id.name), "type": .string(record.id.type)]
                 for key in ["location", "tags", "sku", "identity", "kind", "systemData"] { item[key] = record.document[key] }
-                return item
+                return try item.reshaped(as: GenericResource.self)
             }
         return try page(items, request)
     }
@@ -332,27 +332,31 @@ public struct ManagementAPI: Sendable {
         case ("roleassignments", nil, "GET"):
             try request.caller.authorize("Microsoft.Authorization/roleAssignments/read", at: scope)
             let filter = try ODataFilter(request.query["$filter"])
-            return try page(try await roleAssignments.list(scope: scope, filter: filter).map(roleAssignments.document), request)
+            return try page(try await roleAssignments.list(scope: scope, filter: filter).map {
+                try roleAssignments.document($0).reshaped(as: RoleAssignment.self)
+            }, request)
         case ("roleassignments", let name?, "GET"):
             try request.caller.authorize("Microsoft.Authorization/roleAssignments/read", at: scope)
-            return .ok(roleAssignments.document(try await roleAssignments.get(scope: scope, name: name)))
+            return try .ok(roleAssignments.document(try await roleAssignments.get(scope: scope, name: name)), as: RoleAssignment.self)
         case ("roleassignments", let name?, "PUT"):
             try request.caller.authorize("Microsoft.Authorization/roleAssignments/write", at: scope)
             let (document, created) = try await roleAssignments.put(scope: scope, name: name, body: try requireBody(request),
                                                                     caller: request.caller)
-            return .put(document, created: created)
+            return .put(try document.reshaped(as: RoleAssignment.self), created: created)
         case ("roleassignments", let name?, "DELETE"):
             try request.caller.authorize("Microsoft.Authorization/roleAssignments/delete", at: scope)
             guard let removed = try await roleAssignments.delete(scope: scope, name: name) else { return .noContent }
-            return .ok(roleAssignments.document(removed))
+            return try .ok(roleAssignments.document(removed), as: RoleAssignment.self)
         case ("roledefinitions", nil, "GET"):
             let filter = try ODataFilter(request.query["$filter"])
-            return try page(roleAssignments.definitions(filter: filter).map { $0.document(subscription: environment.subscriptionID) }, request)
+            return try page(roleAssignments.definitions(filter: filter).map {
+                try $0.document(subscription: environment.subscriptionID).reshaped(as: RoleDefinitionResource.self)
+            }, request)
         case ("roledefinitions", let name?, "GET"):
             guard let definition = RoleDefinition.builtIn(id: name) else {
                 throw ManagementError(status: 404, code: "RoleDefinitionDoesNotExist", "The role definition '\(name)' does not exist.")
             }
-            return .ok(definition.document(subscription: environment.subscriptionID))
+            return try .ok(definition.document(subscription: environment.subscriptionID), as: RoleDefinitionResource.self)
         case ("roleassignments", _, _), ("roledefinitions", _, _):
             throw methodNotAllowed(request)
         default:
@@ -370,6 +374,11 @@ public struct ManagementAPI: Sendable {
     }
 
     // MARK: Plumbing
+
+    /// A resource as the API answers it: rendered by its provider, shaped by its wire model.
+    func served(_ record: ResourceRecord, by provider: any ResourceProvider) async throws -> JSONValue {
+        try await provider.render(record).reshaped(as: provider.wireModel)
+    }
 
     /// One page of `items`, with a `nextLink` carrying `$skiptoken` when more remain.
     func page(_ items: [JSONValue], _ request: ManagementRequest) throws -> ManagementReply {

@@ -73,6 +73,11 @@ public struct ManagementReply: Sendable, Equatable {
 
     public static func ok(_ body: JSONValue) -> ManagementReply { ManagementReply(status: 200, body: body) }
 
+    /// 200 with `document` as `Model` writes it (the `KuraAPI` model of what is answered).
+    public static func ok<Model: Codable>(_ document: JSONValue, as model: Model.Type) throws -> ManagementReply {
+        .ok(try document.reshaped(as: model))
+    }
+
     /// 201 for a new resource, 200 for a replaced one.
     public static func put(_ body: JSONValue, created: Bool) -> ManagementReply {
         ManagementReply(status: created ? 201 : 200, body: body)

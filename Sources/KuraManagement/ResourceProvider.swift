@@ -16,6 +16,10 @@ public protocol ResourceProvider: Sendable {
     /// The `Namespace/type` a list of these resources is addressed by (usually ``resourceType``).
     var listType: String { get }
 
+    /// The `KuraAPI` model a resource of this type is served as: what ``render(_:)`` gives goes
+    /// through it, so the API answers exactly the model's members.
+    var wireModel: any Codable.Type { get }
+
     /// Validates a PUT (or a PATCH already merged into the stored document) and returns the
     /// document to store. `existing` is the stored resource when this replaces one.
     /// - Parameter base: the common fields (id, name, type, location, tags, systemData) already filled.

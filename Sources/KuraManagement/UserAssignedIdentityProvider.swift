@@ -12,6 +12,7 @@ public import KuraDirectory
 public struct UserAssignedIdentityProvider: ResourceProvider {
     public static let type = "Microsoft.ManagedIdentity/userAssignedIdentities"
     public var resourceType: String { Self.type }
+    public var wireModel: any Codable.Type { UserAssignedIdentity.self }
     let environment: ManagementEnvironment
     /// Where each identity is a principal (so it can get tokens).
     let directory: DirectoryService

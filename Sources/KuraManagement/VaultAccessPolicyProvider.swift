@@ -25,6 +25,9 @@ public struct VaultAccessPolicyProvider: ResourceProvider {
         throw ManagementError.badRequest("Access policies are changed through the vault.")
     }
 
+    /// A change answers the vault's whole new list of policies.
+    public var wireModel: any Codable.Type { VaultAccessPolicyChange.self }
+
     public func handle(_ request: ManagementRequest, id: ResourceID) async throws -> ManagementReply? {
         guard let vaultID = id.parent else { return nil }
         guard request.method == "PUT" else {
@@ -48,7 +51,7 @@ public struct VaultAccessPolicyProvider: ResourceProvider {
         // A compare-and-swap like every ARM write: a concurrent change of the vault is never overwritten.
         guard try await store.replaceResource(changed, expected: vault) else { throw ManagementError.concurrentWrite(name: vault.id.name) }
         events.publish(VaultEvent(.policyChanged, vault: vault.id.name))
-        return .ok(["id": .string("\(vault.id.description)/accessPolicies/\(id.name.lowercased())"), "name": .string(id.name.lowercased()),
-                    "type": .string(Self.type), "properties": ["accessPolicies": updated]])
+        return try .ok(["id": .string("\(vault.id.description)/accessPolicies/\(id.name.lowercased())"), "name": .string(id.name.lowercased()),
+                        "type": .string(Self.type), "properties": ["accessPolicies": updated]], as: wireModel)
     }
 }

@@ -19,7 +19,7 @@ package struct ListingController {
         try Self.requireGet(context)
         let n = try Self.pageSize(context.query)
         let tags = try await service.tags(context.registry, repository: repository, after: context.query["last"], limit: n)
-        return OCIResponse.json(OCIResponse.encode(TagNameList(name: repository.value, tags: tags)),
+        return OCIResponse.json(OCIResponse.encode(TagNameList.of(repository.value, tags: tags)),
                                 headers: OCIResponse.nextLink(path: "/v2/\(repository)/tags/list", last: tags.last, n: n, count: tags.count))
     }
 

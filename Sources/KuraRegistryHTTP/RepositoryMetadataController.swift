@@ -29,7 +29,7 @@ package struct RepositoryMetadataController {
             return OCIResponse.json(OCIResponse.encode(attributes))
         case .delete:
             let deletion = try await service.deleteRepository(context.registry, repository: repository)
-            let deleted = DeletedRepository(manifestsDeleted: deletion.manifests.map(\.description), tagsDeleted: deletion.tags)
+            let deleted = DeletedRepository.of(manifests: deletion.manifests.map(\.description), tags: deletion.tags)
             return OCIResponse.json(OCIResponse.encode(deleted), status: .accepted)
         default:
             throw RegistryError(.methodNotAllowed, "\(context.method) is not supported on /acr/v1/\(repository)")
@@ -50,7 +50,7 @@ package struct RepositoryMetadataController {
                                          pushedTime: Timestamp.iso8601(entry.linkedAt), mediaType: entry.manifest.mediaType, tags: entry.tags,
                                          configMediaType: entry.manifest.artifactType, platform: platform)
         }
-        let list = ManifestsList(registry: RegistryPlane.service(of: context.host), imageName: repository.value, manifests: manifests)
+        let list = ManifestsList.of(registry: RegistryPlane.service(of: context.host), imageName: repository.value, items: manifests)
         return OCIResponse.json(OCIResponse.encode(list), headers: OCIResponse.nextLink(
             path: "/acr/v1/\(repository)/_manifests", last: page.last?.manifest.digest.description, n: n, count: page.count, extraQuery: extra))
     }
@@ -63,7 +63,7 @@ package struct RepositoryMetadataController {
         }
         let all = try await service.tagRecords(context.registry, repository: repository, after: nil, limit: ListingController.maximumPage)
         let (page, n, extra) = try Self.page(all, query: context.query, time: \.updatedAt, key: \.name)
-        let list = TagsList(registry: RegistryPlane.service(of: context.host), imageName: repository.value, tags: page.map(Self.attributes))
+        let list = TagsList.of(registry: RegistryPlane.service(of: context.host), imageName: repository.value, items: page.map(Self.attributes))
         return OCIResponse.json(OCIResponse.encode(list), headers: OCIResponse.nextLink(
             path: "/acr/v1/\(repository)/_tags", last: page.last?.name, n: n, count: page.count, extraQuery: extra))
     }

@@ -38,7 +38,7 @@ import Testing
     @Test func keyVaultAnswersHaveKeyVaultsMembers() throws {
         let key = JsonWebKey.rsa(n: "wZVO", e: "AQAB", kid: "https://v.vault.localhost:8443/keys/k/1", keyOps: ["wrapKey"])
         let attributes = KeyAttributes(enabled: true, created: 1, updated: 2, exportable: false).recoverable("Recoverable+Purgeable", days: 90)
-        let bundle = KeyBundle(key: key, attributes: attributes, tags: [:])
+        let bundle = KeyBundle.of(key, attributes: attributes, tags: [:])
         #expect(Self.text(bundle) == #"{"attributes":{"created":1,"enabled":true,"exportable":false,"recoverableDays":90,"recoveryLevel":"Recoverable+Purgeable","updated":2},"key":{"e":"AQAB","key_ops":["wrapKey"],"kid":"https://v.vault.localhost:8443/keys/k/1","kty":"RSA","n":"wZVO"}}"#,
                 "empty tags and absent JWK members are left out")
         let deleted = DeletedKeyBundle(bundle, recoveryId: "https://v.vault.localhost:8443/deletedkeys/k", deletedDate: 10, scheduledPurgeDate: 20)

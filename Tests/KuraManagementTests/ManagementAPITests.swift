@@ -11,6 +11,27 @@ import Testing
 
 /// ARM's shared conventions, through ManagementAPI on a real SQLite store.
 @Suite struct ManagementAPITests {
+    /// A resource is answered through its `KuraAPI` model: a member the model lacks (here planted in
+    /// the stored document, as an older server or a hand edit would leave it) is not served.
+    @Test func resourcesAreServedThroughTheirWireModel() async throws {
+        try await ManagementHarness.run { arm in
+            try await arm.makeGroup()
+            _ = try await arm.makeIdentity("id1")
+            let id = try #require(ResourceID(parsing: arm.identity("id1")))
+            let stored = try #require(try await arm.planes.stores.management.resource(id: id))
+            var planted = stored
+            planted.document["legacy"] = "x"
+            planted.document["properties"]?["legacyToo"] = 1
+            #expect(try await arm.planes.stores.management.replaceResource(planted, expected: stored))
+            let shown = try await arm.send("GET", arm.identity("id1"), apiVersion: "2025-05-31-preview").body!
+            #expect(shown["legacy"] == nil && shown["properties"]?["legacyToo"] == nil)
+            #expect(try shown.decoded(as: UserAssignedIdentity.self).properties.clientId == stored.document["properties"]?["clientId"]?.stringValue)
+            let listed = try await arm.send("GET", "\(arm.group("rg"))/providers/Microsoft.ManagedIdentity/userAssignedIdentities",
+                                            apiVersion: "2025-05-31-preview").body!
+            #expect(listed["value"]?.arrayValue?.first?["legacy"] == nil)
+        }
+    }
+
     @Test func apiVersionIsRequiredAndValidatedPerType() async throws {
         try await ManagementHarness.run { arm in
             let missing = try await arm.error("PUT", arm.group("rg"), ["location": "eastus"], apiVersion: nil)
