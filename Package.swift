@@ -117,6 +117,7 @@ let package = Package(
         .target(
             name: "KuraRegistry",
             dependencies: [
+                "KuraAPI",
                 "KuraCore",
                 "KuraCrypto",
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -21,6 +21,27 @@ public struct TokenResponse: Codable, Sendable, Equatable {
     }
 }
 
+/// Azure AD v1's answer (`/{tenant}/oauth2/token`) and the managed-identity endpoint's (IMDS-shaped,
+/// with `client_id`): every time a string of seconds, the audience named as `resource`.
+public struct TokenResponseV1: Codable, Sendable, Equatable {
+    public var tokenType, accessToken, resource: String
+    /// Seconds until expiry; `expiresOn` and `notBefore` are Unix seconds.
+    public var expiresIn, extExpiresIn, expiresOn, notBefore: String
+    /// The identity's app id (managed identities only).
+    public var clientId: String?
+
+    enum CodingKeys: String, CodingKey {
+        case tokenType = "token_type", accessToken = "access_token", resource, expiresIn = "expires_in", extExpiresIn = "ext_expires_in",
+             expiresOn = "expires_on", notBefore = "not_before", clientId = "client_id"
+    }
+
+    /// A token for `resource` issued at `issuedAt` (Unix seconds), valid `expiresIn` seconds.
+    public static func issued(_ token: String, resource: String, issuedAt: Int, expiresIn: Int, clientID: String? = nil) -> TokenResponseV1 {
+        TokenResponseV1(tokenType: "Bearer", accessToken: token, resource: resource, expiresIn: String(expiresIn), extExpiresIn: String(expiresIn),
+                        expiresOn: String(issuedAt + expiresIn), notBefore: String(issuedAt), clientId: clientID)
+    }
+}
+
 /// A registry's `/oauth2/token` answer (docker's token spec; ACR's fields). The access token is
 /// written under both names docker clients read (`token`, `access_token`) and read from either.
 public struct RegistryTokenResponse: Codable, Sendable, Equatable {

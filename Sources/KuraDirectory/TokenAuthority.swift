@@ -2,6 +2,7 @@
 // TokenAuthority: issues and verifies the installation's access tokens (RS256, one verifier for every plane).
 
 import Crypto
+public import KuraAPI
 public import Foundation
 import JWTKit
 public import KuraCore
@@ -103,11 +104,11 @@ public struct TokenAuthority: Sendable {
         let now = clock.now()
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = Data(base64URLEncoded: parts[0]),
-              let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any]
+              let header = try? JSONValue(parsing: headerData)
         else { throw .malformed }
-        let alg = header["alg"] as? String ?? ""
+        let alg = header["alg"]?.stringValue ?? ""
         guard alg == "RS256" else { throw .algorithm(alg) }
-        guard header["kid"] as? String == keyID else { throw .unknownKey }
+        guard header["kid"]?.stringValue == keyID else { throw .unknownKey }
         let claims: AccessTokenClaims
         do {
             claims = try await keys.verify(token, as: AccessTokenClaims.self)
@@ -128,10 +129,10 @@ public struct TokenAuthority: Sendable {
     }
 
     /// The JWKS document (`{"keys":[…]}`) publishing the verification key.
-    public func jwks() throws -> [String: Any] {
+    public func jwks() throws -> JSONValue {
         let primitives = try publicKey.getKeyPrimitives()
-        return ["keys": [["kty": "RSA", "use": "sig", "alg": "RS256", "kid": keyID,
-                          "n": Self.base64URL(primitives.modulus), "e": Self.base64URL(primitives.publicExponent)]]]
+        return ["keys": [["kty": "RSA", "use": "sig", "alg": "RS256", "kid": .string(keyID),
+                          "n": .string(Self.base64URL(primitives.modulus)), "e": .string(Self.base64URL(primitives.publicExponent))]]]
     }
 
     static func trimSlash(_ audience: String) -> String {

@@ -48,8 +48,8 @@ package struct LoginRoutes {
         router.post("/:tenant/oauth2/token") { request, context in
             try await token(request, tenant: try context.parameters.require("tenant"), version: .v1)
         }
-        router.get("/:tenant/discovery/v2.0/keys") { _, _ in try json(try directory.authority.jwks()) }
-        router.get("/:tenant/discovery/keys") { _, _ in try json(try directory.authority.jwks()) }
+        router.get("/:tenant/discovery/v2.0/keys") { _, _ in json(try directory.authority.jwks()) }
+        router.get("/:tenant/discovery/keys") { _, _ in json(try directory.authority.jwks()) }
         // ARM shows a principal the subscriptions where it holds some role (at the subscription or any
         // group or resource in it); to anyone else the subscription does not exist (404, as ARM answers
         // an id it will not show). az login finds no subscription for such a principal, as in Azure.
@@ -73,8 +73,7 @@ package struct LoginRoutes {
             try await requireOwner(request)
             var mutable = request
             let body = try await mutable.collectBody(upTo: 64 << 10)
-            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
-            guard let name = object["displayName"] as? String else {
+            guard let name = (try? JSONValue(parsing: body.readableBytesView))?["displayName"]?.stringValue else {
                 throw AzureError(status: .badRequest, code: "InvalidRequestContent", message: "The request body needs a 'displayName' string.")
             }
             do {
@@ -88,12 +87,14 @@ package struct LoginRoutes {
         router.get("/directory/v1/servicePrincipals") { request, _ in
             try await requireOwner(request)
             let principals = try await directory.principals().filter { $0.kind == .servicePrincipal }
-            return json(["value": principals.map { ["appId": $0.appID, "objectId": $0.objectID, "displayName": $0.displayName] }])
+            return json(ARMList(value: principals.map { JSONValue.object(["appId": .string($0.appID), "objectId": .string($0.objectID),
+                                                                          "displayName": .string($0.displayName)]) }))
         }
         router.get("/tenants") { request, _ in
             try await requireManagementToken(request)
             let tenant = directory.authority.tenantID
-            return json(["value": [["id": "/tenants/\(tenant)", "tenantId": tenant, "tenantCategory": "Home", "displayName": "kura"]]])
+            return json(ARMList(value: [JSONValue.object(["id": .string("/tenants/\(tenant)"), "tenantId": .string(tenant), "tenantCategory": "Home",
+                                                          "displayName": "kura"])]))
         }
     }
 
@@ -105,18 +106,18 @@ package struct LoginRoutes {
                              suffixes: .init(keyVaultDns: endpoints.vaultDNSSuffix, acrLoginServer: endpoints.registryLoginSuffix))
     }
 
-    package func openIDConfiguration(tenant: String, version: TokenAuthority.Version) throws -> [String: Any] {
+    package func openIDConfiguration(tenant: String, version: TokenAuthority.Version) throws -> JSONValue {
         guard tenant.lowercased() == directory.authority.tenantID else {
             throw AADError(DirectoryError(.tenantNotFound, "Tenant '\(tenant)' not found."))
         }
         let base = "\(directory.endpoints.main)/\(directory.authority.tenantID)"
         let path = version == .v2 ? "oauth2/v2.0" : "oauth2"
         return [
-            "issuer": directory.authority.issuer(version),
-            "authorization_endpoint": "\(base)/\(path)/authorize",
-            "token_endpoint": "\(base)/\(path)/token",
-            "device_authorization_endpoint": "\(base)/\(path)/devicecode",
-            "jwks_uri": "\(base)/discovery/\(version == .v2 ? "v2.0/" : "")keys",
+            "issuer": .string(directory.authority.issuer(version)),
+            "authorization_endpoint": .string("\(base)/\(path)/authorize"),
+            "token_endpoint": .string("\(base)/\(path)/token"),
+            "device_authorization_endpoint": .string("\(base)/\(path)/devicecode"),
+            "jwks_uri": .string("\(base)/discovery/\(version == .v2 ? "v2.0/" : "")keys"),
             "response_types_supported": ["token"],
             "grant_types_supported": ["client_credentials"],
             "id_token_signing_alg_values_supported": ["RS256"],
@@ -151,10 +152,8 @@ package struct LoginRoutes {
                     byteBuffer: ByteBuffer(bytes: WireJSON.encode(TokenResponse(accessToken: issued.accessToken, expiresIn: issued.expiresIn)))))
             } else {
                 // v1's shape (times as strings, the resource named) is read by no client of ours.
-                let now = issued.issuedAt
-                response = try json(["token_type": "Bearer", "expires_in": String(issued.expiresIn), "ext_expires_in": issued.expiresIn,
-                                     "access_token": issued.accessToken, "resource": issued.audience,
-                                     "expires_on": String(now + issued.expiresIn), "not_before": String(now)])
+                response = json(TokenResponseV1.issued(issued.accessToken, resource: issued.audience, issuedAt: issued.issuedAt,
+                                                       expiresIn: issued.expiresIn))
             }
             response.headers[.cacheControl] = "no-store, no-cache"
             return response
@@ -183,10 +182,8 @@ package struct LoginRoutes {
             let issued = try await directory.managedIdentityToken(clientID: query["client_id"], objectID: query["object_id"] ?? query["principal_id"],
                                                                   resourceID: query["mi_res_id"] ?? query["msi_res_id"],
                                                                   resource: resource)
-            let now = issued.issuedAt
-            return json(["access_token": issued.accessToken, "client_id": issued.appID, "expires_in": String(issued.expiresIn),
-                             "expires_on": String(now + issued.expiresIn), "ext_expires_in": String(issued.expiresIn),
-                             "not_before": String(now), "resource": issued.audience, "token_type": "Bearer"])
+            return json(TokenResponseV1.issued(issued.accessToken, resource: issued.audience, issuedAt: issued.issuedAt,
+                                               expiresIn: issued.expiresIn, clientID: issued.appID))
         } catch let error as DirectoryError {
             throw AADError(error)
         }

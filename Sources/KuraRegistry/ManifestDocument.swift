@@ -2,6 +2,7 @@
 // ManifestDocument: parsing and validating the manifest kinds kura accepts.
 
 import Foundation
+import KuraAPI
 public import KuraCore
 
 /// A manifest body, parsed and checked against its media type (OCI image manifest and index,
@@ -44,18 +45,14 @@ public struct ManifestDocument: Sendable {
     /// - Throws: ``RegistryError`` `MANIFEST_INVALID` for malformed JSON or structure,
     ///   `UNSUPPORTED` (415) for a media type kura does not store.
     public init(body: [UInt8], contentType: String?) throws(RegistryError) {
-        let object: [String: Any]
+        let object: JSONValue
         do {
-            guard let parsed = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
-                throw RegistryError(.manifestInvalid, "the manifest is not a JSON object")
-            }
-            object = parsed
-        } catch let error as RegistryError {
-            throw error
+            object = try JSONValue(parsing: body)
         } catch {
-            throw RegistryError(.manifestInvalid, "the manifest is not valid JSON")
+            throw RegistryError(.manifestInvalid, "the manifest is not valid JSON (\(error))")
         }
-        let declared = object["mediaType"] as? String
+        guard object.objectValue != nil else { throw RegistryError(.manifestInvalid, "the manifest is not a JSON object") }
+        let declared = object["mediaType"]?.stringValue
         let headerType = contentType.map { $0.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? $0 }
         let effective = headerType.flatMap { $0.isEmpty || $0 == "application/octet-stream" ? nil : $0 } ?? declared
         guard let typeName = effective else {
@@ -67,13 +64,13 @@ public struct ManifestDocument: Sendable {
         if let declared, declared != typeName {
             throw RegistryError(.manifestInvalid, "Content-Type \(typeName) does not match the manifest's mediaType \(declared)")
         }
-        guard object["schemaVersion"] as? Int == 2 else { throw RegistryError(.manifestInvalid, "schemaVersion must be 2") }
+        guard object["schemaVersion"]?.integerValue == 2 else { throw RegistryError(.manifestInvalid, "schemaVersion must be 2") }
 
         var references: [ManifestReference] = []
-        var artifactType = object["artifactType"] as? String
+        var artifactType = object["artifactType"]?.stringValue
         var configDescriptor: (digest: ContentDigest, mediaType: String?, size: Int64?)? = nil
         if mediaType.isIndex {
-            guard let manifests = object["manifests"] as? [Any] else {
+            guard let manifests = object["manifests"]?.arrayValue else {
                 throw RegistryError(.manifestInvalid, "an index needs a 'manifests' array")
             }
             for entry in manifests {
@@ -83,17 +80,16 @@ public struct ManifestDocument: Sendable {
             guard let config = object["config"] else { throw RegistryError(.manifestInvalid, "an image manifest needs 'config'") }
             let configDigest = try Self.descriptorDigest(config, field: "config")
             references.append(ManifestReference(digest: configDigest, kind: .blob))
-            let fields = config as? [String: Any]
-            configDescriptor = (configDigest, fields?["mediaType"] as? String, (fields?["size"] as? NSNumber)?.int64Value)
-            if artifactType == nil, let configType = (config as? [String: Any])?["mediaType"] as? String {
+            configDescriptor = (configDigest, config["mediaType"]?.stringValue, config["size"]?.integerValue)
+            if artifactType == nil, let configType = config["mediaType"]?.stringValue {
                 artifactType = configType
             }
-            guard let layers = object["layers"] as? [Any] else {
+            guard let layers = object["layers"]?.arrayValue else {
                 throw RegistryError(.manifestInvalid, "an image manifest needs a 'layers' array")
             }
             for layer in layers {
                 let digest = try Self.descriptorDigest(layer, field: "layers")
-                let layerType = (layer as? [String: Any])?["mediaType"] as? String ?? ""
+                let layerType = layer["mediaType"]?.stringValue ?? ""
                 if !Self.externalLayerTypes.contains(layerType) { references.append(ManifestReference(digest: digest, kind: .blob)) }
             }
         }
@@ -106,21 +102,24 @@ public struct ManifestDocument: Sendable {
             self.subject = nil
         }
         self.artifactType = artifactType
-        if let annotations = object["annotations"] as? [String: Any],
-           let data = try? JSONSerialization.data(withJSONObject: annotations, options: [.sortedKeys]) {
-            self.annotations = String(decoding: data, as: UTF8.self)
-        } else {
-            self.annotations = nil
-        }
+        // Kept as JSON text with sorted keys (served again in the referrers index).
+        self.annotations = object["annotations"]?.objectValue.map { JSONValue.object(JSONObject($0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })).text }
     }
 
-    private static func descriptorDigest(_ descriptor: Any, field: String) throws(RegistryError) -> ContentDigest {
-        guard let object = descriptor as? [String: Any], let text = object["digest"] as? String,
-              object["size"] is NSNumber
-        else { throw RegistryError(.manifestInvalid, "'\(field)' holds a descriptor without digest and size") }
+    private static func descriptorDigest(_ descriptor: JSONValue, field: String) throws(RegistryError) -> ContentDigest {
+        guard let text = descriptor["digest"]?.stringValue, Self.isNumber(descriptor["size"]) else {
+            throw RegistryError(.manifestInvalid, "'\(field)' holds a descriptor without digest and size")
+        }
         guard let digest = ContentDigest(text) else {
             throw RegistryError(.manifestInvalid, "'\(field)' holds a malformed digest '\(text)'")
         }
         return digest
+    }
+
+    static func isNumber(_ value: JSONValue?) -> Bool {
+        switch value {
+        case .integer?, .double?: true
+        default: false
+        }
     }
 }

@@ -2,6 +2,7 @@
 // RegistryService: blobs, manifests, tags, catalog and referrers — the rules, no HTTP.
 
 import Foundation
+import KuraAPI
 public import KuraCore
 import KuraCrypto
 public import NIOCore
@@ -176,8 +177,8 @@ public struct RegistryService: Sendable {
               (config.size ?? 0) <= Self.maximumConfigSize,
               let opened = try? await blobs.open(config.digest, dataKey: registry.dataKey),
               let bytes = try? await blobs.read(opened).collect(upTo: Int(Self.maximumConfigSize)),
-              let object = try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any],
-              let os = object["os"] as? String, let architecture = object["architecture"] as? String
+              let object = try? JSONValue(parsing: bytes.readableBytesView),
+              let os = object["os"]?.stringValue, let architecture = object["architecture"]?.stringValue
         else { return nil }
         return (os, architecture)
     }

@@ -36,18 +36,15 @@ package struct ListingController {
         try Self.requireGet(context)
         let artifactType = context.query["artifactType"]
         let manifests = try await service.referrers(context.registry, repository: repository, subject: subject, artifactType: artifactType)
-        var descriptors: [[String: Any]] = []
-        for manifest in manifests {
-            var descriptor: [String: Any] = ["mediaType": manifest.mediaType, "digest": manifest.digest.description, "size": manifest.size]
-            if let type = manifest.artifactType { descriptor["artifactType"] = type }
-            if let annotations = manifest.annotations, let object = try? JSONSerialization.jsonObject(with: Data(annotations.utf8)) {
-                descriptor["annotations"] = object
-            }
-            descriptors.append(descriptor)
+        let descriptors = manifests.map { manifest -> JSONValue in
+            var descriptor: JSONValue = ["mediaType": .string(manifest.mediaType), "digest": .string(manifest.digest.description),
+                                         "size": .integer(manifest.size)]
+            descriptor["artifactType"] = manifest.artifactType.map(JSONValue.string)
+            descriptor["annotations"] = manifest.annotations.flatMap { try? JSONValue(parsing: $0) }
+            return descriptor
         }
-        let index: [String: Any] = ["schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": descriptors]
-        let data = try JSONSerialization.data(withJSONObject: index, options: [.sortedKeys, .withoutEscapingSlashes])
-        var response = OCIResponse.json(String(decoding: data, as: UTF8.self),
+        let index: JSONValue = ["schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": .array(descriptors)]
+        var response = OCIResponse.json(index.text,
                                         headers: artifactType == nil ? [:] : [.ociFiltersApplied: "artifactType"])
         response.headers[.contentType] = "application/vnd.oci.image.index.v1+json"
         return response
