@@ -157,6 +157,13 @@ public struct GraphServicePrincipal: Codable, Sendable, Equatable {
     /// Always `[appId]`.
     public var servicePrincipalNames: [String]
 
+    /// A principal of this installation's directory (`tenant`).
+    public static func of(objectID: String, appID: String, displayName: String, managedIdentity: Bool, tenant: String) -> GraphServicePrincipal {
+        GraphServicePrincipal(odataType: "#microsoft.graph.servicePrincipal", id: objectID, appId: appID, displayName: displayName,
+                              servicePrincipalType: managedIdentity ? "ManagedIdentity" : "Application", appOwnerOrganizationId: tenant,
+                              servicePrincipalNames: [appID])
+    }
+
     enum CodingKeys: String, CodingKey {
         case odataType = "@odata.type", id, appId, displayName, servicePrincipalType, appOwnerOrganizationId, servicePrincipalNames
     }

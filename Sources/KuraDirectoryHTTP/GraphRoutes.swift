@@ -48,13 +48,13 @@ package struct GraphRoutes {
             if try await isOwner(caller.oid) {
                 var principals = try await directory.principals()
                 if let wanted { principals = principals.filter { matches($0, wanted) } }
-                return try graphJSON(["value": .array(principals.map(document))])
+                return json(ARMList(value: principals.map(document)))
             }
             // Not a directory reader: only a lookup of the caller itself.
             guard let wanted, let me = try await directory.principal(objectID: caller.oid.lowercased()), matches(me, wanted) else {
                 throw GraphError.insufficientPrivileges
             }
-            return try graphJSON(["value": [document(me)]])
+            return json(ARMList(value: [document(me)]))
         }
         router.get("/v1.0/servicePrincipals/:id") { request, context -> Response in
             let caller = try await authenticate(request)
@@ -63,7 +63,7 @@ package struct GraphRoutes {
             guard let principal = try await directory.principal(objectID: id) else {
                 throw GraphError(status: .notFound, code: "Request_ResourceNotFound", message: "Resource '\(id)' does not exist or one of its queried reference-property objects are not present.")
             }
-            return try graphJSON(document(principal))
+            return json(document(principal))
         }
         router.post("/v1.0/directoryObjects/getByIds") { request, _ -> Response in
             let caller = try await authenticate(request)
@@ -94,19 +94,17 @@ package struct GraphRoutes {
             if ids.contains(where: { $0 != caller.oid.lowercased() }), try await !isOwner(caller.oid) {
                 throw GraphError.insufficientPrivileges
             }
-            var found: [JSONValue] = []
+            var found: [GraphServicePrincipal] = []
             for id in ids {
                 if let principal = try await directory.principal(objectID: id) { found.append(document(principal)) }
             }
-            return try graphJSON(["value": .array(found)])
+            return json(ARMList(value: found))
         }
     }
 
-    package func document(_ principal: PrincipalRecord) -> JSONValue {
-        ["@odata.type": "#microsoft.graph.servicePrincipal", "id": .string(principal.objectID), "appId": .string(principal.appID),
-         "displayName": .string(principal.displayName), "servicePrincipalNames": [.string(principal.appID)],
-         "servicePrincipalType": .string(principal.kind == .managedIdentity ? "ManagedIdentity" : "Application"),
-         "appOwnerOrganizationId": .string(directory.authority.tenantID)]
+    package func document(_ principal: PrincipalRecord) -> GraphServicePrincipal {
+        .of(objectID: principal.objectID, appID: principal.appID, displayName: principal.displayName,
+            managedIdentity: principal.kind == .managedIdentity, tenant: directory.authority.tenantID)
     }
 
     /// The caller's verified claims (a Graph-audience token of this installation).
@@ -120,11 +118,6 @@ package struct GraphRoutes {
         } catch {
             throw GraphError(status: .unauthorized, code: "InvalidAuthenticationToken", message: "Access token validation failure: \(error).")
         }
-    }
-
-    package func graphJSON(_ value: JSONValue) throws -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serialized())))
     }
 }
 
