@@ -8,9 +8,11 @@
 public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
     public typealias Element = (key: String, value: JSONValue)
 
-    /// Member names, in order.
-    public private(set) var keys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    /// Member names in order; a removed member leaves a hole (nil) until holes outnumber members,
+    /// so removing is O(1) amortized, not a scan.
+    private var order: [String?] = []
+    /// Each member's value and its place in `order`.
+    private var storage: [String: (value: JSONValue, position: Int)] = [:]
 
     public init() {}
 
@@ -29,38 +31,66 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     }
 
     public subscript(key: String) -> JSONValue? {
-        get { storage[key] }
+        get { storage[key]?.value }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let existing = storage[key] {
+                    storage[key] = (newValue, existing.position)
+                } else {
+                    storage[key] = (newValue, order.count)
+                    order.append(key)
+                }
+            } else if let removed = storage.removeValue(forKey: key) {
+                order[removed.position] = nil
+                if order.count > 2 * storage.count + 16 { compact() }
             }
         }
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    /// Member names, in order.
+    public var keys: [String] { order.compactMap { $0 } }
+    public var count: Int { storage.count }
+    public var isEmpty: Bool { storage.isEmpty }
 
     /// Values in member order.
-    public var values: [JSONValue] { keys.map { storage[$0]! } }
+    public var values: [JSONValue] { keys.map { storage[$0]!.value } }
+
+    private mutating func compact() {
+        let kept: [String] = order.compactMap { $0 }
+        for (position, key) in kept.enumerated() { storage[key]!.position = position }
+        order = kept
+    }
 
     /// The same members with each value transformed.
     public func mapValues(_ transform: (JSONValue) throws -> JSONValue) rethrows -> JSONObject {
         var result = self
-        for key in keys { result.storage[key] = try transform(storage[key]!) }
+        for key in keys { result.storage[key]!.value = try transform(storage[key]!.value) }
         return result
     }
 
     /// The members that `isIncluded`, in order.
     public func filter(_ isIncluded: (Element) throws -> Bool) rethrows -> JSONObject {
-        JSONObject(try keys.lazy.map { ($0, storage[$0]!) }.filter { try isIncluded(($0.0, $0.1)) })
+        JSONObject(try keys.map { ($0, storage[$0]!.value) }.filter { try isIncluded(($0.0, $0.1)) })
     }
 
     public func makeIterator() -> some IteratorProtocol<Element> {
-        keys.lazy.map { (key: $0, value: storage[$0]!) }.makeIterator()
+        order.lazy.compactMap { $0 }.map { (key: $0, value: storage[$0]!.value) }.makeIterator()
     }
 
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { lhs.storage == rhs.storage }
-    public func hash(into hasher: inout Hasher) { hasher.combine(storage) }
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.count == rhs.count && lhs.storage.allSatisfy { key, entry in rhs.storage[key]?.value == entry.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        // Order-free: the sum of each member's own hash.
+        var members = 0
+        for (key, entry) in storage {
+            var member = Hasher()
+            member.combine(key)
+            member.combine(entry.value)
+            members &+= member.finalize()
+        }
+        hasher.combine(members)
+    }
 }

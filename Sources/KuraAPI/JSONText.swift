@@ -15,18 +15,19 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
     public var description: String { "invalid JSON at \(offset): \(reason)" }
 }
 
-/// A strict JSON reader over UTF-8 bytes: objects keep member order, nesting is bounded (as
-/// Foundation's parser: deeper input is an error, not a stack overflow), numbers must be finite.
+/// A strict JSON reader over UTF-8 bytes: objects keep member order, nesting is bounded (deeper
+/// input is an error, not a stack overflow), numbers must be finite, `\u` escapes are four hex
+/// digits and surrogates come in pairs.
 struct JSONReader {
-    /// Deepest nesting of arrays and objects read.
-    static let maximumDepth = 512
-
     let bytes: [UInt8]
+    /// Deepest nesting of arrays and objects read.
+    let maximumDepth: Int
     var index = 0
     var depth = 0
 
-    static func value(of bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
-        var reader = JSONReader(bytes: bytes)
+    static func value(of bytes: [UInt8], maximumDepth: Int) throws(JSONSyntaxError) -> JSONValue {
+        var reader = JSONReader(bytes: bytes, maximumDepth: maximumDepth)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }
         reader.skipSpace()
         let value = try reader.value()
         reader.skipSpace()
@@ -51,7 +52,7 @@ struct JSONReader {
         let byte = try peek()
         switch byte {
         case UInt8(ascii: "{"), UInt8(ascii: "["):
-            guard depth < Self.maximumDepth else { throw fail("nested deeper than \(Self.maximumDepth) levels") }
+            guard depth < maximumDepth else { throw fail("nested deeper than \(maximumDepth) levels") }
             depth += 1
             defer { depth -= 1 }
             index += 1
@@ -156,40 +157,19 @@ struct JSONReader {
             return try utf8(bytes[start..<index])
         }
         var text = try utf8(bytes[start..<index])
-        var pendingHigh: UInt32?
         while true {
             let byte = try peek()
-            if byte == UInt8(ascii: "\"") { index += 1; break }
+            if byte == UInt8(ascii: "\"") { index += 1; return text }
             guard byte >= 0x20 else { throw fail("control character in string") }
             guard byte == UInt8(ascii: "\\") else {
                 let runStart = index
                 while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\"), bytes[index] >= 0x20 { index += 1 }
                 text += try utf8(bytes[runStart..<index])
-                pendingHigh = nil
                 continue
             }
             index += 1
             let escape = try peek()
             index += 1
-            if escape == UInt8(ascii: "u") {
-                guard index + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16) else {
-                    throw fail("invalid \\u escape")
-                }
-                index += 4
-                if (0xD800...0xDBFF).contains(code) {
-                    if pendingHigh != nil { text.unicodeScalars.append("\u{FFFD}") }
-                    pendingHigh = code
-                    continue
-                }
-                if (0xDC00...0xDFFF).contains(code), let high = pendingHigh {
-                    text.unicodeScalars.append(Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00))!)
-                } else {
-                    text.unicodeScalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
-                }
-                pendingHigh = nil
-                continue
-            }
-            if pendingHigh != nil { text.unicodeScalars.append("\u{FFFD}"); pendingHigh = nil }
             switch escape {
             case UInt8(ascii: "\""): text.append("\"")
             case UInt8(ascii: "\\"): text.append("\\")
@@ -199,11 +179,46 @@ struct JSONReader {
             case UInt8(ascii: "n"): text.append("\n")
             case UInt8(ascii: "r"): text.append("\r")
             case UInt8(ascii: "t"): text.append("\t")
+            case UInt8(ascii: "u"): text.unicodeScalars.append(try escapedScalar())
             default: index -= 1; throw fail("invalid escape")
             }
         }
-        if pendingHigh != nil { text.unicodeScalars.append("\u{FFFD}") }
-        return text
+    }
+
+    /// After `\u`: four hex digits, and for a high surrogate the `\uXXXX` of its low one.
+    mutating func escapedScalar() throws(JSONSyntaxError) -> Unicode.Scalar {
+        let code = try hexQuad()
+        switch code {
+        case 0xD800...0xDBFF:
+            guard index + 2 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                throw fail("a high surrogate (\\u\(String(code, radix: 16))) without its low surrogate")
+            }
+            index += 2
+            let low = try hexQuad()
+            guard (0xDC00...0xDFFF).contains(low) else { throw fail("a high surrogate followed by \\u\(String(low, radix: 16)), not a low one") }
+            return Unicode.Scalar(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))!
+        case 0xDC00...0xDFFF:
+            throw fail("a low surrogate (\\u\(String(code, radix: 16))) without its high surrogate")
+        default:
+            return Unicode.Scalar(code)!
+        }
+    }
+
+    mutating func hexQuad() throws(JSONSyntaxError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw fail("invalid \\u escape") }
+        var code: UInt32 = 0
+        for byte in bytes[index..<(index + 4)] {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw fail("invalid \\u escape")
+            }
+            code = code << 4 | UInt32(digit)
+        }
+        index += 4
+        return code
     }
 
     func utf8(_ slice: ArraySlice<UInt8>) throws(JSONSyntaxError) -> String {

@@ -14,15 +14,25 @@ public enum JSONValue: Sendable, Hashable {
     case array([JSONValue])
     case object(JSONObject)
 
-    /// Parses one JSON value from UTF-8 text (RFC 8259, strictly; objects keep their order; a
-    /// repeated member replaces the earlier value in its place).
+    /// How deep a request body may nest arrays and objects: far below what a stored document may
+    /// (``storedDepth``), so a document the server builds from a request — even wrapped a few
+    /// levels deeper, as a deleted vault wraps its vault — always reads back.
+    public static let requestDepth = 64
+    /// How deep a document may nest when read back (Foundation's parser's limit).
+    public static let storedDepth = 512
+
+    /// Parses one JSON value from UTF-8 text (RFC 8259, strictly — no trailing commas, no lone
+    /// surrogates — after an optional UTF-8 byte order mark; objects keep their order; a repeated
+    /// member replaces the earlier value in its place).
+    /// - Parameter maximumDepth: the deepest nesting of arrays and objects accepted
+    ///   (``requestDepth`` for what a client sends).
     /// - Throws: ``JSONSyntaxError`` with the byte offset of what is wrong.
-    public init(parsing bytes: some Sequence<UInt8>) throws(JSONSyntaxError) {
-        self = try JSONReader.value(of: Array(bytes))
+    public init(parsing bytes: some Sequence<UInt8>, maximumDepth: Int = JSONValue.storedDepth) throws(JSONSyntaxError) {
+        self = try JSONReader.value(of: Array(bytes), maximumDepth: maximumDepth)
     }
 
-    public init(parsing text: String) throws(JSONSyntaxError) {
-        try self.init(parsing: text.utf8)
+    public init(parsing text: String, maximumDepth: Int = JSONValue.storedDepth) throws(JSONSyntaxError) {
+        try self.init(parsing: text.utf8, maximumDepth: maximumDepth)
     }
 
     /// Compact UTF-8 JSON text, members in order, slashes and non-ASCII unescaped.

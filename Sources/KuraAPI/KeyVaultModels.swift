@@ -52,9 +52,9 @@ public struct KeyAttributes: Codable, Sendable, Equatable {
     public var updated: Int64?
     /// Always false: kura never releases a private key.
     public var exportable: Bool?
-    /// The vault's (`Recoverable+Purgeable`, `CustomizedRecoverable`, …): in a bundle, absent in a list item.
+    /// The vault's (`Recoverable+Purgeable`, `CustomizedRecoverable`, …): in bundles and list items, not in what is stored.
     public var recoveryLevel: String?
-    /// The vault's soft-delete retention in days: in a bundle, absent in a list item.
+    /// The vault's soft-delete retention in days: in bundles and list items, not in what is stored.
     public var recoverableDays: Int64?
 
     /// These attributes with the vault's recovery level and retention, as a bundle writes them.
@@ -81,7 +81,8 @@ public struct KeyBundle: Codable, Sendable, Equatable {
     }
 }
 
-/// One entry of `/keys`, `/keys/<name>/versions` or (as ``DeletedKeyItem``) `/deletedkeys`.
+/// One entry of `/keys`, `/keys/<name>/versions` or (as ``DeletedKeyItem``) `/deletedkeys`: its
+/// version's bundle without the key material.
 public struct KeyItem: Codable, Sendable, Equatable {
     /// `https://<vault host>/keys/<name>`; with `/<version>` in a versions listing.
     public var kid: String

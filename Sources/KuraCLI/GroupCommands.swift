@@ -76,7 +76,7 @@ public struct GroupCommand: AsyncParsableCommand {
 /// `--tags a=b c` as ARM tags.
 enum Tags {
     static func parse(_ items: [String]) -> JSONValue {
-        .object(JSONObject(items.map { item in
+        .object(JSONObject(items.filter { !$0.isEmpty }.map { item in
             let parts = item.split(separator: "=", maxSplits: 1)
             return (String(parts[0]), JSONValue.string(parts.count > 1 ? String(parts[1]) : ""))
         }))

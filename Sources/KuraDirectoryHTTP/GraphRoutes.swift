@@ -72,7 +72,7 @@ package struct GraphRoutes {
             guard bytes.readableBytes > 0 else {
                 throw GraphError(status: .badRequest, code: "BadRequest", message: "Empty Payload. JSON content expected.")
             }
-            guard let body = try? JSONValue(parsing: bytes.readableBytesView) else {
+            guard let body = try? JSONValue(parsing: bytes.readableBytesView, maximumDepth: JSONValue.requestDepth) else {
                 throw GraphError(status: .badRequest, code: "BadRequest",
                                  message: "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
             }

@@ -73,7 +73,7 @@ package struct LoginRoutes {
             try await requireOwner(request)
             var mutable = request
             let body = try await mutable.collectBody(upTo: 64 << 10)
-            guard let name = (try? JSONValue(parsing: body.readableBytesView))?["displayName"]?.stringValue else {
+            guard let name = (try? JSONValue(parsing: body.readableBytesView, maximumDepth: JSONValue.requestDepth))?["displayName"]?.stringValue else {
                 throw AzureError(status: .badRequest, code: "InvalidRequestContent", message: "The request body needs a 'displayName' string.")
             }
             do {

@@ -127,7 +127,7 @@ package struct KeyVaultPlane: Sendable {
         let bytes = try await mutable.collectBody(upTo: Self.maximumBody)
         guard bytes.readableBytes > 0 else { return nil }
         do {
-            return try JSONValue(parsing: bytes.readableBytesView)
+            return try JSONValue(parsing: bytes.readableBytesView, maximumDepth: JSONValue.requestDepth)
         } catch {
             throw KeyVaultError.badParameter("The request body is not valid JSON.")
         }

@@ -148,6 +148,9 @@ public struct ManagementAPI: Sendable {
                                                  defaultLocation: group.document["location"]?.stringValue ?? environment.defaultLocation,
                                                  caller: request.caller, now: now)
             let document = try await provider.prepare(id, body: desired, base: base, existing: existing, caller: request.caller)
+            // What is stored must be servable: a document its wire model cannot read fails here, before
+            // anything is written, not on every read after.
+            _ = try document.reshaped(as: provider.wireModel)
             let record = ResourceRecord(id: existing?.id ?? id, document: document, createdAt: existing?.createdAt ?? now, updatedAt: now)
             // The intent is durable before the plane acts on it: the record says `Creating` or
             // `Updating` until the plane has done its part, so a crash in between leaves a record

@@ -40,10 +40,10 @@ package struct ManagementRoutes {
         var body: JSONValue?
         if bytes.readableBytes > 0 {
             do {
-                body = try JSONValue(parsing: bytes.readableBytesView)
+                body = try JSONValue(parsing: bytes.readableBytesView, maximumDepth: JSONValue.requestDepth)
             } catch {
                 throw AzureError(status: .badRequest, code: "InvalidRequestContent",
-                                 message: "The request content was invalid and could not be deserialized: it is not JSON.")
+                                 message: "The request content was invalid and could not be deserialized: \(error).")
             }
         }
         var query: [String: String] = [:]

@@ -47,7 +47,7 @@ public struct ManifestDocument: Sendable {
     public init(body: [UInt8], contentType: String?) throws(RegistryError) {
         let object: JSONValue
         do {
-            object = try JSONValue(parsing: body)
+            object = try JSONValue(parsing: body, maximumDepth: JSONValue.requestDepth)
         } catch {
             throw RegistryError(.manifestInvalid, "the manifest is not valid JSON (\(error))")
         }

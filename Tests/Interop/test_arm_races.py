@@ -87,3 +87,44 @@ def test_if_none_match_and_if_match_guard_writes(kura):
     missing = session().put(url.replace("etagid", "nosuchid"), json={"location": "eastus"}, headers={**headers, "If-Match": "*"},
                             verify=kura.ca_file)
     assert missing.status_code == 412, missing.text
+
+
+def nested(depth):
+    """A JSON value `depth` arrays deep."""
+    value = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+def test_a_deeply_nested_body_is_refused_and_what_is_accepted_reads_back_wrapped(kura):
+    """A request body may nest 64 levels; what the server stores from it — a deleted vault wraps its
+    vault two levels deeper — must always read back, so the deleted vaults stay listable."""
+    install = installation(kura)
+    subscription, tenant = install["subscriptionId"], install["tenantId"]
+    headers = {"Authorization": "Bearer " + management_token(kura)}
+    base = f"https://localhost:{kura.port}"
+    group = f"/subscriptions/{subscription}/resourceGroups/deep{uuid.uuid4().hex[:6]}"
+    assert session().put(f"{base}{group}?api-version=2024-11-01", json={"location": "eastus"}, headers=headers,
+                         verify=kura.ca_file).status_code in (200, 201)
+
+    def vault(name, acls):
+        return session().put(f"{base}{group}/providers/Microsoft.KeyVault/vaults/{name}?api-version=2026-02-01", headers=headers,
+                             json={"location": "eastus", "properties": {"tenantId": tenant, "sku": {"family": "A", "name": "standard"},
+                                                                        "accessPolicies": [], "networkAcls": {"ipRules": acls}}},
+                             verify=kura.ca_file)
+
+    name = f"deep{uuid.uuid4().hex[:8]}"
+    refused = vault(name, nested(70))
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "InvalidRequestContent", refused.text
+    assert "nested deeper than 64" in refused.json()["error"]["message"], refused.text
+    accepted = vault(name, nested(58))
+    assert accepted.status_code in (200, 201), accepted.text
+    assert session().delete(f"{base}{group}/providers/Microsoft.KeyVault/vaults/{name}?api-version=2026-02-01", headers=headers,
+                            verify=kura.ca_file).status_code == 200
+    listed = session().get(f"{base}/subscriptions/{subscription}/providers/Microsoft.KeyVault/deletedVaults?api-version=2026-02-01",
+                           headers=headers, verify=kura.ca_file)
+    assert listed.status_code == 200, listed.text
+    assert name in [item["name"] for item in listed.json()["value"]]
+    everything = session().get(f"{base}/subscriptions/{subscription}/resources?api-version=2024-11-01", headers=headers, verify=kura.ca_file)
+    assert everything.status_code == 200, everything.text

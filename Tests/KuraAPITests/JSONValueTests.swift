@@ -30,7 +30,8 @@ import Testing
         #expect(value["d"]?.text == "1.5" && value["i"]?.text == "-12")
     }
 
-    @Test(arguments: ["{nope", "", "{", "[1,]", "{\"a\" 1}", "01", "tru", "\"unterminated", "1 2", "{'a': 1}"])
+    @Test(arguments: ["{nope", "", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "01", "tru", "\"unterminated", "1 2", "{'a': 1}", "1e999",
+                      #""\ud800""#, #""\ud800x""#, #""\ud800\u0041""#, #""\udc00""#, #""\u+041""#, #""\u-000""#, "\"\u{01}\""])
     func rejectsWhatIsNotJSON(_ text: String) {
         #expect(throws: JSONSyntaxError.self) { try JSONValue(parsing: text) }
     }
@@ -65,5 +66,28 @@ import Testing
         let value = JSONValue(encoding: model)
         #expect(value == ["errors": [["code": "DENIED", "message": "no", "detail": .null]]])
         #expect(try value.decoded(as: OCIErrorBody.self) == model)
+    }
+
+    @Test func aByteOrderMarkAndSurrogatePairsAreRead() throws {
+        #expect(try JSONValue(parsing: [0xEF, 0xBB, 0xBF] + Array(#"{"a":1}"#.utf8)) == ["a": 1])
+        #expect(try JSONValue(parsing: #""\ud83d\ude00 \u00e9\u0041""#) == "😀 éA")
+    }
+
+    @Test func requestsNestLessThanStoredDocuments() throws {
+        let deep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)
+        #expect(throws: JSONSyntaxError(offset: 64, reason: "nested deeper than 64 levels")) {
+            try JSONValue(parsing: deep, maximumDepth: JSONValue.requestDepth)
+        }
+        #expect(try JSONValue(parsing: deep).arrayValue?.count == 1, "a stored document may nest deeper than a request")
+    }
+
+    @Test func membersRemovedInBulkKeepTheRestInOrder() {
+        var members = JSONObject((0..<1000).map { ("k\($0)", JSONValue.integer(Int64($0))) })
+        for index in 0..<1000 where index % 3 != 0 { members["k\(index)"] = nil }
+        members["late"] = true
+        #expect(members.count == 335 && members.keys.prefix(3) == ["k0", "k3", "k6"] && members.keys.last == "late")
+        #expect(members["k999"] == 999 && members["k998"] == nil && members.values.first == 0)
+        #expect(members == JSONObject(members.keys.reversed().map { ($0, members[$0]!) }), "equal whatever the order")
+        #expect(Set([JSONValue.object(members), JSONValue.object(JSONObject(members.keys.reversed().map { ($0, members[$0]!) }))]).count == 1)
     }
 }
