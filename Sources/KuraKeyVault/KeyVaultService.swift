@@ -153,7 +153,7 @@ public struct KeyVaultService: Sendable {
         let existing = try await store.vaultKey(vault: vault.name, name: name)
         try Self.refuseDeleted(existing)
         let created = try await addVersion(existing?.name ?? name, material: try KeyMaterial.generate(kind),
-                                           keyOps: body["key_ops"]?.arrayValue?.compactMap(\.stringValue), attributes: body["attributes"],
+                                           keyOps: try Self.requestedOperations(body["key_ops"]), attributes: body["attributes"],
                                            tags: body["tags"], newKey: existing == nil, vault: vault)
         events.publish(VaultEvent(existing == nil ? .keyCreated : .keyRotated, vault: vault.name, key: name))
         return Reply(status: 200, answer: try bundle(created, vault: vault), keyVersion: created.version, audited: vault.audit != nil)
@@ -165,7 +165,7 @@ public struct KeyVaultService: Sendable {
         let material = try KeyMaterial.fromJWK(jwk)
         let existing = try await store.vaultKey(vault: vault.name, name: name)
         try Self.refuseDeleted(existing)
-        let created = try await addVersion(existing?.name ?? name, material: material, keyOps: jwk["key_ops"]?.arrayValue?.compactMap(\.stringValue),
+        let created = try await addVersion(existing?.name ?? name, material: material, keyOps: try Self.requestedOperations(jwk["key_ops"]),
                                            attributes: body["attributes"], tags: body["tags"], newKey: existing == nil, vault: vault)
         events.publish(VaultEvent(existing == nil ? .keyCreated : .keyRotated, vault: vault.name, key: name))
         return Reply(status: 200, answer: try bundle(created, vault: vault), keyVersion: created.version, audited: vault.audit != nil)
@@ -182,8 +182,8 @@ public struct KeyVaultService: Sendable {
             attributes["updated"] = .integer(clock.milliseconds / 1000)
             document["attributes"] = attributes
         }
-        if let ops = body["key_ops"] {
-            document["key_ops"] = .array(try Self.keyOperations(ops.arrayValue?.compactMap(\.stringValue), for: document["kty"]?.stringValue ?? "RSA")
+        if let ops = try Self.requestedOperations(body["key_ops"]) {
+            document["key_ops"] = .array(try Self.keyOperations(ops, for: document["kty"]?.stringValue ?? "RSA")
                 .map { .string($0) })
         }
         if let tags = body["tags"] { document["tags"] = try Self.tags(tags) }
@@ -450,6 +450,18 @@ public struct KeyVaultService: Sendable {
         guard (1...127).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
             throw KeyVaultError.badParameter("The key name '\(name)' is invalid: use 1-127 letters, digits and '-'.")
         }
+    }
+
+    /// The `key_ops` a request names: nil when it names none (absent or `null`).
+    /// - Throws: ``KeyVaultError`` `BadParameter` when `key_ops` is not an array of strings — never
+    ///   read as "the defaults", which would widen a restricted key.
+    static func requestedOperations(_ value: JSONValue?) throws -> [String]? {
+        guard let value, !value.isNull else { return nil }
+        let names = value.arrayValue?.compactMap(\.stringValue)
+        guard let names, names.count == value.arrayValue?.count else {
+            throw KeyVaultError.badParameter("'key_ops' must be an array of operation names (encrypt, decrypt, sign, verify, wrapKey, unwrapKey).")
+        }
+        return names
     }
 
     static func keyOperations(_ requested: [String]?, for keyType: String) throws -> [String] {

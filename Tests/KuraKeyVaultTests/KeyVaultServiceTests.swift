@@ -62,6 +62,27 @@ import Testing
 
     /// Rotation policies are not built: setting one is refused (never stored-and-ignored), and
     /// reading one shows Key Vault's default.
+    /// A `key_ops` that is not an array of names is refused — never read as "the defaults", which
+    /// would widen a key restricted to fewer operations; `null` changes nothing.
+    @Test func keyOperationsThatAreNoListAreRefusedNotWidened() async throws {
+        try await Self.withService { service, _, _ in
+            let vault = Self.vault(policies: [Self.policy(Self.owner, ["all"])])
+            let owner = Self.caller(Self.owner)
+            _ = try await service.handle(.create(name: "k1"), body: ["kty": "RSA", "key_ops": ["verify"]], query: [:], vault: vault, caller: owner)
+            for wrong: JSONValue in ["sign", [5], ["sign", 5], ["a": "sign"]] {
+                await #expect(throws: KeyVaultError.badParameter("'key_ops' must be an array of operation names (encrypt, decrypt, sign, verify, wrapKey, unwrapKey).")) {
+                    try await service.handle(.update(name: "k1", version: nil), body: ["key_ops": wrong], query: [:], vault: vault, caller: owner)
+                }
+            }
+            let unchanged = try await service.handle(.update(name: "k1", version: nil), body: ["key_ops": .null], query: [:], vault: vault,
+                                                     caller: owner)
+            #expect(unchanged.body?["key"]?["key_ops"] == ["verify"])
+            await #expect(throws: KeyVaultError.self) {
+                try await service.handle(.create(name: "k2"), body: ["kty": "RSA", "key_ops": "sign"], query: [:], vault: vault, caller: owner)
+            }
+        }
+    }
+
     @Test func settingARotationPolicyIsRefusedNotPretended() async throws {
         try await Self.withService { service, _, clock in
             let vault = Self.vault(policies: [Self.policy(Self.owner, ["all"])])
