@@ -135,6 +135,13 @@ let package = Package(
             dependencies: ["KuraAPI"],
             swiftSettings: swiftSettings
         ),
+        // ARM templates: the lenient template text, the expression language, its functions and
+        // parameters (no HTTP; the management plane deploys with it).
+        .target(
+            name: "KuraTemplates",
+            dependencies: ["KuraAPI", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // Key Vault plane: keys, versions, crypto operations, access policies, audit log (no HTTP).
         .target(
             name: "KuraKeyVault",
@@ -275,6 +282,11 @@ let package = Package(
             name: "KuraTestSupport",
             dependencies: ["KuraAPI", "KuraCore", "KuraStorage", "KuraDirectory", "KuraRegistry", "KuraKeyVault",
                            "KuraManagement"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KuraTemplatesTests",
+            dependencies: ["KuraTemplates", "KuraAPI"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -22,11 +22,13 @@ struct JSONReader {
     let bytes: [UInt8]
     /// Deepest nesting of arrays and objects read.
     let maximumDepth: Int
+    /// JSONC: comments, trailing commas and bare member names allowed.
+    var lenient = false
     var index = 0
     var depth = 0
 
-    static func value(of bytes: [UInt8], maximumDepth: Int) throws(JSONSyntaxError) -> JSONValue {
-        var reader = JSONReader(bytes: bytes, maximumDepth: maximumDepth)
+    static func value(of bytes: [UInt8], maximumDepth: Int, lenient: Bool = false) throws(JSONSyntaxError) -> JSONValue {
+        var reader = JSONReader(bytes: bytes, maximumDepth: maximumDepth, lenient: lenient)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }
         reader.skipSpace()
         let value = try reader.value()
@@ -38,8 +40,20 @@ struct JSONReader {
     func fail(_ reason: String) -> JSONSyntaxError { JSONSyntaxError(offset: index, reason: reason) }
 
     mutating func skipSpace() {
-        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A || bytes[index] == 0x0D {
-            index += 1
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            case UInt8(ascii: "/") where lenient && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "/"):
+                while index < bytes.count, bytes[index] != 0x0A { index += 1 }
+            case UInt8(ascii: "/") where lenient && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "*"):
+                let start = index
+                index += 2
+                while index + 1 < bytes.count, !(bytes[index] == UInt8(ascii: "*") && bytes[index + 1] == UInt8(ascii: "/")) { index += 1 }
+                // An unterminated comment runs to the end: the next read fails there, at `start`.
+                guard index + 1 < bytes.count else { index = start; return }
+                index += 2
+            default: return
+            }
         }
     }
 
@@ -71,8 +85,15 @@ struct JSONReader {
         if try peek() == UInt8(ascii: "}") { index += 1; return members }
         while true {
             skipSpace()
-            guard try peek() == UInt8(ascii: "\"") else { throw fail("expected a member name") }
-            let key = try string()
+            let key: String
+            if lenient, try peek() != UInt8(ascii: "\""), Self.startsName(bytes[index]) {
+                let start = index
+                while index < bytes.count, Self.startsName(bytes[index]) || (0x30...0x39).contains(bytes[index]) { index += 1 }
+                key = String(decoding: bytes[start..<index], as: UTF8.self)
+            } else {
+                guard try peek() == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+                key = try string()
+            }
             skipSpace()
             guard try peek() == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
@@ -80,6 +101,12 @@ struct JSONReader {
             members[key] = try value()
             if try closes(UInt8(ascii: "}")) { return members }
         }
+    }
+
+    /// A letter, `_` or `$`: what a bare member name starts with.
+    static func startsName(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "$")
     }
 
     mutating func array() throws(JSONSyntaxError) -> [JSONValue] {
@@ -93,12 +120,18 @@ struct JSONReader {
         }
     }
 
-    /// After a member or item: `,` (false) or the closing bracket (true).
+    /// After a member or item: `,` (false) or the closing bracket (true) — leniently also `,` and
+    /// the closing bracket.
     mutating func closes(_ closing: UInt8) throws(JSONSyntaxError) -> Bool {
         skipSpace()
         let byte = try peek()
         index += 1
-        if byte == UInt8(ascii: ",") { return false }
+        if byte == UInt8(ascii: ",") {
+            guard lenient else { return false }
+            skipSpace()
+            if index < bytes.count, bytes[index] == closing { index += 1; return true }
+            return false
+        }
         if byte == closing { return true }
         index -= 1
         throw fail("expected ',' or '\(Character(Unicode.Scalar(closing)))'")

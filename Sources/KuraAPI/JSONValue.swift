@@ -35,6 +35,14 @@ public enum JSONValue: Sendable, Hashable {
         try self.init(parsing: text.utf8, maximumDepth: maximumDepth)
     }
 
+    /// Parses JSON as people write it in files (JSONC: what ARM templates and az's deployment
+    /// bodies are): `//` and `/* */` comments, trailing commas and bare member names (`template:`)
+    /// are allowed; everything else is as strict as ``init(parsing:maximumDepth:)``.
+    /// - Throws: ``JSONSyntaxError`` with the byte offset of what is wrong.
+    public init(parsingLeniently bytes: some Sequence<UInt8>, maximumDepth: Int = JSONValue.requestDepth) throws(JSONSyntaxError) {
+        self = try JSONReader.value(of: Array(bytes), maximumDepth: maximumDepth, lenient: true)
+    }
+
     /// Compact UTF-8 JSON text, members in order, slashes and non-ASCII unescaped.
     public func serialized() -> [UInt8] {
         var out: [UInt8] = []

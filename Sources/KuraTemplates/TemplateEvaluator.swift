@@ -1,0 +1,97 @@
+// kura — a self-hosted encrypted container registry.
+// TemplateEvaluator: a template value with its expressions evaluated (keys included).
+
+public import KuraAPI
+
+/// Evaluates template values: every string that is an expression (in values and in member
+/// names), recursively, against the deployment's parameters, variables and context.
+public struct TemplateEvaluator: Sendable {
+    /// Resolved parameter values, by name (``TemplateParameters``).
+    public let parameters: JSONObject
+    /// The template's `variables`, evaluated when first used.
+    public let variables: JSONObject
+    public let context: TemplateContext
+    /// The current iteration of each `copy` loop around what is evaluated (`copyIndex()`).
+    public var copyIndices: [(loop: String, index: Int)] = []
+    /// Variables being evaluated (a variable that needs itself is an error, not a hang).
+    var evaluating: [String] = []
+
+    public init(parameters: JSONObject, variables: JSONObject, context: TemplateContext) {
+        self.parameters = parameters
+        self.variables = variables
+        self.context = context
+    }
+
+    /// `value` with every expression evaluated.
+    /// - Throws: ``TemplateError`` naming the expression and the function that failed.
+    public func evaluate(_ value: JSONValue) async throws(TemplateError) -> JSONValue {
+        switch value {
+        case .string(let text):
+            return try await evaluate(try TemplateExpression.of(text))
+        case .array(let items):
+            var result: [JSONValue] = []
+            for item in items { result.append(try await evaluate(item)) }
+            return .array(result)
+        case .object(let members):
+            var result = JSONObject()
+            for (key, member) in members {
+                guard case .string(let name) = try await evaluate(.string(key)) else {
+                    throw .invalid("The member name '\(key)' must evaluate to a string.")
+                }
+                result[name] = try await evaluate(member)
+            }
+            return .object(result)
+        default:
+            return value
+        }
+    }
+
+    /// One parsed expression's value.
+    public func evaluate(_ expression: TemplateExpression) async throws(TemplateError) -> JSONValue {
+        switch expression {
+        case .literal(let value):
+            return value
+        case .member(let base, let name):
+            let object = try await evaluate(base)
+            guard case .object(let members) = object else {
+                throw .invalid("The language expression property '\(name)' can't be evaluated: the value is not an object.")
+            }
+            guard let found = object.member(caseInsensitive: name) else {
+                throw .invalid("The language expression property '\(name)' doesn't exist, available properties are '\(members.keys.joined(separator: ", "))'.")
+            }
+            return found
+        case .index(let base, let position):
+            return try Self.element(of: try await evaluate(base), at: try await evaluate(position))
+        case .call(let name, let arguments):
+            return try await call(name, arguments)
+        }
+    }
+
+    static func element(of value: JSONValue, at position: JSONValue) throws(TemplateError) -> JSONValue {
+        switch (value, position) {
+        case (.array(let items), .integer(let index)):
+            guard index >= 0, index < items.count else {
+                throw .invalid("The language expression index '\(index)' is out of bounds (the array has \(items.count) items).")
+            }
+            return items[Int(index)]
+        case (.object, .string(let key)):
+            guard let found = value.member(caseInsensitive: key) else { throw .invalid("The language expression property '\(key)' doesn't exist.") }
+            return found
+        default:
+            throw .invalid("An array is indexed by an integer and an object by a string.")
+        }
+    }
+
+    /// The value of variable `name`, evaluated now.
+    func variable(_ name: String) async throws(TemplateError) -> JSONValue {
+        guard let raw = JSONValue.object(variables).member(caseInsensitive: name) else {
+            throw .invalid("The template variable '\(name)' is not found. Please see https://aka.ms/arm-syntax-variables for usage details.")
+        }
+        guard !evaluating.contains(where: { $0.lowercased() == name.lowercased() }) else {
+            throw .invalid("The template variables refer to each other in a loop: \((evaluating + [name]).joined(separator: " → ")).")
+        }
+        var inner = self
+        inner.evaluating.append(name)
+        return try await inner.evaluate(raw)
+    }
+}
