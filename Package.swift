@@ -157,7 +157,7 @@ let package = Package(
         // role assignments (no HTTP).
         .target(
             name: "KuraManagement",
-            dependencies: ["KuraAPI", "KuraCore", "KuraDirectory", "KuraRegistry", "KuraKeyVault"],
+            dependencies: ["KuraAPI", "KuraCore", "KuraDirectory", "KuraRegistry", "KuraKeyVault", "KuraTemplates"],
             swiftSettings: swiftSettings
         ),
         // What every plane's HTTP half shares: the request context, the host chain (request id,
@@ -188,7 +188,7 @@ let package = Package(
         ),
         .target(
             name: "KuraManagementHTTP",
-            dependencies: ["KuraAPI", "KuraHTTP", "KuraDirectoryHTTP", "KuraManagement", "KuraDirectory", "KuraCore"] + httpHalf,
+            dependencies: ["KuraAPI", "KuraHTTP", "KuraDirectoryHTTP", "KuraManagement", "KuraTemplates", "KuraDirectory", "KuraCore"] + httpHalf,
             swiftSettings: swiftSettings
         ),
         // Composition root: data dir bootstrap, Hummingbird apps, host routing, TLS.

@@ -41,6 +41,11 @@ public enum APIVersionPolicy {
         "microsoft.containerregistry/registries": registries,
     ]
 
+    /// The newest version kura accepts for `type` (what a deployment uses when a template names none).
+    public static func latest(for type: String) -> String? {
+        table[type.lowercased().split(separator: "/").prefix(2).joined(separator: "/")]?.last
+    }
+
     /// Checks `version` for `type` (`Namespace/type`, any case; child types use their root's list).
     /// - Throws: ``ManagementError`` `MissingApiVersionParameter` or `InvalidApiVersionParameter`
     ///   listing the supported versions.

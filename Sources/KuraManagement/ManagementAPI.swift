@@ -18,6 +18,8 @@ public struct ManagementAPI: Sendable {
     let providers: [String: any ResourceProvider]
     /// Items per page of a list before a `nextLink` is given.
     let pageSize: Int
+    /// Template deployments (they apply resources through this API).
+    public let deployments: DeploymentService
 
     public init(store: any ManagementStore, environment: ManagementEnvironment, access: AccessControl, directory: DirectoryService,
                 providers: [any ResourceProvider], pageSize: Int = 100) {
@@ -27,6 +29,7 @@ public struct ManagementAPI: Sendable {
         self.roleAssignments = RoleAssignmentService(environment: environment, access: access, directory: directory)
         self.providers = Dictionary(providers.map { ($0.resourceType.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
         self.pageSize = pageSize
+        self.deployments = DeploymentService(store: store, environment: environment)
     }
 
     public func handle(_ request: ManagementRequest) async throws -> ManagementReply {
@@ -52,6 +55,14 @@ public struct ManagementAPI: Sendable {
             try APIVersionPolicy.validate(request.apiVersion, for: "Microsoft.Authorization/\(collection)")
             try environment.requireSubscription(scope.subscription)
             return try await authorization(scope: scope, collection: collection, name: name, request)
+        case .collection(let scope, let namespace, let type) where "\(namespace)/\(type)".lowercased() == DeploymentService.type.lowercased():
+            try environment.requireSubscription(scope.subscription)
+            try requireMethod(request, ["GET"])
+            return try await deployments.list(scope, request, api: self)
+        case .resource(let id) where DeploymentService.isDeployment(id):
+            return try await deployments.handle(request, id: id, action: nil, api: self)
+        case .action(let id, let name) where DeploymentService.isDeployment(id):
+            return try await deployments.handle(request, id: id, action: name, api: self)
         case .collection(let scope, let namespace, let type):
             try environment.requireSubscription(scope.subscription)
             if let provider = providers.values.first(where: { $0.listType.lowercased() == "\(namespace)/\(type)".lowercased() }) {
@@ -318,7 +329,9 @@ public struct ManagementAPI: Sendable {
         let filter = try ODataFilter(request.query["$filter"])
         let type = filter.value(of: "resourceType")
         let records = try await store.resources(type: type, subscription: scope.subscription, resourceGroup: scope.resourceGroup)
-        let items = try records.filter { $0.id.type.lowercased() != ResourceGroupService.type.lowercased() && request.caller.canRead($0.id) }
+        let items = try records.filter {
+            $0.id.type.lowercased() != ResourceGroupService.type.lowercased() && !DeploymentService.isDeployment($0.id) && request.caller.canRead($0.id)
+        }
             .map { record -> JSONValue in
                 var item: JSONValue = ["id": .string(record.id.description), "name": .string(record.id.name), "type": .string(record.id.type)]
                 for key in ["location", "tags", "sku", "identity", "kind", "systemData"] { item[key] = record.document[key] }

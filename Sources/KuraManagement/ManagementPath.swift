@@ -25,7 +25,12 @@ public enum ManagementPath: Equatable, Sendable {
 
     /// Parses a request path (without query); nil when it is not an ARM path.
     public init?(path: String) {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        var segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        // `…/resourcegroups/{rg}/deployments/…` is the SDKs' older spelling of
+        // `…/resourcegroups/{rg}/providers/Microsoft.Resources/deployments/…`.
+        if segments.count > 4, segments[2].lowercased() == "resourcegroups", segments[4].lowercased() == "deployments" {
+            segments.insert(contentsOf: ["providers", "Microsoft.Resources"], at: 4)
+        }
         guard segments.count >= 2, segments[0].lowercased() == "subscriptions" else { return nil }
         let subscription = segments[1]
         if let providers = segments.lastIndex(where: { $0.lowercased() == "providers" }),

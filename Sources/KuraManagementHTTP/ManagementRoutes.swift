@@ -2,6 +2,7 @@
 // ManagementRoutes: ARM's `/subscriptions/{s}/…` on the main host, handed to ManagementAPI.
 
 import KuraAPI
+import KuraTemplates
 package import KuraDirectoryHTTP
 package import KuraHTTP
 import Foundation
@@ -33,12 +34,25 @@ package struct ManagementRoutes {
         }
     }
 
+    /// Whether `path` addresses a template deployment (whose body is read leniently).
+    static func isDeployment(_ path: String) -> Bool {
+        let lowered = path.lowercased()
+        return lowered.contains("/providers/microsoft.resources/deployments/") || lowered.range(of: #"/resourcegroups/[^/]+/deployments/"#, options: .regularExpression) != nil
+    }
+
     package func handle(_ request: Request) async throws -> Response {
         let claims = try await login.requireManagementToken(request)
         var mutable = request
         let bytes = try await mutable.collectBody(upTo: Self.maximumBody)
         var body: JSONValue?
-        if bytes.readableBytes > 0 {
+        if bytes.readableBytes > 0, Self.isDeployment(request.uri.path) {
+            // az splices the template file in verbatim (comments, a bare `template:` key).
+            do {
+                body = try TemplateText.parse(Array(bytes.readableBytesView))
+            } catch {
+                throw AzureError(status: .badRequest, code: error.code, message: error.message)
+            }
+        } else if bytes.readableBytes > 0 {
             do {
                 body = try JSONValue(parsing: bytes.readableBytesView, maximumDepth: JSONValue.requestDepth)
             } catch {

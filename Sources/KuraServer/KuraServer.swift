@@ -122,6 +122,8 @@ public final class KuraServer: Sendable {
                     logger.notice("finished an ARM operation a stop interrupted: \(id)")
                 }
             }
+            // A deployment a stop interrupted is marked Failed (never left Running).
+            try await planes.management.deployments.failInterrupted()
             return KuraServer(config: config, directory: directory, installation: installation, metadata: metadata, keys: keys,
                               planes: planes, identitySecret: try directory.identityEndpointSecret(),
                               firstStart: created ? FirstStartReport(admin: admin, defaultRegistry: defaultRegistry) : nil,

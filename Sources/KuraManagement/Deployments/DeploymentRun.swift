@@ -1,0 +1,147 @@
+// kura — a self-hosted encrypted container registry.
+// DeploymentRun: one deployment applied — its waves in order, each resource through the plain ARM PUT.
+
+import Foundation
+import KuraAPI
+import KuraCore
+import KuraTemplates
+
+/// Applies a plan as the deploying caller: each wave's resources together, each through
+/// ``ManagementAPI`` exactly as a client's PUT (the same rules, the same errors), recording one
+/// operation per resource. A registry whose customer-managed key is not usable yet is tried again
+/// (bounded) while the rest of the deployment — typically the access policy that lets its
+/// identity unwrap — goes on: the seed's template does not order the two.
+struct DeploymentRun: Sendable {
+    let id: ResourceID
+    let plan: DeploymentPlan
+    let api: ManagementAPI
+    let caller: ManagementCaller
+    let log: DeploymentLog
+
+    /// How long a registry step waits, at most, for its customer-managed key to become usable.
+    static let keyWait: Duration = .seconds(60)
+
+    /// The end state: `Succeeded`, `Failed` (with the error) or `Canceled`, and the outputs.
+    func run() async -> (state: String, error: DeploymentErrorDetail?, outputs: JSONValue?) {
+        var applied: [String] = []
+        for wave in plan.waves {
+            if Task.isCancelled { return ("Canceled", nil, nil) }
+            let failures = await withTaskGroup(of: DeploymentErrorDetail?.self) { group in
+                for step in wave { group.addTask { await self.apply(step) } }
+                var failures: [DeploymentErrorDetail] = []
+                for await failure in group { if let failure { failures.append(failure) } }
+                return failures
+            }
+            await log.flush()
+            guard failures.isEmpty else { return ("Failed", Self.failed(failures), nil) }
+            applied += wave.map(\.id)
+        }
+        if plan.mode == "Complete", let failure = await removeUnnamed(keeping: applied) { return ("Failed", Self.failed([failure]), nil) }
+        do {
+            return ("Succeeded", nil, try await plan.outputs())
+        } catch {
+            return ("Failed", Self.failed([.of(code: error.code, message: error.message)]), nil)
+        }
+    }
+
+    static func failed(_ details: [DeploymentErrorDetail]) -> DeploymentErrorDetail {
+        .of(code: "DeploymentFailed",
+            message: "At least one resource deployment operation failed. Please list deployment operations for details. Please see https://aka.ms/arm-deployment-operations for usage details.",
+            details: details)
+    }
+
+    /// Applies one resource; nil when it succeeded, else its error (also recorded as its operation).
+    func apply(_ step: TemplateStep) async -> DeploymentErrorDetail? {
+        let started = ContinuousClock.now
+        var delay: Duration = .seconds(1)
+        while true {
+            let outcome = await attempt(step)
+            if case .failure(let error) = outcome, error.code == "CustomerKeyNotUsable", ContinuousClock.now - started < Self.keyWait,
+               !Task.isCancelled {
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(8))
+                continue
+            }
+            switch outcome {
+            case .success(let status):
+                await log.record(step, state: "Succeeded", status: status, error: nil)
+                return nil
+            case .failure(let error):
+                let detail = DeploymentErrorDetail.of(code: error.code, message: error.message)
+                await log.record(step, state: "Failed", status: error.status, error: detail)
+                return detail
+            }
+        }
+    }
+
+    func attempt(_ step: TemplateStep) async -> Result<Int, ManagementError> {
+        do {
+            let body = try await step.body(plan.evaluator)
+            let version = step.apiVersion ?? APIVersionPolicy.latest(for: step.type) ?? ""
+            let reply = try await api.handle(ManagementRequest(method: "PUT", path: step.id, query: ["api-version": version], body: body,
+                                                               caller: caller))
+            return .success(reply.status)
+        } catch let error as ManagementError {
+            return .failure(error)
+        } catch let error as TemplateError {
+            return .failure(ManagementError(status: 400, code: error.code, error.message))
+        } catch {
+            return .failure(ManagementError(status: 500, code: "InternalServerError", "The resource could not be applied: \(error)"))
+        }
+    }
+
+    /// Complete mode: every resource of the group the template does not name is deleted.
+    func removeUnnamed(keeping applied: [String]) async -> DeploymentErrorDetail? {
+        let kept = Set(applied.map { $0.lowercased() })
+        do {
+            for record in try await api.store.resources(type: nil, subscription: id.subscription, resourceGroup: id.resourceGroup)
+            where !kept.contains(record.id.description.lowercased()) && !DeploymentService.isDeployment(record.id)
+                && record.id.type.lowercased() != ResourceGroupService.type.lowercased() {
+                let version = APIVersionPolicy.latest(for: record.id.type) ?? ""
+                _ = try await api.handle(ManagementRequest(method: "DELETE", path: record.id.description, query: ["api-version": version],
+                                                           body: nil, caller: caller))
+            }
+            return nil
+        } catch let error as ManagementError {
+            return .of(code: error.code, message: error.message)
+        } catch {
+            return .of(code: "InternalServerError", message: "\(error)")
+        }
+    }
+}
+
+/// A run's operations, recorded as they finish and written to the deployment after each wave.
+actor DeploymentLog {
+    let deployment: String
+    let environment: ManagementEnvironment
+    let write: @Sendable ([DeploymentOperation]) async -> Void
+    private(set) var operations: [DeploymentOperation] = []
+
+    init(deployment: String, environment: ManagementEnvironment, write: @escaping @Sendable ([DeploymentOperation]) async -> Void) {
+        self.deployment = deployment
+        self.environment = environment
+        self.write = write
+    }
+
+    func record(_ step: TemplateStep, state: String, status: Int, error: DeploymentErrorDetail?) {
+        operations.append(.of(deployment: deployment, index: operations.count, state: state, statusCode: Self.statusName(status),
+                              timestamp: Timestamp.iso8601(environment.now()), target: (step.id, step.type, step.name), error: error))
+    }
+
+    func flush() async { await write(operations) }
+
+    static func statusName(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 201: "Created"
+        case 202: "Accepted"
+        case 204: "NoContent"
+        case 400: "BadRequest"
+        case 403: "Forbidden"
+        case 404: "NotFound"
+        case 409: "Conflict"
+        case 503: "ServiceUnavailable"
+        default: "InternalServerError"
+        }
+    }
+}

@@ -1,0 +1,230 @@
+// kura — a self-hosted encrypted container registry.
+// DeploymentService: Microsoft.Resources/deployments at resource-group scope — PUT, GET, list, validate, whatIf, cancel, delete.
+
+import Foundation
+import KuraAPI
+public import KuraCore
+import KuraDirectory
+import KuraTemplates
+import Synchronization
+
+/// Template deployments. A PUT is checked and planned at once (`InvalidTemplate` is answered
+/// before anything is written), then runs in the background: it answers 201 with
+/// `provisioningState: Running` and an `Azure-AsyncOperation` URL az polls. Deployments are ARM
+/// documents like any resource (so they survive a restart); one that was running when the server
+/// stopped is marked Failed at start-up (``failInterrupted()``).
+public final class DeploymentService: Sendable {
+    public static let type = "Microsoft.Resources/deployments"
+    let store: any ManagementStore
+    let environment: ManagementEnvironment
+    /// Runs in progress, by lower-cased deployment id.
+    let running = Mutex<[String: Task<Void, Never>]>([:])
+
+    init(store: any ManagementStore, environment: ManagementEnvironment) {
+        self.store = store
+        self.environment = environment
+    }
+
+    static func isDeployment(_ id: ResourceID) -> Bool { id.type.lowercased().hasPrefix(type.lowercased()) }
+
+    // MARK: Routing
+
+    func handle(_ request: ManagementRequest, id: ResourceID, action: String?, api: ManagementAPI) async throws -> ManagementReply {
+        try APIVersionPolicy.validate(request.apiVersion, for: Self.type)
+        try environment.requireSubscription(id.subscription)
+        _ = try await api.groups.require(id)
+        // `…/deployments/{name}/operationStatuses/{id}` parses as a child resource.
+        if id.types.count == 2, id.types[1].lowercased() == "operationstatuses", let deployment = id.parent {
+            try request.caller.authorize("\(Self.type)/read", at: deployment)
+            return try await status(deployment)
+        }
+        guard id.types.count == 1 else { throw ManagementError.noRoute(request.path) }
+        switch (request.method, action?.lowercased()) {
+        case ("GET", nil):
+            try request.caller.authorize("\(Self.type)/read", at: id)
+            return .ok(try Self.served(try await existing(id)))
+        case ("PUT", nil):
+            try request.caller.authorize("\(Self.type)/write", at: id)
+            return try await start(id, request, api: api)
+        case ("DELETE", nil):
+            try request.caller.authorize("\(Self.type)/delete", at: id)
+            return try await delete(id)
+        case ("POST", "validate"):
+            try request.caller.authorize("\(Self.type)/validate/action", at: id)
+            let plan = try await DeploymentPlan.make(request.body, context: context(id, api: api, caller: request.caller))
+            return .ok(try document(id, plan: plan, state: "Succeeded", correlation: UUID().uuidString.lowercased()).reshaped(as: Deployment.self))
+        case ("POST", "whatif"):
+            try request.caller.authorize("\(Self.type)/whatIf/action", at: id)
+            return try await whatIf(id, request, api: api)
+        case ("POST", "cancel"):
+            try request.caller.authorize("\(Self.type)/cancel/action", at: id)
+            return try await cancel(id)
+        case ("GET", "operations"):
+            try request.caller.authorize("\(Self.type)/read", at: id)
+            let record = try await existing(id)
+            return .ok(JSONValue(encoding: ARMList(value: try (record.document["kuraOperations"] ?? []).decoded(as: [DeploymentOperation].self))))
+        default:
+            throw ManagementError(status: 405, code: "MethodNotAllowed", "\(request.method) is not supported on a deployment\(action.map { "'s \($0)" } ?? "").")
+        }
+    }
+
+    /// `GET …/providers/Microsoft.Resources/deployments`: the group's deployments.
+    func list(_ scope: ResourceID, _ request: ManagementRequest, api: ManagementAPI) async throws -> ManagementReply {
+        try APIVersionPolicy.validate(request.apiVersion, for: Self.type)
+        _ = try await api.groups.require(scope)
+        let records = try await store.resources(type: Self.type, subscription: scope.subscription, resourceGroup: scope.resourceGroup)
+        return try api.page(try records.filter { request.caller.canRead($0.id) }.map { try Self.served($0) }, request)
+    }
+
+    // MARK: Lifecycle
+
+    func start(_ id: ResourceID, _ request: ManagementRequest, api: ManagementAPI) async throws -> ManagementReply {
+        if running.withLock({ $0[id.key] != nil }) {
+            throw ManagementError(status: 409, code: "DeploymentActive",
+                                  "The deployment '\(id.name)' cannot be saved, because this would overwrite an existing deployment which is still active.")
+        }
+        let plan = try await DeploymentPlan.make(request.body, context: context(id, api: api, caller: request.caller))
+        let correlation = UUID().uuidString.lowercased()
+        let existing = try await store.resource(id: id)
+        let record = ResourceRecord(id: existing?.id ?? id, document: document(id, plan: plan, state: "Running", correlation: correlation),
+                                    createdAt: existing?.createdAt ?? environment.now(), updatedAt: environment.now())
+        let written = if let existing { try await store.replaceResource(record, expected: existing) } else { try await store.insertResource(record) }
+        guard written else { throw ManagementError.concurrentWrite(name: id.name) }
+        let log = DeploymentLog(deployment: record.id.description, environment: environment) { operations in
+            try? await self.update(record.id) { document in document["kuraOperations"] = JSONValue(encoding: operations) }
+        }
+        let run = DeploymentRun(id: record.id, plan: plan, api: api, caller: request.caller, log: log)
+        let task = Task {
+            let started = self.environment.now()
+            let (state, error, outputs) = await run.run()
+            try? await self.update(record.id) { document in
+                document["properties"]?["provisioningState"] = .string(state)
+                document["properties"]?["timestamp"] = .string(Timestamp.iso8601(self.environment.now()))
+                document["properties"]?["duration"] = .string(Self.duration(milliseconds: self.environment.now() - started))
+                document["properties"]?["outputs"] = outputs ?? [:]
+                document["properties"]?["outputResources"] = .array(plan.waves.joined().map { ["id": .string($0.id)] })
+                document["properties"]?["error"] = error.map { JSONValue(encoding: $0) } ?? .null
+            }
+            _ = self.running.withLock { $0.removeValue(forKey: record.id.key) }
+        }
+        running.withLock { $0[record.id.key] = task }
+        var reply = ManagementReply.put(try Self.served(record), created: existing == nil)
+        reply.headers["Azure-AsyncOperation"] = "\(environment.endpoints.main)\(record.id.description)/operationStatuses/\(correlation)?api-version=\(request.apiVersion ?? "2025-04-01")"
+        reply.headers["Retry-After"] = "1"
+        return reply
+    }
+
+    /// Waits for the run of `id` to end (tests; a graceful shutdown).
+    public func finished(_ id: ResourceID) async {
+        await running.withLock { $0[id.key] }?.value
+    }
+
+    func status(_ id: ResourceID) async throws -> ManagementReply {
+        let properties = try await existing(id).document["properties"]
+        let state = properties?["provisioningState"]?.stringValue ?? "Running"
+        let error = try properties?["error"].flatMap { $0.isNull ? nil : try $0.decoded(as: DeploymentErrorDetail.self) }
+        var reply = ManagementReply.ok(JSONValue(encoding: DeploymentOperationStatus.of(state == "Accepted" ? "Running" : state, error: error)))
+        if state == "Running" { reply.headers["Retry-After"] = "1" }
+        return reply
+    }
+
+    func cancel(_ id: ResourceID) async throws -> ManagementReply {
+        _ = try await existing(id)
+        guard let task = running.withLock({ $0[id.key] }) else {
+            throw ManagementError(status: 409, code: "DeploymentCannotBeCancelled", "The deployment '\(id.name)' is not running, so it cannot be canceled.")
+        }
+        task.cancel()
+        await task.value
+        return .noContent
+    }
+
+    func delete(_ id: ResourceID) async throws -> ManagementReply {
+        guard let record = try await store.resource(id: id) else { return .noContent }
+        if running.withLock({ $0[id.key] != nil }) {
+            throw ManagementError(status: 409, code: "DeploymentActive", "The deployment '\(id.name)' is still running; cancel it first.")
+        }
+        guard try await store.deleteResource(record) else { throw ManagementError.concurrentWrite(name: id.name) }
+        return .noContent
+    }
+
+    /// Start-up: a deployment that was running when the server stopped is marked Failed, with why.
+    public func failInterrupted() async throws {
+        for record in try await store.resources(type: Self.type, subscription: environment.subscriptionID, resourceGroup: nil)
+        where ["running", "accepted"].contains(record.document["properties"]?["provisioningState"]?.stringValue?.lowercased() ?? "") {
+            try await update(record.id) { document in
+                document["properties"]?["provisioningState"] = "Failed"
+                document["properties"]?["error"] = JSONValue(encoding: DeploymentRun.failed([.of(
+                    code: "DeploymentInterrupted",
+                    message: "The server stopped while this deployment was running. The resources it applied are kept; deploy the template again to finish.")]))
+            }
+        }
+    }
+
+    func whatIf(_ id: ResourceID, _ request: ManagementRequest, api: ManagementAPI) async throws -> ManagementReply {
+        let plan = try await DeploymentPlan.make(request.body, context: context(id, api: api, caller: request.caller))
+        var changes: [(id: String, type: String, after: JSONValue?)] = []
+        for step in plan.waves.joined() {
+            let exists = (try? await store.resource(id: ResourceID(parsing: step.id) ?? id)) ?? nil
+            changes.append((step.id, exists == nil ? "Create" : "Modify", try? await step.body(plan.evaluator)))
+        }
+        return .ok(JSONValue(encoding: WhatIfResult.succeeded(changes)))
+    }
+
+    // MARK: Documents
+
+    func existing(_ id: ResourceID) async throws -> ResourceRecord {
+        guard let record = try await store.resource(id: id) else {
+            throw ManagementError(status: 404, code: "DeploymentNotFound", "Deployment '\(id.name)' could not be found.")
+        }
+        return record
+    }
+
+    func document(_ id: ResourceID, plan: DeploymentPlan, state: String, correlation: String) -> JSONValue {
+        ["id": .string(id.description), "name": .string(id.name), "type": .string(Self.type),
+         "properties": ["provisioningState": .string(state), "mode": .string(plan.mode), "timestamp": .string(Timestamp.iso8601(environment.now())),
+                        "duration": "PT0S", "correlationId": .string(correlation), "templateHash": .string(plan.templateHash),
+                        "parameters": plan.shownParameters, "outputs": [:], "outputResources": [], "error": .null],
+         "kuraOperations": []]
+    }
+
+    static func served(_ record: ResourceRecord) throws -> JSONValue { try record.document.reshaped(as: Deployment.self) }
+
+    /// Changes the stored deployment (compare-and-swap, tried again when another write won).
+    func update(_ id: ResourceID, _ change: (inout JSONValue) -> Void) async throws {
+        for _ in 0..<16 {
+            guard let current = try await store.resource(id: id) else { return }
+            var changed = current
+            change(&changed.document)
+            changed.updatedAt = max(environment.now(), current.updatedAt + 1)
+            if try await store.replaceResource(changed, expected: current) { return }
+        }
+        throw ManagementError.concurrentWrite(name: id.name)
+    }
+
+    /// ISO 8601 duration of `milliseconds` (`PT1.25S`).
+    static func duration(milliseconds: Int64) -> String {
+        "PT\(milliseconds / 1000).\(String(format: "%03d", milliseconds % 1000))S"
+    }
+
+    /// Where the template runs: `reference()` reads through the API as the deploying caller.
+    func context(_ id: ResourceID, api: ManagementAPI, caller: ManagementCaller) async throws -> TemplateContext {
+        let group = try await api.groups.require(id)
+        return TemplateContext(subscriptionID: environment.subscriptionID, tenantID: environment.tenantID, resourceGroup: group.id.name,
+                               location: group.document["location"]?.stringValue ?? environment.defaultLocation) { target, apiVersion, full throws(TemplateError) in
+            guard let targetID = ResourceID(parsing: target) else {
+                throw .invalid("The template function 'reference' needs a resource id (use resourceId(…)), not '\(target)'.")
+            }
+            do {
+                let version = apiVersion ?? APIVersionPolicy.latest(for: targetID.type) ?? ""
+                let reply = try await api.handle(ManagementRequest(method: "GET", path: targetID.description, query: ["api-version": version],
+                                                                   body: nil, caller: caller))
+                let body = reply.body ?? [:]
+                return full ? body : body["properties"] ?? [:]
+            } catch let error as ManagementError {
+                throw .invalid("The template function 'reference' could not read '\(target)': \(error.message)")
+            } catch {
+                throw .invalid("The template function 'reference' could not read '\(target)': \(error)")
+            }
+        }
+    }
+}
