@@ -12,7 +12,6 @@ import KuraTemplates
 /// (bounded) while the rest of the deployment — typically the access policy that lets its
 /// identity unwrap — goes on: the seed's template does not order the two.
 struct DeploymentRun: Sendable {
-    let id: ResourceID
     let plan: DeploymentPlan
     let api: ManagementAPI
     let caller: ManagementCaller
@@ -21,8 +20,9 @@ struct DeploymentRun: Sendable {
     /// How long a registry step waits, at most, for its customer-managed key to become usable.
     static let keyWait: Duration = .seconds(60)
 
-    /// The end state: `Succeeded`, `Failed` (with the error) or `Canceled`, and the outputs.
-    func run() async -> (state: String, error: DeploymentErrorDetail?, outputs: JSONValue?) {
+    /// Runs the deployment `id`: the end state — `Succeeded`, `Failed` (with the error) or
+    /// `Canceled` — and the outputs.
+    func run(_ id: ResourceID) async -> (state: String, error: DeploymentErrorDetail?, outputs: JSONValue?) {
         var applied: [String] = []
         for wave in plan.waves {
             if Task.isCancelled { return ("Canceled", nil, nil) }
@@ -36,7 +36,7 @@ struct DeploymentRun: Sendable {
             guard failures.isEmpty else { return ("Failed", Self.failed(failures), nil) }
             applied += wave.map(\.id)
         }
-        if plan.mode == "Complete", let failure = await removeUnnamed(keeping: applied) { return ("Failed", Self.failed([failure]), nil) }
+        if plan.mode == "Complete", let failure = await removeUnnamed(from: id, keeping: applied) { return ("Failed", Self.failed([failure]), nil) }
         do {
             return ("Succeeded", nil, try await plan.outputs())
         } catch {
@@ -91,7 +91,7 @@ struct DeploymentRun: Sendable {
     }
 
     /// Complete mode: every resource of the group the template does not name is deleted.
-    func removeUnnamed(keeping applied: [String]) async -> DeploymentErrorDetail? {
+    func removeUnnamed(from id: ResourceID, keeping applied: [String]) async -> DeploymentErrorDetail? {
         let kept = Set(applied.map { $0.lowercased() })
         do {
             for record in try await api.store.resources(type: nil, subscription: id.subscription, resourceGroup: id.resourceGroup)

@@ -93,10 +93,10 @@ public final class DeploymentService: Sendable {
         let log = DeploymentLog(deployment: record.id.description, environment: environment) { operations in
             try? await self.update(record.id) { document in document["kuraOperations"] = JSONValue(encoding: operations) }
         }
-        let run = DeploymentRun(id: record.id, plan: plan, api: api, caller: request.caller, log: log)
+        let run = DeploymentRun(plan: plan, api: api, caller: request.caller, log: log)
         let task = Task {
             let started = self.environment.now()
-            let (state, error, outputs) = await run.run()
+            let (state, error, outputs) = await run.run(record.id)
             try? await self.update(record.id) { document in
                 document["properties"]?["provisioningState"] = .string(state)
                 document["properties"]?["timestamp"] = .string(Timestamp.iso8601(self.environment.now()))
