@@ -9,7 +9,7 @@ import KuraJMESPath
 /// Resource groups (`az group`).
 public struct GroupCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(commandName: "group", abstract: "Manage resource groups.",
-                                                           subcommands: [Create.self, Show.self, List.self, Delete.self])
+                                                           subcommands: [Create.self, Show.self, List.self, Delete.self, GroupDeploymentCommand.self])
     public init() {}
     static let apiVersion = "2024-11-01"
 

@@ -10,7 +10,7 @@ struct Kura: AsyncParsableCommand {
         commandName: "kura",
         abstract: "kura (蔵): a self-hosted encrypted container registry that speaks Azure's protocols.",
         subcommands: [ServeCommand.self, LoginCommand.self, LogoutCommand.self, AccountCommand.self, GroupCommand.self, IdentityCommand.self,
-                      KeyVaultCommand.self, RoleCommand.self, ADCommand.self, RegistryCommand.self])
+                      KeyVaultCommand.self, RoleCommand.self, ADCommand.self, RegistryCommand.self, DeploymentCommand.self])
 }
 
 @main

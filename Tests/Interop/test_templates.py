@@ -57,6 +57,34 @@ def test_the_seeds_template_deploys_a_cmk_registry_with_the_real_az(vault, comma
         "Microsoft.ContainerRegistry/registries", "Microsoft.KeyVault/vaults/accessPolicies", "Microsoft.ManagedIdentity/userAssignedIdentities"]
 
 
+def test_the_seeds_template_deploys_five_times_in_a_row_and_reversed_with_kura(kura, vault, tmp_path):
+    """The seed's command with `kura group deployment create` (and `kura deployment group create` on the
+    template with its resources reversed): the registry and the access policy its identity needs race
+    in one wave, five times, and each deploys."""
+    import subprocess
+    from kura_server import kura_binary
+    env = dict(os.environ, KURA_CONFIG_DIR=str(tmp_path / "kura-cli"))
+
+    def kura_cli(*args):
+        return subprocess.run([kura_binary(), *args], capture_output=True, text=True, env=env, timeout=300)
+
+    login = kura_cli("login", "--local", "--data-dir", kura.data_dir, "--server", f"https://localhost:{kura.port}")
+    assert login.returncode == 0, login.stderr
+    reversed_path = tmp_path / "reversed.json"
+    template = json.loads(seed_template())
+    template["resources"] = list(reversed(template["resources"]))
+    reversed_path.write_text(json.dumps(template))
+    for round_number in range(6):
+        command = ("group", "deployment", "create") if round_number < 5 else ("deployment", "group", "create")
+        path = vault["template"] if round_number < 5 else str(reversed_path)
+        result = kura_cli(*command, "--resource-group", "TemplateRG", "--template-file", path, "--parameters",
+                          f"registry_name=kuratpl{round_number}", f"identity_name=kuratplid{round_number}", "vault_name=tplvault1",
+                          f"kek_id={vault['key_id']}", "--query", "properties.provisioningState", "-o", "tsv")
+        assert result.returncode == 0 and result.stdout.strip() == "Succeeded", (round_number, result.stdout, result.stderr)
+        shown = kura_cli("acr", "encryption", "show", "--name", f"kuratpl{round_number}", "--query", "keyVaultProperties.keyIdentifier", "-o", "tsv")
+        assert shown.stdout.strip() == vault["key_id"], (round_number, shown.stdout, shown.stderr)
+
+
 def test_an_unknown_function_is_invalid_template_as_az_prints_it(vault, tmp_path):
     template = tmp_path / "unknown.json"
     template.write_text(json.dumps({"$schema": "x", "contentVersion": "1.0.0.0", "resources": [
