@@ -282,27 +282,14 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
         return result
     }
 
-    /// `properties.encryption`: validated and completed with the status fields.
-    func encryption(_ requested: JSONValue?, existing: JSONValue?, sku: String, identity: JSONValue?, wasCreated: Bool) async throws -> JSONValue {
-        let oldStatus = existing?["status"]?.stringValue ?? "disabled"
-        let requestedStatus = requested?.member(caseInsensitive: "status")?.stringValue?.lowercased()
-        // A PUT replaces the whole registry: leaving encryption out asks for none (a PATCH arrives
-        // merged into the stored document, so it keeps what it does not mention).
-        let newStatus = requestedStatus ?? (requested?.member(caseInsensitive: "keyVaultProperties") != nil ? "enabled" : "disabled")
-        guard ["enabled", "disabled"].contains(newStatus) else {
-            throw ManagementError.invalidParameter("encryption.status must be 'enabled' or 'disabled', not '\(newStatus)'.")
-        }
-        if wasCreated, newStatus != oldStatus {
-            throw ManagementError(status: 400, code: "EncryptionCannotBeChanged", newStatus == "enabled"
-                ? "Customer-managed key encryption can only be enabled when the registry is created; this registry was created with service-managed encryption."
-                : "Customer-managed key encryption cannot be disabled or removed once the registry has been created with it.")
-        }
-        guard newStatus == "enabled" else { return ["status": "disabled"] }
+    /// The customer-managed key `keyVaultProperties` names, checked as a registry needs it: a
+    /// Premium registry, a key of a vault here with soft delete and purge protection (or of a vault
+    /// elsewhere on a host the operator allows). What both a PUT and a deployment's preflight check.
+    func checkedKey(_ properties: JSONValue, sku: String) async throws -> KeyIdentifier {
         guard sku == "Premium" else {
             throw ManagementError(status: 400, code: "CmkRequiresPremiumSku",
                                   "Customer-managed key encryption is only available on the Premium SKU; the requested SKU is '\(sku)'.")
         }
-        let properties = requested?.member(caseInsensitive: "keyVaultProperties") ?? existing?["keyVaultProperties"] ?? .object([:])
         guard let keyText = properties.member(caseInsensitive: "keyIdentifier")?.stringValue else {
             throw ManagementError.invalidParameter("encryption.keyVaultProperties.keyIdentifier is required when encryption is enabled.")
         }
@@ -331,6 +318,37 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
             throw ManagementError(status: 400, code: "InvalidKeyIdentifier",
                                   "The key identifier '\(keyText)' is not a Key Vault key URL (https://<vault host>/keys/<name>[/<version>]).")
         }
+        return key
+    }
+
+    /// A deployment's `validate`: the customer-key rules on what of the body is known yet.
+    public func preflight(_ body: JSONValue) async throws {
+        let encryption = body.member(caseInsensitive: "properties")?.member(caseInsensitive: "encryption")
+        let status = encryption?.member(caseInsensitive: "status")?.stringValue?.lowercased()
+        guard let encryption, status == "enabled" || (status == nil && encryption.member(caseInsensitive: "keyVaultProperties") != nil) else { return }
+        let skuName = body.member(caseInsensitive: "sku")?.member(caseInsensitive: "name")?.stringValue ?? ""
+        _ = try await checkedKey(encryption.member(caseInsensitive: "keyVaultProperties") ?? .object([:]),
+                                  sku: Self.skus.first { $0.lowercased() == skuName.lowercased() } ?? skuName)
+    }
+
+    /// `properties.encryption`: validated and completed with the status fields.
+    func encryption(_ requested: JSONValue?, existing: JSONValue?, sku: String, identity: JSONValue?, wasCreated: Bool) async throws -> JSONValue {
+        let oldStatus = existing?["status"]?.stringValue ?? "disabled"
+        let requestedStatus = requested?.member(caseInsensitive: "status")?.stringValue?.lowercased()
+        // A PUT replaces the whole registry: leaving encryption out asks for none (a PATCH arrives
+        // merged into the stored document, so it keeps what it does not mention).
+        let newStatus = requestedStatus ?? (requested?.member(caseInsensitive: "keyVaultProperties") != nil ? "enabled" : "disabled")
+        guard ["enabled", "disabled"].contains(newStatus) else {
+            throw ManagementError.invalidParameter("encryption.status must be 'enabled' or 'disabled', not '\(newStatus)'.")
+        }
+        if wasCreated, newStatus != oldStatus {
+            throw ManagementError(status: 400, code: "EncryptionCannotBeChanged", newStatus == "enabled"
+                ? "Customer-managed key encryption can only be enabled when the registry is created; this registry was created with service-managed encryption."
+                : "Customer-managed key encryption cannot be disabled or removed once the registry has been created with it.")
+        }
+        guard newStatus == "enabled" else { return ["status": "disabled"] }
+        let properties = requested?.member(caseInsensitive: "keyVaultProperties") ?? existing?["keyVaultProperties"] ?? .object([:])
+        let key = try await checkedKey(properties, sku: sku)
         let identityText = properties.member(caseInsensitive: "identity")?.stringValue ?? existing?["keyVaultProperties"]?["identity"]?.stringValue
         let clientID = try identityClientID(identityText, identity: identity)
         let oldKey = existing?["keyVaultProperties"]

@@ -33,6 +33,11 @@ public protocol ResourceProvider: Sendable {
     /// The document as served: the stored one plus anything computed on read.
     func render(_ record: ResourceRecord) async throws -> JSONValue
 
+    /// A deployment's check of a resource before anything is applied: the type's rules that the
+    /// known part of `body` (members whose expressions wait for other resources are left out) can
+    /// already break.
+    func preflight(_ body: JSONValue) async throws
+
     /// Removes what the resource owns outside the resource table (its principal, its data).
     func willDelete(_ record: ResourceRecord) async throws
 
@@ -57,6 +62,7 @@ extension ResourceProvider {
     public func didStore(_ record: ResourceRecord, existing: ResourceRecord?) async throws -> JSONValue? { nil }
     public func render(_ record: ResourceRecord) async throws -> JSONValue { record.document }
     public func willDelete(_ record: ResourceRecord) async throws {}
+    public func preflight(_ body: JSONValue) async throws {}
     public func action(_ name: String, on record: ResourceRecord?, body: JSONValue?, caller: ManagementCaller) async throws -> ManagementReply {
         throw ManagementError(status: 404, code: "NoRegisteredProviderFound",
                               "The resource type '\(resourceType)' has no action '\(name)'.")

@@ -46,6 +46,18 @@ public struct TemplateEvaluator: Sendable {
         }
     }
 
+    /// `value` with what can be evaluated now: a member whose expression fails (it needs a
+    /// resource not applied yet) is left out; nil when `value` itself cannot be evaluated.
+    public func evaluateKnown(_ value: JSONValue) async -> JSONValue? {
+        guard case .object(let members) = value else { return try? await evaluate(value) }
+        var known = JSONObject()
+        for (key, member) in members {
+            guard case .string(let name)? = try? await evaluate(.string(key)) else { continue }
+            known[name] = await evaluateKnown(member)
+        }
+        return .object(known)
+    }
+
     /// One parsed expression's value.
     public func evaluate(_ expression: TemplateExpression) async throws(TemplateError) -> JSONValue {
         switch expression {

@@ -31,6 +31,14 @@ public struct TemplateStep: Sendable {
         return .object(body)
     }
 
+    /// What of the body is known before anything is applied (for a deployment's preflight).
+    public func knownBody(_ evaluator: TemplateEvaluator) async -> JSONValue {
+        var scoped = evaluator
+        scoped.copyIndices = copyIndices
+        let members = (declaration.objectValue ?? [:]).filter { TemplateStep.bodyMembers.contains($0.key.lowercased()) }
+        return await scoped.evaluateKnown(.object(members)) ?? [:]
+    }
+
     static let bodyMembers: Set<String> = ["location", "tags", "sku", "kind", "identity", "properties", "plan", "managedby"]
 }
 

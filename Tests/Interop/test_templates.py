@@ -35,7 +35,11 @@ def vault(kura, tmp_path_factory):
     path = str(tmp_path_factory.mktemp("template") / "CMKtemplate.json")
     with open(path, "w", encoding="utf-8") as f:
         f.write(seed_template())
-    return {"az": az, "key_id": key_id, "template": path}
+    return {"az": az, "key_id": key_id, "template": path, "creds": creds}
+
+
+def admin_credentials(vault):
+    return vault["creds"]
 
 
 @pytest.mark.parametrize("command", [("deployment", "group", "create"), ("group", "deployment", "create")])
@@ -110,3 +114,75 @@ def test_a_body_that_is_not_json_even_leniently_names_its_line(kura, vault):
     answer = requests.post(url, data=bad, headers=headers, verify=kura.ca_file)
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"]["code"] == "InvalidTemplate" and "line 2, column 35" in answer.json()["error"]["message"], answer.text
+
+
+def test_a_deployment_a_kill_9_interrupts_is_failed_after_the_restart_never_running(fresh_kura, tmp_path):
+    """The registry waits for a key its identity may not use (no access policy); the server is killed
+    mid-run; after the restart the deployment says Failed, and why."""
+    import subprocess
+    import time
+    import requests
+    from kura_server import kura_binary
+    from test_login import installation
+    from test_registry_aad import management_token
+    env = dict(os.environ, KURA_CONFIG_DIR=str(tmp_path / "kura-cli"))
+
+    def kura_cli(*args):
+        result = subprocess.run([kura_binary(), *args], capture_output=True, text=True, env=env, timeout=300)
+        assert result.returncode == 0, (args, result.stderr)
+        return result.stdout.strip()
+
+    kura_cli("login", "--local", "--data-dir", fresh_kura.data_dir, "--server", f"https://localhost:{fresh_kura.port}")
+    kura_cli("group", "create", "--name", "KillRG", "--location", "eastus", "-o", "none")
+    kura_cli("keyvault", "create", "--name", "killvault1", "--resource-group", "KillRG", "--enable-purge-protection", "-o", "none")
+    key_id = kura_cli("keyvault", "key", "create", "--name", "k", "--vault-name", "killvault1", "--query", "key.kid", "-o", "tsv")
+    template = json.loads(seed_template())
+    template["resources"] = [r for r in template["resources"] if not r["type"].endswith("accessPolicies")]
+    subscription = installation(fresh_kura)["subscriptionId"]
+    url = (f"https://localhost:{fresh_kura.port}/subscriptions/{subscription}/resourcegroups/KillRG/providers/Microsoft.Resources/"
+           "deployments/killed?api-version=2025-04-01")
+    headers = {"Authorization": "Bearer " + management_token(fresh_kura)}
+    body = {"properties": {"mode": "Incremental", "template": template, "parameters": {
+        "registry_name": {"value": "killregistry"}, "identity_name": {"value": "killidentity"}, "vault_name": {"value": "killvault1"},
+        "kek_id": {"value": key_id}}}}
+    started = requests.put(url, json=body, headers=headers, verify=fresh_kura.ca_file)
+    assert started.status_code == 201, started.text
+    # Wait (on the server's own answers, not a fixed sleep) until the registry step is retrying.
+    for _ in range(100):
+        shown = requests.get(url, headers=headers, verify=fresh_kura.ca_file).json()
+        operations = requests.get(url.replace("?", "/operations?"), headers=headers, verify=fresh_kura.ca_file).json()["value"]
+        if operations:
+            break
+        time.sleep(0.1)  # polling an external process (kura serve) for its state
+    assert shown["properties"]["provisioningState"] == "Running", shown
+    fresh_kura.kill()
+    fresh_kura.start()
+    headers = {"Authorization": "Bearer " + management_token(fresh_kura)}
+    after = requests.get(url, headers=headers, verify=fresh_kura.ca_file).json()
+    assert after["properties"]["provisioningState"] == "Failed", after
+    assert after["properties"]["error"]["details"][0]["code"] == "DeploymentInterrupted", after
+
+
+@pytest.mark.parametrize("command", ["validate", "what-if"])
+def test_validate_and_what_if_refuse_what_the_seeds_rules_refuse(vault, tmp_path, command):
+    """A Basic registry asking for a customer-managed key, and a key in a vault without purge
+    protection: refused by `validate` and `what-if` with the plane's own code, as az prints it."""
+    az = vault["az"]
+    unprotected = "tplnoprotect" + command[0]
+    az.ok("keyvault", "create", "--name", unprotected, "--resource-group", "TemplateRG", "--enable-rbac-authorization", "false",
+          "--no-self-perms", "-o", "none")
+    creds = admin_credentials(vault)
+    az.ok("keyvault", "set-policy", "--resource-group", "TemplateRG", "--name", unprotected, "--object-id", creds["objectId"],
+          "--key-permissions", "all", "-o", "none")
+    unprotected_key = az.ok("keyvault", "key", "create", "--name", "k", "--vault-name", unprotected, "--query", "key.kid", "-o", "tsv").strip()
+    basic = json.loads(seed_template())
+    basic["resources"][0]["sku"] = {"name": "Basic", "tier": "Basic"}
+    basic_path = tmp_path / "basic.json"
+    basic_path.write_text(json.dumps(basic))
+    cases = [(str(basic_path), vault["key_id"], "CmkRequiresPremiumSku"), (vault["template"], unprotected_key, "KeyVaultPurgeProtectionRequired")]
+    for template, key, code in cases:
+        _, stderr = az.fails("deployment", "group", command, "--resource-group", "TemplateRG", "--template-file", template, "--parameters",
+                             "registry_name=tplrefused", "identity_name=tplrefusedid", "vault_name=tplvault1", f"kek_id={key}")
+        assert code in stderr, stderr
+    # Nothing was written.
+    assert az.run("acr", "show", "--name", "tplrefused").returncode != 0

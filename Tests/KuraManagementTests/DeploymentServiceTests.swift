@@ -120,4 +120,21 @@ import Testing
             #expect(whatIf["properties"]?["changes"]?.arrayValue?.map { $0["changeType"] } == ["Modify", "Modify"])
         }
     }
+
+    @Test func validateRefusesWhatTheRegistryPutWouldBeforeAnythingIsWritten() async throws {
+        try await ManagementHarness.run { arm in
+            try await arm.makeGroup()
+            let registry: JSONValue = [["type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2019-12-01-preview", "name": "basiccmk1",
+                                        "location": "eastus", "sku": ["name": "Basic"],
+                                        "properties": ["encryption": ["status": "enabled", "keyVaultProperties": [
+                                            "KeyIdentifier": .string(arm.key("kv1")),
+                                            "identity": "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'later'), '2018-11-30').clientId]",
+                                        ]]]]]
+            for (method, suffix) in [("POST", "/validate"), ("POST", "/whatIf"), ("PUT", "")] {
+                let error = try await arm.error(method, Self.deployment(arm, "basic") + suffix, Self.body(registry), apiVersion: Self.version)
+                #expect(error?.code == "CmkRequiresPremiumSku" && error?.status == 400, "\(suffix): \(String(describing: error))")
+            }
+            #expect(try await arm.error("GET", Self.deployment(arm, "basic"), apiVersion: Self.version)?.code == "DeploymentNotFound")
+        }
+    }
 }

@@ -52,6 +52,7 @@ public final class DeploymentService: Sendable {
         case ("POST", "validate"):
             try request.caller.authorize("\(Self.type)/validate/action", at: id)
             let plan = try await DeploymentPlan.make(request.body, context: context(id, api: api, caller: request.caller))
+            try await preflight(plan, api: api)
             return .ok(try document(id, plan: plan, state: "Succeeded", correlation: UUID().uuidString.lowercased()).reshaped(as: Deployment.self))
         case ("POST", "whatif"):
             try request.caller.authorize("\(Self.type)/whatIf/action", at: id)
@@ -84,6 +85,7 @@ public final class DeploymentService: Sendable {
                                   "The deployment '\(id.name)' cannot be saved, because this would overwrite an existing deployment which is still active.")
         }
         let plan = try await DeploymentPlan.make(request.body, context: context(id, api: api, caller: request.caller))
+        try await preflight(plan, api: api)
         let correlation = UUID().uuidString.lowercased()
         let existing = try await store.resource(id: id)
         let record = ResourceRecord(id: existing?.id ?? id, document: document(id, plan: plan, state: "Running", correlation: correlation),
@@ -162,12 +164,22 @@ public final class DeploymentService: Sendable {
 
     func whatIf(_ id: ResourceID, _ request: ManagementRequest, api: ManagementAPI) async throws -> ManagementReply {
         let plan = try await DeploymentPlan.make(request.body, context: context(id, api: api, caller: request.caller))
+        try await preflight(plan, api: api)
         var changes: [(id: String, type: String, after: JSONValue?)] = []
         for step in plan.waves.joined() {
             let exists = (try? await store.resource(id: ResourceID(parsing: step.id) ?? id)) ?? nil
             changes.append((step.id, exists == nil ? "Create" : "Modify", try? await step.body(plan.evaluator)))
         }
         return .ok(JSONValue(encoding: WhatIfResult.succeeded(changes)))
+    }
+
+    /// Each resource's type rules on what of its body is known now (a Basic registry asking for a
+    /// customer-managed key, a key in a vault without purge protection…): refused before anything
+    /// is applied, in the type's own error.
+    func preflight(_ plan: DeploymentPlan, api: ManagementAPI) async throws {
+        for step in plan.waves.joined() {
+            try await api.providers[step.type.lowercased()]?.preflight(await step.knownBody(plan.evaluator))
+        }
     }
 
     // MARK: Documents
