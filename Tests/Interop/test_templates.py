@@ -4,6 +4,8 @@ create`) into a vault and key made as the seed's previous section says."""
 import glob
 import json
 import os
+import tempfile
+import time
 
 import pytest
 
@@ -186,3 +188,38 @@ def test_validate_and_what_if_refuse_what_the_seeds_rules_refuse(vault, tmp_path
         assert code in stderr, stderr
     # Nothing was written.
     assert az.run("acr", "show", "--name", "tplrefused").returncode != 0
+
+
+def test_a_secure_parameter_is_never_shown_nor_logged(kura, vault, tmp_path):
+    """A securestring's value is in no deployment answer (PUT, GET, list, operations) and in no line
+    of the server's log, even when the deployment fails."""
+    import requests
+    from test_login import installation
+    from test_registry_aad import management_token
+    secret = "s3cret-" + os.urandom(8).hex()
+    subscription = installation(kura)["subscriptionId"]
+    base = (f"https://localhost:{kura.port}/subscriptions/{subscription}/resourcegroups/TemplateRG/providers/Microsoft.Resources/"
+            "deployments")
+    headers = {"Authorization": "Bearer " + management_token(kura)}
+    template = {"$schema": "x", "contentVersion": "1.0.0.0",
+                "parameters": {"password": {"type": "securestring"}, "name": {"type": "string"}},
+                "resources": [{"type": "Microsoft.ManagedIdentity/userAssignedIdentities", "apiVersion": "2018-11-30",
+                               "name": "[parameters('name')]", "location": "eastus", "tags": {"note": "[parameters('password')]"}}]}
+    answers = []
+    for name, identity in (("secureok", "tplsecureid"), ("securebad", "x")):
+        url = f"{base}/{name}?api-version=2025-04-01"
+        body = {"properties": {"mode": "Incremental", "template": template,
+                               "parameters": {"password": {"value": secret}, "name": {"value": identity}}}}
+        answers.append(requests.put(url, json=body, headers=headers, verify=kura.ca_file).text)
+        for _ in range(100):
+            shown = requests.get(url, headers=headers, verify=kura.ca_file)
+            if shown.json()["properties"]["provisioningState"] in ("Succeeded", "Failed"):
+                break
+            time.sleep(0.1)  # polling an external process (kura serve) for its state
+        answers += [shown.text, requests.get(url.replace("?", "/operations?"), headers=headers, verify=kura.ca_file).text]
+    answers.append(requests.get(f"{base}?api-version=2025-04-01", headers=headers, verify=kura.ca_file).text)
+    assert '"type":"SecureString"' in answers[1].replace(" ", "")
+    for text in answers:
+        assert secret not in text
+    with open(os.path.join(tempfile.gettempdir(), f"kura-{kura.port}.out"), encoding="utf-8", errors="replace") as log:
+        assert secret not in log.read()

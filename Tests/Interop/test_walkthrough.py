@@ -19,6 +19,7 @@ import uuid
 import pytest
 
 from kura_server import REPO, free_port, kura_binary
+from test_templates import seed_template
 
 DOCUMENT = os.path.join(REPO, "docs", "walkthrough.md")
 ZERO_USER = "00000000-0000-0000-0000-000000000000"
@@ -254,6 +255,21 @@ def test_the_walkthrough_runs_as_written(walkthrough):
         assert "v4" in open(os.path.join(work, "pulled", "index.json")).read()
         assert pulled_layer_contents(os.path.join(work, "pulled")) == state["layers"], "the data came back intact"
 
+    def template_saved(out):
+        assert out == ""
+        assert open(os.path.join(work, "CMKtemplate.json"), encoding="utf-8").read().rstrip("\n") == seed_template().rstrip("\n"), \
+            "the seed's template, byte for byte"
+
+    def template_deployed(out):
+        deployed = json_in(out)
+        assert deployed["properties"]["provisioningState"] == "Succeeded", deployed
+        assert sorted(resource["id"].split("/providers/")[1] for resource in deployed["properties"]["outputResources"]) == [
+            "Microsoft.ContainerRegistry/registries/mytemplateregistry", "Microsoft.KeyVault/vaults/myvault/accessPolicies/add",
+            "Microsoft.ManagedIdentity/userAssignedIdentities/myTemplateIdentity"]
+
+    def template_encryption(out):
+        assert out.strip() == state["new_kid"]
+
     def stop(out):
         assert wait_for(lambda: not os.path.exists(f"/proc/{state['pid']}"), seconds=30), "kura serve stops on SIGTERM"
         assert not os.path.exists(os.path.join(data, "serving.json")), "a stopped server withdraws serving.json"
@@ -268,7 +284,7 @@ def test_the_walkthrough_runs_as_written(walkthrough):
         (r"^kura keyvault key create \\", key),
         (r"^keyID=", key_capture),
         (r"^kura acr create", registry),
-        (r"^kura acr encryption show --name", encryption_show),
+        (r"^kura acr encryption show --name myregistry", encryption_show),
         (r"^loginServer=", push_and_pull),
         (r"^kura keyvault key create \u2013-name", new_key),
         (r"^newKeyID=", new_key_capture),
@@ -277,6 +293,9 @@ def test_the_walkthrough_runs_as_written(walkthrough):
         (r"^kura keyvault delete-policy", revoke),
         (r"^kura acr encryption show-status", refused_while_revoked),
         (r"oci:pulled:v4", pull_after_restore),
+        (r"^cat > CMKtemplate.json", template_saved),
+        (r"^kura group deployment create", template_deployed),
+        (r"^kura acr encryption show --name mytemplateregistry", template_encryption),
         (r"^kill \$kuraPID", stop),
     ]
     ran = []
