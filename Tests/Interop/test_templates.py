@@ -4,12 +4,14 @@ create`) into a vault and key made as the seed's previous section says."""
 import glob
 import json
 import os
+import subprocess
 import tempfile
 import time
 
 import pytest
 
 from az_cli import Az
+from oci_layout import Layout
 from test_login import admin
 
 SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "seed")
@@ -44,20 +46,38 @@ def admin_credentials(vault):
     return vault["creds"]
 
 
-@pytest.mark.parametrize("command", [("deployment", "group", "create"), ("group", "deployment", "create")])
-def test_the_seeds_template_deploys_a_cmk_registry_with_the_real_az(vault, command):
+def push_and_pull(kura, az, registry, tmp_path):
+    """skopeo pushes an image through the registry (admin user) and pulls it back."""
+    az.ok("acr", "update", "--name", registry, "--admin-enabled", "true", "-o", "none")
+    credentials = az.json("acr", "credential", "show", "--name", registry)
+    creds = f"{credentials['username']}:{credentials['passwords'][0]['value']}"
+    server = az.ok("acr", "show", "--name", registry, "--query", "loginServer", "-o", "tsv").strip()
+    layout = Layout(str(tmp_path / f"src-{registry}"))
+    image, _ = layout.image([2048], seed=7, marker=registry.encode())
+    layout.tag(image, "v1")
+    for args in (("--dest-cert-dir", kura.cert_dir, "--dest-creds", creds, f"oci:{layout.root}:v1", f"docker://{server}/tpl/image:v1"),
+                 ("--src-cert-dir", kura.cert_dir, "--src-creds", creds, f"docker://{server}/tpl/image:v1", f"oci:{tmp_path}/pulled-{registry}:v1")):
+        copied = subprocess.run(["skopeo", "copy", "--preserve-digests", *args], capture_output=True, text=True, timeout=300)
+        assert copied.returncode == 0, copied.stderr
+
+
+def test_the_seeds_template_deploys_five_times_in_a_row_with_the_real_az(kura, vault, tmp_path):
+    """The seed's command with the real az, both spellings, five rounds: each yields a Premium registry
+    whose encryption reports the key, and skopeo pushes and pulls through it. The registry and the
+    access policy its identity needs race in one wave every time."""
     az = vault["az"]
-    suffix = "a" if command[0] == "deployment" else "b"
-    result = az.run(*command, "--resource-group", "TemplateRG", "--template-file", vault["template"],
-                    "--parameters", f"registry_name=tplregistry{suffix}", f"identity_name=tplidentity{suffix}", "vault_name=tplvault1",
-                    f"kek_id={vault['key_id']}", "-o", "json")
-    assert result.returncode == 0, result.stderr
-    deployment = json.loads(result.stdout)
-    assert deployment["properties"]["provisioningState"] == "Succeeded", deployment
-    encryption = az.json("acr", "encryption", "show", "--name", f"tplregistry{suffix}")
-    assert encryption["status"] == "enabled" and encryption["keyVaultProperties"]["keyIdentifier"] == vault["key_id"], encryption
-    registry = az.json("acr", "show", "--name", f"tplregistry{suffix}")
-    assert registry["sku"]["name"] == "Premium"
+    for round_number in range(5):
+        command = ("deployment", "group", "create") if round_number % 2 == 0 else ("group", "deployment", "create")
+        registry = f"tplregistry{round_number}"
+        result = az.run(*command, "--resource-group", "TemplateRG", "--template-file", vault["template"],
+                        "--parameters", f"registry_name={registry}", f"identity_name=tplidentity{round_number}", "vault_name=tplvault1",
+                        f"kek_id={vault['key_id']}", "-o", "json")
+        assert result.returncode == 0, (round_number, result.stderr)
+        assert json.loads(result.stdout)["properties"]["provisioningState"] == "Succeeded"
+        encryption = az.json("acr", "encryption", "show", "--name", registry)
+        assert encryption["status"] == "enabled" and encryption["keyVaultProperties"]["keyIdentifier"] == vault["key_id"], encryption
+        assert az.json("acr", "show", "--name", registry)["sku"]["name"] == "Premium"
+        push_and_pull(kura, az, registry, tmp_path)
     operations = az.json("deployment", "operation", "group", "list", "--resource-group", "TemplateRG", "--name", "CMKtemplate")
     assert sorted(op["properties"]["targetResource"]["resourceType"] for op in operations) == [
         "Microsoft.ContainerRegistry/registries", "Microsoft.KeyVault/vaults/accessPolicies", "Microsoft.ManagedIdentity/userAssignedIdentities"]
@@ -67,7 +87,6 @@ def test_the_seeds_template_deploys_five_times_in_a_row_and_reversed_with_kura(k
     """The seed's command with `kura group deployment create` (and `kura deployment group create` on the
     template with its resources reversed): the registry and the access policy its identity needs race
     in one wave, five times, and each deploys."""
-    import subprocess
     from kura_server import kura_binary
     env = dict(os.environ, KURA_CONFIG_DIR=str(tmp_path / "kura-cli"))
 
@@ -89,6 +108,8 @@ def test_the_seeds_template_deploys_five_times_in_a_row_and_reversed_with_kura(k
         assert result.returncode == 0 and result.stdout.strip() == "Succeeded", (round_number, result.stdout, result.stderr)
         shown = kura_cli("acr", "encryption", "show", "--name", f"kuratpl{round_number}", "--query", "keyVaultProperties.keyIdentifier", "-o", "tsv")
         assert shown.stdout.strip() == vault["key_id"], (round_number, shown.stdout, shown.stderr)
+        if round_number in (0, 5):
+            push_and_pull(kura, vault["az"], f"kuratpl{round_number}", tmp_path)
 
 
 def test_an_unknown_function_is_invalid_template_as_az_prints_it(vault, tmp_path):
@@ -121,8 +142,6 @@ def test_a_body_that_is_not_json_even_leniently_names_its_line(kura, vault):
 def test_a_deployment_a_kill_9_interrupts_is_failed_after_the_restart_never_running(fresh_kura, tmp_path):
     """The registry waits for a key its identity may not use (no access policy); the server is killed
     mid-run; after the restart the deployment says Failed, and why."""
-    import subprocess
-    import time
     import requests
     from kura_server import kura_binary
     from test_login import installation
