@@ -57,7 +57,8 @@ public struct DeploymentOperation: Codable, Sendable, Equatable {
 
     public static func of(deployment: String, index: Int, state: String, statusCode: String, timestamp: String, target: (id: String, type: String, name: String),
                           error: DeploymentErrorDetail?) -> DeploymentOperation {
-        let operationID = String(format: "%016X", index + 1)
+        let hex = String(index + 1, radix: 16, uppercase: true)
+        let operationID = String(repeating: "0", count: max(0, 16 - hex.count)) + hex
         return DeploymentOperation(id: "\(deployment)/operations/\(operationID)", operationId: operationID,
                                    properties: Properties(provisioningState: state, timestamp: timestamp, statusCode: statusCode,
                                                           targetResource: Target(id: target.id, resourceType: target.type, resourceName: target.name),

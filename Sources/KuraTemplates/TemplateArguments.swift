@@ -14,8 +14,20 @@ extension TemplateEvaluator {
         .invalid("The template function '\(function)' takes \(expected) argument(s).")
     }
 
+    /// Names the value's JSON type, never the value (it may be a secure parameter's).
     static func typeError(_ function: String, _ expected: String, _ value: JSONValue) -> TemplateError {
-        .invalid("The template function '\(function)' expects \(expected), not \(value.text).")
+        .invalid("The template function '\(function)' expects \(expected), not \(typeName(value)).")
+    }
+
+    static func typeName(_ value: JSONValue) -> String {
+        switch value {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .integer, .double: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
     }
 
     static func string(_ function: String, _ value: JSONValue) throws(TemplateError) -> String {

@@ -2,6 +2,25 @@
 // TemplateEvaluator: a template value with its expressions evaluated (keys included).
 
 public import KuraAPI
+import Synchronization
+
+/// How much evaluating one template may cost: a template whose expressions multiply (variables
+/// that double each other, huge copies) is refused, not evaluated for ever.
+final class TemplateBudget: Sendable {
+    /// Function calls and member or index steps, over the whole template.
+    static let limit = 200_000
+    private let spent = Mutex(0)
+
+    func spend() throws(TemplateError) {
+        let total = spent.withLock { spent in
+            spent += 1
+            return spent
+        }
+        guard total <= Self.limit else {
+            throw .invalid("The template is too large to evaluate: its expressions take more than \(Self.limit) steps.")
+        }
+    }
+}
 
 /// Evaluates template values: every string that is an expression (in values and in member
 /// names), recursively, against the deployment's parameters, variables and context.
@@ -15,6 +34,8 @@ public struct TemplateEvaluator: Sendable {
     public var copyIndices: [(loop: String, index: Int)] = []
     /// Variables being evaluated (a variable that needs itself is an error, not a hang).
     var evaluating: [String] = []
+    /// Shared by every copy of this evaluator.
+    let budget = TemplateBudget()
 
     public init(parameters: JSONObject, variables: JSONObject, context: TemplateContext) {
         self.parameters = parameters
@@ -60,6 +81,7 @@ public struct TemplateEvaluator: Sendable {
 
     /// One parsed expression's value.
     public func evaluate(_ expression: TemplateExpression) async throws(TemplateError) -> JSONValue {
+        if case .literal = expression {} else { try budget.spend() }
         switch expression {
         case .literal(let value):
             return value

@@ -56,7 +56,10 @@ struct TemplateExpressionParser {
         defer { depth -= 1 }
         guard depth <= 64 else { throw fail("nested too deeply") }
         var result = try primary()
+        var steps = 0
         while true {
+            steps += 1
+            guard steps <= 64 else { throw fail("more than 64 member or index steps in a row") }
             skipSpace()
             if !atEnd, scalars[index] == "." {
                 index += 1

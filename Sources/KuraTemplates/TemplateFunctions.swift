@@ -87,14 +87,14 @@ extension TemplateEvaluator {
             case .string(let text): if let value = Int64(text.trimmingCharacters(in: .whitespaces)) { return .integer(value) }
             default: break
             }
-            throw .invalid("The template function 'int' cannot convert \(arguments[0].text) to an integer.")
+            throw .invalid("The template function 'int' cannot convert \(Self.typeName(arguments[0])) to an integer.")
         case "bool":
             try Self.arity(name, arguments, 1)
             switch arguments[0] {
             case .bool: return arguments[0]
             case .integer(let value): return .bool(value != 0)
             case .string(let text) where ["true", "false"].contains(text.lowercased()): return .bool(text.lowercased() == "true")
-            default: throw .invalid("The template function 'bool' cannot convert \(arguments[0].text) to a boolean.")
+            default: throw .invalid("The template function 'bool' cannot convert \(Self.typeName(arguments[0])) to a boolean.")
             }
         case "json":
             try Self.arity(name, arguments, 1)
@@ -154,8 +154,8 @@ extension TemplateEvaluator {
             guard (2...3).contains(arguments.count) else { throw Self.arityError(name, "2 or 3") }
             let text = Array(try Self.string(name, arguments[0]))
             let start = try Self.integer(name, arguments[1])
-            let length = try arguments.count == 3 ? Self.integer(name, arguments[2]) : Int64(text.count) - start
-            guard start >= 0, length >= 0, start + length <= text.count else {
+            let length = try arguments.count == 3 ? Self.integer(name, arguments[2]) : Int64(text.count) &- start
+            guard start >= 0, length >= 0, start <= text.count, length <= Int64(text.count) - start else {
                 throw .invalid("The template function 'substring': the start \(start) and length \(length) are outside the string of \(text.count) characters.")
             }
             return .string(String(text[Int(start)..<Int(start + length)]))
@@ -215,6 +215,8 @@ extension TemplateEvaluator {
         guard let found else {
             throw .invalid("The template function 'copyIndex' is not expected here: it is used only inside a 'copy' loop\(loop.map { " named '\($0)'" } ?? "").")
         }
-        return .integer(Int64(found.index) + offset)
+        let (index, overflow) = Int64(found.index).addingReportingOverflow(offset)
+        guard !overflow else { throw .invalid("The template function 'copyIndex': the offset \(offset) is too large.") }
+        return .integer(index)
     }
 }

@@ -56,7 +56,7 @@ public enum TemplateParameters {
         default: nil
         }
         guard let converted else {
-            throw .invalid("The template parameter '\(name)' is of type '\(type)', and \(value.text) is not.")
+            throw .invalid("The template parameter '\(name)' is of type '\(type)', and the value given is \(TemplateEvaluator.typeName(value)).")
         }
         if let allowed = declaration.member(caseInsensitive: "allowedValues")?.arrayValue, !allowed.contains(converted) {
             throw .invalid("The provided value for the template parameter '\(name)' is not valid. The value must be one of: \(allowed.map(\.text).joined(separator: ", ")).")

@@ -46,12 +46,24 @@ public struct TemplateStep: Sendable {
 /// `parent/child`, named `parentName/childName`, depending on their parent), `copy` loops become one
 /// step per iteration, a false `condition` drops the resource.
 public enum TemplateResources {
+    /// Resources one deployment may apply (ARM's limit is 800).
+    static let maximumSteps = 800
+
     public static func steps(of template: JSONValue, evaluator: TemplateEvaluator) async throws(TemplateError) -> [TemplateStep] {
         var declared: [Declared] = []
         try flatten(template.member(caseInsensitive: "resources"), parent: nil, into: &declared)
         var expanded: [(declared: Declared, step: Expanded)] = []
         for resource in declared {
-            for instance in try await expand(resource, evaluator: evaluator) { expanded.append((resource, instance)) }
+            for instance in try await expand(resource, evaluator: evaluator) {
+                expanded.append((resource, instance))
+                guard expanded.count <= maximumSteps else {
+                    throw .invalid("The template has more than \(maximumSteps) resources (after its copy loops).")
+                }
+            }
+        }
+        var seen = Set<String>()
+        for entry in expanded where !seen.insert(entry.step.id.lowercased()).inserted {
+            throw .invalid("The resource '\(entry.step.id)' is defined more than once in the template.")
         }
         return try await expanded.asyncMap { entry throws(TemplateError) in
             try await resolve(entry.step, of: entry.declared, among: expanded.map(\.step), evaluator: evaluator)
@@ -82,6 +94,12 @@ public enum TemplateResources {
         guard let list = resources.arrayValue else { throw .invalid("The template's 'resources' must be an array.") }
         for resource in list {
             guard resource.objectValue != nil else { throw .invalid("Each template resource must be an object.") }
+            if resource.member(caseInsensitive: "type")?.stringValue?.lowercased() == "microsoft.resources/deployments" {
+                throw .invalid("Nested deployments (a 'Microsoft.Resources/deployments' resource) are not supported yet; deploy each template by itself.")
+            }
+            if resource.member(caseInsensitive: "scope") != nil {
+                throw .invalid("A resource's 'scope' (an extension resource on another resource) is not supported yet; '\(resource.member(caseInsensitive: "name")?.text ?? "?")' names one.")
+            }
             var own = resource
             own["resources"] = nil
             let entry = Declared(value: own, parentType: parent.map { $0.value.member(caseInsensitive: "type") ?? .null },

@@ -33,7 +33,8 @@ import Testing
             let path = Self.deployment(arm, "two")
             let body = Self.body(Self.identities, parameters: ["prefix": ["type": "string"], "secret": ["type": "securestring", "defaultValue": "hush"]],
                                  given: ["prefix": ["value": "dep"]],
-                                 outputs: ["first": ["type": "string", "value": "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'dep0'), '2018-11-30').clientId]"]])
+                                 outputs: ["first": ["type": "string", "value": "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'dep0'), '2018-11-30').clientId]"],
+                                           "hidden": ["type": "securestring", "value": "[parameters('secret')]"]])
             let started = try await arm.send("PUT", path, body, apiVersion: Self.version)
             #expect(started.status == 201 && started.headers["Azure-AsyncOperation"]?.contains("/operationStatuses/") == true)
             #expect(started.headers["Retry-After"] == "1")
@@ -42,6 +43,7 @@ import Testing
             #expect(shown["properties"]?["provisioningState"] == "Succeeded", "\(shown.text)")
             #expect(shown["properties"]?["parameters"]?["secret"] == ["type": "SecureString"], "a secure parameter shows its type only")
             #expect(!shown.text.contains("hush"))
+            #expect(shown["properties"]?["outputs"]?["hidden"] == ["type": "securestring"], "a secure output's value is not kept")
             let identity = try await arm.send("GET", arm.identity("dep1"), apiVersion: "2018-11-30").body!
             #expect(shown["properties"]?["outputs"]?["first"]?["value"] != nil && identity["properties"]?["clientId"] != nil)
             let operations = try await arm.send("GET", "\(path)/operations", apiVersion: Self.version).body!

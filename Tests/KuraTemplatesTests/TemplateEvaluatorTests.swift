@@ -13,10 +13,20 @@ import Testing
         return full ? ["id": .string(id), "properties": properties] : properties
     }
 
-    static let evaluator = TemplateEvaluator(parameters: ["name": "Reg1", "count": 3, "flag": true, "tags": ["a": "1"], "list": [1, 2]],
+    /// A fresh evaluator (each with its own evaluation budget).
+    static var evaluator: TemplateEvaluator { TemplateEvaluator(parameters: ["name": "Reg1", "count": 3, "flag": true, "tags": ["a": "1"], "list": [1, 2]],
                                              variables: ["prefix": "kura-", "full": "[concat(variables('prefix'), parameters('name'))]",
-                                                         "loop": "[variables('loop')]"],
-                                             context: context)
+                                                         "loop": "[variables('loop')]", "double0": "x",
+                                                         "double1": "[concat(variables('double0'), variables('double0'), variables('double0'), variables('double0'))]",
+                                                         "double2": "[concat(variables('double1'), variables('double1'), variables('double1'), variables('double1'))]",
+                                                         "double3": "[concat(variables('double2'), variables('double2'), variables('double2'), variables('double2'))]",
+                                                         "double4": "[concat(variables('double3'), variables('double3'), variables('double3'), variables('double3'))]",
+                                                         "double5": "[concat(variables('double4'), variables('double4'), variables('double4'), variables('double4'))]",
+                                                         "double6": "[concat(variables('double5'), variables('double5'), variables('double5'), variables('double5'))]",
+                                                         "double7": "[concat(variables('double6'), variables('double6'), variables('double6'), variables('double6'))]",
+                                                         "double8": "[concat(variables('double7'), variables('double7'), variables('double7'), variables('double7'))]",
+                                                         "double9": "[concat(variables('double8'), variables('double8'), variables('double8'), variables('double8'))]"],
+                                             context: context) }
 
     static func value(_ text: String) async throws -> JSONValue { try await evaluator.evaluate(.string(text)) }
 
@@ -74,6 +84,10 @@ import Testing
         ("[listKeys(resourceId('A.B/c', 'n'), '2020-01-01')]", "is not supported"), ("[copyIndex()]", "inside a 'copy' loop"),
         ("[utcNow()]", "The template function 'utcNow' is not valid"), ("[concat('a']", "expected ')'"), ("[concat('a' 'b')]", "expected ',' or ')'"), ("[concat('a')) ]", "unexpected ')'"),
         ("['open]", "a string is not closed"), ("[parameters]", "must be called"),
+        ("[substring('abc', 1, 9223372036854775807)]", "outside the string"), ("[substring('abc', -9223372036854775808)]", "outside the string"),
+        ("[toLower(parameters('count'))]", "expects a string, not a number"), ("[int(parameters('tags'))]", "cannot convert an object"),
+        ("[variables('double9')]", "too large to evaluate"),
+        ("[" + String(repeating: "createObject('a', 1).a", count: 1) + String(repeating: ".a", count: 70) + "]", "more than 64 member or index steps"),
     ])
     func errorsNameTheProblem(_ text: String, _ expected: String) async {
         let message = await Self.failure(text)
@@ -104,5 +118,8 @@ import Testing
         #expect(try await inLoop.evaluate(.string("[copyIndex()]")) == 4)
         #expect(try await inLoop.evaluate(.string("[copyIndex('outer', 10)]")) == 11)
         #expect(try await inLoop.evaluate(.string("[copyIndex(1)]")) == 5)
+        await #expect(throws: TemplateError.invalid("The template function 'copyIndex': the offset 9223372036854775807 is too large.")) {
+            try await inLoop.evaluate(.string("[copyIndex(9223372036854775807)]"))
+        }
     }
 }

@@ -76,6 +76,16 @@ import Testing
         await #expect(throws: TemplateError.invalid("The resource 'nowhere' that 'one' depends on is not defined in the template.")) {
             try await Self.steps(unknown)
         }
+        for (refused, expected) in [
+            (JSONValue.array([["type": "Microsoft.Resources/deployments", "name": "inner"]]), "Nested deployments"),
+            (JSONValue.array([["type": "Microsoft.Authorization/roleAssignments", "name": "r", "scope": "x"]]), "'scope'"),
+            (JSONValue.array([["type": "A.B/c", "name": "same"], ["type": "A.B/c", "name": "SAME"]]), "defined more than once"),
+            (JSONValue.array([["type": "A.B/c", "name": "[string(copyIndex())]", "copy": ["name": "l", "count": 500]],
+                              ["type": "A.B/d", "name": "[string(copyIndex())]", "copy": ["name": "m", "count": 500]]]), "more than 800 resources"),
+        ] as [(JSONValue, String)] {
+            let error = await #expect(throws: TemplateError.self) { try await Self.steps(["resources": refused]) }
+            #expect(error?.message.contains(expected) == true, "\(error?.message ?? "")")
+        }
         let badCount: JSONValue = ["resources": [["type": "A.B/c", "name": "x", "copy": ["name": "l", "count": "three"]]]]
         await #expect(throws: TemplateError.self) { try await Self.steps(badCount) }
     }

@@ -72,12 +72,29 @@ struct DeploymentPlan: Sendable {
         }
     }
 
+    /// `value` with every string that holds a secure parameter's value masked (what-if shows bodies).
+    func masked(_ value: JSONValue) -> JSONValue {
+        let secrets = parameters.secure.compactMap { parameters.values[$0]?.stringValue }.filter { !$0.isEmpty }
+        switch value {
+        case .string(let text) where secrets.contains(where: { text.contains($0) }): return "[secure]"
+        case .array(let items): return .array(items.map(masked))
+        case .object(let members): return .object(members.mapValues(masked))
+        default: return value
+        }
+    }
+
     /// The template's `outputs`, evaluated: `{"name": {"type", "value"}}`.
     func outputs() async throws(TemplateError) -> JSONValue {
         var outputs = JSONObject()
         for (name, declaration) in template.member(caseInsensitive: "outputs")?.objectValue ?? [:] {
+            let type = declaration.member(caseInsensitive: "type")?.stringValue
+            // A secure output is never kept or shown (as ARM: its value is not returned).
+            if type?.lowercased().hasPrefix("secure") == true {
+                outputs[name] = ["type": .string(type ?? "SecureString")]
+                continue
+            }
             let value = try await evaluator.evaluate(declaration.member(caseInsensitive: "value") ?? .null)
-            outputs[name] = ["type": declaration.member(caseInsensitive: "type") ?? .string(Self.typeName(value)), "value": value]
+            outputs[name] = ["type": type.map(JSONValue.string) ?? .string(Self.typeName(value)), "value": value]
         }
         return .object(outputs)
     }

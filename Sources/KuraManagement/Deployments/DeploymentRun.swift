@@ -17,25 +17,34 @@ struct DeploymentRun: Sendable {
     let caller: ManagementCaller
     let log: DeploymentLog
 
-    /// How long a registry step waits, at most, for its customer-managed key to become usable.
-    static let keyWait: Duration = .seconds(60)
+    /// How long a step waits, at most, for what a sibling is still doing: a registry for its
+    /// customer-managed key to become usable, an access-policy change for a concurrent one.
+    static let siblingWait: Duration = .seconds(60)
+    /// The refusals that a sibling of the same deployment may still lift.
+    static let retried: Set<String> = ["CustomerKeyNotUsable", "Conflict"]
+    /// Resources of one wave applied at the same time, at most.
+    static let parallelism = 8
 
     /// Runs the deployment `id`: the end state — `Succeeded`, `Failed` (with the error) or
     /// `Canceled` — and the outputs.
     func run(_ id: ResourceID) async -> (state: String, error: DeploymentErrorDetail?, outputs: JSONValue?) {
         var applied: [String] = []
         for wave in plan.waves {
-            if Task.isCancelled { return ("Canceled", nil, nil) }
-            let failures = await withTaskGroup(of: DeploymentErrorDetail?.self) { group in
-                for step in wave { group.addTask { await self.apply(step) } }
-                var failures: [DeploymentErrorDetail] = []
-                for await failure in group { if let failure { failures.append(failure) } }
-                return failures
+            var failures: [DeploymentErrorDetail] = []
+            for batch in stride(from: 0, to: wave.count, by: Self.parallelism).map({ Array(wave[$0..<min($0 + Self.parallelism, wave.count)]) }) {
+                if Task.isCancelled { return ("Canceled", nil, nil) }
+                failures += await withTaskGroup(of: DeploymentErrorDetail?.self) { group in
+                    for step in batch { group.addTask { await self.apply(step) } }
+                    var failures: [DeploymentErrorDetail] = []
+                    for await failure in group { if let failure { failures.append(failure) } }
+                    return failures
+                }
             }
             await log.flush()
             guard failures.isEmpty else { return ("Failed", Self.failed(failures), nil) }
             applied += wave.map(\.id)
         }
+        if Task.isCancelled { return ("Canceled", nil, nil) }
         if plan.mode == "Complete", let failure = await removeUnnamed(from: id, keeping: applied) { return ("Failed", Self.failed([failure]), nil) }
         do {
             return ("Succeeded", nil, try await plan.outputs())
@@ -56,7 +65,7 @@ struct DeploymentRun: Sendable {
         var delay: Duration = .seconds(1)
         while true {
             let outcome = await attempt(step)
-            if case .failure(let error) = outcome, error.code == "CustomerKeyNotUsable", ContinuousClock.now - started < Self.keyWait,
+            if case .failure(let error) = outcome, Self.retried.contains(error.code), ContinuousClock.now - started < Self.siblingWait,
                !Task.isCancelled {
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(8))

@@ -18,14 +18,17 @@ public final class DeploymentService: Sendable {
     let store: any ManagementStore
     let environment: ManagementEnvironment
     /// Runs in progress, by lower-cased deployment id.
-    let running = Mutex<[String: Task<Void, Never>]>([:])
+    let running = Mutex<[String: Run]>([:])
 
     init(store: any ManagementStore, environment: ManagementEnvironment) {
         self.store = store
         self.environment = environment
     }
 
-    static func isDeployment(_ id: ResourceID) -> Bool { id.type.lowercased().hasPrefix(type.lowercased()) }
+    /// A deployment, or something under one (`…/deployments/{name}/operationStatuses/{id}`).
+    static func isDeployment(_ id: ResourceID) -> Bool {
+        id.namespace?.lowercased() == "microsoft.resources" && id.types.first?.lowercased() == "deployments"
+    }
 
     // MARK: Routing
 
@@ -80,12 +83,40 @@ public final class DeploymentService: Sendable {
     // MARK: Lifecycle
 
     func start(_ id: ResourceID, _ request: ManagementRequest, api: ManagementAPI) async throws -> ManagementReply {
-        if running.withLock({ $0[id.key] != nil }) {
+        let plan = try await DeploymentPlan.make(request.body, context: context(id, api: api, caller: request.caller))
+        try await preflight(plan, api: api)
+        // One run per deployment name: the slot is taken before anything is written.
+        let slot = UUID()
+        let taken = running.withLock { runs in
+            guard runs[id.key] == nil else { return false }
+            runs[id.key] = Run(slot: slot, task: nil)
+            return true
+        }
+        guard taken else {
             throw ManagementError(status: 409, code: "DeploymentActive",
                                   "The deployment '\(id.name)' cannot be saved, because this would overwrite an existing deployment which is still active.")
         }
-        let plan = try await DeploymentPlan.make(request.body, context: context(id, api: api, caller: request.caller))
-        try await preflight(plan, api: api)
+        do {
+            return try await launch(id, plan: plan, slot: slot, request, api: api)
+        } catch {
+            release(id.key, slot: slot)
+            throw error
+        }
+    }
+
+    /// A run in progress: `slot` tells it from a later run of the same name.
+    struct Run {
+        let slot: UUID
+        var task: Task<Void, Never>?
+    }
+
+    func release(_ key: String, slot: UUID) {
+        running.withLock { runs in
+            if runs[key]?.slot == slot { runs[key] = nil }
+        }
+    }
+
+    func launch(_ id: ResourceID, plan: DeploymentPlan, slot: UUID, _ request: ManagementRequest, api: ManagementAPI) async throws -> ManagementReply {
         let correlation = UUID().uuidString.lowercased()
         let existing = try await store.resource(id: id)
         let record = ResourceRecord(id: existing?.id ?? id, document: document(id, plan: plan, state: "Running", correlation: correlation),
@@ -107,9 +138,11 @@ public final class DeploymentService: Sendable {
                 document["properties"]?["outputResources"] = .array(plan.waves.joined().map { ["id": .string($0.id)] })
                 document["properties"]?["error"] = error.map { JSONValue(encoding: $0) } ?? .null
             }
-            _ = self.running.withLock { $0.removeValue(forKey: record.id.key) }
+            self.release(id.key, slot: slot)
         }
-        running.withLock { $0[record.id.key] = task }
+        running.withLock { runs in
+            if runs[id.key]?.slot == slot { runs[id.key]?.task = task }
+        }
         var reply = ManagementReply.put(try Self.served(record), created: existing == nil)
         reply.headers["Azure-AsyncOperation"] = "\(environment.endpoints.main)\(record.id.description)/operationStatuses/\(correlation)?api-version=\(request.apiVersion ?? "2025-04-01")"
         reply.headers["Retry-After"] = "1"
@@ -118,7 +151,7 @@ public final class DeploymentService: Sendable {
 
     /// Waits for the run of `id` to end (tests; a graceful shutdown).
     public func finished(_ id: ResourceID) async {
-        await running.withLock { $0[id.key] }?.value
+        await running.withLock { $0[id.key]?.task }?.value
     }
 
     func status(_ id: ResourceID) async throws -> ManagementReply {
@@ -132,7 +165,7 @@ public final class DeploymentService: Sendable {
 
     func cancel(_ id: ResourceID) async throws -> ManagementReply {
         _ = try await existing(id)
-        guard let task = running.withLock({ $0[id.key] }) else {
+        guard let task = running.withLock({ $0[id.key]?.task }) else {
             throw ManagementError(status: 409, code: "DeploymentCannotBeCancelled", "The deployment '\(id.name)' is not running, so it cannot be canceled.")
         }
         task.cancel()
@@ -168,7 +201,15 @@ public final class DeploymentService: Sendable {
         var changes: [(id: String, type: String, after: JSONValue?)] = []
         for step in plan.waves.joined() {
             let exists = (try? await store.resource(id: ResourceID(parsing: step.id) ?? id)) ?? nil
-            changes.append((step.id, exists == nil ? "Create" : "Modify", try? await step.body(plan.evaluator)))
+            changes.append((step.id, exists == nil ? "Create" : "Modify", (try? await step.body(plan.evaluator)).map(plan.masked)))
+        }
+        if plan.mode == "Complete" {
+            let named = Set(plan.waves.joined().map { $0.id.lowercased() })
+            for record in try await store.resources(type: nil, subscription: id.subscription, resourceGroup: id.resourceGroup)
+            where !named.contains(record.id.description.lowercased()) && !Self.isDeployment(record.id)
+                && record.id.type.lowercased() != ResourceGroupService.type.lowercased() {
+                changes.append((record.id.description, "Delete", nil))
+            }
         }
         return .ok(JSONValue(encoding: WhatIfResult.succeeded(changes)))
     }
@@ -215,7 +256,9 @@ public final class DeploymentService: Sendable {
 
     /// ISO 8601 duration of `milliseconds` (`PT1.25S`).
     static func duration(milliseconds: Int64) -> String {
-        "PT\(milliseconds / 1000).\(String(format: "%03d", milliseconds % 1000))S"
+        let clamped = max(0, milliseconds)
+        let fraction = String(clamped % 1000)
+        return "PT\(clamped / 1000).\(String(repeating: "0", count: 3 - fraction.count) + fraction)S"
     }
 
     /// Where the template runs: `reference()` reads through the API as the deploying caller.
