@@ -112,13 +112,7 @@ public struct DeploymentCommand: AsyncParsableCommand {
         @OptionGroup var template: TemplateOptions
         @OptionGroup var global: GlobalOptions
 
-        func run() async throws {
-            let body = try template.body()
-            try global.emit(try await global.withClient { client in
-                try await client.arm("POST", DeploymentCommand.path(client, template.group, template.deploymentName) + "/validate",
-                                     apiVersion: DeploymentCommand.apiVersion, body: body, as: Deployment.self)
-            })
-        }
+        func run() async throws { try await DeploymentCommand.check("validate", template, global: global, as: Deployment.self) }
     }
 
     struct WhatIf: AsyncParsableCommand {
@@ -126,19 +120,30 @@ public struct DeploymentCommand: AsyncParsableCommand {
         @OptionGroup var template: TemplateOptions
         @OptionGroup var global: GlobalOptions
 
-        func run() async throws {
-            let body = try template.body()
-            try global.emit(try await global.withClient { client in
-                try await client.arm("POST", DeploymentCommand.path(client, template.group, template.deploymentName) + "/whatIf",
-                                     apiVersion: DeploymentCommand.apiVersion, body: body, as: WhatIfResult.self)
-            })
-        }
+        func run() async throws { try await DeploymentCommand.check("whatIf", template, global: global, as: WhatIfResult.self) }
+    }
+
+    /// `POST …/{name}/{action}` with the template: the answer printed.
+    static func check<Answer: Codable & Sendable>(_ action: String, _ template: TemplateOptions, global: GlobalOptions,
+                                                  as type: Answer.Type) async throws {
+        let body = try template.body()
+        try global.emit(try await global.withClient { client in
+            try await client.arm("POST", path(client, template.group, template.deploymentName) + "/" + action, apiVersion: apiVersion,
+                                 body: body, as: type)
+        })
     }
 
     /// The flags of the commands on one existing deployment.
     struct Named: ParsableArguments {
         @Option(name: [.customShort("g"), .customLong("resource-group")], help: "Resource group.") var group: String
         @Option(name: [.short, .long], help: "Deployment name.") var name: String
+
+        /// `method` on the deployment (or on its `suffix`); nothing to print.
+        func send(_ method: String, _ suffix: String = "", global: GlobalOptions) async throws {
+            try await global.withClient { client in
+                try await client.arm(method, DeploymentCommand.path(client, group, name) + suffix, apiVersion: DeploymentCommand.apiVersion)
+            }
+        }
     }
 
     struct Show: AsyncParsableCommand {
@@ -174,11 +179,7 @@ public struct DeploymentCommand: AsyncParsableCommand {
         @OptionGroup var deployment: Named
         @OptionGroup var global: GlobalOptions
 
-        func run() async throws {
-            try await global.withClient { client in
-                try await client.arm("DELETE", DeploymentCommand.path(client, deployment.group, deployment.name), apiVersion: DeploymentCommand.apiVersion)
-            }
-        }
+        func run() async throws { try await deployment.send("DELETE", global: global) }
     }
 
     struct Cancel: AsyncParsableCommand {
@@ -186,12 +187,7 @@ public struct DeploymentCommand: AsyncParsableCommand {
         @OptionGroup var deployment: Named
         @OptionGroup var global: GlobalOptions
 
-        func run() async throws {
-            try await global.withClient { client in
-                try await client.arm("POST", DeploymentCommand.path(client, deployment.group, deployment.name) + "/cancel",
-                                     apiVersion: DeploymentCommand.apiVersion)
-            }
-        }
+        func run() async throws { try await deployment.send("POST", "/cancel", global: global) }
     }
 
     struct ListOperations: AsyncParsableCommand {
