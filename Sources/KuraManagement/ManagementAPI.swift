@@ -118,6 +118,8 @@ public struct ManagementAPI: Sendable {
         case "DELETE":
             try request.caller.authorize("\(action)/delete", at: id)
             guard let group = try await store.resource(id: id) else { return .noContent }
+            // A deployment still running in the group would write into what is being deleted.
+            await deployments.cancelRunning(in: group.id)
             for record in try await groups.contents(of: group.id) {
                 try await delete(record, provider: providers[record.id.type.lowercased()])
             }

@@ -53,8 +53,10 @@ public enum TemplateResources {
         var declared: [Declared] = []
         try flatten(template.member(caseInsensitive: "resources"), parent: nil, into: &declared)
         var expanded: [(declared: Declared, step: Expanded)] = []
+        var excluded: [Expanded] = []
         for resource in declared {
             for instance in try await expand(resource, evaluator: evaluator) {
+                guard instance.included else { excluded.append(instance); continue }
                 expanded.append((resource, instance))
                 guard expanded.count <= maximumSteps else {
                     throw .invalid("The template has more than \(maximumSteps) resources (after its copy loops).")
@@ -66,7 +68,7 @@ public enum TemplateResources {
             throw .invalid("The resource '\(entry.step.id)' is defined more than once in the template.")
         }
         return try await expanded.asyncMap { entry throws(TemplateError) in
-            try await resolve(entry.step, of: entry.declared, among: expanded.map(\.step), evaluator: evaluator)
+            try await resolve(entry.step, of: entry.declared, among: expanded.map(\.step), excluded: excluded, evaluator: evaluator)
         }
     }
 
@@ -79,8 +81,11 @@ public enum TemplateResources {
         let parentCopy: JSONValue?
     }
 
-    /// One iteration of a declaration, its type and name evaluated.
+    /// One iteration of a declaration, its type and name evaluated — or, not `included`, one a
+    /// false condition or a zero-count loop leaves out (still a valid `dependsOn` target, ignored
+    /// there as ARM ignores it).
     struct Expanded {
+        var included = true
         let id: String
         let type: String
         let name: String
@@ -124,6 +129,9 @@ public enum TemplateResources {
             iterations = (0..<Int(count)).map { [(loop: name, index: $0)] }
         }
         var instances: [Expanded] = []
+        if iterations.isEmpty, let loopName {
+            instances.append(Expanded(included: false, id: "", type: "", name: "", copyLoop: loopName, copyIndices: [], declaration: resource.value))
+        }
         for indices in iterations {
             var scoped = evaluator
             scoped.copyIndices = indices
@@ -131,7 +139,13 @@ public enum TemplateResources {
                 guard case .bool(let included) = try await scoped.evaluate(condition) else {
                     throw .invalid("A resource's 'condition' must evaluate to true or false.")
                 }
-                if !included { continue }
+                if !included {
+                    let (type, name) = try await typeAndName(resource, scoped)
+                    let id = (try? scoped.resourceID("resourceId", [type] + name.split(separator: "/").map(String.init))) ?? ""
+                    instances.append(Expanded(included: false, id: id, type: type, name: name, copyLoop: loopName, copyIndices: indices,
+                                              declaration: resource.value))
+                    continue
+                }
             }
             let (type, name) = try await typeAndName(resource, scoped)
             let id = try scoped.resourceID("resourceId", [type] + name.split(separator: "/").map(String.init))
@@ -156,7 +170,7 @@ public enum TemplateResources {
 
     /// The step: its `dependsOn` entries (resource ids, names, `type/name`s or copy loop names)
     /// resolved to the ids of steps in this template, plus its parent for a nested child.
-    static func resolve(_ step: Expanded, of resource: Declared, among all: [Expanded],
+    static func resolve(_ step: Expanded, of resource: Declared, among all: [Expanded], excluded: [Expanded],
                         evaluator: TemplateEvaluator) async throws(TemplateError) -> TemplateStep {
         var scoped = evaluator
         scoped.copyIndices = step.copyIndices
@@ -165,10 +179,15 @@ public enum TemplateResources {
         guard let list = entries.arrayValue else { throw .invalid("The 'dependsOn' of '\(step.name)' must be an array.") }
         for entry in list {
             guard case .string(let target) = entry else { throw .invalid("Each 'dependsOn' entry of '\(step.name)' must be a string.") }
-            let matches = all.filter { candidate in
-                candidate.id.lowercased() == target.lowercased() || candidate.name.lowercased() == target.lowercased()
-                    || (candidate.type + "/" + candidate.name).lowercased() == target.lowercased() || candidate.copyLoop?.lowercased() == target.lowercased()
+            let named = { (candidate: Expanded) in
+                (!candidate.id.isEmpty && candidate.id.lowercased() == target.lowercased())
+                    || (!candidate.name.isEmpty && (candidate.name.lowercased() == target.lowercased()
+                        || (candidate.type + "/" + candidate.name).lowercased() == target.lowercased()))
+                    || candidate.copyLoop?.lowercased() == target.lowercased()
             }
+            let matches = all.filter(named)
+            // A resource a false condition or a zero-count loop leaves out is waited for by no one.
+            if matches.isEmpty, excluded.contains(where: named) { continue }
             guard !matches.isEmpty else {
                 throw .invalid("The resource '\(target)' that '\(step.name)' depends on is not defined in the template.")
             }

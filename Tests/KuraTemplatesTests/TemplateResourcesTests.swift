@@ -61,6 +61,17 @@ import Testing
         #expect(waves[1].first { $0.name == "reg1" }?.dependsOn.count == 3, "a copy loop's name stands for all its iterations")
     }
 
+    /// As ARM: a dependency on a resource a false condition or a zero-count loop leaves out is ignored.
+    @Test func dependenciesOnResourcesLeftOutAreIgnored() async throws {
+        let template: JSONValue = ["resources": [
+            ["type": "A.B/c", "name": "skipped", "condition": false],
+            ["type": "A.B/c", "name": "[concat('none', copyIndex())]", "copy": ["name": "nothing", "count": 0]],
+            ["type": "A.B/c", "name": "kept", "dependsOn": ["skipped", "nothing", "[resourceId('A.B/c', 'skipped')]"]],
+        ]]
+        let waves = try TemplateResources.waves(try await Self.steps(template))
+        #expect(waves.map { $0.map(\.name) } == [["kept"]] && waves[0][0].dependsOn.isEmpty)
+    }
+
     @Test func cyclesAndUnknownDependenciesAreNamed() async throws {
         let cycle: JSONValue = ["resources": [
             ["type": "A.B/c", "name": "one", "dependsOn": ["[resourceId('A.B/c', 'two')]"]],

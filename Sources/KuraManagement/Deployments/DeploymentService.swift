@@ -124,7 +124,7 @@ public final class DeploymentService: Sendable {
         let written = if let existing { try await store.replaceResource(record, expected: existing) } else { try await store.insertResource(record) }
         guard written else { throw ManagementError.concurrentWrite(name: id.name) }
         let log = DeploymentLog(deployment: record.id.description, environment: environment) { operations in
-            try? await self.update(record.id) { document in document["kuraOperations"] = JSONValue(encoding: operations) }
+            await self.settle(record.id) { document in document["kuraOperations"] = JSONValue(encoding: operations) }
         }
         let run = DeploymentRun(plan: plan, api: api, caller: request.caller, log: log)
         let task = Task {
@@ -171,6 +171,16 @@ public final class DeploymentService: Sendable {
         task.cancel()
         await task.value
         return .noContent
+    }
+
+    /// Cancels every run in resource group `group` and waits for each to stop.
+    func cancelRunning(in group: ResourceID) async {
+        let prefix = group.key + "/"
+        let tasks = running.withLock { runs in runs.filter { $0.key.hasPrefix(prefix) }.compactMap(\.value.task) }
+        for task in tasks {
+            task.cancel()
+            await task.value
+        }
     }
 
     func delete(_ id: ResourceID) async throws -> ManagementReply {
@@ -252,6 +262,19 @@ public final class DeploymentService: Sendable {
             if try await store.replaceResource(changed, expected: current) { return }
         }
         throw ManagementError.concurrentWrite(name: id.name)
+    }
+
+    /// Writes a run's end state, trying again (1, 2, 4, 8 s) while the database refuses: a run
+    /// whose end is not recorded would read Running until the next start-up.
+    func settle(_ id: ResourceID, _ change: (inout JSONValue) -> Void) async {
+        for attempt in 0..<5 {
+            do {
+                try await update(id, change)
+                return
+            } catch {
+                try? await Task.sleep(for: .seconds(1 << attempt))
+            }
+        }
     }
 
     /// ISO 8601 duration of `milliseconds` (`PT1.25S`).
