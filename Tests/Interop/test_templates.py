@@ -242,3 +242,24 @@ def test_a_secure_parameter_is_never_shown_nor_logged(kura, vault, tmp_path):
         assert secret not in text
     with open(os.path.join(tempfile.gettempdir(), f"kura-{kura.port}.out"), encoding="utf-8", errors="replace") as log:
         assert secret not in log.read()
+
+
+def test_a_canceled_deployment_says_canceled(kura, vault, tmp_path):
+    """A registry waits for a key its identity may not use; `az deployment group cancel` stops the
+    run and the deployment says Canceled (the end is written even though the run was canceled)."""
+    import requests
+    from test_login import installation
+    from test_registry_aad import management_token
+    template = json.loads(seed_template())
+    template["resources"] = [r for r in template["resources"] if not r["type"].endswith("accessPolicies")]
+    subscription = installation(kura)["subscriptionId"]
+    url = (f"https://localhost:{kura.port}/subscriptions/{subscription}/resourcegroups/TemplateRG/providers/Microsoft.Resources/"
+           "deployments/tobecanceled?api-version=2025-04-01")
+    headers = {"Authorization": "Bearer " + management_token(kura)}
+    body = {"properties": {"mode": "Incremental", "template": template, "parameters": {
+        "registry_name": {"value": "tplcanceled"}, "identity_name": {"value": "tplcanceledid"}, "vault_name": {"value": "tplvault1"},
+        "kek_id": {"value": vault["key_id"]}}}}
+    assert requests.put(url, json=body, headers=headers, verify=kura.ca_file).status_code == 201
+    vault["az"].ok("deployment", "group", "cancel", "--resource-group", "TemplateRG", "--name", "tobecanceled")
+    shown = requests.get(url, headers=headers, verify=kura.ca_file).json()
+    assert shown["properties"]["provisioningState"] == "Canceled", shown

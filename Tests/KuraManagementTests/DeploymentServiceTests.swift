@@ -139,4 +139,30 @@ import Testing
             #expect(try await arm.error("GET", Self.deployment(arm, "basic"), apiVersion: Self.version)?.code == "DeploymentNotFound")
         }
     }
+
+    /// A registry waits for a key its identity may not use (no access policy); cancel stops the run,
+    /// and the deployment says Canceled — not Running.
+    @Test func aCanceledRunSaysCanceled() async throws {
+        try await ManagementHarness.run { arm in
+            try await arm.makeGroup()
+            try await arm.makeVault("kv1", protected: true)
+            let key = try await arm.makeKey("kv1", for: try await arm.makeIdentity("other"))
+            let resources: JSONValue = [
+                ["type": "Microsoft.ManagedIdentity/userAssignedIdentities", "apiVersion": "2018-11-30", "name": "waiter", "location": "eastus"],
+                ["type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2019-12-01-preview", "name": "waitingreg1", "location": "eastus",
+                 "sku": ["name": "Premium"], "dependsOn": ["waiter"],
+                 "identity": ["type": "UserAssigned", "userAssignedIdentities": [
+                     "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'waiter')]": [:]]],
+                 "properties": ["encryption": ["status": "enabled", "keyVaultProperties": [
+                     "keyIdentifier": .string(key),
+                     "identity": "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'waiter'), '2018-11-30').clientId]"]]]],
+            ]
+            let path = Self.deployment(arm, "waiting")
+            #expect(try await arm.send("PUT", path, Self.body(resources), apiVersion: Self.version).status == 201)
+            #expect(try await arm.send("POST", "\(path)/cancel", apiVersion: Self.version).status == 204)
+            let shown = try await arm.send("GET", path, apiVersion: Self.version).body!
+            #expect(shown["properties"]?["provisioningState"] == "Canceled", "\(shown.text)")
+            #expect(try await arm.error("POST", "\(path)/cancel", apiVersion: Self.version)?.code == "DeploymentCannotBeCancelled")
+        }
+    }
 }

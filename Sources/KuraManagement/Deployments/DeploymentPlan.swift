@@ -72,9 +72,17 @@ struct DeploymentPlan: Sendable {
         }
     }
 
+    /// The secure parameters' values (strings), never to be shown.
+    var secrets: [String] { parameters.secure.compactMap { parameters.values[$0]?.stringValue }.filter { !$0.isEmpty } }
+
+    /// `text` with each secure parameter's value replaced by `[secure]` (a plane's error may quote a value).
+    func masked(text: String) -> String {
+        secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: "[secure]") }
+    }
+
     /// `value` with every string that holds a secure parameter's value masked (what-if shows bodies).
     func masked(_ value: JSONValue) -> JSONValue {
-        let secrets = parameters.secure.compactMap { parameters.values[$0]?.stringValue }.filter { !$0.isEmpty }
+        let secrets = self.secrets
         switch value {
         case .string(let text) where secrets.contains(where: { text.contains($0) }): return "[secure]"
         case .array(let items): return .array(items.map(masked))

@@ -4,6 +4,7 @@
 import Foundation
 import KuraAPI
 import KuraCore
+import KuraDirectory
 import KuraTemplates
 
 /// Applies a plan as the deploying caller: each wave's resources together, each through
@@ -41,6 +42,7 @@ struct DeploymentRun: Sendable {
                 }
             }
             await log.flush()
+            if Task.isCancelled { return ("Canceled", nil, nil) }
             guard failures.isEmpty else { return ("Failed", Self.failed(failures), nil) }
             applied += wave.map(\.id)
         }
@@ -76,7 +78,7 @@ struct DeploymentRun: Sendable {
                 await log.record(step, state: "Succeeded", status: status, error: nil)
                 return nil
             case .failure(let error):
-                let detail = DeploymentErrorDetail.of(code: error.code, message: error.message)
+                let detail = DeploymentErrorDetail.of(code: error.code, message: plan.masked(text: error.message))
                 await log.record(step, state: "Failed", status: error.status, error: detail)
                 return detail
             }
@@ -87,8 +89,10 @@ struct DeploymentRun: Sendable {
         do {
             let body = try await step.body(plan.evaluator)
             let version = step.apiVersion ?? APIVersionPolicy.latest(for: step.type) ?? ""
+            // The caller's roles as they are now: one removed while the deployment runs stops it writing.
+            let current = ManagementCaller(objectID: caller.objectID, grants: try await api.roleAssignments.access.grants(of: caller.objectID))
             let reply = try await api.handle(ManagementRequest(method: "PUT", path: step.id, query: ["api-version": version], body: body,
-                                                               caller: caller))
+                                                               caller: current))
             return .success(reply.status)
         } catch let error as ManagementError {
             return .failure(error)
@@ -148,6 +152,7 @@ actor DeploymentLog {
         case 400: "BadRequest"
         case 403: "Forbidden"
         case 404: "NotFound"
+        case 405: "MethodNotAllowed"
         case 409: "Conflict"
         case 503: "ServiceUnavailable"
         default: "InternalServerError"

@@ -124,20 +124,21 @@ public final class DeploymentService: Sendable {
         let written = if let existing { try await store.replaceResource(record, expected: existing) } else { try await store.insertResource(record) }
         guard written else { throw ManagementError.concurrentWrite(name: id.name) }
         let log = DeploymentLog(deployment: record.id.description, environment: environment) { operations in
-            await self.settle(record.id) { document in document["kuraOperations"] = JSONValue(encoding: operations) }
+            try? await self.update(record.id) { document in document["kuraOperations"] = JSONValue(encoding: operations) }
         }
         let run = DeploymentRun(plan: plan, api: api, caller: request.caller, log: log)
         let task = Task {
             let started = self.environment.now()
             let (state, error, outputs) = await run.run(record.id)
-            try? await self.update(record.id) { document in
+            // The end is recorded even when the run was canceled (a fresh task is not).
+            await Task { await self.settle(record.id) { document in
                 document["properties"]?["provisioningState"] = .string(state)
                 document["properties"]?["timestamp"] = .string(Timestamp.iso8601(self.environment.now()))
                 document["properties"]?["duration"] = .string(Self.duration(milliseconds: self.environment.now() - started))
                 document["properties"]?["outputs"] = outputs ?? [:]
                 document["properties"]?["outputResources"] = .array(plan.waves.joined().map { ["id": .string($0.id)] })
                 document["properties"]?["error"] = error.map { JSONValue(encoding: $0) } ?? .null
-            }
+            } }.value
             self.release(id.key, slot: slot)
         }
         running.withLock { runs in
@@ -229,7 +230,16 @@ public final class DeploymentService: Sendable {
     /// is applied, in the type's own error.
     func preflight(_ plan: DeploymentPlan, api: ManagementAPI) async throws {
         for step in plan.waves.joined() {
-            try await api.providers[step.type.lowercased()]?.preflight(await step.knownBody(plan.evaluator))
+            let type = step.type.lowercased()
+            guard api.providers[type] != nil || type == "microsoft.authorization/roleassignments" else {
+                throw ManagementError(status: 400, code: "InvalidTemplate",
+                                      "The resource type '\(step.type)' of '\(step.name)' cannot be deployed here: kura serves \((api.providers.values.map(\.resourceType) + ["Microsoft.Authorization/roleAssignments"]).sorted().joined(separator: ", ")).")
+            }
+            do {
+                try await api.providers[type]?.preflight(await step.knownBody(plan.evaluator))
+            } catch let error as ManagementError {
+                throw ManagementError(status: error.status, code: error.code, plan.masked(text: error.message))
+            }
         }
     }
 
