@@ -96,6 +96,7 @@ public struct DeploymentCommand: AsyncParsableCommand {
             let path = DeploymentCommand.path(client, template.group, template.deploymentName)
             var current = try await client.arm("PUT", path, apiVersion: apiVersion, body: body, as: Deployment.self)
             while !noWait, !["Succeeded", "Failed", "Canceled"].contains(current.properties.provisioningState) {
+                // az's polling: the server asks for a poll a second (`Retry-After: 1`) while it runs.
                 try await Task.sleep(for: .seconds(1))
                 current = try await client.arm("GET", path, apiVersion: apiVersion, as: Deployment.self)
             }

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import tempfile
-import time
 
 import pytest
 
@@ -139,12 +138,32 @@ def test_a_body_that_is_not_json_even_leniently_names_its_line(kura, vault):
     assert answer.json()["error"]["code"] == "InvalidTemplate" and "line 2, column 35" in answer.json()["error"]["message"], answer.text
 
 
+def start_waiting_deployment(server, group, name, prefix, vault_name, key_id):
+    """PUTs the seed's template without its access policy: the registry then waits (up to 60 s) for
+    a key its identity may not use, so the deployment is Running for a while. Returns (url, headers,
+    the PUT's answer)."""
+    import requests
+    from test_login import installation
+    from test_registry_aad import management_token
+    template = json.loads(seed_template())
+    template["resources"] = [r for r in template["resources"] if not r["type"].endswith("accessPolicies")]
+    subscription = installation(server)["subscriptionId"]
+    url = (f"https://localhost:{server.port}/subscriptions/{subscription}/resourcegroups/{group}/providers/Microsoft.Resources/"
+           f"deployments/{name}?api-version=2025-04-01")
+    headers = {"Authorization": "Bearer " + management_token(server)}
+    body = {"properties": {"mode": "Incremental", "template": template, "parameters": {
+        "registry_name": {"value": f"{prefix}registry"}, "identity_name": {"value": f"{prefix}identity"}, "vault_name": {"value": vault_name},
+        "kek_id": {"value": key_id}}}}
+    started = requests.put(url, json=body, headers=headers, verify=server.ca_file)
+    assert started.status_code == 201, started.text
+    return url, headers, started.json()
+
+
 def test_a_deployment_a_kill_9_interrupts_is_failed_after_the_restart_never_running(fresh_kura, tmp_path):
     """The registry waits for a key its identity may not use (no access policy); the server is killed
     mid-run; after the restart the deployment says Failed, and why."""
     import requests
     from kura_server import kura_binary
-    from test_login import installation
     from test_registry_aad import management_token
     env = dict(os.environ, KURA_CONFIG_DIR=str(tmp_path / "kura-cli"))
 
@@ -157,25 +176,8 @@ def test_a_deployment_a_kill_9_interrupts_is_failed_after_the_restart_never_runn
     kura_cli("group", "create", "--name", "KillRG", "--location", "eastus", "-o", "none")
     kura_cli("keyvault", "create", "--name", "killvault1", "--resource-group", "KillRG", "--enable-purge-protection", "-o", "none")
     key_id = kura_cli("keyvault", "key", "create", "--name", "k", "--vault-name", "killvault1", "--query", "key.kid", "-o", "tsv")
-    template = json.loads(seed_template())
-    template["resources"] = [r for r in template["resources"] if not r["type"].endswith("accessPolicies")]
-    subscription = installation(fresh_kura)["subscriptionId"]
-    url = (f"https://localhost:{fresh_kura.port}/subscriptions/{subscription}/resourcegroups/KillRG/providers/Microsoft.Resources/"
-           "deployments/killed?api-version=2025-04-01")
-    headers = {"Authorization": "Bearer " + management_token(fresh_kura)}
-    body = {"properties": {"mode": "Incremental", "template": template, "parameters": {
-        "registry_name": {"value": "killregistry"}, "identity_name": {"value": "killidentity"}, "vault_name": {"value": "killvault1"},
-        "kek_id": {"value": key_id}}}}
-    started = requests.put(url, json=body, headers=headers, verify=fresh_kura.ca_file)
-    assert started.status_code == 201, started.text
-    # Wait (on the server's own answers, not a fixed sleep) until the registry step is retrying.
-    for _ in range(100):
-        shown = requests.get(url, headers=headers, verify=fresh_kura.ca_file).json()
-        operations = requests.get(url.replace("?", "/operations?"), headers=headers, verify=fresh_kura.ca_file).json()["value"]
-        if operations:
-            break
-        time.sleep(0.1)  # polling an external process (kura serve) for its state
-    assert shown["properties"]["provisioningState"] == "Running", shown
+    url, _, started = start_waiting_deployment(fresh_kura, "KillRG", "killed", "kill", "killvault1", key_id)
+    assert started["properties"]["provisioningState"] == "Running", started
     fresh_kura.kill()
     fresh_kura.start()
     headers = {"Authorization": "Bearer " + management_token(fresh_kura)}
@@ -224,20 +226,19 @@ def test_a_secure_parameter_is_never_shown_nor_logged(kura, vault, tmp_path):
                 "parameters": {"password": {"type": "securestring"}, "name": {"type": "string"}},
                 "resources": [{"type": "Microsoft.ManagedIdentity/userAssignedIdentities", "apiVersion": "2018-11-30",
                                "name": "[parameters('name')]", "location": "eastus", "tags": {"note": "[parameters('password')]"}}]}
+    template_path = tmp_path / "secure.json"
+    template_path.write_text(json.dumps(template))
     answers = []
     for name, identity in (("secureok", "tplsecureid"), ("securebad", "x")):
+        # az deploys and follows the run to its end; what it prints is the server's answer.
+        deployed = vault["az"].run("deployment", "group", "create", "--resource-group", "TemplateRG", "--name", name,
+                                   "--template-file", str(template_path), "--parameters", f"password={secret}", f"name={identity}", "-o", "json")
+        assert (deployed.returncode == 0) == (name == "secureok"), deployed.stderr
         url = f"{base}/{name}?api-version=2025-04-01"
-        body = {"properties": {"mode": "Incremental", "template": template,
-                               "parameters": {"password": {"value": secret}, "name": {"value": identity}}}}
-        answers.append(requests.put(url, json=body, headers=headers, verify=kura.ca_file).text)
-        for _ in range(100):
-            shown = requests.get(url, headers=headers, verify=kura.ca_file)
-            if shown.json()["properties"]["provisioningState"] in ("Succeeded", "Failed"):
-                break
-            time.sleep(0.1)  # polling an external process (kura serve) for its state
-        answers += [shown.text, requests.get(url.replace("?", "/operations?"), headers=headers, verify=kura.ca_file).text]
+        answers += [deployed.stdout, deployed.stderr, requests.get(url, headers=headers, verify=kura.ca_file).text,
+                    requests.get(url.replace("?", "/operations?"), headers=headers, verify=kura.ca_file).text]
     answers.append(requests.get(f"{base}?api-version=2025-04-01", headers=headers, verify=kura.ca_file).text)
-    assert '"type":"SecureString"' in answers[1].replace(" ", "")
+    assert '"type":"SecureString"' in answers[2].replace(" ", "")
     for text in answers:
         assert secret not in text
     with open(os.path.join(tempfile.gettempdir(), f"kura-{kura.port}.out"), encoding="utf-8", errors="replace") as log:
@@ -248,18 +249,7 @@ def test_a_canceled_deployment_says_canceled(kura, vault, tmp_path):
     """A registry waits for a key its identity may not use; `az deployment group cancel` stops the
     run and the deployment says Canceled (the end is written even though the run was canceled)."""
     import requests
-    from test_login import installation
-    from test_registry_aad import management_token
-    template = json.loads(seed_template())
-    template["resources"] = [r for r in template["resources"] if not r["type"].endswith("accessPolicies")]
-    subscription = installation(kura)["subscriptionId"]
-    url = (f"https://localhost:{kura.port}/subscriptions/{subscription}/resourcegroups/TemplateRG/providers/Microsoft.Resources/"
-           "deployments/tobecanceled?api-version=2025-04-01")
-    headers = {"Authorization": "Bearer " + management_token(kura)}
-    body = {"properties": {"mode": "Incremental", "template": template, "parameters": {
-        "registry_name": {"value": "tplcanceled"}, "identity_name": {"value": "tplcanceledid"}, "vault_name": {"value": "tplvault1"},
-        "kek_id": {"value": vault["key_id"]}}}}
-    assert requests.put(url, json=body, headers=headers, verify=kura.ca_file).status_code == 201
+    url, headers, _ = start_waiting_deployment(kura, "TemplateRG", "tobecanceled", "tplcanceled", "tplvault1", vault["key_id"])
     vault["az"].ok("deployment", "group", "cancel", "--resource-group", "TemplateRG", "--name", "tobecanceled")
     shown = requests.get(url, headers=headers, verify=kura.ca_file).json()
     assert shown["properties"]["provisioningState"] == "Canceled", shown

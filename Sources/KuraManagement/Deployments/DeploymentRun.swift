@@ -69,6 +69,7 @@ struct DeploymentRun: Sendable {
             let outcome = await attempt(step)
             if case .failure(let error) = outcome, Self.retried.contains(error.code), ContinuousClock.now - started < Self.siblingWait,
                !Task.isCancelled {
+                // Backoff while a sibling step runs (production scheduling; canceled with the run).
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(8))
                 continue

@@ -35,7 +35,7 @@ public final class DeploymentService: Sendable {
     func handle(_ request: ManagementRequest, id: ResourceID, action: String?, api: ManagementAPI) async throws -> ManagementReply {
         try APIVersionPolicy.validate(request.apiVersion, for: Self.type)
         try environment.requireSubscription(id.subscription)
-        _ = try await api.groups.require(id)
+        let group = try await api.groups.require(id)
         // `…/deployments/{name}/operationStatuses/{id}` parses as a child resource.
         if id.types.count == 2, id.types[1].lowercased() == "operationstatuses", let deployment = id.parent {
             try request.caller.authorize("\(Self.type)/read", at: deployment)
@@ -48,18 +48,18 @@ public final class DeploymentService: Sendable {
             return .ok(try Self.served(try await existing(id)))
         case ("PUT", nil):
             try request.caller.authorize("\(Self.type)/write", at: id)
-            return try await start(id, request, api: api)
+            return try await start(id, request, context: context(of: group, api: api, caller: request.caller), api: api)
         case ("DELETE", nil):
             try request.caller.authorize("\(Self.type)/delete", at: id)
             return try await delete(id)
         case ("POST", "validate"):
             try request.caller.authorize("\(Self.type)/validate/action", at: id)
-            let plan = try await DeploymentPlan.make(request.body, context: context(id, api: api, caller: request.caller))
+            let plan = try await DeploymentPlan.make(request.body, context: context(of: group, api: api, caller: request.caller))
             try await preflight(plan, api: api)
             return .ok(try document(id, plan: plan, state: "Succeeded", correlation: UUID().uuidString.lowercased()).reshaped(as: Deployment.self))
         case ("POST", "whatif"):
             try request.caller.authorize("\(Self.type)/whatIf/action", at: id)
-            return try await whatIf(id, request, api: api)
+            return try await whatIf(id, request, context: context(of: group, api: api, caller: request.caller), api: api)
         case ("POST", "cancel"):
             try request.caller.authorize("\(Self.type)/cancel/action", at: id)
             return try await cancel(id)
@@ -82,8 +82,8 @@ public final class DeploymentService: Sendable {
 
     // MARK: Lifecycle
 
-    func start(_ id: ResourceID, _ request: ManagementRequest, api: ManagementAPI) async throws -> ManagementReply {
-        let plan = try await DeploymentPlan.make(request.body, context: context(id, api: api, caller: request.caller))
+    func start(_ id: ResourceID, _ request: ManagementRequest, context: TemplateContext, api: ManagementAPI) async throws -> ManagementReply {
+        let plan = try await DeploymentPlan.make(request.body, context: context)
         try await preflight(plan, api: api)
         // One run per deployment name: the slot is taken before anything is written.
         let slot = UUID()
@@ -206,8 +206,8 @@ public final class DeploymentService: Sendable {
         }
     }
 
-    func whatIf(_ id: ResourceID, _ request: ManagementRequest, api: ManagementAPI) async throws -> ManagementReply {
-        let plan = try await DeploymentPlan.make(request.body, context: context(id, api: api, caller: request.caller))
+    func whatIf(_ id: ResourceID, _ request: ManagementRequest, context: TemplateContext, api: ManagementAPI) async throws -> ManagementReply {
+        let plan = try await DeploymentPlan.make(request.body, context: context)
         try await preflight(plan, api: api)
         var changes: [(id: String, type: String, after: JSONValue?)] = []
         for step in plan.waves.joined() {
@@ -282,6 +282,7 @@ public final class DeploymentService: Sendable {
                 try await update(id, change)
                 return
             } catch {
+                // Backoff while the database refuses (production scheduling, bounded to five tries).
                 try? await Task.sleep(for: .seconds(1 << attempt))
             }
         }
@@ -295,8 +296,7 @@ public final class DeploymentService: Sendable {
     }
 
     /// Where the template runs: `reference()` reads through the API as the deploying caller.
-    func context(_ id: ResourceID, api: ManagementAPI, caller: ManagementCaller) async throws -> TemplateContext {
-        let group = try await api.groups.require(id)
+    func context(of group: ResourceRecord, api: ManagementAPI, caller: ManagementCaller) -> TemplateContext {
         return TemplateContext(subscriptionID: environment.subscriptionID, tenantID: environment.tenantID, resourceGroup: group.id.name,
                                location: group.document["location"]?.stringValue ?? environment.defaultLocation) { target, apiVersion, full throws(TemplateError) in
             guard let targetID = ResourceID(parsing: target) else {
