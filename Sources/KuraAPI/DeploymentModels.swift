@@ -80,7 +80,7 @@ public struct DeploymentOperationStatus: Codable, Sendable, Equatable {
 /// `POST …/deployments/{name}/whatIf`: what the template would change.
 public struct WhatIfResult: Codable, Sendable, Equatable {
     public struct Change: Codable, Sendable, Equatable {
-        /// `Create`, `Modify` or `Delete` (Complete mode).
+        /// `Create`, `Modify`, `NoChange` (an existing vault key) or `Delete` (Complete mode).
         public var resourceId, changeType: String
         /// The body the deployment would PUT.
         public var after: JSONValue?

@@ -75,3 +75,48 @@ public typealias VaultAccessPolicyChange = ARMProxyResource<VaultAccessPolicyPro
 public struct VaultAccessPolicyProperties: Codable, Sendable, Equatable {
     public var accessPolicies: [AccessPolicyEntry]
 }
+
+// MARK: Keys
+
+/// `Microsoft.KeyVault/vaults/keys`: a vault's key as ARM serves it — its current version, without
+/// key material. `location` and `tags` are the vault's.
+public struct VaultKeyResource: Codable, Sendable, Equatable {
+    /// `{vault id}/keys/{name}`; `type` is `Microsoft.KeyVault/vaults/keys`.
+    public var id, name, type, location: String
+    public var tags: [String: String]
+    public var properties: VaultKeyProperties
+
+    public init(id: String, name: String, type: String, location: String, tags: [String: String], properties: VaultKeyProperties) {
+        self.id = id
+        self.name = name
+        self.type = type
+        self.location = location
+        self.tags = tags
+        self.properties = properties
+    }
+}
+
+public struct VaultKeyProperties: Codable, Sendable, Equatable {
+    /// Key Vault's attributes (Unix seconds), with `recoveryLevel`.
+    public var attributes: KeyAttributes
+    /// `RSA`, `RSA-HSM`, `EC` or `EC-HSM`.
+    public var kty: String
+    public var keyOps: [String]
+    /// Bits, RSA keys only.
+    public var keySize: Int?
+    /// `P-256`, `P-384` or `P-521`, EC keys only.
+    public var curveName: String?
+    /// `https://{vault host}/keys/{name}`, and the same with `/{version}` of the current version.
+    public var keyUri, keyUriWithVersion: String
+
+    public init(attributes: KeyAttributes, kty: String, keyOps: [String], keySize: Int?, curveName: String?, keyUri: String,
+                keyUriWithVersion: String) {
+        self.attributes = attributes
+        self.kty = kty
+        self.keyOps = keyOps
+        self.keySize = keySize
+        self.curveName = curveName
+        self.keyUri = keyUri
+        self.keyUriWithVersion = keyUriWithVersion
+    }
+}

@@ -14,7 +14,8 @@ public struct DeploymentCommand: AsyncParsableCommand {
     static let apiVersion = "2025-04-01"
 
     static func path(_ client: KuraClient, _ group: String, _ name: String) -> String {
-        "/subscriptions/\(client.profile.subscription)/resourcegroups/\(group)/providers/Microsoft.Resources/deployments/\(name)"
+        "/subscriptions/\(client.profile.subscription)/resourcegroups/\(KuraClient.pathSegment(group))/providers/Microsoft.Resources/deployments/"
+            + KuraClient.pathSegment(name)
     }
 
     struct Group: AsyncParsableCommand {

@@ -175,6 +175,14 @@ public final class KuraClient: Sendable {
         return Reply(status: Int(response.status.code), body: Array(bytes.readableBytesView))
     }
 
+    /// `text` as one path segment: anything but letters, digits and `-._~()` percent-encoded, so
+    /// a name cannot reach another path (`a/../b`) or start a query (`a?b`).
+    static func pathSegment(_ text: String) -> String {
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        allowed.insert(charactersIn: "-._~()")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
     static func formEscape(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")

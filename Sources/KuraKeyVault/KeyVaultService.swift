@@ -42,12 +42,28 @@ public struct KeyVaultService: Sendable {
         public var body: JSONValue? { answer.map { JSONValue(encoding: $0) } }
     }
 
+    /// Who authorized a call.
+    public enum Authorization: Sendable {
+        /// The vault: its access policies or, on an RBAC vault, the caller's data-action roles.
+        case vault
+        /// The management plane, from the caller's ARM roles (`Microsoft.KeyVault/vaults/keys/read|write`):
+        /// ARM creates and reads a vault's keys whatever its access policies say. It allows only
+        /// `create`, `get`, `list` and `listVersions`.
+        case management
+    }
+
     /// Runs `route` for `caller` in `vault`.
     /// - Parameter query: the request's query (`maxresults`, `$skiptoken`, `api-version`).
     /// - Throws: ``KeyVaultError``.
     public func handle(_ route: KeyVaultRoute, body: JSONValue?, query: [String: String], vault: VaultContext,
-                       caller: VaultCaller) async throws -> Reply {
-        try VaultAuthorization.check(route, caller: caller, vault: vault)
+                       caller: VaultCaller, authorization: Authorization = .vault) async throws -> Reply {
+        switch (authorization, route) {
+        case (.vault, _): try VaultAuthorization.check(route, caller: caller, vault: vault)
+        case (.management, .create), (.management, .get), (.management, .list), (.management, .listVersions): break
+        case (.management, _):
+            throw KeyVaultError.forbidden("The management plane may only create, read and list keys; '\(route.auditName)' needs the vault's own API.",
+                                          inner: "AccessDenied")
+        }
         switch route {
         case .create(let name): return try await create(name, body: try object(body), vault: vault)
         case .importKey(let name): return try await importKey(name, body: try object(body), vault: vault)

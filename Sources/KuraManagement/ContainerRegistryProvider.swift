@@ -285,17 +285,22 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
     /// The customer-managed key `keyVaultProperties` names, checked as a registry needs it: a
     /// Premium registry, a key of a vault here with soft delete and purge protection (or of a vault
     /// elsewhere on a host the operator allows). What both a PUT and a deployment's preflight check.
-    func checkedKey(_ properties: JSONValue, sku: String) async throws -> KeyIdentifier {
+    /// - Parameter vaultMayComeLater: a deployment's preflight: a vault that does not exist yet may
+    ///   be one the same template makes, so only an existing vault's settings are checked.
+    func checkedKey(_ properties: JSONValue, sku: String, vaultMayComeLater: Bool = false) async throws -> KeyIdentifier? {
         guard sku == "Premium" else {
             throw ManagementError(status: 400, code: "CmkRequiresPremiumSku",
                                   "Customer-managed key encryption is only available on the Premium SKU; the requested SKU is '\(sku)'.")
         }
         guard let keyText = properties.member(caseInsensitive: "keyIdentifier")?.stringValue else {
+            // In a preflight, a key id still to be computed (from a resource the template makes) is absent.
+            if vaultMayComeLater { return nil }
             throw ManagementError.invalidParameter("encryption.keyVaultProperties.keyIdentifier is required when encryption is enabled.")
         }
         let key: KeyIdentifier
         if let local = KeyIdentifier(keyText, vaultDNSSuffix: environment.endpoints.vaultDNSSuffix) {
             guard let vault = try await store.resources(type: "Microsoft.KeyVault/vaults", named: local.vaultName).first else {
+                if vaultMayComeLater { return local }
                 throw ManagementError(status: 400, code: "KeyVaultNotFound", "The key vault '\(local.vaultName)' of key '\(keyText)' does not exist.")
             }
             guard vault.document["properties"]?["enableSoftDelete"]?.boolValue != false,
@@ -328,7 +333,7 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
         guard let encryption, status == "enabled" || (status == nil && encryption.member(caseInsensitive: "keyVaultProperties") != nil) else { return }
         let skuName = body.member(caseInsensitive: "sku")?.member(caseInsensitive: "name")?.stringValue ?? ""
         _ = try await checkedKey(encryption.member(caseInsensitive: "keyVaultProperties") ?? .object([:]),
-                                  sku: Self.skus.first { $0.lowercased() == skuName.lowercased() } ?? skuName)
+                                  sku: Self.skus.first { $0.lowercased() == skuName.lowercased() } ?? skuName, vaultMayComeLater: true)
     }
 
     /// `properties.encryption`: validated and completed with the status fields.
@@ -348,7 +353,9 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
         }
         guard newStatus == "enabled" else { return ["status": "disabled"] }
         let properties = requested?.member(caseInsensitive: "keyVaultProperties") ?? existing?["keyVaultProperties"] ?? .object([:])
-        let key = try await checkedKey(properties, sku: sku)
+        guard let key = try await checkedKey(properties, sku: sku) else {
+            throw ManagementError.invalidParameter("encryption.keyVaultProperties.keyIdentifier is required when encryption is enabled.")
+        }
         let identityText = properties.member(caseInsensitive: "identity")?.stringValue ?? existing?["keyVaultProperties"]?["identity"]?.stringValue
         let clientID = try identityClientID(identityText, identity: identity)
         let oldKey = existing?["keyVaultProperties"]

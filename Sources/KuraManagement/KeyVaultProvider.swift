@@ -29,8 +29,13 @@ public struct KeyVaultProvider: ResourceProvider, VaultDirectory {
 
     public func vault(named name: String) async throws -> VaultContext? {
         guard let resource = try await store.resources(type: Self.type, named: name).first else { return nil }
-        return VaultContext(id: resource.id, document: resource.document,
-                            baseURL: "https://\(resource.id.name.lowercased()).\(environment.endpoints.vaultDNSSuffix)")
+        return context(of: resource)
+    }
+
+    /// The vault `resource` as the Key Vault plane works with it.
+    func context(of resource: ResourceRecord) -> VaultContext {
+        VaultContext(id: resource.id, document: resource.document,
+                     baseURL: "https://\(resource.id.name.lowercased()).\(environment.endpoints.vaultDNSSuffix)")
     }
 
     public func vaultExists(named name: String) async throws -> Bool {

@@ -13,10 +13,7 @@ public import KuraRegistry
 /// the network hop. Vault refusals (401/403/404/disabled) are `revoked`; store failures are `unavailable`.
 public struct LocalKeyWrapClient: KeyWrapClient {
     let vaults: any VaultDirectory
-    let service: KeyVaultService
-    let audit: AuditLog
-    let access: AccessControl
-    let directory: DirectoryService
+    let calls: InProcessVaultCall
     let endpoints: InstallationEndpoints
     /// What the audit log records as the client address of in-process calls.
     static let address = "kura-registry"
@@ -24,10 +21,7 @@ public struct LocalKeyWrapClient: KeyWrapClient {
     public init(vaults: any VaultDirectory, service: KeyVaultService, audit: AuditLog, access: AccessControl, directory: DirectoryService,
                 endpoints: InstallationEndpoints) {
         self.vaults = vaults
-        self.service = service
-        self.audit = audit
-        self.access = access
-        self.directory = directory
+        self.calls = InProcessVaultCall(service: service, audit: audit, access: access, directory: directory)
         self.endpoints = endpoints
     }
 
@@ -81,34 +75,14 @@ public struct LocalKeyWrapClient: KeyWrapClient {
         }
     }
 
-    /// One audited Key Vault operation as `identity`.
+    /// One audited Key Vault operation as `identity`, authorized by the vault.
     func call(_ route: KeyVaultRoute, body: JSONValue?, vault: VaultContext, identity: String) async throws(KeyWrapFailure) -> KeyVaultService.Reply {
-        let started = audit.clock.now()
-        var status = 500
-        var version: String?
-        var failure: KeyWrapFailure?
-        var reply: KeyVaultService.Reply?
-        var appID = "-"
         do {
-            appID = try await directory.principal(objectID: identity)?.appID ?? "-"
-            let caller = VaultCaller(objectID: identity, appID: appID, address: Self.address, grants: try await access.grants(of: identity))
-            reply = try await service.handle(route, body: body, query: [:], vault: vault, caller: caller)
-            status = reply!.status
-            version = reply!.keyVersion
+            return try await calls.perform(route, body: body, vault: vault, principal: identity, address: Self.address, authorization: .vault)
         } catch let error as KeyVaultError {
-            status = error.status
-            failure = error.status >= 500 ? .unavailable(error.message) : .revoked(error.message)
+            throw error.status >= 500 ? .unavailable(error.message) : .revoked(error.message)
         } catch {
-            failure = .unavailable("the vault failed: \(error)")
+            throw .unavailable("the vault failed: \(error)")
         }
-        do {
-            try await audit.append(AuditLog.Event(vault: vault.name, callerObjectID: identity, callerAppID: appID, clientAddress: Self.address,
-                                                  operation: route.auditName, keyName: route.keyName, keyVersion: version, resultCode: status,
-                                                  durationMilliseconds: Int64(audit.clock.now().timeIntervalSince(started) * 1000)))
-        } catch {
-            throw .unavailable("the vault's audit log could not be written")
-        }
-        if let failure { throw failure }
-        return reply!
     }
 }

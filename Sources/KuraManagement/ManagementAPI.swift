@@ -89,6 +89,12 @@ public struct ManagementAPI: Sendable {
             try environment.requireSubscription(id.subscription)
             return try await resource(id, provider: provider, request)
         case .action(let id, let name):
+            if request.method == "GET", let children = providers["\(id.type)/\(name)".lowercased()] {
+                // A child collection a provider serves without storing it: `…/vaults/{v}/keys`.
+                try APIVersionPolicy.validate(request.apiVersion, for: children.resourceType)
+                try environment.requireSubscription(id.subscription)
+                return try page(try await children.listChildren(of: id, request), request)
+            }
             guard let provider = providers[id.type.lowercased()] else { throw ManagementError.noRoute(request.path) }
             try APIVersionPolicy.validate(request.apiVersion, for: provider.resourceType)
             try environment.requireSubscription(id.subscription)

@@ -49,6 +49,10 @@ public protocol ResourceProvider: Sendable {
     /// `accessPolicies/add`); nil lets ``ManagementAPI`` do the common handling.
     func handle(_ request: ManagementRequest, id: ResourceID) async throws -> ManagementReply?
 
+    /// `GET {parent}/{child type}` for a type whose resources are not stored (a vault's keys):
+    /// every child of `parent` as served.
+    func listChildren(of parent: ResourceID, _ request: ManagementRequest) async throws -> [JSONValue]
+
     /// Whether the resource's name must be unique in the whole installation (vaults, registries:
     /// their name is a host name).
     var namesAreGlobal: Bool { get }
@@ -70,5 +74,8 @@ extension ResourceProvider {
     public var namesAreGlobal: Bool { false }
     public var listType: String { resourceType }
     public func handle(_ request: ManagementRequest, id: ResourceID) async throws -> ManagementReply? { nil }
+    public func listChildren(of parent: ResourceID, _ request: ManagementRequest) async throws -> [JSONValue] {
+        throw ManagementError.noRoute(request.path)
+    }
     public func nameConflict(_ name: String) async throws -> ManagementError? { nil }
 }

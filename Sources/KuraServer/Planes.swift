@@ -123,6 +123,7 @@ public struct Planes: Sendable {
             UserAssignedIdentityProvider(environment: environment, directory: directory),
             keyVaults,
             VaultAccessPolicyProvider(store: stores.management, environment: environment, events: events),
+            VaultKeyProvider(store: stores.management, vaults: keyVaults, service: keyVault, audit: audit, access: access, directory: directory),
             deletedVaults,
             registryResources,
         ], pageSize: pageSize)

@@ -44,7 +44,8 @@ struct TemplateExpressionParser {
     var current: Character { atEnd ? " " : Character(scalars[index]) }
 
     func fail(_ reason: String) -> TemplateError {
-        .invalid("The template language expression '\(source)' is not valid: \(reason) at position \(index + 1).")
+        // `index` counts from after the opening `[`; the position counts the quoted text's characters from 1.
+        .invalid("The template language expression '\(source)' is not valid: \(reason) at position \(index + 2).")
     }
 
     mutating func skipSpace() {

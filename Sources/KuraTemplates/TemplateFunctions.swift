@@ -62,8 +62,6 @@ extension TemplateEvaluator {
             let apiVersion = try arguments.count > 1 ? Self.string(name, arguments[1]) : nil
             let full = try arguments.count > 2 ? Self.string(name, arguments[2]).lowercased() == "full" : false
             return try await context.reference(id, apiVersion, full)
-        case "listkeys", "listsecrets", "listcredentials", "list":
-            throw .invalid("The template function '\(name)' is not supported: kura's resources expose no keys or secrets to a template.")
         case "copyindex":
             return try copyIndex(name, arguments)
         case "concat":
@@ -173,8 +171,18 @@ extension TemplateEvaluator {
             guard !arguments.isEmpty else { throw Self.arityError(name, "at least 1") }
             return .string(Self.guid(try arguments.map { argument throws(TemplateError) in try Self.string(name, argument) }))
         default:
-            throw .invalid("The template function '\(name)' is not valid. kura evaluates: \(Self.supported.joined(separator: ", ")).")
+            throw Self.refusal(of: name) ?? .invalid("The template function '\(name)' is not valid.")
         }
+    }
+
+    /// Why the function `name` cannot be used, or nil when this evaluator knows it.
+    static func refusal(of name: String) -> TemplateError? {
+        let lowered = name.lowercased()
+        if ["listkeys", "listsecrets", "listcredentials", "list"].contains(lowered) {
+            return .invalid("The template function '\(name)' is not supported: kura's resources expose no keys or secrets to a template.")
+        }
+        if supported.contains(where: { $0.lowercased() == lowered }) { return nil }
+        return .invalid("The template function '\(name)' is not valid. kura evaluates: \(supported.joined(separator: ", ")).")
     }
 
     /// Every function this evaluator knows (for the error that names an unknown one).

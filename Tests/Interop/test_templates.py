@@ -188,8 +188,9 @@ def test_a_deployment_a_kill_9_interrupts_is_failed_after_the_restart_never_runn
 
 @pytest.mark.parametrize("command", ["validate", "what-if"])
 def test_validate_and_what_if_refuse_what_the_seeds_rules_refuse(vault, tmp_path, command):
-    """A Basic registry asking for a customer-managed key, and a key in a vault without purge
-    protection: refused by `validate` and `what-if` with the plane's own code, as az prints it."""
+    """A Basic registry asking for a customer-managed key, a key in a vault without purge
+    protection, an unknown function and a missing parameter: refused by `validate` and `what-if`
+    with ARM's code and message, as az prints them."""
     az = vault["az"]
     unprotected = "tplnoprotect" + command[0]
     az.ok("keyvault", "create", "--name", unprotected, "--resource-group", "TemplateRG", "--enable-rbac-authorization", "false",
@@ -202,11 +203,30 @@ def test_validate_and_what_if_refuse_what_the_seeds_rules_refuse(vault, tmp_path
     basic["resources"][0]["sku"] = {"name": "Basic", "tier": "Basic"}
     basic_path = tmp_path / "basic.json"
     basic_path.write_text(json.dumps(basic))
-    cases = [(str(basic_path), vault["key_id"], "CmkRequiresPremiumSku"), (vault["template"], unprotected_key, "KeyVaultPurgeProtectionRequired")]
-    for template, key, code in cases:
-        _, stderr = az.fails("deployment", "group", command, "--resource-group", "TemplateRG", "--template-file", template, "--parameters",
-                             "registry_name=tplrefused", "identity_name=tplrefusedid", "vault_name=tplvault1", f"kek_id={key}")
-        assert code in stderr, stderr
+    unknown = json.loads(seed_template())
+    unknown["resources"][0]["location"] = "[utcNowPlus()]"
+    unknown_path = tmp_path / "unknown.json"
+    unknown_path.write_text(json.dumps(unknown))
+    names = ["registry_name=tplrefused", "identity_name=tplrefusedid", "vault_name=tplvault1"]
+    cases = [
+        (str(basic_path), [f"kek_id={vault['key_id']}"], "CmkRequiresPremiumSku",
+         "Customer-managed key encryption is only available on the Premium SKU; the requested SKU is 'Basic'."),
+        (vault["template"], [f"kek_id={unprotected_key}"], "KeyVaultPurgeProtectionRequired",
+         f"The key vault '{unprotected}' must have soft delete and purge protection enabled to hold a registry's customer-managed key."),
+        (str(unknown_path), [f"kek_id={vault['key_id']}"], "InvalidTemplate", "The template function 'utcNowPlus' is not valid."),
+        # az leaves a missing parameter to the server only when told not to prompt; the server names it.
+        (vault["template"], [], "InvalidTemplate", "The value for the template parameter 'kek_id' is not provided."),
+    ]
+    for template, parameters, code, message in cases:
+        _, stderr = az.fails("deployment", "group", command, "--resource-group", "TemplateRG", "--template-file", template, "--no-prompt",
+                             "true", "--parameters", *names, *parameters)
+        # az prints validate's error as ARM's JSON, what-if's as "(code) message".
+        printed = f'{{"code": "{code}", "message": "' if command == "validate" else f"({code}) "
+        assert printed in stderr and message in stderr, stderr
+    # Without --no-prompt and without a terminal, az itself refuses, naming the parameter.
+    _, stderr = az.fails("deployment", "group", command, "--resource-group", "TemplateRG", "--template-file", vault["template"],
+                         "--parameters", *names)
+    assert "Missing input parameters: kek_id" in stderr, stderr
     # Nothing was written.
     assert az.run("acr", "show", "--name", "tplrefused").returncode != 0
 
@@ -253,3 +273,53 @@ def test_a_canceled_deployment_says_canceled(kura, vault, tmp_path):
     vault["az"].ok("deployment", "group", "cancel", "--resource-group", "TemplateRG", "--name", "tobecanceled")
     shown = requests.get(url, headers=headers, verify=kura.ca_file).json()
     assert shown["properties"]["provisioningState"] == "Canceled", shown
+
+
+def test_a_template_makes_the_vault_its_key_and_the_cmk_registry_with_the_real_az(kura, vault, tmp_path):
+    """Everything of the seed in one template — identity, vault with purge protection and the
+    identity's access policy, `Microsoft.KeyVault/vaults/keys`, and a Premium registry encrypted with
+    that key (its id read with `reference()`) — deployed by the real az; `az acr encryption show`
+    reports the key, `az rest` lists it among the vault's keys through ARM, and a second deployment
+    leaves the key as it was."""
+    az = vault["az"]
+    az.ok("group", "create", "--name", "TemplateKeyRG", "--location", "eastus", "-o", "none")
+    identity = "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'tplkeyid')]"
+    key = "[resourceId('Microsoft.KeyVault/vaults/keys', 'tplkeyvault', 'cmk')]"
+    template = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0",
+                "resources": [
+                    {"type": "Microsoft.ManagedIdentity/userAssignedIdentities", "apiVersion": "2018-11-30", "name": "tplkeyid",
+                     "location": "[resourceGroup().location]"},
+                    {"type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01", "name": "tplkeyvault",
+                     "location": "[resourceGroup().location]", "dependsOn": [identity],
+                     "properties": {"tenantId": "[subscription().tenantId]", "sku": {"family": "A", "name": "standard"},
+                                    "enablePurgeProtection": True, "enableSoftDelete": True,
+                                    "accessPolicies": [{"tenantId": "[subscription().tenantId]",
+                                                        "objectId": f"[reference({identity[1:-1]}).principalId]",
+                                                        "permissions": {"keys": ["get", "unwrapKey", "wrapKey"]}}]}},
+                    {"type": "Microsoft.KeyVault/vaults/keys", "apiVersion": "2023-07-01", "name": "tplkeyvault/cmk",
+                     "dependsOn": ["[resourceId('Microsoft.KeyVault/vaults', 'tplkeyvault')]"],
+                     "properties": {"kty": "RSA", "keySize": 3072, "keyOps": ["wrapKey", "unwrapKey"]}},
+                    {"type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2019-12-01-preview", "name": "tplkeyreg",
+                     "location": "[resourceGroup().location]", "sku": {"name": "Premium", "tier": "Premium"}, "dependsOn": [key],
+                     "identity": {"type": "UserAssigned", "userAssignedIdentities": {identity: {}}},
+                     "properties": {"encryption": {"status": "enabled", "keyVaultProperties": {
+                         "keyIdentifier": f"[reference({key[1:-1]}).keyUri]", "identity": f"[reference({identity[1:-1]}).clientId]"}}}}],
+                "outputs": {"keyUri": {"type": "string", "value": f"[reference({key[1:-1]}).keyUriWithVersion]"}}}
+    path = tmp_path / "vault-key-registry.json"
+    path.write_text(json.dumps(template))
+    first = az.json("deployment", "group", "create", "--resource-group", "TemplateKeyRG", "--name", "withkey", "--template-file", str(path))
+    assert first["properties"]["provisioningState"] == "Succeeded", first
+    versioned = first["properties"]["outputs"]["keyUri"]["value"]
+    key_uri = versioned.rsplit("/", 1)[0]
+    assert key_uri.endswith("/keys/cmk"), versioned
+    shown = az.json("acr", "encryption", "show", "--name", "tplkeyreg")
+    assert shown["status"] == "enabled" and shown["keyVaultProperties"]["keyIdentifier"] == key_uri, shown
+    subscription = az.ok("account", "show", "--query", "id", "-o", "tsv").strip()
+    keys = az.json("rest", "--method", "get", "--url",
+                   f"https://localhost:{kura.port}/subscriptions/{subscription}/resourceGroups/TemplateKeyRG/providers/Microsoft.KeyVault/"
+                   "vaults/tplkeyvault/keys?api-version=2023-07-01")
+    assert [(k["name"], k["properties"]["kty"], k["properties"]["keySize"], k["properties"]["keyUriWithVersion"]) for k in keys["value"]] \
+        == [("cmk", "RSA", 3072, versioned)], keys
+    again = az.json("deployment", "group", "create", "--resource-group", "TemplateKeyRG", "--name", "withkey2", "--template-file", str(path))
+    assert again["properties"]["outputs"]["keyUri"]["value"] == versioned, "a second deployment makes no new version of the key"
+    push_and_pull(kura, az, "tplkeyreg", tmp_path)

@@ -145,24 +145,145 @@ import Testing
     @Test func aCanceledRunSaysCanceled() async throws {
         try await ManagementHarness.run { arm in
             try await arm.makeGroup()
-            try await arm.makeVault("kv1", protected: true)
-            let key = try await arm.makeKey("kv1", for: try await arm.makeIdentity("other"))
-            let resources: JSONValue = [
-                ["type": "Microsoft.ManagedIdentity/userAssignedIdentities", "apiVersion": "2018-11-30", "name": "waiter", "location": "eastus"],
-                ["type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2019-12-01-preview", "name": "waitingreg1", "location": "eastus",
-                 "sku": ["name": "Premium"], "dependsOn": ["waiter"],
-                 "identity": ["type": "UserAssigned", "userAssignedIdentities": [
-                     "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'waiter')]": [:]]],
-                 "properties": ["encryption": ["status": "enabled", "keyVaultProperties": [
-                     "keyIdentifier": .string(key),
-                     "identity": "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'waiter'), '2018-11-30').clientId]"]]]],
-            ]
-            let path = Self.deployment(arm, "waiting")
-            #expect(try await arm.send("PUT", path, Self.body(resources), apiVersion: Self.version).status == 201)
+            let path = try await Self.waitingDeployment(arm, "waiting")
             #expect(try await arm.send("POST", "\(path)/cancel", apiVersion: Self.version).status == 204)
             let shown = try await arm.send("GET", path, apiVersion: Self.version).body!
             #expect(shown["properties"]?["provisioningState"] == "Canceled", "\(shown.text)")
             #expect(try await arm.error("POST", "\(path)/cancel", apiVersion: Self.version)?.code == "DeploymentCannotBeCancelled")
+        }
+    }
+
+    /// A deployment `name` whose registry waits for a key (of vault `kv1`, made when absent) its
+    /// identity may not use: it runs until canceled (or for a minute).
+    static func waitingDeployment(_ arm: ManagementHarness, _ name: String, registry: String = "waitingreg1") async throws -> String {
+        if try await arm.planes.keyVaults.vault(named: "kv1") == nil { try await arm.makeVault("kv1", protected: true) }
+        let key = try await arm.makeKey("kv1", for: try await arm.makeIdentity("other"))
+        let identity = "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', '\(registry)id')]"
+        let resources: JSONValue = [
+            ["type": "Microsoft.ManagedIdentity/userAssignedIdentities", "apiVersion": "2018-11-30", "name": .string("\(registry)id"), "location": "eastus"],
+            ["type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2019-12-01-preview", "name": .string(registry), "location": "eastus",
+             "sku": ["name": "Premium"], "dependsOn": [.string(identity)],
+             "identity": ["type": "UserAssigned", "userAssignedIdentities": [.init(stringLiteral: identity): [:]]],
+             "properties": ["encryption": ["status": "enabled", "keyVaultProperties": [
+                 "keyIdentifier": .string(key), "identity": .string("[reference(\(identity.dropFirst().dropLast()), '2018-11-30').clientId]")]]]],
+        ]
+        let path = Self.deployment(arm, name)
+        #expect(try await arm.send("PUT", path, Self.body(resources), apiVersion: Self.version).status == 201)
+        return path
+    }
+
+    @Test func deploymentNamesFollowARMsRule() async throws {
+        try await ManagementHarness.run { arm in
+            try await arm.makeGroup()
+            let long = try await arm.error("PUT", Self.deployment(arm, String(repeating: "d", count: 65)), Self.body([]), apiVersion: Self.version)
+            #expect(long?.code == "InvalidDeployment" && long?.message.contains("has a length of '65' which exceeds the maximum length of '64'") == true)
+            for name in ["a%20b", "semi;colon", "quote'"] {
+                #expect(try await arm.error("POST", Self.deployment(arm, name) + "/validate", Self.body([]), apiVersion: Self.version)?.code
+                        == "InvalidDeployment", "\(name)")
+            }
+            let fine = Self.deployment(arm, "Seed_(1).v-2")
+            #expect(try await arm.send("PUT", fine, Self.body([]), apiVersion: Self.version).status == 201)
+            await arm.api.deployments.finished(try #require(ResourceID(parsing: fine)))
+        }
+    }
+
+    /// A group keeps 800 deployments: the 801st deletes the oldest, as ARM prunes its history.
+    @Test func aGroupKeepsTheNewest800Deployments() async throws {
+        try await ManagementHarness.run { arm in
+            try await arm.makeGroup()
+            // 799 finished deployments as a long history leaves them (written directly: 799 runs would only be slow)…
+            for index in 0..<799 {
+                let id = try #require(ResourceID(parsing: Self.deployment(arm, "d\(index)")))
+                try await arm.planes.stores.management.insertResource(ResourceRecord(
+                    id: id, document: ["id": .string(id.description), "name": .string(id.name), "type": "Microsoft.Resources/deployments",
+                                       "properties": ["provisioningState": "Succeeded"]],
+                    createdAt: Int64(index), updatedAt: Int64(index)))
+            }
+            // …then two deployments run: the second is the 801st.
+            arm.clock.advance(by: .seconds(3600))
+            for index in 799...800 {
+                let path = Self.deployment(arm, "d\(index)")
+                try await arm.send("PUT", path, Self.body([]), apiVersion: Self.version)
+                await arm.api.deployments.finished(try #require(ResourceID(parsing: path)))
+                arm.clock.advance(by: .milliseconds(1))
+            }
+            let listed = try await arm.planes.stores.management.resources(type: "Microsoft.Resources/deployments", subscription: ManagementHarness.subscription,
+                                                                         resourceGroup: "rg")
+            #expect(listed.count == 800)
+            #expect(try await arm.error("GET", Self.deployment(arm, "d0"), apiVersion: Self.version)?.code == "DeploymentNotFound")
+            #expect(Set(listed.map(\.id.name)) == Set((1...800).map { "d\($0)" }), "the oldest, d0, is the one deleted")
+        }
+    }
+
+    /// At most 64 deployments run at once; the next is told to wait (429), and is taken once one ends.
+    @Test func atMost64DeploymentsRunAtOnce() async throws {
+        try await ManagementHarness.run { arm in
+            try await arm.makeGroup()
+            var paths: [String] = []
+            for index in 0..<64 { paths.append(try await Self.waitingDeployment(arm, "w\(index)", registry: "waitreg\(index)")) }
+            let refused = try await arm.error("PUT", Self.deployment(arm, "onemore"), Self.body([]), apiVersion: Self.version)
+            #expect(refused?.status == 429 && refused?.code == "TooManyDeployments")
+            #expect(try await arm.send("POST", "\(paths[0])/cancel", apiVersion: Self.version).status == 204)
+            #expect(try await arm.send("PUT", Self.deployment(arm, "onemore"), Self.body([]), apiVersion: Self.version).status == 201)
+            for path in paths.dropFirst() { try await arm.send("POST", "\(path)/cancel", apiVersion: Self.version) }
+        }
+    }
+
+    /// Deleting a group stops its running deployments first: nothing they would still write
+    /// appears in the group made again under the same name.
+    @Test func deletingTheGroupStopsItsRunningDeployments() async throws {
+        try await ManagementHarness.run { arm in
+            try await arm.makeGroup()
+            let path = try await Self.waitingDeployment(arm, "doomed")
+            #expect(try await arm.send("DELETE", arm.group("rg"), apiVersion: Self.version).status == 200)
+            await arm.api.deployments.finished(try #require(ResourceID(parsing: path)))
+            try await arm.makeGroup()
+            #expect(try await arm.error("GET", path, apiVersion: Self.version)?.code == "DeploymentNotFound")
+            let left = try await arm.send("GET", "\(arm.group("rg"))/resources").body!
+            #expect(left["value"]?.arrayValue == [], "\(left.text)")
+        }
+    }
+
+    /// A template makes a vault's key (`Microsoft.KeyVault/vaults/keys`) and a registry encrypted
+    /// with it, reading the key's id with `reference()`; what-if then finds the key unchanged.
+    @Test func aTemplateMakesAVaultKeyAndARegistryEncryptedWithIt() async throws {
+        try await ManagementHarness.run { arm in
+            try await arm.makeGroup()
+            let keyID = "[resourceId('Microsoft.KeyVault/vaults/keys', 'tplvault1', 'cmk')]"
+            let identity = "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'regid')]"
+            let resources: JSONValue = [
+                ["type": "Microsoft.ManagedIdentity/userAssignedIdentities", "apiVersion": "2018-11-30", "name": "regid", "location": "eastus"],
+                ["type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01", "name": "tplvault1", "location": "eastus",
+                 "properties": ["tenantId": "[subscription().tenantId]", "sku": ["family": "A", "name": "standard"], "enablePurgeProtection": true,
+                                "accessPolicies": [["tenantId": "[subscription().tenantId]",
+                                                    "objectId": .string("[reference(\(identity.dropFirst().dropLast())).principalId]"),
+                                                    "permissions": ["keys": ["get", "wrapKey", "unwrapKey"]]]]],
+                 "dependsOn": [.string(identity)]],
+                ["type": "Microsoft.KeyVault/vaults/keys", "apiVersion": "2023-07-01", "name": "tplvault1/cmk",
+                 "properties": ["kty": "RSA", "keySize": 2048], "dependsOn": ["tplvault1"]],
+                ["type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2019-12-01-preview", "name": "tplreg1", "location": "eastus",
+                 "sku": ["name": "Premium"], "dependsOn": [.string(keyID)],
+                 "identity": ["type": "UserAssigned", "userAssignedIdentities": [.init(stringLiteral: identity): [:]]],
+                 "properties": ["encryption": ["status": "enabled", "keyVaultProperties": [
+                     "keyIdentifier": .string("[reference(\(keyID.dropFirst().dropLast())).keyUri]"),
+                     "identity": .string("[reference(\(identity.dropFirst().dropLast())).clientId]")]]]],
+            ]
+            let path = Self.deployment(arm, "withkey")
+            let outputs: JSONValue = ["keyUri": ["type": "string", "value": .string("[reference(\(keyID.dropFirst().dropLast())).keyUriWithVersion]")]]
+            #expect(try await arm.send("PUT", path, Self.body(resources, outputs: outputs), apiVersion: Self.version).status == 201)
+            await arm.api.deployments.finished(try #require(ResourceID(parsing: path)))
+            let shown = try await arm.send("GET", path, apiVersion: Self.version).body!
+            #expect(shown["properties"]?["provisioningState"] == "Succeeded", "\(shown.text)")
+            let registry = try await arm.send("GET", arm.registry("tplreg1"), apiVersion: "2025-04-01").body!
+            #expect(registry["properties"]?["encryption"]?["keyVaultProperties"]?["keyIdentifier"]?.stringValue
+                    == "https://tplvault1.vault.localhost:8443/keys/cmk")
+            let output = try #require(shown["properties"]?["outputs"]?["keyUri"]?["value"]?.stringValue)
+            #expect(output.hasPrefix("https://tplvault1.vault.localhost:8443/keys/cmk/"))
+
+            let whatIf = try await arm.send("POST", "\(path)/whatIf", Self.body(resources), apiVersion: Self.version).body!
+            let changes = whatIf["properties"]?["changes"]?.arrayValue ?? []
+            #expect(changes.first { $0["resourceId"]?.stringValue?.hasSuffix("/keys/cmk") == true }?["changeType"] == "NoChange", "\(whatIf.text)")
+            #expect(changes.filter { $0["changeType"] == "Modify" }.count == 3)
         }
     }
 }

@@ -41,6 +41,7 @@ struct DeploymentPlan: Sendable {
     }
 
     static func planned(_ template: JSONValue, mode: String, given: JSONValue?, context: TemplateContext) async throws(TemplateError) -> DeploymentPlan {
+        try TemplateCheck.expressions(in: template)
         let parameters = try await TemplateParameters.resolve(declared: template.member(caseInsensitive: "parameters"), given: given, context: context)
         let evaluator = TemplateEvaluator(parameters: parameters.values, variables: template.member(caseInsensitive: "variables")?.objectValue ?? [:],
                                           context: context)

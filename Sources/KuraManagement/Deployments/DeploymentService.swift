@@ -42,6 +42,7 @@ public final class DeploymentService: Sendable {
             return try await status(deployment)
         }
         guard id.types.count == 1 else { throw ManagementError.noRoute(request.path) }
+        if ["PUT", "POST"].contains(request.method) { try Self.validate(name: id.name) }
         switch (request.method, action?.lowercased()) {
         case ("GET", nil):
             try request.caller.authorize("\(Self.type)/read", at: id)
@@ -80,6 +81,26 @@ public final class DeploymentService: Sendable {
         return try api.page(try records.filter { request.caller.canRead($0.id) }.map { try Self.served($0) }, request)
     }
 
+    /// ARM's rule for a deployment's name: 1–64 letters, digits, `-`, `_`, `.`, `(` and `)`.
+    /// - Throws: ``ManagementError`` `InvalidDeployment`, in ARM's words.
+    static func validate(name: String) throws {
+        guard name.count <= 64 else {
+            throw ManagementError(status: 400, code: "InvalidDeployment",
+                                  "The provided deployment name '\(name)' has a length of '\(name.count)' which exceeds the maximum length of '64'. Please see https://aka.ms/arm-deploy for usage details.")
+        }
+        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.()".contains($0)) }) else {
+            throw ManagementError(status: 400, code: "InvalidDeployment",
+                                  "The provided deployment name '\(name)' is not valid: use letters, digits, '-', '_', '.', '(' and ')'. Please see https://aka.ms/arm-deploy for usage details.")
+        }
+    }
+
+    /// Deployments a resource group keeps, at most (ARM's limit): past it, the oldest finished
+    /// ones are deleted as new ones are made, as ARM deletes deployment history.
+    static let historyLimit = 800
+    /// Deployments running at once in the whole installation, at most: each holds a task and may
+    /// wait a minute for a sibling, so a client cannot start them without bound.
+    static let runningLimit = 64
+
     // MARK: Lifecycle
 
     func start(_ id: ResourceID, _ request: ManagementRequest, context: TemplateContext, api: ManagementAPI) async throws -> ManagementReply {
@@ -87,15 +108,19 @@ public final class DeploymentService: Sendable {
         try await preflight(plan, api: api)
         // One run per deployment name: the slot is taken before anything is written.
         let slot = UUID()
-        let taken = running.withLock { runs in
-            guard runs[id.key] == nil else { return false }
+        let refusal: ManagementError? = running.withLock { runs in
+            guard runs[id.key] == nil else {
+                return ManagementError(status: 409, code: "DeploymentActive",
+                                       "The deployment '\(id.name)' cannot be saved, because this would overwrite an existing deployment which is still active.")
+            }
+            guard runs.count < Self.runningLimit else {
+                return ManagementError(status: 429, code: "TooManyDeployments",
+                                       "\(Self.runningLimit) deployments are running in this installation; wait for one to finish, then deploy again.")
+            }
             runs[id.key] = Run(slot: slot, task: nil)
-            return true
+            return nil
         }
-        guard taken else {
-            throw ManagementError(status: 409, code: "DeploymentActive",
-                                  "The deployment '\(id.name)' cannot be saved, because this would overwrite an existing deployment which is still active.")
-        }
+        if let refusal { throw refusal }
         do {
             return try await launch(id, plan: plan, slot: slot, request, api: api)
         } catch {
@@ -123,6 +148,7 @@ public final class DeploymentService: Sendable {
                                     createdAt: existing?.createdAt ?? environment.now(), updatedAt: environment.now())
         let written = if let existing { try await store.replaceResource(record, expected: existing) } else { try await store.insertResource(record) }
         guard written else { throw ManagementError.concurrentWrite(name: id.name) }
+        if existing == nil { await pruneHistory(of: id) }
         let log = DeploymentLog(deployment: record.id.description, environment: environment) { operations in
             try? await self.update(record.id) { document in document["kuraOperations"] = JSONValue(encoding: operations) }
         }
@@ -193,6 +219,16 @@ public final class DeploymentService: Sendable {
         return .noContent
     }
 
+    /// Deletes the oldest finished deployments of `id`'s group past ``historyLimit``. A failure
+    /// leaves them for the next deployment to prune.
+    func pruneHistory(of id: ResourceID) async {
+        guard let records = try? await store.resources(type: Self.type, subscription: id.subscription, resourceGroup: id.resourceGroup),
+              records.count > Self.historyLimit else { return }
+        let active = running.withLock { Set($0.keys) }
+        let finished = records.filter { !active.contains($0.id.key) }.sorted { ($0.createdAt, $0.id.key) < ($1.createdAt, $1.id.key) }
+        for record in finished.prefix(records.count - Self.historyLimit) { _ = try? await store.deleteResource(record) }
+    }
+
     /// Start-up: a deployment that was running when the server stopped is marked Failed, with why.
     public func failInterrupted() async throws {
         for record in try await store.resources(type: Self.type, subscription: environment.subscriptionID, resourceGroup: nil)
@@ -211,8 +247,7 @@ public final class DeploymentService: Sendable {
         try await preflight(plan, api: api)
         var changes: [(id: String, type: String, after: JSONValue?)] = []
         for step in plan.waves.joined() {
-            let exists = (try? await store.resource(id: ResourceID(parsing: step.id) ?? id)) ?? nil
-            changes.append((step.id, exists == nil ? "Create" : "Modify", (try? await step.body(plan.evaluator)).map(plan.masked)))
+            changes.append((step.id, await change(step, api: api, caller: request.caller), (try? await step.body(plan.evaluator)).map(plan.masked)))
         }
         if plan.mode == "Complete" {
             let named = Set(plan.waves.joined().map { $0.id.lowercased() })
@@ -223,6 +258,18 @@ public final class DeploymentService: Sendable {
             }
         }
         return .ok(JSONValue(encoding: WhatIfResult.succeeded(changes)))
+    }
+
+    /// What applying `step` would do: `Create` or `Modify` — `NoChange` for a vault key that
+    /// exists (a PUT never changes one).
+    func change(_ step: TemplateStep, api: ManagementAPI, caller: ManagementCaller) async -> String {
+        guard let target = ResourceID(parsing: step.id) else { return "Create" }
+        if step.type.lowercased() == VaultKeyProvider.type.lowercased() {
+            let version = step.apiVersion ?? APIVersionPolicy.latest(for: step.type) ?? ""
+            let read = try? await api.handle(ManagementRequest(method: "GET", path: step.id, query: ["api-version": version], body: nil, caller: caller))
+            return read == nil ? "Create" : "NoChange"
+        }
+        return ((try? await store.resource(id: target)) ?? nil) == nil ? "Create" : "Modify"
     }
 
     /// Each resource's type rules on what of its body is known now (a Basic registry asking for a
