@@ -30,8 +30,11 @@ public struct TemplateEvaluator: Sendable {
     /// The template's `variables`, evaluated when first used.
     public let variables: JSONObject
     public let context: TemplateContext
-    /// The current iteration of each `copy` loop around what is evaluated (`copyIndex()`).
+    /// The current iteration of each resource `copy` loop around what is evaluated (`copyIndex()`).
     public var copyIndices: [(loop: String, index: Int)] = []
+    /// The current iteration of each property or variable `copy` loop (``copies(_:)``): reached by
+    /// name only (`copyIndex('name')`), as ARM does.
+    var valueCopyIndices: [(loop: String, index: Int)] = []
     /// Variables being evaluated (a variable that needs itself is an error, not a hang).
     var evaluating: [String] = []
     /// Shared by every copy of this evaluator.
@@ -56,6 +59,10 @@ public struct TemplateEvaluator: Sendable {
         case .object(let members):
             var result = JSONObject()
             for (key, member) in members {
+                if Self.isCopy(key, member), case .array(let loops) = member {
+                    for (name, values) in try await copies(loops) { result[name] = .array(values) }
+                    continue
+                }
                 guard case .string(let name) = try await evaluate(.string(key)) else {
                     throw .invalid("The member name '\(key)' must evaluate to a string.")
                 }
@@ -73,6 +80,10 @@ public struct TemplateEvaluator: Sendable {
         guard case .object(let members) = value else { return try? await evaluate(value) }
         var known = JSONObject()
         for (key, member) in members {
+            if Self.isCopy(key, member), case .array(let loops) = member {
+                for (name, values) in (try? await copies(loops)) ?? [] { known[name] = .array(values) }
+                continue
+            }
             guard case .string(let name)? = try? await evaluate(.string(key)) else { continue }
             known[name] = await evaluateKnown(member)
         }
@@ -118,14 +129,21 @@ public struct TemplateEvaluator: Sendable {
 
     /// The value of variable `name`, evaluated now.
     func variable(_ name: String) async throws(TemplateError) -> JSONValue {
-        guard let raw = JSONValue.object(variables).member(caseInsensitive: name) else {
+        let loops = JSONValue.object(variables).member(caseInsensitive: "copy").flatMap { Self.isCopy("copy", $0) ? $0.arrayValue : nil } ?? []
+        let loop = loops.first { $0.member(caseInsensitive: "name")?.stringValue?.lowercased() == name.lowercased() }
+        guard let raw = loop.map({ JSONValue.array([$0]) }) ?? JSONValue.object(variables).member(caseInsensitive: name) else {
             throw .invalid("The template variable '\(name)' is not found. Please see https://aka.ms/arm-syntax-variables for usage details.")
         }
         guard !evaluating.contains(where: { $0.lowercased() == name.lowercased() }) else {
             throw .invalid("The template variables refer to each other in a loop: \((evaluating + [name]).joined(separator: " → ")).")
         }
+        // A variable means the same wherever it is used: no loop around the use reaches into it.
         var inner = self
         inner.evaluating.append(name)
-        return try await inner.evaluate(raw)
+        inner.copyIndices = []
+        inner.valueCopyIndices = []
+        guard loop != nil, case .array(let entries) = raw else { return try await inner.evaluate(raw) }
+        // `"copy": [{"name": v, …}]` in `variables`: the variable v is the loop's array.
+        return .array(try await inner.copies(entries).first?.values ?? [])
     }
 }

@@ -219,7 +219,10 @@ extension TemplateEvaluator {
             default: throw Self.typeError(function, "a loop name or an offset", argument)
             }
         }
-        let found = loop.map { name in copyIndices.last { $0.loop.lowercased() == name.lowercased() } } ?? copyIndices.last
+        // By name: a property or variable loop, then a resource loop; unnamed: the resource's loop.
+        let found = loop.map { name in
+            (copyIndices + valueCopyIndices).last { $0.loop.lowercased() == name.lowercased() }
+        } ?? copyIndices.last
         guard let found else {
             throw .invalid("The template function 'copyIndex' is not expected here: it is used only inside a 'copy' loop\(loop.map { " named '\($0)'" } ?? "").")
         }

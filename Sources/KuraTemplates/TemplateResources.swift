@@ -193,6 +193,15 @@ public enum TemplateResources {
             }
             dependsOn += matches.map(\.id)
         }
+        // A serial loop: each batch waits for the one before it.
+        if let loop = step.copyLoop, let index = step.copyIndices.last?.index,
+           let batch = try await serialBatchSize(resource.value.member(caseInsensitive: "copy"), scoped), index >= batch {
+            let previous = (index / batch - 1) * batch..<(index / batch) * batch
+            dependsOn += all.filter { other in
+                other.copyLoop?.lowercased() == loop.lowercased() && other.declaration == step.declaration
+                    && other.copyIndices.last.map { previous.contains($0.index) } == true
+            }.map(\.id)
+        }
         if resource.parentType != nil {
             let parentID = step.id.split(separator: "/", omittingEmptySubsequences: false).dropLast(2).joined(separator: "/")
             if all.contains(where: { $0.id.lowercased() == parentID.lowercased() }) { dependsOn.append(parentID) }
@@ -200,6 +209,23 @@ public enum TemplateResources {
         return TemplateStep(id: step.id, type: step.type, name: step.name,
                             apiVersion: resource.value.member(caseInsensitive: "apiVersion")?.stringValue, declaration: step.declaration,
                             copyIndices: step.copyIndices, dependsOn: Array(Set(dependsOn)).sorted())
+    }
+
+    /// A resource loop's batch size when its `mode` is `serial` (`batchSize`, 1 by default); nil
+    /// for a parallel loop (the default) or none.
+    static func serialBatchSize(_ copy: JSONValue?, _ evaluator: TemplateEvaluator) async throws(TemplateError) -> Int? {
+        guard let copy else { return nil }
+        let mode = try await evaluator.evaluate(copy.member(caseInsensitive: "mode") ?? "parallel")
+        switch mode.stringValue?.lowercased() {
+        case "parallel": return nil
+        case "serial":
+            guard case .integer(let size) = try await evaluator.evaluate(copy.member(caseInsensitive: "batchSize") ?? 1), (1...800).contains(size) else {
+                throw .invalid("A serial 'copy' loop's 'batchSize' must be an integer from 1 to 800.")
+            }
+            return Int(size)
+        default:
+            throw .invalid("A 'copy' loop's 'mode' must be 'serial' or 'parallel', not \(mode.text).")
+        }
     }
 
     /// The steps in waves: each wave depends only on earlier ones, so its steps may run together.

@@ -102,7 +102,7 @@ struct DeploymentPlan: Sendable {
                 outputs[name] = ["type": .string(type ?? "SecureString")]
                 continue
             }
-            let value = try await evaluator.evaluate(declaration.member(caseInsensitive: "value") ?? .null)
+            let value = try await evaluator.output(declaration)
             outputs[name] = ["type": type.map(JSONValue.string) ?? .string(Self.typeName(value)), "value": value]
         }
         return .object(outputs)
