@@ -79,7 +79,7 @@ public struct VaultAccessPolicyProperties: Codable, Sendable, Equatable {
 // MARK: Keys
 
 /// `Microsoft.KeyVault/vaults/keys`: a vault's key as ARM serves it — its current version, without
-/// key material. `location` and `tags` are the vault's.
+/// key material. `location` is the vault's, `tags` the key's (`{}` when it has none).
 public struct VaultKeyResource: Codable, Sendable, Equatable {
     /// `{vault id}/keys/{name}`; `type` is `Microsoft.KeyVault/vaults/keys`.
     public var id, name, type, location: String

@@ -48,7 +48,7 @@ public struct KeyVaultService: Sendable {
         case vault
         /// The management plane, from the caller's ARM roles (`Microsoft.KeyVault/vaults/keys/read|write`):
         /// ARM creates and reads a vault's keys whatever its access policies say. It allows only
-        /// `create`, `get`, `list` and `listVersions`.
+        /// `create` — of a new key only: ARM never adds a version to one — `get` and `list`.
         case management
     }
 
@@ -59,13 +59,13 @@ public struct KeyVaultService: Sendable {
                        caller: VaultCaller, authorization: Authorization = .vault) async throws -> Reply {
         switch (authorization, route) {
         case (.vault, _): try VaultAuthorization.check(route, caller: caller, vault: vault)
-        case (.management, .create), (.management, .get), (.management, .list), (.management, .listVersions): break
+        case (.management, .create), (.management, .get), (.management, .list): break
         case (.management, _):
             throw KeyVaultError.forbidden("The management plane may only create, read and list keys; '\(route.auditName)' needs the vault's own API.",
                                           inner: "AccessDenied")
         }
         switch route {
-        case .create(let name): return try await create(name, body: try object(body), vault: vault)
+        case .create(let name): return try await create(name, body: try object(body), vault: vault, newOnly: authorization == .management)
         case .importKey(let name): return try await importKey(name, body: try object(body), vault: vault)
         case .get(let name, let version):
             let found = try await keyVersion(name, version, vault: vault)
@@ -122,7 +122,7 @@ public struct KeyVaultService: Sendable {
             var properties = current.document
             properties["attributes"] = ["enabled": true]
             let created = try await addVersion(current.name, material: fresh, keyOps: properties["key_ops"]?.arrayValue?.compactMap(\.stringValue),
-                                               attributes: properties["attributes"], tags: current.document["tags"], newKey: false, vault: vault)
+                                               attributes: properties["attributes"], tags: current.document["tags"], to: .liveKey, vault: vault)
             events.publish(VaultEvent(.keyRotated, vault: vault.name, key: current.name))
             return Reply(status: 200, answer: try bundle(created, vault: vault), keyVersion: created.version, audited: vault.audit != nil)
         case .getRotationPolicy(let name):
@@ -147,30 +147,16 @@ public struct KeyVaultService: Sendable {
     static let ecOperations = ["sign", "verify"]
     static let knownOperations = Set(rsaOperations + ["import", "export"])
 
-    func create(_ name: String, body: JSONValue, vault: VaultContext) async throws -> Reply {
+    /// - Parameter newOnly: refuse (409, innererror `KeyExists`) rather than add a version to an existing key.
+    func create(_ name: String, body: JSONValue, vault: VaultContext, newOnly: Bool) async throws -> Reply {
         try Self.validate(name: name)
-        let kind: KeyMaterial.Kind
-        switch body["kty"]?.stringValue?.uppercased() {
-        case "RSA", "RSA-HSM":
-            let bits = body["key_size"]?.integerValue ?? 2048
-            if let exponent = body["public_exponent"]?.integerValue, exponent != 65537 {
-                throw KeyVaultError.badParameter("Only the public exponent 65537 is supported.")
-            }
-            kind = .rsa(bits: Int(bits))
-        case "EC", "EC-HSM":
-            let curve = body["crv"]?.stringValue ?? "P-256"
-            guard let parsed = KeyMaterial.Curve(rawValue: curve) else {
-                throw KeyVaultError.badParameter("The curve '\(curve)' is not supported; use P-256, P-384 or P-521.")
-            }
-            kind = .ec(parsed)
-        case let other:
-            throw KeyVaultError.badParameter("The key type '\(other ?? "(none)")' is not supported; use RSA, RSA-HSM, EC or EC-HSM.")
-        }
+        let kind = try Self.checkedCreate(body)
         let existing = try await store.vaultKey(vault: vault.name, name: name)
         try Self.refuseDeleted(existing)
+        if newOnly, existing != nil { throw Self.keyExists(name) }
         let created = try await addVersion(existing?.name ?? name, material: try KeyMaterial.generate(kind),
                                            keyOps: try Self.requestedOperations(body["key_ops"]), attributes: body["attributes"],
-                                           tags: body["tags"], newKey: existing == nil, vault: vault)
+                                           tags: body["tags"], to: newOnly ? .newKey : existing == nil ? .newOrLiveKey : .liveKey, vault: vault)
         events.publish(VaultEvent(existing == nil ? .keyCreated : .keyRotated, vault: vault.name, key: name))
         return Reply(status: 200, answer: try bundle(created, vault: vault), keyVersion: created.version, audited: vault.audit != nil)
     }
@@ -182,7 +168,7 @@ public struct KeyVaultService: Sendable {
         let existing = try await store.vaultKey(vault: vault.name, name: name)
         try Self.refuseDeleted(existing)
         let created = try await addVersion(existing?.name ?? name, material: material, keyOps: try Self.requestedOperations(jwk["key_ops"]),
-                                           attributes: body["attributes"], tags: body["tags"], newKey: existing == nil, vault: vault)
+                                           attributes: body["attributes"], tags: body["tags"], to: existing == nil ? .newOrLiveKey : .liveKey, vault: vault)
         events.publish(VaultEvent(existing == nil ? .keyCreated : .keyRotated, vault: vault.name, key: name))
         return Reply(status: 200, answer: try bundle(created, vault: vault), keyVersion: created.version, audited: vault.audit != nil)
     }
@@ -281,7 +267,7 @@ public struct KeyVaultService: Sendable {
                                                createdAt: entry["createdAt"]?.integerValue ?? clock.milliseconds)
             // The entry goes with the last version, which completes the restore.
             let isLast = entry["version"]?.stringValue == ordered.last?["version"]?.stringValue
-            try await store.addKeyVersion(record, newKey: first, audit: isLast ? vault.audit?.entry(keyVersion: version, status: 200) : nil)
+            try await store.addKeyVersion(record, to: first ? .newOrLiveKey : .liveKey, audit: isLast ? vault.audit?.entry(keyVersion: version, status: 200) : nil)
             first = false
             last = record
         }
@@ -362,15 +348,63 @@ public struct KeyVaultService: Sendable {
         return found
     }
 
+    /// A create request's key kind, after every member it may carry is checked as strictly as its
+    /// type: a member of the wrong type is refused, never read as its default (a `"4096"` key size
+    /// must not make a 2048-bit key). What a deployment's preflight also runs.
+    /// - Throws: ``KeyVaultError`` `BadParameter` naming the member.
+    public static func checkedCreate(_ body: JSONValue) throws -> KeyMaterial.Kind {
+        guard body.objectValue != nil else { throw KeyVaultError.badParameter("The request body must be a JSON object.") }
+        func present(_ member: String) -> JSONValue? { body[member].flatMap { $0.isNull ? nil : $0 } }
+        guard let type = present("kty").map({ $0.stringValue }) ?? "" else { throw KeyVaultError.badParameter("'kty' must be a string.") }
+        let kind: KeyMaterial.Kind
+        switch type.uppercased() {
+        case "RSA", "RSA-HSM":
+            guard let bits = present("key_size").map({ $0.integerValue }) ?? 2048 else {
+                throw KeyVaultError.badParameter("'key_size' must be an integer (2048, 3072 or 4096).")
+            }
+            guard KeyMaterial.rsaSizes.contains(Int(clamping: bits)) else {
+                throw KeyVaultError.badParameter("RSA key size \(bits) is not supported; use 2048, 3072 or 4096.")
+            }
+            if let exponent = present("public_exponent"), exponent.integerValue != 65537 {
+                throw KeyVaultError.badParameter("Only the public exponent 65537 is supported.")
+            }
+            kind = .rsa(bits: Int(bits))
+        case "EC", "EC-HSM":
+            guard let curve = present("crv").map({ $0.stringValue }) ?? "P-256" else { throw KeyVaultError.badParameter("'crv' must be a string.") }
+            guard let parsed = KeyMaterial.Curve(rawValue: curve) else {
+                throw KeyVaultError.badParameter("The curve '\(curve)' is not supported; use P-256, P-384 or P-521.")
+            }
+            kind = .ec(parsed)
+        default:
+            throw KeyVaultError.badParameter("The key type '\(type.isEmpty ? "(none)" : type)' is not supported; use RSA, RSA-HSM, EC or EC-HSM.")
+        }
+        _ = try keyOperations(try requestedOperations(body["key_ops"]), for: type)
+        if let attributes = present("attributes") {
+            guard let members = attributes.objectValue else { throw KeyVaultError.badParameter("'attributes' must be an object.") }
+            for key in ["enabled", "nbf", "exp"] { if let value = members[key] { _ = try attribute(key, value) } }
+            if let exportable = members["exportable"], !exportable.isNull, exportable != false {
+                throw KeyVaultError.badParameter("attributes.exportable: exportable keys need a release policy, which this vault does not offer.")
+            }
+        }
+        if let tags = present("tags") { _ = try Self.tags(tags) }
+        return kind
+    }
+
+    static func keyExists(_ name: String) -> KeyVaultError {
+        KeyVaultError(status: 409, code: "Conflict", "Key \(name) exists already; a new version is made with the Key Vault API.", inner: "KeyExists")
+    }
+
     static func refuseDeleted(_ key: VaultKeyRecord?) throws {
         if let key, key.deletedAt != nil {
-            throw KeyVaultError.conflict("Key \(key.name) is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.")
+            throw KeyVaultError(status: 409, code: "Conflict",
+                                "Key \(key.name) is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.",
+                                inner: "ObjectIsDeletedButRecoverable")
         }
     }
 
     // MARK: Documents
 
-    func addVersion(_ name: String, material: KeyMaterial, keyOps: [String]?, attributes: JSONValue?, tags: JSONValue?, newKey: Bool,
+    func addVersion(_ name: String, material: KeyMaterial, keyOps: [String]?, attributes: JSONValue?, tags: JSONValue?, to target: KeyVersionTarget,
                     vault: VaultContext) async throws -> VaultKeyVersionRecord {
         let version = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let now = clock.milliseconds
@@ -396,9 +430,11 @@ public struct KeyVaultService: Sendable {
                                            sealedPrivateKey: try sealer.seal(material, vault: vault.name, key: name, version: version),
                                            createdAt: now)
         do {
-            try await store.addKeyVersion(record, newKey: newKey, audit: vault.audit?.entry(keyVersion: version, status: 200))
+            try await store.addKeyVersion(record, to: target, audit: vault.audit?.entry(keyVersion: version, status: 200))
         } catch let error as StoreError where error.code == .conflict {
-            throw KeyVaultError.conflict("Key \(name) is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.")
+            // Deleted meanwhile, or (`.newKey`) made meanwhile by another writer.
+            try Self.refuseDeleted(try await store.vaultKey(vault: vault.name, name: name))
+            throw Self.keyExists(name)
         }
         return record
     }
@@ -462,7 +498,7 @@ public struct KeyVaultService: Sendable {
 
     // MARK: Validation
 
-    static func validate(name: String) throws {
+    public static func validate(name: String) throws {
         guard (1...127).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
             throw KeyVaultError.badParameter("The key name '\(name)' is invalid: use 1-127 letters, digits and '-'.")
         }

@@ -55,16 +55,17 @@ public actor MemoryVaultStore: VaultStore {
             .sorted { $0.nameKey.bytesPrecede($1.nameKey) }.map(\.record)
     }
 
-    public func addKeyVersion(_ version: VaultKeyVersionRecord, newKey: Bool, audit: AuditEntryMaker?) throws {
+    public func addKeyVersion(_ version: VaultKeyVersionRecord, to target: KeyVersionTarget, audit: AuditEntryMaker?) throws {
         let vault = version.vault.lowercased(), nameKey = version.name.lowercased()
         let index = keyIndex(vault: vault, nameKey: nameKey)
         if let index {
-            guard !newKey || keyRows[index].deletedAt == nil else {
+            guard target == .liveKey || keyRows[index].deletedAt == nil else {
                 throw StoreError(.conflict, "key \(version.name) is deleted but recoverable")
             }
             guard keyRows[index].deletedAt == nil else { throw StoreError(.conflict, "key \(version.name) is deleted") }
+            guard target != .newKey else { throw StoreError(.conflict, "key \(version.name) exists already") }
         } else {
-            guard newKey else { throw StoreError(.notFound, "no key \(version.name)") }
+            guard target != .liveKey else { throw StoreError(.notFound, "no key \(version.name)") }
         }
         // The version's primary key (SQL refuses the row with a database error, rolling the change back).
         let taken = versionRows.contains {

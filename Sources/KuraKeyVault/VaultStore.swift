@@ -18,10 +18,10 @@ public protocol VaultStore: Sendable {
     // Each change below appends `audit`'s entry to the vault's audit log in the same transaction
     // (when given): a change is never without its entry, and an entry never without its change.
 
-    /// Adds a version and makes it current; `newKey` creates the key (a create, import or restore).
-    /// - Throws: `.conflict` when the key is soft-deleted (or `newKey` finds it deleted),
-    ///   `.notFound` when `newKey` is false and the key does not exist.
-    func addKeyVersion(_ version: VaultKeyVersionRecord, newKey: Bool, audit: AuditEntryMaker?) async throws
+    /// Adds a version and makes it current, creating the key when `target` allows a new one.
+    /// - Throws: `.conflict` when the key is soft-deleted, or exists and `target` is `.newKey`;
+    ///   `.notFound` when it does not exist and `target` is `.liveKey`.
+    func addKeyVersion(_ version: VaultKeyVersionRecord, to target: KeyVersionTarget, audit: AuditEntryMaker?) async throws
     func keyVersion(vault: String, name: String, version: String) async throws -> VaultKeyVersionRecord?
     /// Every version of a key, oldest first.
     func keyVersions(vault: String, name: String) async throws -> [VaultKeyVersionRecord]
@@ -40,4 +40,16 @@ public protocol VaultStore: Sendable {
     func appendAudit(vault: String, _ make: @escaping AuditEntryMaker) async throws -> AuditRecord
     /// Entries with a sequence above `after`, in order, at most `limit`.
     func auditRecords(vault: String, after sequence: Int64, limit: Int) async throws -> [AuditRecord]
+}
+
+/// Which key a new version may go to (decided by the store, under its lock, so that racing
+/// writers are told apart).
+public enum KeyVersionTarget: Sendable, Equatable {
+    /// A new key, or a live one (Key Vault's create and import: of racing creates of one name,
+    /// each after the first adds a version).
+    case newOrLiveKey
+    /// A live key only (rotate, a restore's later versions).
+    case liveKey
+    /// A new key only (ARM's PUT, which never adds a version to an existing key).
+    case newKey
 }

@@ -285,22 +285,17 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
     /// The customer-managed key `keyVaultProperties` names, checked as a registry needs it: a
     /// Premium registry, a key of a vault here with soft delete and purge protection (or of a vault
     /// elsewhere on a host the operator allows). What both a PUT and a deployment's preflight check.
-    /// - Parameter vaultMayComeLater: a deployment's preflight: a vault that does not exist yet may
-    ///   be one the same template makes, so only an existing vault's settings are checked.
-    func checkedKey(_ properties: JSONValue, sku: String, vaultMayComeLater: Bool = false) async throws -> KeyIdentifier? {
-        guard sku == "Premium" else {
-            throw ManagementError(status: 400, code: "CmkRequiresPremiumSku",
-                                  "Customer-managed key encryption is only available on the Premium SKU; the requested SKU is '\(sku)'.")
-        }
+    /// - Parameter plannedVaults: in a deployment's preflight, the (lower-cased) names of the vaults
+    ///   the deployment makes: one that does not exist yet is checked when the registry is applied.
+    func checkedKey(_ properties: JSONValue, sku: String, plannedVaults: Set<String> = []) async throws -> KeyIdentifier {
+        try Self.requirePremium(sku)
         guard let keyText = properties.member(caseInsensitive: "keyIdentifier")?.stringValue else {
-            // In a preflight, a key id still to be computed (from a resource the template makes) is absent.
-            if vaultMayComeLater { return nil }
             throw ManagementError.invalidParameter("encryption.keyVaultProperties.keyIdentifier is required when encryption is enabled.")
         }
         let key: KeyIdentifier
         if let local = KeyIdentifier(keyText, vaultDNSSuffix: environment.endpoints.vaultDNSSuffix) {
             guard let vault = try await store.resources(type: "Microsoft.KeyVault/vaults", named: local.vaultName).first else {
-                if vaultMayComeLater { return local }
+                if plannedVaults.contains(local.vaultName.lowercased()) { return local }
                 throw ManagementError(status: 400, code: "KeyVaultNotFound", "The key vault '\(local.vaultName)' of key '\(keyText)' does not exist.")
             }
             guard vault.document["properties"]?["enableSoftDelete"]?.boolValue != false,
@@ -326,14 +321,26 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
         return key
     }
 
+    static func requirePremium(_ sku: String) throws {
+        guard sku == "Premium" else {
+            throw ManagementError(status: 400, code: "CmkRequiresPremiumSku",
+                                  "Customer-managed key encryption is only available on the Premium SKU; the requested SKU is '\(sku)'.")
+        }
+    }
+
     /// A deployment's `validate`: the customer-key rules on what of the body is known yet.
-    public func preflight(_ body: JSONValue) async throws {
+    public func preflight(_ body: JSONValue, id: ResourceID, planned: Set<String>) async throws {
         let encryption = body.member(caseInsensitive: "properties")?.member(caseInsensitive: "encryption")
         let status = encryption?.member(caseInsensitive: "status")?.stringValue?.lowercased()
         guard let encryption, status == "enabled" || (status == nil && encryption.member(caseInsensitive: "keyVaultProperties") != nil) else { return }
         let skuName = body.member(caseInsensitive: "sku")?.member(caseInsensitive: "name")?.stringValue ?? ""
-        _ = try await checkedKey(encryption.member(caseInsensitive: "keyVaultProperties") ?? .object([:]),
-                                  sku: Self.skus.first { $0.lowercased() == skuName.lowercased() } ?? skuName, vaultMayComeLater: true)
+        let sku = Self.skus.first { $0.lowercased() == skuName.lowercased() } ?? skuName
+        try Self.requirePremium(sku)
+        let properties = encryption.member(caseInsensitive: "keyVaultProperties") ?? .object([:])
+        // A key id computed from a resource of the deployment (`reference(…).keyUri`) is not known yet.
+        guard properties.member(caseInsensitive: "keyIdentifier") != nil else { return }
+        let vaults = planned.compactMap { ResourceID(parsing: $0) }.filter { $0.type.lowercased() == KeyVaultProvider.type.lowercased() }
+        _ = try await checkedKey(properties, sku: sku, plannedVaults: Set(vaults.map { $0.name.lowercased() }))
     }
 
     /// `properties.encryption`: validated and completed with the status fields.
@@ -353,9 +360,7 @@ public struct ContainerRegistryProvider: ResourceProvider, CustomerKeyRecorder {
         }
         guard newStatus == "enabled" else { return ["status": "disabled"] }
         let properties = requested?.member(caseInsensitive: "keyVaultProperties") ?? existing?["keyVaultProperties"] ?? .object([:])
-        guard let key = try await checkedKey(properties, sku: sku) else {
-            throw ManagementError.invalidParameter("encryption.keyVaultProperties.keyIdentifier is required when encryption is enabled.")
-        }
+        let key = try await checkedKey(properties, sku: sku)
         let identityText = properties.member(caseInsensitive: "identity")?.stringValue ?? existing?["keyVaultProperties"]?["identity"]?.stringValue
         let clientID = try identityClientID(identityText, identity: identity)
         let oldKey = existing?["keyVaultProperties"]

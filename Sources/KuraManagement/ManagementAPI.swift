@@ -93,7 +93,7 @@ public struct ManagementAPI: Sendable {
                 // A child collection a provider serves without storing it: `…/vaults/{v}/keys`.
                 try APIVersionPolicy.validate(request.apiVersion, for: children.resourceType)
                 try environment.requireSubscription(id.subscription)
-                return try page(try await children.listChildren(of: id, request), request)
+                if let items = try await children.listChildren(of: id, request) { return try page(items, request) }
             }
             guard let provider = providers[id.type.lowercased()] else { throw ManagementError.noRoute(request.path) }
             try APIVersionPolicy.validate(request.apiVersion, for: provider.resourceType)

@@ -33,10 +33,11 @@ public protocol ResourceProvider: Sendable {
     /// The document as served: the stored one plus anything computed on read.
     func render(_ record: ResourceRecord) async throws -> JSONValue
 
-    /// A deployment's check of a resource before anything is applied: the type's rules that the
-    /// known part of `body` (members whose expressions wait for other resources are left out) can
-    /// already break.
-    func preflight(_ body: JSONValue) async throws
+    /// A deployment's check of the resource `id` before anything is applied: the type's rules that
+    /// the known part of `body` (members whose expressions wait for other resources are left out)
+    /// can already break. `planned` holds the (lower-cased) ids of every resource the deployment
+    /// makes, which may not exist yet.
+    func preflight(_ body: JSONValue, id: ResourceID, planned: Set<String>) async throws
 
     /// Removes what the resource owns outside the resource table (its principal, its data).
     func willDelete(_ record: ResourceRecord) async throws
@@ -50,8 +51,8 @@ public protocol ResourceProvider: Sendable {
     func handle(_ request: ManagementRequest, id: ResourceID) async throws -> ManagementReply?
 
     /// `GET {parent}/{child type}` for a type whose resources are not stored (a vault's keys):
-    /// every child of `parent` as served.
-    func listChildren(of parent: ResourceID, _ request: ManagementRequest) async throws -> [JSONValue]
+    /// every child of `parent` as served; nil when the type's children are not listed this way.
+    func listChildren(of parent: ResourceID, _ request: ManagementRequest) async throws -> [JSONValue]?
 
     /// Whether the resource's name must be unique in the whole installation (vaults, registries:
     /// their name is a host name).
@@ -66,7 +67,7 @@ extension ResourceProvider {
     public func didStore(_ record: ResourceRecord, existing: ResourceRecord?) async throws -> JSONValue? { nil }
     public func render(_ record: ResourceRecord) async throws -> JSONValue { record.document }
     public func willDelete(_ record: ResourceRecord) async throws {}
-    public func preflight(_ body: JSONValue) async throws {}
+    public func preflight(_ body: JSONValue, id: ResourceID, planned: Set<String>) async throws {}
     public func action(_ name: String, on record: ResourceRecord?, body: JSONValue?, caller: ManagementCaller) async throws -> ManagementReply {
         throw ManagementError(status: 404, code: "NoRegisteredProviderFound",
                               "The resource type '\(resourceType)' has no action '\(name)'.")
@@ -74,8 +75,6 @@ extension ResourceProvider {
     public var namesAreGlobal: Bool { false }
     public var listType: String { resourceType }
     public func handle(_ request: ManagementRequest, id: ResourceID) async throws -> ManagementReply? { nil }
-    public func listChildren(of parent: ResourceID, _ request: ManagementRequest) async throws -> [JSONValue] {
-        throw ManagementError.noRoute(request.path)
-    }
+    public func listChildren(of parent: ResourceID, _ request: ManagementRequest) async throws -> [JSONValue]? { nil }
     public func nameConflict(_ name: String) async throws -> ManagementError? { nil }
 }

@@ -38,20 +38,29 @@ public struct VaultKeyProvider: ResourceProvider {
     public func handle(_ request: ManagementRequest, id: ResourceID) async throws -> ManagementReply? {
         guard let vaultID = id.parent else { return nil }
         switch request.method {
-        case "GET":
+        case "GET", "HEAD":
             try request.caller.authorize("\(Self.type)/read", at: id)
             let vault = try await vault(vaultID)
-            return .ok(JSONValue(encoding: try await key(id.name, in: vault, caller: request.caller)))
+            let found = try await key(id.name, in: vault, caller: request.caller)
+            return request.method == "HEAD" ? ManagementReply(status: 204, body: nil) : .ok(JSONValue(encoding: found))
         case "PUT":
             try request.caller.authorize("\(Self.type)/write", at: id)
+            guard request.body?.objectValue != nil else {
+                throw ManagementError.invalidRequestContent("The request body must be a JSON object: {\"properties\": {\"kty\": …}}.")
+            }
             let vault = try await vault(vaultID)
             do {
                 return .ok(JSONValue(encoding: try await key(id.name, in: vault, caller: request.caller)))
             } catch let error as ManagementError where error.code == "KeyNotFound" {
                 let properties = request.body?.member(caseInsensitive: "properties") ?? [:]
-                let reply = try await perform(.create(name: id.name), body: try Self.createBody(properties, tags: request.body?.member(caseInsensitive: "tags")),
-                                              in: vault, caller: request.caller)
-                return .ok(JSONValue(encoding: try resource(reply, in: vault)))
+                let body = try Self.createBody(properties, tags: request.body?.member(caseInsensitive: "tags"))
+                do {
+                    return .ok(JSONValue(encoding: try resource(try await perform(.create(name: id.name), body: body, in: vault, caller: request.caller),
+                                                                in: vault)))
+                } catch let error as ManagementError where error.code == "KeyExists" {
+                    // A racing PUT (or a Key Vault create) made it first: answer that key, as a PUT of an existing one does.
+                    return .ok(JSONValue(encoding: try await key(id.name, in: vault, caller: request.caller)))
+                }
             }
         default:
             throw ManagementError(status: 405, code: "MethodNotAllowed",
@@ -60,7 +69,7 @@ public struct VaultKeyProvider: ResourceProvider {
     }
 
     /// `GET …/vaults/{v}/keys`: every key of the vault, each as a GET answers it.
-    public func listChildren(of vaultID: ResourceID, _ request: ManagementRequest) async throws -> [JSONValue] {
+    public func listChildren(of vaultID: ResourceID, _ request: ManagementRequest) async throws -> [JSONValue]? {
         try request.caller.authorize("\(Self.type)/read", at: vaultID)
         let vault = try await vault(vaultID)
         var names: [String] = []
@@ -74,8 +83,26 @@ public struct VaultKeyProvider: ResourceProvider {
             query["$skiptoken"] = token
         }
         var keys: [JSONValue] = []
-        for name in names { keys.append(JSONValue(encoding: try await key(name, in: vault, caller: request.caller))) }
+        for name in names {
+            do {
+                keys.append(JSONValue(encoding: try await key(name, in: vault, caller: request.caller)))
+            } catch let error as ManagementError where error.code == "KeyNotFound" {
+                continue  // deleted since it was listed
+            }
+        }
         return keys
+    }
+
+    /// A deployment's check of a key resource: its name and its create parameters, as strictly
+    /// as the PUT checks them.
+    public func preflight(_ body: JSONValue, id: ResourceID, planned: Set<String>) async throws {
+        do {
+            try KeyVaultService.validate(name: id.name)
+            _ = try KeyVaultService.checkedCreate(try Self.createBody(body.member(caseInsensitive: "properties") ?? [:],
+                                                                      tags: body.member(caseInsensitive: "tags")))
+        } catch let error as KeyVaultError {
+            throw ManagementError(status: error.status, code: error.innerCode ?? error.code, error.message)
+        }
     }
 
     // MARK: Key Vault calls
@@ -95,14 +122,15 @@ public struct VaultKeyProvider: ResourceProvider {
         try resource(try await perform(.get(name: name, version: nil), body: nil, in: vault, caller: caller), in: vault)
     }
 
-    /// One audited call; the vault's refusals keep their status, code and message.
+    /// One audited call; the vault's refusals keep their status and message, and their code is the
+    /// specific one (`ObjectIsDeletedButRecoverable`, `KeyExists`) when the vault gives one.
     func perform(_ route: KeyVaultRoute, body: JSONValue?, query: [String: String] = [:], in vault: VaultContext,
                  caller: ManagementCaller) async throws -> KeyVaultService.Reply {
         do {
             return try await calls.perform(route, body: body, query: query, vault: vault, principal: caller.objectID, address: Self.address,
                                            authorization: .management)
         } catch let error as KeyVaultError {
-            throw ManagementError(status: error.status, code: error.code, error.message)
+            throw ManagementError(status: error.status, code: error.innerCode ?? error.code, error.message)
         }
     }
 
@@ -110,6 +138,7 @@ public struct VaultKeyProvider: ResourceProvider {
     /// case) as the Key Vault API's create body; RSA 2048 when nothing is named.
     static func createBody(_ properties: JSONValue, tags: JSONValue?) throws -> JSONValue {
         guard properties.objectValue != nil else { throw ManagementError.invalidParameter("properties must be an object.") }
+        // Each member keeps its type: the vault refuses a wrong one (a `"4096"` key size is not read as the default).
         var body: JSONValue = ["kty": properties.member(caseInsensitive: "kty") ?? "RSA"]
         let renamed = [("keySize", "key_size"), ("curveName", "crv"), ("keyOps", "key_ops"), ("attributes", "attributes")]
         for (armName, vaultName) in renamed {

@@ -27,23 +27,25 @@ extension SQLMetadataStore {
         }
     }
 
-    public func addKeyVersion(_ version: VaultKeyVersionRecord, newKey: Bool, audit: AuditEntryMaker?) async throws {
+    public func addKeyVersion(_ version: VaultKeyVersionRecord, to target: KeyVersionTarget, audit: AuditEntryMaker?) async throws {
         let vault = version.vault.lowercased(), nameKey = version.name.lowercased()
         let document = String(decoding: version.document.serialized(), as: UTF8.self)
         try await transaction { database in
-            // Concurrent creates of one new key take turns: each after the first adds a version.
+            // Concurrent creates of one new key take turns: each after the first adds a version
+            // (or, for `.newKey`, is refused).
             try await Self.advisoryLock(database, key: "key/" + vault + "/" + nameKey)
             let existing = try await database.select().columns("*").from("vault_keys")
                 .where("vault", .equal, SQLBind(vault)).where("name_key", .equal, SQLBind(nameKey)).first().map(Self.vaultKeyRecord)
             if let existing {
-                guard !newKey || existing.deletedAt == nil else {
+                guard target == .liveKey || existing.deletedAt == nil else {
                     throw StoreError(.conflict, "key \(version.name) is deleted but recoverable")
                 }
                 guard existing.deletedAt == nil else { throw StoreError(.conflict, "key \(version.name) is deleted") }
+                guard target != .newKey else { throw StoreError(.conflict, "key \(version.name) exists already") }
                 try await database.update("vault_keys").set("current_version", to: SQLBind(version.version))
                     .where("vault", .equal, SQLBind(vault)).where("name_key", .equal, SQLBind(nameKey)).run()
             } else {
-                guard newKey else { throw StoreError(.notFound, "no key \(version.name)") }
+                guard target != .liveKey else { throw StoreError(.notFound, "no key \(version.name)") }
                 try await database.insert(into: "vault_keys")
                     .columns("vault", "name_key", "name", "current_version", "created_at", "deleted_at", "scheduled_purge_at")
                     .values(SQLBind(vault), SQLBind(nameKey), SQLBind(version.name), SQLBind(version.version), SQLBind(version.createdAt),

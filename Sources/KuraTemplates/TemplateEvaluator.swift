@@ -108,7 +108,25 @@ public struct TemplateEvaluator: Sendable {
         case .index(let base, let position):
             return try Self.element(of: try await evaluate(base), at: try await evaluate(position))
         case .call(let name, let arguments):
-            return try await call(name, arguments)
+            return try Self.bounded(try await call(name, arguments), by: name)
+        }
+    }
+
+    /// Largest string (UTF-8 bytes) and largest array or object (members) a function may make:
+    /// the budget bounds how often functions run, these how much each may build.
+    static let maximumStringBytes = 1 << 20
+    static let maximumMembers = 100_000
+
+    static func bounded(_ value: JSONValue, by function: String) throws(TemplateError) -> JSONValue {
+        switch value {
+        case .string(let text) where text.utf8.count > maximumStringBytes:
+            throw .invalid("The template function '\(function)' made a string of more than \(maximumStringBytes) bytes.")
+        case .array(let items) where items.count > maximumMembers:
+            throw .invalid("The template function '\(function)' made an array of more than \(maximumMembers) elements.")
+        case .object(let members) where members.count > maximumMembers:
+            throw .invalid("The template function '\(function)' made an object of more than \(maximumMembers) members.")
+        default:
+            return value
         }
     }
 

@@ -59,7 +59,7 @@ public struct ThrowingStore: DirectoryStore, RegistryStore, RegistryContentStore
     public func uploads(startedBefore cutoff: Int64, limit: Int) async throws -> [UploadRecord] { throw error }
     public func vaultKey(vault: String, name: String) async throws -> VaultKeyRecord? { throw error }
     public func vaultKeys(vault: String, deleted: Bool) async throws -> [VaultKeyRecord] { throw error }
-    public func addKeyVersion(_ version: VaultKeyVersionRecord, newKey: Bool, audit: AuditEntryMaker?) async throws { throw error }
+    public func addKeyVersion(_ version: VaultKeyVersionRecord, to target: KeyVersionTarget, audit: AuditEntryMaker?) async throws { throw error }
     public func keyVersion(vault: String, name: String, version: String) async throws -> VaultKeyVersionRecord? { throw error }
     public func keyVersions(vault: String, name: String) async throws -> [VaultKeyVersionRecord] { throw error }
     public func updateKeyVersion(vault: String, name: String, version: String, document: JSONValue, audit: AuditEntryMaker?) async throws { throw error }

@@ -155,9 +155,9 @@ import Testing
 
     /// A deployment `name` whose registry waits for a key (of vault `kv1`, made when absent) its
     /// identity may not use: it runs until canceled (or for a minute).
-    static func waitingDeployment(_ arm: ManagementHarness, _ name: String, registry: String = "waitingreg1") async throws -> String {
+    static func waitingDeployment(_ arm: ManagementHarness, _ name: String, registry: String = "waitingreg1", key given: String? = nil) async throws -> String {
         if try await arm.planes.keyVaults.vault(named: "kv1") == nil { try await arm.makeVault("kv1", protected: true) }
-        let key = try await arm.makeKey("kv1", for: try await arm.makeIdentity("other"))
+        let key = if let given { given } else { try await arm.makeKey("kv1", for: try await arm.makeIdentity("other")) }
         let identity = "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', '\(registry)id')]"
         let resources: JSONValue = [
             ["type": "Microsoft.ManagedIdentity/userAssignedIdentities", "apiVersion": "2018-11-30", "name": .string("\(registry)id"), "location": "eastus"],
@@ -219,8 +219,11 @@ import Testing
     @Test func atMost64DeploymentsRunAtOnce() async throws {
         try await ManagementHarness.run { arm in
             try await arm.makeGroup()
+            try await arm.makeVault("kv1", protected: true)
+            // One key for all (made once: the 64 runs start within a second of each other, well inside their minute of waiting).
+            let key = try await arm.makeKey("kv1", for: try await arm.makeIdentity("other"))
             var paths: [String] = []
-            for index in 0..<64 { paths.append(try await Self.waitingDeployment(arm, "w\(index)", registry: "waitreg\(index)")) }
+            for index in 0..<64 { paths.append(try await Self.waitingDeployment(arm, "w\(index)", registry: "waitreg\(index)", key: key)) }
             let refused = try await arm.error("PUT", Self.deployment(arm, "onemore"), Self.body([]), apiVersion: Self.version)
             #expect(refused?.status == 429 && refused?.code == "TooManyDeployments")
             #expect(try await arm.send("POST", "\(paths[0])/cancel", apiVersion: Self.version).status == 204)
@@ -280,6 +283,14 @@ import Testing
             let output = try #require(shown["properties"]?["outputs"]?["keyUri"]?["value"]?.stringValue)
             #expect(output.hasPrefix("https://tplvault1.vault.localhost:8443/keys/cmk/"))
 
+            // validate checks a key resource as its PUT would: a wrong key size is refused before anything runs.
+            var badKey = resources
+            if case .array(var items) = badKey {
+                items[2]["properties"]?["keySize"] = "4096"
+                badKey = .array(items)
+            }
+            let refused = try await arm.error("POST", "\(path)/validate", Self.body(badKey), apiVersion: Self.version)
+            #expect(refused?.code == "BadParameter" && refused?.message.contains("'key_size' must be an integer") == true, "\(String(describing: refused))")
             let whatIf = try await arm.send("POST", "\(path)/whatIf", Self.body(resources), apiVersion: Self.version).body!
             let changes = whatIf["properties"]?["changes"]?.arrayValue ?? []
             #expect(changes.first { $0["resourceId"]?.stringValue?.hasSuffix("/keys/cmk") == true }?["changeType"] == "NoChange", "\(whatIf.text)")

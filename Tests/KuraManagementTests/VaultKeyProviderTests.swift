@@ -36,12 +36,56 @@ import Testing
             let again = try await arm.send("PUT", key(arm, "keyvault1", "cmk"), ["properties": ["kty": "EC"]], apiVersion: Self.version).body!
             #expect(again["properties"]?["keyUriWithVersion"]?.stringValue == versioned && again["properties"]?["kty"] == "RSA")
             #expect(try await arm.send("GET", key(arm, "keyvault1", "cmk"), apiVersion: Self.version).body == again)
-            let vault = try #require(try await arm.planes.keyVaults.vault(named: "keyvault1"))
-            let versions = try await arm.vaults.handle(.listVersions(name: "cmk"), body: nil, query: [:], vault: vault,
-                                                       caller: VaultCaller(objectID: ManagementHarness.owner, appID: "-", address: "test",
-                                                                           grants: PrincipalGrants(assignments: [])),
-                                                       authorization: .management)
-            #expect(versions.body?["value"]?.arrayValue?.count == 1, "one version, made by the first PUT")
+            #expect(try await arm.planes.stores.vaults.keyVersions(vault: "keyvault1", name: "cmk").count == 1, "one version, made by the first PUT")
+        }
+    }
+
+    /// Racing PUTs of one new key make one version, and every PUT answers it.
+    @Test func racingPutsMakeOneVersion() async throws {
+        try await ManagementHarness.run { arm in
+            try await arm.makeGroup()
+            try await arm.makeVault("keyvault5", protected: true)
+            let answers = try await withThrowingTaskGroup(of: JSONValue?.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { try await arm.send("PUT", key(arm, "keyvault5", "raced"), [:], apiVersion: Self.version).body }
+                }
+                var answers: [JSONValue?] = []
+                for try await answer in group { answers.append(answer) }
+                return answers
+            }
+            #expect(try await arm.planes.stores.vaults.keyVersions(vault: "keyvault5", name: "raced").count == 1)
+            #expect(Set(answers.map { $0?["properties"]?["keyUriWithVersion"]?.stringValue ?? "none" }).count == 1)
+        }
+    }
+
+    /// The management plane's authorization reaches creates, reads and lists only.
+    @Test(arguments: [KeyVaultRoute.delete(name: "k"), .rotate(name: "k"), .listVersions(name: "k"), .backup(name: "k"),
+                      .crypto(name: "k", version: nil, operation: .unwrapkey), .update(name: "k", version: nil), .purge(name: "k")])
+    func managementAuthorizationReachesNoOtherOperation(_ route: KeyVaultRoute) async throws {
+        try await ManagementHarness.run { arm in
+            try await arm.makeGroup()
+            try await arm.makeVault("keyvault6", protected: false)
+            try await arm.send("PUT", key(arm, "keyvault6", "k"), [:], apiVersion: Self.version)
+            let vault = try #require(try await arm.planes.keyVaults.vault(named: "keyvault6"))
+            await #expect(throws: KeyVaultError.self) {
+                try await arm.vaults.handle(route, body: ["alg": "RSA-OAEP-256", "value": "AAAA"], query: [:], vault: vault,
+                                            caller: VaultCaller(objectID: ManagementHarness.owner, appID: "-", address: "test",
+                                                                grants: try await arm.planes.access.grants(of: ManagementHarness.owner)),
+                                            authorization: .management)
+            }
+            #expect(try await arm.planes.stores.vaults.keyVersions(vault: "keyvault6", name: "k").count == 1, "nothing was changed")
+        }
+    }
+
+    /// A soft-deleted key's name is refused in Key Vault's words, under a code a deployment does not wait on.
+    @Test func aDeletedKeysNameIsRefused() async throws {
+        try await ManagementHarness.run { arm in
+            try await arm.makeGroup()
+            try await arm.makeVault("keyvault7", protected: false)
+            try await arm.send("PUT", key(arm, "keyvault7", "gone"), [:], apiVersion: Self.version)
+            try await arm.planes.stores.vaults.setKeyDeleted(vault: "keyvault7", name: "gone", deletedAt: 1, scheduledPurgeAt: 2, audit: nil)
+            let refused = try await arm.error("PUT", key(arm, "keyvault7", "gone"), [:], apiVersion: Self.version)
+            #expect(refused?.status == 409 && refused?.code == "ObjectIsDeletedButRecoverable", "\(String(describing: refused))")
         }
     }
 
@@ -100,6 +144,17 @@ import Testing
             #expect(try await arm.error("PUT", key(arm, "keyvault4", "bad_name"), [:], apiVersion: Self.version)?.status == 400)
             #expect(try await arm.error("PUT", key(arm, "keyvault4", "k"), ["properties": "RSA"], apiVersion: Self.version)?.code
                     == "InvalidParameter")
+            // A member of the wrong type is refused, never read as its default (a "4096" must not make a 2048-bit key).
+            for (properties, expected) in [(["keySize": "4096"] as JSONValue, "'key_size' must be an integer"), (["keySize": .double(3072.5)], "'key_size' must be an integer"),
+                                           (["kty": "EC", "curveName": 1], "'crv' must be a string"), (["kty": 1], "'kty' must be a string"),
+                                           (["attributes": "x"], "'attributes' must be an object"),
+                                           (["attributes": ["exportable": true]], "exportable keys need a release policy"),
+                                           (["keyOps": "wrapKey"], "'key_ops' must be an array")] {
+                let refused = try await arm.error("PUT", key(arm, "keyvault4", "typed"), ["properties": properties], apiVersion: Self.version)
+                #expect(refused?.status == 400 && refused?.message.contains(expected) == true, "\(properties.text) → \(String(describing: refused))")
+            }
+            #expect(try await arm.error("PUT", key(arm, "keyvault4", "typed"), [], apiVersion: Self.version)?.code == "InvalidRequestContent")
+            #expect(try await arm.error("GET", key(arm, "keyvault4", "typed"), apiVersion: Self.version)?.code == "KeyNotFound", "nothing was made")
             try await arm.send("PUT", key(arm, "keyvault4", "k"), [:], apiVersion: Self.version)
             #expect(try await arm.error("DELETE", key(arm, "keyvault4", "k"), apiVersion: Self.version)?.status == 405)
             #expect(try await arm.error("GET", key(arm, "keyvault4", "k"), apiVersion: "1999-01-01")?.code == "InvalidApiVersionParameter")

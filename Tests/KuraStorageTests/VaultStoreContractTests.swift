@@ -22,13 +22,13 @@ import Testing
     @Test(arguments: StoreBackend.allCases)
     func keysGainVersionsAreSoftDeletedAndPurged(_ backend: StoreBackend) async throws {
         try await Self.withStore(backend) { (store: Store) async throws in
-            try await store.addKeyVersion(Self.version("Key1", "v1", at: 1), newKey: true, audit: nil)
-            try await store.addKeyVersion(Self.version("key1", "v2", at: 2), newKey: false, audit: nil)
+            try await store.addKeyVersion(Self.version("Key1", "v1", at: 1), to: .newOrLiveKey, audit: nil)
+            try await store.addKeyVersion(Self.version("key1", "v2", at: 2), to: .liveKey, audit: nil)
             let key = try #require(try await store.vaultKey(vault: "kv1", name: "KEY1"))
             #expect(key.name == "Key1" && key.currentVersion == "v2" && key.deletedAt == nil)
             #expect(try await store.keyVersions(vault: "kv1", name: "key1").map(\.version) == ["v1", "v2"])
             #expect(try await store.keyVersion(vault: "kv1", name: "key1", version: "v1")?.sealedPrivateKey == [1, 2, 3, 1])
-            await #expect(throws: StoreError.self) { try await store.addKeyVersion(Self.version("nokey", "v1", at: 3), newKey: false, audit: nil) }
+            await #expect(throws: StoreError.self) { try await store.addKeyVersion(Self.version("nokey", "v1", at: 3), to: .liveKey, audit: nil) }
 
             try await store.updateKeyVersion(vault: "kv1", name: "key1", version: "v1", document: ["kty": "RSA", "changed": true], audit: nil)
             #expect(try await store.keyVersion(vault: "kv1", name: "key1", version: "v1")?.document["changed"] == true)
@@ -36,14 +36,14 @@ import Testing
             try await store.setKeyDeleted(vault: "kv1", name: "key1", deletedAt: 10, scheduledPurgeAt: 20, audit: nil)
             #expect(try await store.vaultKeys(vault: "kv1", deleted: false).isEmpty)
             #expect(try await store.vaultKeys(vault: "kv1", deleted: true).map(\.scheduledPurgeAt) == [20])
-            await #expect(throws: StoreError.self) { try await store.addKeyVersion(Self.version("key1", "v3", at: 4), newKey: true, audit: nil) }
-            await #expect(throws: StoreError.self) { try await store.addKeyVersion(Self.version("key1", "v3", at: 4), newKey: false, audit: nil) }
+            await #expect(throws: StoreError.self) { try await store.addKeyVersion(Self.version("key1", "v3", at: 4), to: .newOrLiveKey, audit: nil) }
+            await #expect(throws: StoreError.self) { try await store.addKeyVersion(Self.version("key1", "v3", at: 4), to: .liveKey, audit: nil) }
             try await store.setKeyDeleted(vault: "kv1", name: "key1", deletedAt: nil, scheduledPurgeAt: nil, audit: nil)
             #expect(try await store.vaultKeys(vault: "kv1", deleted: false).count == 1)
 
             #expect(try await store.purgeKey(vault: "kv1", name: "key1", audit: nil))
             #expect(try await store.keyVersions(vault: "kv1", name: "key1").isEmpty)
-            try await store.addKeyVersion(Self.version("other", "v1", at: 5), newKey: true, audit: nil)
+            try await store.addKeyVersion(Self.version("other", "v1", at: 5), to: .newOrLiveKey, audit: nil)
             try await store.purgeVaultKeys(vault: "KV1")
             #expect(try await store.vaultKeys(vault: "kv1", deleted: false).isEmpty)
         }
@@ -58,12 +58,35 @@ import Testing
             let creates = 8
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for number in 1...creates {
-                    group.addTask { try await store.addKeyVersion(Self.version("raced", "v\(number)", at: Int64(number)), newKey: true, audit: nil) }
+                    group.addTask { try await store.addKeyVersion(Self.version("raced", "v\(number)", at: Int64(number)), to: .newOrLiveKey, audit: nil) }
                 }
                 try await group.waitForAll()
             }
             #expect(Set(try await store.keyVersions(vault: "kv1", name: "raced").map(\.version)) == Set((1...creates).map { "v\($0)" }))
             #expect(try await store.vaultKeys(vault: "kv1", deleted: false).map(\.name) == ["raced"])
+        }
+    }
+
+    /// Concurrent `.newKey` creates of one name (ARM's PUT): exactly one lands; every other is a
+    /// conflict, so the key has one version.
+    @Test(arguments: StoreBackend.allCases)
+    func concurrentNewKeyOnlyCreatesLandOnce(_ backend: StoreBackend) async throws {
+        try await Self.withStore(backend) { (store: Store) async throws in
+            let landed = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for number in 1...8 {
+                    group.addTask {
+                        do {
+                            try await store.addKeyVersion(Self.version("armkey", "v\(number)", at: Int64(number)), to: .newKey, audit: nil)
+                            return true
+                        } catch let error as StoreError where error.code == .conflict {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(landed == 1)
+            #expect(try await store.keyVersions(vault: "kv1", name: "armkey").count == 1)
         }
     }
 
@@ -78,11 +101,11 @@ import Testing
             }
             // An entry whose sequence number is taken cannot be appended (a failing audit write).
             let failing: AuditEntryMaker = { _ in AuditRecord(vault: "kv1", sequence: 1, entry: "duplicate", hash: "x") }
-            try await store.addKeyVersion(Self.version("key1", "v1", at: 1), newKey: true, audit: entry("create"))
+            try await store.addKeyVersion(Self.version("key1", "v1", at: 1), to: .newOrLiveKey, audit: entry("create"))
             #expect(try await store.auditRecords(vault: "kv1", after: 0, limit: 10).map(\.entry) == ["create"])
 
             await #expect(throws: StoreError.self) {
-                try await store.addKeyVersion(Self.version("key1", "v2", at: 2), newKey: false, audit: failing)
+                try await store.addKeyVersion(Self.version("key1", "v2", at: 2), to: .liveKey, audit: failing)
             }
             #expect(try await store.keyVersions(vault: "kv1", name: "key1").map(\.version) == ["v1"], "no version without its entry")
             #expect(try await store.vaultKey(vault: "kv1", name: "key1")?.currentVersion == "v1")
@@ -96,7 +119,7 @@ import Testing
             #expect(try await store.vaultKey(vault: "kv1", name: "key1")?.deletedAt == nil)
 
             await #expect(throws: StoreError.self) {
-                try await store.addKeyVersion(Self.version("nokey", "v1", at: 3), newKey: false, audit: entry("never"))
+                try await store.addKeyVersion(Self.version("nokey", "v1", at: 3), to: .liveKey, audit: entry("never"))
             }
             try await store.setKeyDeleted(vault: "kv1", name: "key1", deletedAt: 10, scheduledPurgeAt: 20, audit: entry("delete"))
             #expect(try await store.purgeKey(vault: "kv1", name: "key1", audit: entry("purge")))

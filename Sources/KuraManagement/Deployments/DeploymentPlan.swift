@@ -29,9 +29,12 @@ struct DeploymentPlan: Sendable {
         guard let template = properties.member(caseInsensitive: "template"), template.objectValue != nil else {
             throw invalid("The deployment's 'properties.template' must be the template object.")
         }
-        let mode = properties.member(caseInsensitive: "mode")?.stringValue ?? "Incremental"
-        guard ["incremental", "complete"].contains(mode.lowercased()) else {
-            throw invalid("The deployment mode '\(mode)' is not valid; use Incremental or Complete.")
+        let requestedMode = properties.member(caseInsensitive: "mode") ?? "Incremental"
+        guard let mode = requestedMode.stringValue, ["incremental", "complete"].contains(mode.lowercased()) else {
+            throw invalid("The deployment mode \(requestedMode.text) is not valid; use Incremental or Complete.")
+        }
+        if let given = properties.member(caseInsensitive: "parameters"), !given.isNull, given.objectValue == nil {
+            throw invalid("The deployment's 'properties.parameters' must be an object: {\"name\": {\"value\": …}}.")
         }
         do {
             return try await planned(template, mode: mode, given: properties.member(caseInsensitive: "parameters"), context: context)
@@ -93,6 +96,10 @@ struct DeploymentPlan: Sendable {
     }
 
     /// The template's `outputs`, evaluated: `{"name": {"type", "value"}}`.
+    /// Largest outputs a deployment keeps (serialized JSON): every GET and list of the
+    /// deployment carries them.
+    static let maximumOutputBytes = 1 << 20
+
     func outputs() async throws(TemplateError) -> JSONValue {
         var outputs = JSONObject()
         for (name, declaration) in template.member(caseInsensitive: "outputs")?.objectValue ?? [:] {
@@ -104,6 +111,10 @@ struct DeploymentPlan: Sendable {
             }
             let value = try await evaluator.output(declaration)
             outputs[name] = ["type": type.map(JSONValue.string) ?? .string(Self.typeName(value)), "value": value]
+        }
+        let size = JSONValue.object(outputs).serialized().count
+        guard size <= Self.maximumOutputBytes else {
+            throw .invalid("The template's outputs take \(size) bytes; a deployment keeps at most \(Self.maximumOutputBytes).")
         }
         return .object(outputs)
     }

@@ -42,24 +42,26 @@ public final class DeploymentService: Sendable {
             return try await status(deployment)
         }
         guard id.types.count == 1 else { throw ManagementError.noRoute(request.path) }
-        if ["PUT", "POST"].contains(request.method) { try Self.validate(name: id.name) }
         switch (request.method, action?.lowercased()) {
         case ("GET", nil):
             try request.caller.authorize("\(Self.type)/read", at: id)
             return .ok(try Self.served(try await existing(id)))
         case ("PUT", nil):
             try request.caller.authorize("\(Self.type)/write", at: id)
+            try Self.validate(name: id.name)
             return try await start(id, request, context: context(of: group, api: api, caller: request.caller), api: api)
         case ("DELETE", nil):
             try request.caller.authorize("\(Self.type)/delete", at: id)
             return try await delete(id)
         case ("POST", "validate"):
             try request.caller.authorize("\(Self.type)/validate/action", at: id)
+            try Self.validate(name: id.name)
             let plan = try await DeploymentPlan.make(request.body, context: context(of: group, api: api, caller: request.caller))
             try await preflight(plan, api: api)
             return .ok(try document(id, plan: plan, state: "Succeeded", correlation: UUID().uuidString.lowercased()).reshaped(as: Deployment.self))
         case ("POST", "whatif"):
             try request.caller.authorize("\(Self.type)/whatIf/action", at: id)
+            try Self.validate(name: id.name)
             return try await whatIf(id, request, context: context(of: group, api: api, caller: request.caller), api: api)
         case ("POST", "cancel"):
             try request.caller.authorize("\(Self.type)/cancel/action", at: id)
@@ -81,14 +83,15 @@ public final class DeploymentService: Sendable {
         return try api.page(try records.filter { request.caller.canRead($0.id) }.map { try Self.served($0) }, request)
     }
 
-    /// ARM's rule for a deployment's name: 1–64 letters, digits, `-`, `_`, `.`, `(` and `)`.
+    /// ARM's rule for a deployment's name: 1–64 letters, digits (any script, as .NET's `\w`), `-`,
+    /// `_`, `.`, `(` and `)`.
     /// - Throws: ``ManagementError`` `InvalidDeployment`, in ARM's words.
     static func validate(name: String) throws {
         guard name.count <= 64 else {
             throw ManagementError(status: 400, code: "InvalidDeployment",
                                   "The provided deployment name '\(name)' has a length of '\(name.count)' which exceeds the maximum length of '64'. Please see https://aka.ms/arm-deploy for usage details.")
         }
-        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.()".contains($0)) }) else {
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.()".contains($0) }) else {
             throw ManagementError(status: 400, code: "InvalidDeployment",
                                   "The provided deployment name '\(name)' is not valid: use letters, digits, '-', '_', '.', '(' and ')'. Please see https://aka.ms/arm-deploy for usage details.")
         }
@@ -152,6 +155,8 @@ public final class DeploymentService: Sendable {
         let log = DeploymentLog(deployment: record.id.description, environment: environment) { operations in
             try? await self.update(record.id) { document in document["kuraOperations"] = JSONValue(encoding: operations) }
         }
+        // Everything that can fail is done before the run starts: a launch that throws leaves no run behind.
+        var reply = ManagementReply.put(try Self.served(record), created: existing == nil)
         let run = DeploymentRun(plan: plan, api: api, caller: request.caller, log: log)
         let task = Task {
             let started = self.environment.now()
@@ -170,7 +175,6 @@ public final class DeploymentService: Sendable {
         running.withLock { runs in
             if runs[id.key]?.slot == slot { runs[id.key]?.task = task }
         }
-        var reply = ManagementReply.put(try Self.served(record), created: existing == nil)
         reply.headers["Azure-AsyncOperation"] = "\(environment.endpoints.main)\(record.id.description)/operationStatuses/\(correlation)?api-version=\(request.apiVersion ?? "2025-04-01")"
         reply.headers["Retry-After"] = "1"
         return reply
@@ -225,7 +229,8 @@ public final class DeploymentService: Sendable {
         guard let records = try? await store.resources(type: Self.type, subscription: id.subscription, resourceGroup: id.resourceGroup),
               records.count > Self.historyLimit else { return }
         let active = running.withLock { Set($0.keys) }
-        let finished = records.filter { !active.contains($0.id.key) }.sorted { ($0.createdAt, $0.id.key) < ($1.createdAt, $1.id.key) }
+        // Oldest by last write: a name deployed again is as new as its latest run.
+        let finished = records.filter { !active.contains($0.id.key) }.sorted { ($0.updatedAt, $0.id.key) < ($1.updatedAt, $1.id.key) }
         for record in finished.prefix(records.count - Self.historyLimit) { _ = try? await store.deleteResource(record) }
     }
 
@@ -247,7 +252,7 @@ public final class DeploymentService: Sendable {
         try await preflight(plan, api: api)
         var changes: [(id: String, type: String, after: JSONValue?)] = []
         for step in plan.waves.joined() {
-            changes.append((step.id, await change(step, api: api, caller: request.caller), (try? await step.body(plan.evaluator)).map(plan.masked)))
+            changes.append((step.id, try await change(step, api: api, caller: request.caller), (try? await step.body(plan.evaluator)).map(plan.masked)))
         }
         if plan.mode == "Complete" {
             let named = Set(plan.waves.joined().map { $0.id.lowercased() })
@@ -262,20 +267,26 @@ public final class DeploymentService: Sendable {
 
     /// What applying `step` would do: `Create` or `Modify` — `NoChange` for a vault key that
     /// exists (a PUT never changes one).
-    func change(_ step: TemplateStep, api: ManagementAPI, caller: ManagementCaller) async -> String {
+    /// - Throws: what reading the resource fails with, but for its absence.
+    func change(_ step: TemplateStep, api: ManagementAPI, caller: ManagementCaller) async throws -> String {
         guard let target = ResourceID(parsing: step.id) else { return "Create" }
-        if step.type.lowercased() == VaultKeyProvider.type.lowercased() {
-            let version = step.apiVersion ?? APIVersionPolicy.latest(for: step.type) ?? ""
-            let read = try? await api.handle(ManagementRequest(method: "GET", path: step.id, query: ["api-version": version], body: nil, caller: caller))
-            return read == nil ? "Create" : "NoChange"
+        guard step.type.lowercased() == VaultKeyProvider.type.lowercased() else {
+            return try await store.resource(id: target) == nil ? "Create" : "Modify"
         }
-        return ((try? await store.resource(id: target)) ?? nil) == nil ? "Create" : "Modify"
+        do {
+            let version = step.apiVersion ?? APIVersionPolicy.latest(for: step.type) ?? ""
+            _ = try await api.handle(ManagementRequest(method: "HEAD", path: step.id, query: ["api-version": version], body: nil, caller: caller))
+            return "NoChange"
+        } catch let error as ManagementError where ["KeyNotFound", "ResourceNotFound"].contains(error.code) {
+            return "Create"  // the key, or its vault, is still to be made
+        }
     }
 
     /// Each resource's type rules on what of its body is known now (a Basic registry asking for a
     /// customer-managed key, a key in a vault without purge protection…): refused before anything
     /// is applied, in the type's own error.
     func preflight(_ plan: DeploymentPlan, api: ManagementAPI) async throws {
+        let planned = Set(plan.waves.joined().map { $0.id.lowercased() })
         for step in plan.waves.joined() {
             let type = step.type.lowercased()
             guard api.providers[type] != nil || type == "microsoft.authorization/roleassignments" else {
@@ -283,7 +294,8 @@ public final class DeploymentService: Sendable {
                                       "The resource type '\(step.type)' of '\(step.name)' cannot be deployed here: kura serves \((api.providers.values.map(\.resourceType) + ["Microsoft.Authorization/roleAssignments"]).sorted().joined(separator: ", ")).")
             }
             do {
-                try await api.providers[type]?.preflight(await step.knownBody(plan.evaluator))
+                guard let id = ResourceID(parsing: step.id) else { continue }
+                try await api.providers[type]?.preflight(await step.knownBody(plan.evaluator), id: id, planned: planned)
             } catch let error as ManagementError {
                 throw ManagementError(status: error.status, code: error.code, plan.masked(text: error.message))
             }
