@@ -35,10 +35,30 @@ import Testing
         #expect(error?.message.hasSuffix("It is used in 'resources[0].location'.") == true, "\(error?.message ?? "")")
     }
 
-    @Test func literalsMetadataAndKnownFunctionsPass() throws {
+    @Test func whatIsNeverEvaluatedIsNotChecked() throws {
         try TemplateCheck.expressions(in: [
             "$schema": "[not checked]", "metadata": ["note": "[anything(goes)]"],
-            "parameters": ["p": ["type": "string", "defaultValue": "[resourceGroup().location]", "metadata": ["description": "[x]"]]],
+            "parameters": ["p": ["type": "string", "defaultValue": "[resourceGroup().location]", "metadata": ["description": "[x]"],
+                                 "allowedValues": ["[compared as written]", "eastus"]]],
+            "resources": [["type": "A.B/c", "name": "n", "comments": "[a note, not an expression]", "apiVersion": "2020-01-01"]],
+        ])
+    }
+
+    @Test func aVariableNamedMetadataIsStillChecked() {
+        #expect(throws: TemplateError.self) {
+            try TemplateCheck.expressions(in: ["variables": ["metadata": "[nowish()]"], "resources": []])
+        }
+        #expect(throws: TemplateError.self) {
+            try TemplateCheck.expressions(in: ["outputs": ["o": ["type": "array", "copy": ["count": 1, "input": "[nowish()]"]]], "resources": []])
+        }
+        #expect(throws: TemplateError.self) {
+            try TemplateCheck.expressions(in: ["resources": [["type": "A.B/c", "name": "n", "resources": [["type": "d", "name": "[nowish()]"]]]]])
+        }
+    }
+
+    @Test func literalsAndKnownFunctionsPass() throws {
+        try TemplateCheck.expressions(in: [
+            "parameters": ["p": ["type": "string", "defaultValue": "[resourceGroup().location]"]],
             "variables": ["v": "[[literal brackets]", "w": "[toUpper(parameters('p'))]"],
             "resources": [["type": "A.B/c", "name": "[concat(variables('w'), copyIndex())]", "copy": ["name": "l", "count": 2]]],
             "outputs": ["o": ["type": "string", "value": "[REFERENCE(resourceId('A.B/c', 'x')).id]"]],
