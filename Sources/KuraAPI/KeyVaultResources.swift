@@ -85,15 +85,6 @@ public struct VaultKeyResource: Codable, Sendable, Equatable {
     public var id, name, type, location: String
     public var tags: [String: String]
     public var properties: VaultKeyProperties
-
-    public init(id: String, name: String, type: String, location: String, tags: [String: String], properties: VaultKeyProperties) {
-        self.id = id
-        self.name = name
-        self.type = type
-        self.location = location
-        self.tags = tags
-        self.properties = properties
-    }
 }
 
 public struct VaultKeyProperties: Codable, Sendable, Equatable {
@@ -108,15 +99,4 @@ public struct VaultKeyProperties: Codable, Sendable, Equatable {
     public var curveName: String?
     /// `https://{vault host}/keys/{name}`, and the same with `/{version}` of the current version.
     public var keyUri, keyUriWithVersion: String
-
-    public init(attributes: KeyAttributes, kty: String, keyOps: [String], keySize: Int?, curveName: String?, keyUri: String,
-                keyUriWithVersion: String) {
-        self.attributes = attributes
-        self.kty = kty
-        self.keyOps = keyOps
-        self.keySize = keySize
-        self.curveName = curveName
-        self.keyUri = keyUri
-        self.keyUriWithVersion = keyUriWithVersion
-    }
 }

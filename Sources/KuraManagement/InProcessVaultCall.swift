@@ -1,21 +1,28 @@
 // kura — a self-hosted encrypted container registry.
 // InProcessVaultCall: a Key Vault operation this process makes for a principal, audited as over HTTPS.
 
-import KuraAPI
+public import KuraAPI
 import Foundation
 import KuraCore
-import KuraDirectory
-import KuraKeyVault
+public import KuraDirectory
+public import KuraKeyVault
 
 /// One Key Vault operation made in process for `principal` — a registry's identity wrapping its
 /// data key, ARM creating or reading a key — through ``KeyVaultService`` and audited as the Key
 /// Vault plane audits a request: a change writes its entry in its own transaction, anything else
 /// (a refusal included) appends one afterwards.
-struct InProcessVaultCall: Sendable {
+public struct InProcessVaultCall: Sendable {
     let service: KeyVaultService
     let audit: AuditLog
     let access: AccessControl
     let directory: DirectoryService
+
+    public init(service: KeyVaultService, audit: AuditLog, access: AccessControl, directory: DirectoryService) {
+        self.service = service
+        self.audit = audit
+        self.access = access
+        self.directory = directory
+    }
 
     /// Runs `route` in `vault` as `principal` (an object id), recorded as coming from `address`.
     /// - Throws: ``KeyVaultError`` (503 `ServiceUnavailable` when the audit entry cannot be

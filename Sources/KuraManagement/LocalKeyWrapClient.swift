@@ -18,10 +18,9 @@ public struct LocalKeyWrapClient: KeyWrapClient {
     /// What the audit log records as the client address of in-process calls.
     static let address = "kura-registry"
 
-    public init(vaults: any VaultDirectory, service: KeyVaultService, audit: AuditLog, access: AccessControl, directory: DirectoryService,
-                endpoints: InstallationEndpoints) {
+    public init(vaults: any VaultDirectory, calls: InProcessVaultCall, endpoints: InstallationEndpoints) {
         self.vaults = vaults
-        self.calls = InProcessVaultCall(service: service, audit: audit, access: access, directory: directory)
+        self.calls = calls
         self.endpoints = endpoints
     }
 

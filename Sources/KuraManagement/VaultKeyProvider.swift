@@ -23,11 +23,10 @@ public struct VaultKeyProvider: ResourceProvider {
     /// What the audit log records as the client address of ARM's key calls.
     static let address = "kura-management"
 
-    public init(store: any ManagementStore, vaults: KeyVaultProvider, service: KeyVaultService, audit: AuditLog, access: AccessControl,
-                directory: DirectoryService) {
+    public init(store: any ManagementStore, vaults: KeyVaultProvider, calls: InProcessVaultCall) {
         self.store = store
         self.vaults = vaults
-        self.calls = InProcessVaultCall(service: service, audit: audit, access: access, directory: directory)
+        self.calls = calls
     }
 
     public func prepare(_ id: ResourceID, body: JSONValue, base: JSONValue, existing: ResourceRecord?,
@@ -42,7 +41,7 @@ public struct VaultKeyProvider: ResourceProvider {
             try request.caller.authorize("\(Self.type)/read", at: id)
             let vault = try await vault(vaultID)
             let found = try await key(id.name, in: vault, caller: request.caller)
-            return request.method == "HEAD" ? ManagementReply(status: 204, body: nil) : .ok(JSONValue(encoding: found))
+            return request.method == "HEAD" ? ManagementReply(status: 204, body: nil) : .ok(found)
         case "PUT":
             try request.caller.authorize("\(Self.type)/write", at: id)
             guard request.body?.objectValue != nil else {
@@ -50,16 +49,15 @@ public struct VaultKeyProvider: ResourceProvider {
             }
             let vault = try await vault(vaultID)
             do {
-                return .ok(JSONValue(encoding: try await key(id.name, in: vault, caller: request.caller)))
+                return .ok(try await key(id.name, in: vault, caller: request.caller))
             } catch let error as ManagementError where error.code == "KeyNotFound" {
                 let properties = request.body?.member(caseInsensitive: "properties") ?? [:]
                 let body = try Self.createBody(properties, tags: request.body?.member(caseInsensitive: "tags"))
                 do {
-                    return .ok(JSONValue(encoding: try resource(try await perform(.create(name: id.name), body: body, in: vault, caller: request.caller),
-                                                                in: vault)))
+                    return .ok(try resource(try await perform(.create(name: id.name), body: body, in: vault, caller: request.caller), in: vault))
                 } catch let error as ManagementError where error.code == "KeyExists" {
                     // A racing PUT (or a Key Vault create) made it first: answer that key, as a PUT of an existing one does.
-                    return .ok(JSONValue(encoding: try await key(id.name, in: vault, caller: request.caller)))
+                    return .ok(try await key(id.name, in: vault, caller: request.caller))
                 }
             }
         default:
@@ -85,7 +83,7 @@ public struct VaultKeyProvider: ResourceProvider {
         var keys: [JSONValue] = []
         for name in names {
             do {
-                keys.append(JSONValue(encoding: try await key(name, in: vault, caller: request.caller)))
+                keys.append(try await key(name, in: vault, caller: request.caller))
             } catch let error as ManagementError where error.code == "KeyNotFound" {
                 continue  // deleted since it was listed
             }
@@ -118,7 +116,7 @@ public struct VaultKeyProvider: ResourceProvider {
         return vaults.context(of: record)
     }
 
-    func key(_ name: String, in vault: VaultContext, caller: ManagementCaller) async throws -> VaultKeyResource {
+    func key(_ name: String, in vault: VaultContext, caller: ManagementCaller) async throws -> JSONValue {
         try resource(try await perform(.get(name: name, version: nil), body: nil, in: vault, caller: caller), in: vault)
     }
 
@@ -148,8 +146,8 @@ public struct VaultKeyProvider: ResourceProvider {
         return body
     }
 
-    /// The key `reply` answers (a ``KeyBundle``) as ARM serves it.
-    func resource(_ reply: KeyVaultService.Reply, in vault: VaultContext) throws -> VaultKeyResource {
+    /// The key `reply` answers (a ``KeyBundle``) as ARM serves it (``VaultKeyResource``).
+    func resource(_ reply: KeyVaultService.Reply, in vault: VaultContext) throws -> JSONValue {
         guard let bundle = reply.answer as? KeyBundle, let kid = bundle.key.kid else {
             throw ManagementError(status: 500, code: "InternalServerError", "The vault answered no key.")
         }
@@ -157,11 +155,16 @@ public struct VaultKeyProvider: ResourceProvider {
         let name = keyURI.lastIndex(of: "/").map { String(keyURI[keyURI.index(after: $0)...]) } ?? keyURI
         var attributes = bundle.attributes
         attributes.recoverableDays = nil
-        return VaultKeyResource(
-            id: "\(vault.resourceID.description)/keys/\(name)", name: name, type: Self.type, location: vault.location, tags: bundle.tags ?? [:],
-            properties: VaultKeyProperties(attributes: attributes, kty: bundle.key.kty, keyOps: bundle.key.keyOps ?? [],
-                                           keySize: bundle.key.n.flatMap { Data(base64URLEncoded: $0) }.map { Self.bits(modulus: Array($0)) },
-                                           curveName: bundle.key.crv, keyUri: keyURI, keyUriWithVersion: kid))
+        let bits = bundle.key.n.flatMap { Data(base64URLEncoded: $0) }.map { Self.bits(modulus: Array($0)) }
+        let properties: JSONValue = [
+            "attributes": JSONValue(encoding: attributes), "kty": .string(bundle.key.kty), "keyOps": JSONValue(encoding: bundle.key.keyOps ?? []),
+            "keySize": bits.map { .integer(Int64($0)) } ?? .null, "curveName": bundle.key.crv.map(JSONValue.string) ?? .null,
+            "keyUri": .string(keyURI), "keyUriWithVersion": .string(kid),
+        ]
+        return try JSONValue.object([
+            "id": .string("\(vault.resourceID.description)/keys/\(name)"), "name": .string(name), "type": .string(Self.type),
+            "location": .string(vault.location), "tags": JSONValue(encoding: bundle.tags ?? [:]), "properties": properties,
+        ]).reshaped(as: VaultKeyResource.self)
     }
 
     /// An RSA modulus's size in bits (a leading zero byte, if any, not counted).

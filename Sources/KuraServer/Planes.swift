@@ -107,8 +107,8 @@ public struct Planes: Sendable {
                 throw KeyWrapFailure.revoked("the identity \(identity) gets no token for \(resource): \(error.message)")
             }
         })
-        let localVaults = LocalKeyWrapClient(vaults: keyVaults, service: keyVault, audit: audit, access: access, directory: directory,
-                                             endpoints: endpoints)
+        let vaultCalls = InProcessVaultCall(service: keyVault, audit: audit, access: access, directory: directory)
+        let localVaults = LocalKeyWrapClient(vaults: keyVaults, calls: vaultCalls, endpoints: endpoints)
         let keyring = RegistryKeyring(hierarchy: keys,
                                       customerKeys: vaultPath(KeyWrapRouter(local: localVaults, remote: remoteVaults,
                                                                             vaultDNSSuffix: endpoints.vaultDNSSuffix)),
@@ -123,7 +123,7 @@ public struct Planes: Sendable {
             UserAssignedIdentityProvider(environment: environment, directory: directory),
             keyVaults,
             VaultAccessPolicyProvider(store: stores.management, environment: environment, events: events),
-            VaultKeyProvider(store: stores.management, vaults: keyVaults, service: keyVault, audit: audit, access: access, directory: directory),
+            VaultKeyProvider(store: stores.management, vaults: keyVaults, calls: vaultCalls),
             deletedVaults,
             registryResources,
         ], pageSize: pageSize)
