@@ -50,10 +50,22 @@ extension TemplateEvaluator {
         return items
     }
 
-    /// A value as `string()` and `concat()` write it: strings as they are, anything else as JSON.
+    /// A value as `string()` and `concat()` write it: strings as they are, anything else as JSON
+    /// (refused, before it is written, when it would be too long).
     static func text(_ value: JSONValue) throws(TemplateError) -> String {
         if case .string(let text) = value { return text }
+        guard value.fits(within: maximumStringBytes) else {
+            throw .invalid("A value written as a string would take more than \(maximumStringBytes) bytes.")
+        }
         return value.text
+    }
+
+    /// `parts` joined, refused before it is built when the result would be too long.
+    static func joined(_ parts: [String], by function: String) throws(TemplateError) -> String {
+        guard parts.reduce(0, { $0 + $1.utf8.count }) <= maximumStringBytes else {
+            throw .invalid("The template function '\(function)' would make a string of more than \(maximumStringBytes) bytes.")
+        }
+        return parts.joined()
     }
 
     /// .NET composite formatting: `{0}`, `{1}`…, with `{{` and `}}` for braces.
@@ -70,6 +82,9 @@ extension TemplateEvaluator {
                     throw .invalid("The template function 'format': '\(pattern)' names an argument that was not given.")
                 }
                 out += try text(arguments[position])
+                guard out.utf8.count <= maximumStringBytes else {
+                    throw .invalid("The template function 'format' would make a string of more than \(maximumStringBytes) bytes.")
+                }
                 characters = characters[characters.index(after: close)...]
             case "}": throw .invalid("The template function 'format': '\(pattern)' has a '}' without its '{'.")
             default: out.append(character)

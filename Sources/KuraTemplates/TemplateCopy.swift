@@ -23,6 +23,7 @@ extension TemplateEvaluator {
             }
             var values: [JSONValue] = []
             for index in 0..<(try await count(of: loop, named: name)) {
+                try budget.spend()
                 var scoped = self
                 scoped.valueCopyIndices.append((loop: name, index: index))
                 values.append(try await scoped.evaluate(input))
@@ -40,6 +41,7 @@ extension TemplateEvaluator {
         guard let input = copy.member(caseInsensitive: "input") else { throw .invalid("An output's 'copy' needs a 'count' and an 'input'.") }
         var values: [JSONValue] = []
         for index in 0..<(try await count(of: copy, named: "output")) {
+            try budget.spend()
             var scoped = self
             scoped.copyIndices = [(loop: "output", index: index)]
             values.append(try await scoped.evaluate(input))

@@ -4,24 +4,6 @@
 public import KuraAPI
 import Synchronization
 
-/// How much evaluating one template may cost: a template whose expressions multiply (variables
-/// that double each other, huge copies) is refused, not evaluated for ever.
-final class TemplateBudget: Sendable {
-    /// Function calls and member or index steps, over the whole template.
-    static let limit = 200_000
-    private let spent = Mutex(0)
-
-    func spend() throws(TemplateError) {
-        let total = spent.withLock { spent in
-            spent += 1
-            return spent
-        }
-        guard total <= Self.limit else {
-            throw .invalid("The template is too large to evaluate: its expressions take more than \(Self.limit) steps.")
-        }
-    }
-}
-
 /// Evaluates template values: every string that is an expression (in values and in member
 /// names), recursively, against the deployment's parameters, variables and context.
 public struct TemplateEvaluator: Sendable {
@@ -39,6 +21,8 @@ public struct TemplateEvaluator: Sendable {
     var evaluating: [String] = []
     /// Shared by every copy of this evaluator.
     let budget = TemplateBudget()
+    /// Each variable's value once evaluated (ARM evaluates a variable once), shared by every copy.
+    let variableValues = TemplateVariableCache()
 
     public init(parameters: JSONObject, variables: JSONObject, context: TemplateContext) {
         self.parameters = parameters
@@ -93,6 +77,8 @@ public struct TemplateEvaluator: Sendable {
     /// One parsed expression's value.
     public func evaluate(_ expression: TemplateExpression) async throws(TemplateError) -> JSONValue {
         if case .literal = expression {} else { try budget.spend() }
+        // A canceled deployment stops evaluating at once, however much is left.
+        guard !Task.isCancelled else { throw .invalid("The deployment was canceled.") }
         switch expression {
         case .literal(let value):
             return value
@@ -108,26 +94,38 @@ public struct TemplateEvaluator: Sendable {
         case .index(let base, let position):
             return try Self.element(of: try await evaluate(base), at: try await evaluate(position))
         case .call(let name, let arguments):
-            return try Self.bounded(try await call(name, arguments), by: name)
+            return try bounded(try await call(name, arguments), by: name)
         }
     }
 
     /// Largest string (UTF-8 bytes) and largest array or object (members) a function may make:
-    /// the budget bounds how often functions run, these how much each may build.
+    /// the budget bounds how often functions run and how much they make in all, these how much
+    /// one may make.
     static let maximumStringBytes = 1 << 20
     static let maximumMembers = 100_000
 
-    static func bounded(_ value: JSONValue, by function: String) throws(TemplateError) -> JSONValue {
+    /// A function's result, checked against the bounds and charged to the budget.
+    func bounded(_ value: JSONValue, by function: String) throws(TemplateError) -> JSONValue {
         switch value {
-        case .string(let text) where text.utf8.count > maximumStringBytes:
-            throw .invalid("The template function '\(function)' made a string of more than \(maximumStringBytes) bytes.")
-        case .array(let items) where items.count > maximumMembers:
-            throw .invalid("The template function '\(function)' made an array of more than \(maximumMembers) elements.")
-        case .object(let members) where members.count > maximumMembers:
-            throw .invalid("The template function '\(function)' made an object of more than \(maximumMembers) members.")
+        case .string(let text):
+            guard text.utf8.count <= Self.maximumStringBytes else {
+                throw .invalid("The template function '\(function)' made a string of more than \(Self.maximumStringBytes) bytes.")
+            }
+            try budget.spend(bytes: text.utf8.count)
+        case .array(let items):
+            guard items.count <= Self.maximumMembers else {
+                throw .invalid("The template function '\(function)' made an array of more than \(Self.maximumMembers) elements.")
+            }
+            try budget.spend(bytes: items.count)
+        case .object(let members):
+            guard members.count <= Self.maximumMembers else {
+                throw .invalid("The template function '\(function)' made an object of more than \(Self.maximumMembers) members.")
+            }
+            try budget.spend(bytes: members.count)
         default:
-            return value
+            break
         }
+        return value
     }
 
     static func element(of value: JSONValue, at position: JSONValue) throws(TemplateError) -> JSONValue {
@@ -155,13 +153,21 @@ public struct TemplateEvaluator: Sendable {
         guard !evaluating.contains(where: { $0.lowercased() == name.lowercased() }) else {
             throw .invalid("The template variables refer to each other in a loop: \((evaluating + [name]).joined(separator: " → ")).")
         }
-        // A variable means the same wherever it is used: no loop around the use reaches into it.
+        if let known = variableValues[name] { return known }
+        // A variable means the same wherever it is used: no loop around the use reaches into it,
+        // and it is evaluated once.
         var inner = self
         inner.evaluating.append(name)
         inner.copyIndices = []
         inner.valueCopyIndices = []
-        guard loop != nil, case .array(let entries) = raw else { return try await inner.evaluate(raw) }
-        // `"copy": [{"name": v, …}]` in `variables`: the variable v is the loop's array.
-        return .array(try await inner.copies(entries).first?.values ?? [])
+        let value: JSONValue
+        if loop != nil, case .array(let entries) = raw {
+            // `"copy": [{"name": v, …}]` in `variables`: the variable v is the loop's array.
+            value = .array(try await inner.copies(entries).first?.values ?? [])
+        } else {
+            value = try await inner.evaluate(raw)
+        }
+        variableValues[name] = value
+        return value
     }
 }

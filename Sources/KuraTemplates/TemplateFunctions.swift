@@ -71,7 +71,7 @@ extension TemplateEvaluator {
                 for argument in arguments { joined += try Self.array(name, argument) }
                 return .array(joined)
             }
-            return .string(try arguments.map { argument throws(TemplateError) in try Self.text(argument) }.joined())
+            return .string(try Self.joined(try arguments.map { argument throws(TemplateError) in try Self.text(argument) }, by: name))
         case "format":
             guard !arguments.isEmpty else { throw Self.arityError(name, "at least 1") }
             return .string(try Self.format(try Self.string(name, arguments[0]), Array(arguments.dropFirst())))
@@ -147,7 +147,14 @@ extension TemplateEvaluator {
             try Self.arity(name, arguments, 3)
             let old = try Self.string(name, arguments[1])
             guard !old.isEmpty else { throw .invalid("The template function 'replace' needs a non-empty string to replace.") }
-            return .string(try Self.string(name, arguments[0]).replacingOccurrences(of: old, with: try Self.string(name, arguments[2])))
+            let text = try Self.string(name, arguments[0])
+            let replacement = try Self.string(name, arguments[2])
+            // The result's length is known before it is built: refused then, not after.
+            let occurrences = text.components(separatedBy: old).count - 1
+            guard text.utf8.count + occurrences * (replacement.utf8.count - old.utf8.count) <= Self.maximumStringBytes else {
+                throw .invalid("The template function 'replace' would make a string of more than \(Self.maximumStringBytes) bytes.")
+            }
+            return .string(text.replacingOccurrences(of: old, with: replacement))
         case "substring":
             guard (2...3).contains(arguments.count) else { throw Self.arityError(name, "2 or 3") }
             let text = Array(try Self.string(name, arguments[0]))

@@ -64,4 +64,29 @@ import Testing
             "outputs": ["o": ["type": "string", "value": "[REFERENCE(resourceId('A.B/c', 'x')).id]"]],
         ])
     }
+
+    static let copyMistakes: [(JSONValue, String)] = [
+        (["resources": [["type": "A.B/c", "name": "n", "properties": ["copy": ["name": "x", "count": 1, "input": 1]]]]], "must be an array of {name, count, input}"),
+        (["resources": [["type": "A.B/c", "name": "n", "properties": ["copy": [["name": "x", "count": 100_000, "input": 1]]]]]], "count must be an integer from 0 to 800"),
+        (["resources": [["type": "A.B/c", "name": "n", "properties": ["copy": [["name": "x", "count": -1, "input": 1]]]]]], "count must be an integer from 0 to 800"),
+        (["resources": [["type": "A.B/c", "name": "n", "properties": ["copy": [["name": "x", "count": "3", "input": 1]]]]]], "count must be an integer from 0 to 800"),
+        (["resources": [["type": "A.B/c", "name": "n", "properties": ["copy": [["name": "x", "count": 2]]]]]], "needs a 'name', a 'count' and an 'input'"),
+        (["resources": [["type": "A.B/c", "name": "n", "properties": ["copy": [["name": "x", "count": 1, "input": 1], ["name": "X", "count": 1, "input": 2]]]]]],
+         "Two 'copy' loops are named 'X'"),
+        (["variables": ["copy": ["name": "v", "count": 1, "input": 1]], "resources": []], "must be an array of {name, count, input}"),
+        (["variables": ["v": 1, "copy": [["name": "v", "count": 1, "input": 1]]], "resources": []], "The variable 'v' is declared twice"),
+        (["variables": ["copy": [["name": "v", "count": 1_000_000, "input": 1]]], "resources": []], "count must be an integer from 0 to 800"),
+        (["outputs": ["o": ["type": "array", "value": 1, "copy": ["count": 1, "input": 1]]], "resources": []], "has both a 'value' and a 'copy'"),
+        (["outputs": ["o": ["type": "string", "copy": ["count": 1, "input": 1]]], "resources": []], "its type must be 'array'"),
+        (["outputs": ["o": ["type": "array", "copy": ["count": 10_000_000, "input": 1]]], "resources": []], "count must be an integer from 0 to 800"),
+    ]
+
+    @Test(arguments: copyMistakes)
+    func copyLoopMistakesAreRefusedBeforeAnythingRuns(_ template: JSONValue, _ expected: String) {
+        #expect {
+            try TemplateCheck.expressions(in: template)
+        } throws: { error in
+            (error as? TemplateError)?.message.contains(expected) == true
+        }
+    }
 }

@@ -86,8 +86,8 @@ import Testing
         ("['open]", "a string is not closed"), ("[parameters]", "must be called"),
         ("[substring('abc', 1, 9223372036854775807)]", "outside the string"), ("[substring('abc', -9223372036854775808)]", "outside the string"),
         ("[toLower(parameters('count'))]", "expects a string, not a number"), ("[int(parameters('tags'))]", "cannot convert an object"),
-        ("[variables('double9')]", "too large to evaluate"),
-        ("[replace(variables('double5'), 'x', concat(variables('double5'), 'x'))]", "made a string of more than 1048576 bytes"),
+        ("[replace(variables('double5'), 'x', concat(variables('double5'), 'x'))]", "would make a string of more than 1048576 bytes"),
+        ("[concat(variables('double9'), variables('double9'), variables('double9'), variables('double9'), 'x')]", "would make a string of more than 1048576 bytes"),
         ("[" + String(repeating: "createObject('a', 1).a", count: 1) + String(repeating: ".a", count: 70) + "]", "more than 64 member or index steps"),
     ])
     func errorsNameTheProblem(_ text: String, _ expected: String) async {

@@ -112,9 +112,9 @@ struct DeploymentPlan: Sendable {
             let value = try await evaluator.output(declaration)
             outputs[name] = ["type": type.map(JSONValue.string) ?? .string(Self.typeName(value)), "value": value]
         }
-        let size = JSONValue.object(outputs).serialized().count
-        guard size <= Self.maximumOutputBytes else {
-            throw .invalid("The template's outputs take \(size) bytes; a deployment keeps at most \(Self.maximumOutputBytes).")
+        // Checked without writing them: a value may share one large part many times.
+        guard JSONValue.object(outputs).fits(within: Self.maximumOutputBytes) else {
+            throw .invalid("The template's outputs take more than \(Self.maximumOutputBytes) bytes, the most a deployment keeps.")
         }
         return .object(outputs)
     }

@@ -43,9 +43,10 @@ public final class DeploymentService: Sendable {
         }
         guard id.types.count == 1 else { throw ManagementError.noRoute(request.path) }
         switch (request.method, action?.lowercased()) {
-        case ("GET", nil):
+        case ("GET", nil), ("HEAD", nil):
             try request.caller.authorize("\(Self.type)/read", at: id)
-            return .ok(try Self.served(try await existing(id)))
+            let served = try Self.served(try await existing(id))
+            return request.method == "HEAD" ? ManagementReply(status: 204, body: nil) : .ok(served)
         case ("PUT", nil):
             try request.caller.authorize("\(Self.type)/write", at: id)
             try Self.validate(name: id.name)
@@ -84,14 +85,15 @@ public final class DeploymentService: Sendable {
     }
 
     /// ARM's rule for a deployment's name: 1–64 letters, digits (any script, as .NET's `\w`), `-`,
-    /// `_`, `.`, `(` and `)`.
+    /// `_`, `.`, `(` and `)`, not ending in `.`.
     /// - Throws: ``ManagementError`` `InvalidDeployment`, in ARM's words.
     static func validate(name: String) throws {
         guard name.count <= 64 else {
             throw ManagementError(status: 400, code: "InvalidDeployment",
                                   "The provided deployment name '\(name)' has a length of '\(name.count)' which exceeds the maximum length of '64'. Please see https://aka.ms/arm-deploy for usage details.")
         }
-        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.()".contains($0) }) else {
+        // `.`, `..` and a name ending in `.` would be read as a path step by clients.
+        guard !name.isEmpty, !name.hasSuffix("."), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.()".contains($0) }) else {
             throw ManagementError(status: 400, code: "InvalidDeployment",
                                   "The provided deployment name '\(name)' is not valid: use letters, digits, '-', '_', '.', '(' and ')'. Please see https://aka.ms/arm-deploy for usage details.")
         }
