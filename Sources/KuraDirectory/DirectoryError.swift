@@ -35,4 +35,8 @@ extension DirectoryError.Code {
     /// A managed-identity request without `Metadata: true` or from an untrusted caller.
     public static let identityForbidden = Self(error: "invalid_request", number: 50011, status: 400)
     public static let identityNotFound = Self(error: "invalid_request", number: 700016, status: 400)
+    /// A user's name or password is wrong (the same for both).
+    public static let invalidCredentials = Self(error: "invalid_grant", number: 50126, status: 400)
+    /// A user locked out after repeated wrong passwords.
+    public static let accountLocked = Self(error: "invalid_grant", number: 50053, status: 400)
 }

@@ -23,6 +23,8 @@ public struct DirectoryService: Sendable {
     /// The principal (object id) of a user-assigned identity, from its ARM id (`mi_res_id`); the
     /// management plane answers it.
     let identityPrincipal: @Sendable (ResourceID) async throws -> String?
+    /// Users' failed sign-ins (``DirectoryUsers``).
+    let signIns = SignInThrottle()
 
     public init(store: any DirectoryStore, authority: TokenAuthority, endpoints: InstallationEndpoints,
                 clock: any WallClock = SystemClock(),

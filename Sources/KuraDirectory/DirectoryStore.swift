@@ -10,9 +10,11 @@ import KuraCore
 public protocol DirectoryStore: Sendable {
     // MARK: Principals
 
-    /// - Throws: `.conflict` when the object id or app id exists.
+    /// - Throws: `.conflict` when the object id, app id or user principal name (without case) exists.
     func insertPrincipal(_ principal: PrincipalRecord) async throws
     func principal(appID: String) async throws -> PrincipalRecord?
+    /// The user whose user principal name is `name`, without case.
+    func principal(userPrincipalName name: String) async throws -> PrincipalRecord?
     func principal(objectID: String) async throws -> PrincipalRecord?
     /// All principals, by creation time then object id.
     func principals() async throws -> [PrincipalRecord]

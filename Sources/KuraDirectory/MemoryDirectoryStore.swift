@@ -33,7 +33,11 @@ public actor MemoryDirectoryStore: DirectoryStore {
     // MARK: Principals
 
     public func insertPrincipal(_ principal: PrincipalRecord) throws {
-        guard !principalRows.contains(where: { $0.objectID.sameBytes(principal.objectID) || $0.appID.sameBytes(principal.appID) }) else {
+        let name = principal.userPrincipalName?.lowercased()
+        guard !principalRows.contains(where: {
+            $0.objectID.sameBytes(principal.objectID) || $0.appID.sameBytes(principal.appID)
+                || (name != nil && $0.userPrincipalName?.lowercased() == name)
+        }) else {
             throw StoreError(.conflict, "principal \(principal.appID) already exists")
         }
         principalRows.append(principal)
@@ -41,6 +45,10 @@ public actor MemoryDirectoryStore: DirectoryStore {
 
     public func principal(appID: String) -> PrincipalRecord? {
         sortedPrincipals().first { $0.appID.sameBytes(appID) }
+    }
+
+    public func principal(userPrincipalName name: String) -> PrincipalRecord? {
+        sortedPrincipals().first { $0.userPrincipalName?.lowercased() == name.lowercased() }
     }
 
     public func principal(objectID: String) -> PrincipalRecord? {

@@ -190,5 +190,13 @@ enum MetadataSchema {
                   AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.registry_id = blobs.registry_id AND r.child = blobs.digest)
                 """).run()
         },
+        MetadataMigration(version: 7, name: "directory users") { database in
+            // A user's sign-in name as given, and lower-cased for the unique index (NULL for other kinds).
+            for column in ["user_principal_name", "user_principal_name_key"] {
+                try await database.alter(table: "principals").column(column, type: .text).run()
+            }
+            try await database.create(index: "principals_user_principal_name_key").unique().on("principals")
+                .column("user_principal_name_key").run()
+        },
     ]
 }

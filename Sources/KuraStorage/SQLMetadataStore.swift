@@ -80,7 +80,12 @@ public final class SQLMetadataStore: DirectoryStore, RegistryStore, RegistryCont
         try await insertUnique(into: "principals", what: "principal \(principal.appID)", [
             ("object_id", principal.objectID), ("app_id", principal.appID), ("display_name", principal.displayName),
             ("kind", principal.kind.rawValue), ("secret_hash", principal.secretHash), ("created_at", principal.createdAt),
+            ("user_principal_name", principal.userPrincipalName), ("user_principal_name_key", principal.userPrincipalName?.lowercased()),
         ])
+    }
+
+    public func principal(userPrincipalName name: String) async throws -> PrincipalRecord? {
+        try await principals(where: "user_principal_name_key", name.lowercased()).first
     }
 
     public func principal(appID: String) async throws -> PrincipalRecord? {
@@ -114,7 +119,8 @@ public final class SQLMetadataStore: DirectoryStore, RegistryStore, RegistryCont
                     displayName: try row.decode(column: "display_name", as: String.self),
                     kind: PrincipalRecord.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .servicePrincipal,
                     secretHash: try row.decode(column: "secret_hash", as: String?.self),
-                    createdAt: try row.decode(column: "created_at", as: Int64.self))
+                    createdAt: try row.decode(column: "created_at", as: Int64.self),
+                    userPrincipalName: try row.decode(column: "user_principal_name", as: String?.self))
             }
         }
     }

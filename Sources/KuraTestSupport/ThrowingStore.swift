@@ -19,6 +19,7 @@ public struct ThrowingStore: DirectoryStore, RegistryStore, RegistryContentStore
 
     public func insertPrincipal(_ principal: PrincipalRecord) async throws { throw error }
     public func principal(appID: String) async throws -> PrincipalRecord? { throw error }
+    public func principal(userPrincipalName name: String) async throws -> PrincipalRecord? { throw error }
     public func principal(objectID: String) async throws -> PrincipalRecord? { throw error }
     public func principals() async throws -> [PrincipalRecord] { throw error }
     public func deletePrincipal(objectID: String) async throws -> Bool { throw error }

@@ -1,4 +1,5 @@
 import Foundation
+import KuraCore
 import KuraCrypto
 import KuraDirectory
 import Testing
@@ -58,6 +59,78 @@ import _CryptoExtras
             #expect(await code { _ = try await directory.clientCredentials(tenant: tenant, clientID: principal.appID, clientSecret: secret, resource: "https://graph.microsoft.com/.default", version: .v2) } == .invalidResource)
             #expect(await code { _ = try await directory.clientCredentials(tenant: tenant, clientID: principal.appID, clientSecret: secret, resource: "https://management.localhost/", version: .v2) } == .invalidScope)
             #expect(await code { _ = try await directory.clientCredentials(tenant: tenant, clientID: nil, clientSecret: secret, resource: scope, version: .v2) } == .invalidRequest)
+        }
+    }
+}
+
+/// Directory users: created under Entra ID's name and password rules, signed in by name without
+/// case, locked out (with backoff on the directory's clock) after repeated wrong passwords.
+@Suite struct DirectoryUsersTests {
+    static func withDirectory(_ body: (DirectoryService, ManualClock) async throws -> Void) async throws {
+        let authority = try await TokenAuthority(signingKeyPEM: try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation,
+                                                 tenantID: "tttttttt-0000-4000-8000-000000000000", loginEndpoint: DirectoryServiceTests.endpoints.main)
+        let clock = ManualClock()
+        try await body(DirectoryService(store: MemoryDirectoryStore(), authority: authority, endpoints: DirectoryServiceTests.endpoints,
+                                        clock: clock, identityPrincipal: { _ in nil }), clock)
+    }
+
+    @Test func aUserIsCreatedAndSignsInByNameWithoutCase() async throws {
+        try await Self.withDirectory { directory, _ in
+            let alice = try await directory.createUser(userPrincipalName: "alice@contoso.com", displayName: "Alice", password: "Sesame-Street-1")
+            #expect(alice.kind == .user && alice.userPrincipalName == "alice@contoso.com" && alice.appID == alice.objectID)
+            #expect(alice.secretHash?.hasPrefix("scrypt$") == true)
+            #expect(try await directory.signIn(userPrincipalName: "ALICE@contoso.com", password: "Sesame-Street-1") == alice)
+            #expect(try await directory.user("Alice@Contoso.com") == alice)
+            #expect(try await directory.user(alice.objectID) == alice)
+            await #expect(throws: StoreError.self) {
+                _ = try await directory.createUser(userPrincipalName: "Alice@contoso.com", displayName: "Twin", password: "Sesame-Street-1")
+            }
+            // A user gets no token by client credentials.
+            await #expect(throws: DirectoryError.self) {
+                _ = try await directory.clientCredentials(tenant: directory.authority.tenantID, clientID: alice.appID, clientSecret: "Sesame-Street-1",
+                                                          resource: "https://management.localhost//.default", version: .v2)
+            }
+        }
+    }
+
+    @Test(arguments: [("alice", "Sesame-Street-1", "userPrincipalName is invalid"), ("alice@localhost", "Sesame-Street-1", "userPrincipalName is invalid"),
+                      (".alice@contoso.com", "Sesame-Street-1", "userPrincipalName is invalid"), ("al ice@contoso.com", "Sesame-Street-1", "userPrincipalName is invalid"),
+                      ("alice@contoso.com", "short1A", "password complexity"), ("alice@contoso.com", "alllowercase", "password complexity"),
+                      ("alice@contoso.com", "lower-and-symbols", "password complexity")])
+    func namesAndPasswordsFollowEntraIDsRules(_ name: String, _ password: String, _ expected: String) async throws {
+        try await Self.withDirectory { directory, _ in
+            let error = await #expect(throws: DirectoryError.self) {
+                _ = try await directory.createUser(userPrincipalName: name, displayName: "Alice", password: password)
+            }
+            #expect(error?.message.contains(expected) == true, "\(String(describing: error))")
+        }
+    }
+
+    @Test func repeatedWrongPasswordsLockTheNameWithBackoff() async throws {
+        try await Self.withDirectory { directory, clock in
+            _ = try await directory.createUser(userPrincipalName: "bob@contoso.com", displayName: "Bob", password: "Sesame-Street-1")
+            for _ in 0..<5 {
+                let error = await #expect(throws: DirectoryError.self) { _ = try await directory.signIn(userPrincipalName: "bob@contoso.com", password: "guess") }
+                #expect(error?.code == .invalidCredentials)
+            }
+            // Locked now, even for the right password; and an unknown name says the same as a wrong password.
+            let locked = await #expect(throws: DirectoryError.self) {
+                _ = try await directory.signIn(userPrincipalName: "bob@contoso.com", password: "Sesame-Street-1")
+            }
+            #expect(locked?.code == .accountLocked && locked?.message.contains("Try again in 2 s") == true, "\(String(describing: locked))")
+            let unknown = await #expect(throws: DirectoryError.self) { _ = try await directory.signIn(userPrincipalName: "nobody@contoso.com", password: "x") }
+            #expect(unknown?.code == .invalidCredentials)
+            clock.advance(by: .seconds(2))
+            #expect(try await directory.signIn(userPrincipalName: "bob@contoso.com", password: "Sesame-Street-1").userPrincipalName == "bob@contoso.com")
+            // The success cleared the count: five more failures before the next lock.
+            for _ in 0..<5 { _ = try? await directory.signIn(userPrincipalName: "bob@contoso.com", password: "guess") }
+            clock.advance(by: .seconds(2))
+            _ = try? await directory.signIn(userPrincipalName: "bob@contoso.com", password: "guess")
+            clock.advance(by: .seconds(3))
+            let longer = await #expect(throws: DirectoryError.self) {
+                _ = try await directory.signIn(userPrincipalName: "bob@contoso.com", password: "Sesame-Street-1")
+            }
+            #expect(longer?.code == .accountLocked, "the sixth failure locks for 4 s: still locked after 3")
         }
     }
 }

@@ -14,6 +14,27 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.allCases)
+    func usersAreUniqueByTheirNameWithoutCase(_ backend: StoreBackend) async throws {
+        try await Self.withStore(backend) { (store: Store) async throws in
+            let alice = PrincipalRecord(objectID: "u-1", appID: "u-1", displayName: "Alice", kind: .user, secretHash: "scrypt$15$8$1$s$h",
+                                        createdAt: 10, userPrincipalName: "Alice@Contoso.com")
+            try await store.insertPrincipal(alice)
+            #expect(try await store.principal(userPrincipalName: "alice@contoso.COM") == alice, "found without case, kept as given")
+            #expect(try await store.principal(userPrincipalName: "bob@contoso.com") == nil)
+            let twin = PrincipalRecord(objectID: "u-2", appID: "u-2", displayName: "Alice 2", kind: .user, secretHash: nil, createdAt: 20,
+                                       userPrincipalName: "ALICE@contoso.com")
+            let error = await #expect(throws: StoreError.self) { try await store.insertPrincipal(twin) }
+            #expect(error?.code == .conflict)
+            // Principals without a name do not collide on it.
+            for index in 3...4 {
+                try await store.insertPrincipal(PrincipalRecord(objectID: "o-\(index)", appID: "a-\(index)", displayName: "sp", kind: .servicePrincipal,
+                                                                secretHash: nil, createdAt: Int64(index)))
+            }
+            #expect(try await store.principals().count == 3)
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
     func principalsAreUniqueByObjectAndAppID(_ backend: StoreBackend) async throws {
         try await Self.withStore(backend) { (store: Store) async throws in
             let admin = PrincipalRecord(objectID: "o-1", appID: "a-1", displayName: "admin", kind: .servicePrincipal,
