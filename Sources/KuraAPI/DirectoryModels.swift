@@ -63,3 +63,26 @@ public struct CreatedServicePrincipal: Codable, Sendable, Equatable {
         CreatedServicePrincipal(appId: appId, objectId: objectId, displayName: displayName, password: password, tenant: tenant)
     }
 }
+
+/// A directory user as Microsoft Graph v1.0 answers it (`POST/GET /v1.0/users`): what `az ad
+/// user create/show/list` print.
+public struct GraphUser: Codable, Sendable, Equatable {
+    /// Always `#microsoft.graph.user`.
+    public var odataType: String
+    /// The object id.
+    public var id: String
+    public var displayName, userPrincipalName: String
+    /// Always `true` (kura has no disabled users).
+    public var accountEnabled: Bool
+    /// Always `[]`.
+    public var businessPhones: [String]
+
+    public static func of(objectID: String, displayName: String, userPrincipalName: String) -> GraphUser {
+        GraphUser(odataType: "#microsoft.graph.user", id: objectID, displayName: displayName, userPrincipalName: userPrincipalName,
+                  accountEnabled: true, businessPhones: [])
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case odataType = "@odata.type", id, displayName, userPrincipalName, accountEnabled, businessPhones
+    }
+}

@@ -27,9 +27,13 @@ public struct RoleCommand: AsyncParsableCommand {
         return id
     }
 
-    /// An object id for `--assignee` (an app id or object id), through the directory (Graph).
+    /// An object id for `--assignee` (an app id or object id, or a user's sign-in name), through
+    /// the directory (Graph).
     static func objectID(_ client: KuraClient, assignee: String) async throws -> String {
         let graph = client.profile.server + "/"
+        if assignee.contains("@") {
+            return try await client.call("GET", ADCommand.User.url(client, assignee), resource: graph, as: GraphUser.self).id
+        }
         let found = try await client.call("GET", "\(client.profile.server)/v1.0/servicePrincipals?$filter=" +
                                           KuraClient.formEscape("servicePrincipalNames/any(c:c eq '\(assignee)')"), resource: graph,
                                           as: ARMList<GraphServicePrincipal>.self)
@@ -146,7 +150,7 @@ extension Optional {
 
 /// `kura ad sp create-for-rbac --name N [--role R --scopes S]`.
 public struct ADCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "ad", abstract: "Manage directory objects.", subcommands: [SP.self])
+    public static let configuration = CommandConfiguration(commandName: "ad", abstract: "Manage directory objects.", subcommands: [SP.self, User.self])
     public init() {}
 
     struct SP: AsyncParsableCommand {

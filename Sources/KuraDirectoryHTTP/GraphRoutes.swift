@@ -46,12 +46,12 @@ package struct GraphRoutes {
                 principal.appID == wanted || principal.objectID == wanted || principal.displayName.lowercased() == wanted
             }
             if try await isOwner(caller.oid) {
-                var principals = try await directory.principals()
+                var principals = try await directory.principals().filter { $0.kind != .user }
                 if let wanted { principals = principals.filter { matches($0, wanted) } }
                 return json(ARMList(value: principals.map(document)))
             }
             // Not a directory reader: only a lookup of the caller itself.
-            guard let wanted, let me = try await directory.principal(objectID: caller.oid.lowercased()), matches(me, wanted) else {
+            guard let wanted, let me = try await directory.principal(objectID: caller.oid.lowercased()), me.kind != .user, matches(me, wanted) else {
                 throw GraphError.insufficientPrivileges
             }
             return json(ARMList(value: [document(me)]))
@@ -60,7 +60,7 @@ package struct GraphRoutes {
             let caller = try await authenticate(request)
             let id = try context.parameters.require("id").lowercased()
             if id != caller.oid.lowercased(), try await !isOwner(caller.oid) { throw GraphError.insufficientPrivileges }
-            guard let principal = try await directory.principal(objectID: id) else {
+            guard let principal = try await directory.principal(objectID: id), principal.kind != .user else {
                 throw GraphError(status: .notFound, code: "Request_ResourceNotFound", message: "Resource '\(id)' does not exist or one of its queried reference-property objects are not present.")
             }
             return json(document(principal))
@@ -94,9 +94,10 @@ package struct GraphRoutes {
             if ids.contains(where: { $0 != caller.oid.lowercased() }), try await !isOwner(caller.oid) {
                 throw GraphError.insufficientPrivileges
             }
-            var found: [GraphServicePrincipal] = []
+            var found: [JSONValue] = []
             for id in ids {
-                if let principal = try await directory.principal(objectID: id) { found.append(document(principal)) }
+                guard let principal = try await directory.principal(objectID: id) else { continue }
+                found.append(principal.kind == .user ? JSONValue(encoding: GraphUserRoutes.document(principal)) : JSONValue(encoding: document(principal)))
             }
             return json(ARMList(value: found))
         }

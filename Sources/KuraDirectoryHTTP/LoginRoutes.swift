@@ -34,7 +34,11 @@ package struct LoginRoutes {
     }
 
     package func add(to router: Router<KuraRequestContext>) {
-        GraphRoutes(directory: directory, isOwner: isOwner).add(to: router)
+        let graph = GraphRoutes(directory: directory, isOwner: isOwner)
+        graph.add(to: router)
+        GraphUserRoutes(graph: graph, forget: { objectID in
+            for assignment in try await access.assignments(principalID: objectID) { try await access.removeAssignment(name: assignment.name) }
+        }).add(to: router)
         router.get("/metadata/endpoints") { _, _ in json(metadataEndpoints()) }
         router.get("/:tenant/v2.0/.well-known/openid-configuration") { _, context in
             try json(openIDConfiguration(tenant: try context.parameters.require("tenant"), version: .v2))

@@ -26,15 +26,7 @@ public struct ManagementBootstrap: Sendable {
     }
 
     public func ensure(adminObjectID: String) async throws {
-        let subscription = ResourceID(subscription: environment.subscriptionID)
-        let hasOwner = try await access.assignments(principalID: adminObjectID)
-            .contains { $0.scope == subscription && $0.roleDefinitionID == RoleDefinition.owner.id }
-        if !hasOwner {
-            try await access.assign(RoleAssignmentRecord(
-                name: UUID().uuidString.lowercased(), scope: subscription, roleDefinitionID: RoleDefinition.owner.id,
-                principalID: adminObjectID, principalType: "ServicePrincipal", createdBy: adminObjectID,
-                createdAt: environment.now()))
-        }
+        try await ensureOwner(adminObjectID, principalType: "ServicePrincipal")
         guard let registry = try await registries.provisioner.registry(named: "default"),
               try await store.resources(type: ContainerRegistryProvider.type, named: registry.name).isEmpty else { return }
         let caller = ManagementCaller(objectID: adminObjectID, grants: PrincipalGrants(assignments: []))
@@ -52,5 +44,16 @@ public struct ManagementBootstrap: Sendable {
         let base = try ResourceDocument.base(id, body: body, existing: nil, defaultLocation: environment.defaultLocation, caller: caller, now: now)
         let document = try await registries.prepare(id, body: body, base: base, existing: nil, caller: caller)
         try await store.putResource(ResourceRecord(id: id, document: document, createdAt: registry.createdAt, updatedAt: now))
+    }
+
+    /// Makes `objectID` Owner of the subscription unless it is already.
+    public func ensureOwner(_ objectID: String, principalType: String) async throws {
+        let subscription = ResourceID(subscription: environment.subscriptionID)
+        let hasOwner = try await access.assignments(principalID: objectID)
+            .contains { $0.scope == subscription && $0.roleDefinitionID == RoleDefinition.owner.id }
+        guard !hasOwner else { return }
+        try await access.assign(RoleAssignmentRecord(
+            name: UUID().uuidString.lowercased(), scope: subscription, roleDefinitionID: RoleDefinition.owner.id,
+            principalID: objectID, principalType: principalType, createdBy: objectID, createdAt: environment.now()))
     }
 }

@@ -133,18 +133,31 @@ extension DataDirectory {
         return secret
     }
 
-    /// The bootstrap admin's credentials, made on first start.
-    func adminCredentials(tenant: String) throws -> (AdminCredentials, created: Bool) {
+    /// The bootstrap admin's credentials, made on first start; `created` says the service
+    /// principal was made now, `newUser` the admin user (made now on a first start, or on the first
+    /// start of a data dir from before users existed).
+    func adminCredentials(tenant: String) throws -> (AdminCredentials, created: Bool, newUser: Bool) {
+        var credentials: AdminCredentials
+        var created = false
         if let bytes = try DurableFile.read(adminCredentialsFile) {
-            do { return (try JSONDecoder().decode(AdminCredentials.self, from: Data(bytes)), false) } catch {
+            do { credentials = try JSONDecoder().decode(AdminCredentials.self, from: Data(bytes)) } catch {
                 throw BootstrapError("\(adminCredentialsFile) is not valid: \(error)")
             }
+        } else {
+            credentials = AdminCredentials.of(appId: UUID().uuidString.lowercased(), objectId: UUID().uuidString.lowercased(),
+                                              password: SecretHash.generateSecret(), tenant: tenant, displayName: "kura-admin")
+            created = true
         }
-        let credentials = AdminCredentials.of(appId: UUID().uuidString.lowercased(), objectId: UUID().uuidString.lowercased(),
-                                           password: SecretHash.generateSecret(), tenant: tenant, displayName: "kura-admin")
+        guard credentials.user == nil else { return (credentials, created, false) }
+        // "Kura-" makes three kinds of character certain (Entra ID's password policy); the rest is 256 random bits.
+        credentials.user = AdminCredentials.AdminUser(userPrincipalName: Self.adminUserName, objectId: UUID().uuidString.lowercased(),
+                                                      password: "Kura-" + SecretHash.generateSecret())
         try writeJSON(credentials, to: adminCredentialsFile)
-        return (credentials, true)
+        return (credentials, created, true)
     }
+
+    /// The admin user's sign-in name.
+    static let adminUserName = "admin@kura.local"
 
     private func writeJSON(_ value: some Encodable, to file: String) throws {
         let encoder = JSONEncoder()

@@ -43,6 +43,8 @@ public final class KuraServer: Sendable {
     public let planes: Planes
     /// What the first start created that the operator must see once (nil on later starts).
     public let firstStart: FirstStartReport?
+    /// The admin user, when this start made it (its password is shown only now).
+    public let newAdminUser: AdminCredentials.AdminUser?
     let tls: TLSConfiguration
     let metrics: PrometheusCollectorRegistry
     let logger: Logger
@@ -105,14 +107,25 @@ public final class KuraServer: Sendable {
             // a crash in between repeats the step instead of skipping it.
             let firstStart = !FileManager.default.fileExists(atPath: directory.adminCredentialsFile)
             let defaultRegistry = firstStart ? try await planes.provisioner.ensureDefaultRegistry() : nil
-            let (admin, created) = try directory.adminCredentials(tenant: installation.tenantId)
+            let (admin, created, newUser) = try directory.adminCredentials(tenant: installation.tenantId)
             if try await planes.directory.principal(appID: admin.appId) == nil {
                 try await planes.directory.add(PrincipalRecord(
                     objectID: admin.objectId, appID: admin.appId, displayName: admin.displayName, kind: .servicePrincipal,
                     secretHash: SecretHash.make(admin.password), createdAt: clock.milliseconds))
             }
-            try await ManagementBootstrap(store: planes.stores.management, environment: planes.environment, registries: planes.registryResources,
-                                          access: planes.access).ensure(adminObjectID: admin.objectId)
+            let bootstrap = ManagementBootstrap(store: planes.stores.management, environment: planes.environment, registries: planes.registryResources,
+                                                access: planes.access)
+            try await bootstrap.ensure(adminObjectID: admin.objectId)
+            if let user = admin.user {
+                // (A user another admin made under the same name first keeps it; this one is then not added.)
+                if try await planes.directory.principal(objectID: user.objectId) == nil,
+                   try await planes.directory.user(user.userPrincipalName) == nil {
+                    try await planes.directory.add(PrincipalRecord(
+                        objectID: user.objectId, appID: user.objectId, displayName: "kura admin", kind: .user,
+                        secretHash: try PasswordHash.make(user.password), createdAt: clock.milliseconds, userPrincipalName: user.userPrincipalName))
+                }
+                try await bootstrap.ensureOwner(user.objectId, principalType: "User")
+            }
             // A create or update a crash interrupted (between its ARM record and its plane) is
             // finished before anything is served.
             for (id, error) in try await planes.management.recoverInterruptedWrites(writtenBefore: clock.milliseconds) {
@@ -127,6 +140,7 @@ public final class KuraServer: Sendable {
             return KuraServer(config: config, directory: directory, installation: installation, metadata: metadata, keys: keys,
                               planes: planes, identitySecret: try directory.identityEndpointSecret(),
                               firstStart: created ? FirstStartReport(admin: admin, defaultRegistry: defaultRegistry) : nil,
+                              newAdminUser: newUser ? admin.user : nil,
                               tls: tls, metrics: metrics, logger: logger)
         } catch {
             try? await metadata.close()
@@ -135,8 +149,8 @@ public final class KuraServer: Sendable {
     }
 
     private init(config: KuraConfig, directory: DataDirectory, installation: Installation, metadata: SQLMetadataStore, keys: KeyHierarchy,
-                 planes: Planes, identitySecret: String, firstStart: FirstStartReport?, tls: TLSConfiguration,
-                 metrics: PrometheusCollectorRegistry, logger: Logger) {
+                 planes: Planes, identitySecret: String, firstStart: FirstStartReport?, newAdminUser: AdminCredentials.AdminUser?,
+                 tls: TLSConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger) {
         self.config = config
         self.directory = directory
         self.installation = installation
@@ -144,6 +158,7 @@ public final class KuraServer: Sendable {
         self.keys = keys
         self.planes = planes
         self.firstStart = firstStart
+        self.newAdminUser = newAdminUser
         self.tls = tls
         self.metrics = metrics
         self.logger = logger

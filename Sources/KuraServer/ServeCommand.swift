@@ -122,6 +122,15 @@ public struct ServeCommand: AsyncParsableCommand {
                 }
             }
         }
+        if let user = server.newAdminUser {
+            lines += [
+                "",
+                "Admin user for the portal (https://\(config.mainHost):\(config.port)/; the password is shown only now,",
+                "and kept in \(server.directory.adminCredentialsFile)):",
+                "  user:      \(user.userPrincipalName)",
+                "  password:  \(user.password)",
+            ]
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }
