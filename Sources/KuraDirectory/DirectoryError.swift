@@ -35,6 +35,10 @@ extension DirectoryError.Code {
     /// A managed-identity request without `Metadata: true` or from an untrusted caller.
     public static let identityForbidden = Self(error: "invalid_request", number: 50011, status: 400)
     public static let identityNotFound = Self(error: "invalid_request", number: 700016, status: 400)
+    public static let redirectMismatch = Self(error: "invalid_request", number: 50011, status: 400)
+    public static let unsupportedResponseType = Self(error: "unsupported_response_type", number: 900144, status: 400)
+    /// A code unknown, used, expired or another client's, or a PKCE verifier that does not match.
+    public static let invalidGrant = Self(error: "invalid_grant", number: 70008, status: 400)
     /// A user's name or password is wrong (the same for both).
     public static let invalidCredentials = Self(error: "invalid_grant", number: 50126, status: 400)
     /// A user locked out after repeated wrong passwords.

@@ -25,6 +25,8 @@ public struct DirectoryService: Sendable {
     let identityPrincipal: @Sendable (ResourceID) async throws -> String?
     /// Users' failed sign-ins (``DirectoryUsers``).
     let signIns = SignInThrottle()
+    /// Authorization codes not yet redeemed (``AuthorizationCodeGrant``).
+    let codes = AuthorizationCodes()
 
     public init(store: any DirectoryStore, authority: TokenAuthority, endpoints: InstallationEndpoints,
                 clock: any WallClock = SystemClock(),

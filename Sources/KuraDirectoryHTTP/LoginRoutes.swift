@@ -39,6 +39,7 @@ package struct LoginRoutes {
         GraphUserRoutes(graph: graph, forget: { objectID in
             for assignment in try await access.assignments(principalID: objectID) { try await access.removeAssignment(name: assignment.name) }
         }).add(to: router)
+        SignInRoutes(directory: directory).add(to: router)
         router.get("/metadata/endpoints") { _, _ in json(metadataEndpoints()) }
         router.get("/:tenant/v2.0/.well-known/openid-configuration") { _, context in
             try json(openIDConfiguration(tenant: try context.parameters.require("tenant"), version: .v2))
@@ -122,8 +123,9 @@ package struct LoginRoutes {
             "token_endpoint": .string("\(base)/\(path)/token"),
             "device_authorization_endpoint": .string("\(base)/\(path)/devicecode"),
             "jwks_uri": .string("\(base)/discovery/\(version == .v2 ? "v2.0/" : "")keys"),
-            "response_types_supported": ["token"],
-            "grant_types_supported": ["client_credentials"],
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["client_credentials", "authorization_code"],
+            "code_challenge_methods_supported": ["S256"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
             "tenant_region_scope": "kura",
@@ -145,11 +147,20 @@ package struct LoginRoutes {
                 clientID = clientID ?? String(decoded[..<colon]).removingPercentEncoding
                 clientSecret = clientSecret ?? String(decoded[decoded.index(after: colon)...]).removingPercentEncoding
             }
-            guard form["grant_type"] == "client_credentials" else {
-                throw DirectoryError(.unsupportedGrantType, "The provided value for the input parameter 'grant_type' is not valid. Expected client_credentials.")
-            }
-            let issued = try await directory.clientCredentials(tenant: tenant, clientID: clientID, clientSecret: clientSecret,
+            let issued: DirectoryService.IssuedToken
+            switch form["grant_type"] {
+            case "client_credentials":
+                issued = try await directory.clientCredentials(tenant: tenant, clientID: clientID, clientSecret: clientSecret,
                                                                resource: version == .v2 ? form["scope"] : form["resource"], version: version)
+            case "authorization_code" where version == .v2:
+                guard tenant.lowercased() == directory.authority.tenantID || ["organizations", "common"].contains(tenant.lowercased()) else {
+                    throw DirectoryError(.tenantNotFound, "Tenant '\(tenant)' not found. This installation's tenant is \(directory.authority.tenantID).")
+                }
+                issued = try await directory.redeem(code: form["code"], clientID: clientID, redirectURI: form["redirect_uri"],
+                                                    codeVerifier: form["code_verifier"], scope: form["scope"])
+            default:
+                throw DirectoryError(.unsupportedGrantType, "The provided value for the input parameter 'grant_type' is not valid. Expected client_credentials or (v2) authorization_code.")
+            }
             var response: Response
             if version == .v2 {
                 response = Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(

@@ -4,6 +4,7 @@ import KuraCrypto
 import KuraDirectory
 import Testing
 import _CryptoExtras
+import Crypto
 
 @Suite struct DirectoryServiceTests {
     static let endpoints = InstallationEndpoints(mainHost: "localhost", vaultSuffix: "vault.localhost", registrySuffix: "cr.localhost", port: 8443)
@@ -131,6 +132,67 @@ import _CryptoExtras
                 _ = try await directory.signIn(userPrincipalName: "bob@contoso.com", password: "Sesame-Street-1")
             }
             #expect(longer?.code == .accountLocked, "the sixth failure locks for 4 s: still locked after 3")
+        }
+    }
+}
+
+/// The code flow with PKCE: a code is redeemed once, by the client and redirect URI it was issued
+/// to, with the verifier of its challenge, within ten minutes (on the directory's clock).
+@Suite struct AuthorizationCodeGrantTests {
+    static let verifier = String(repeating: "v", count: 43)
+    static let redirect = "http://localhost:8400"
+
+    static func request(_ directory: DirectoryService, challenge: String = challenge(of: verifier)) throws -> AuthorizationRequest {
+        try directory.authorizationRequest(clientID: PublicClients.azureCLI, redirectURI: redirect, responseType: "code",
+                                           scope: "openid https://vault.localhost:8443/user_impersonation", state: "s", codeChallenge: challenge,
+                                           codeChallengeMethod: "S256")
+    }
+
+    /// base64url(SHA-256(verifier)), as a client computes it.
+    static func challenge(of verifier: String) -> String {
+        Data(SHA256.hash(data: Data(verifier.utf8))).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    @Test func aCodeIsRedeemedOnceForItsClientWithItsVerifier() async throws {
+        try await DirectoryUsersTests.withDirectory { directory, clock in
+            let user = try await directory.createUser(userPrincipalName: "carol@contoso.com", displayName: "Carol", password: "Sesame-Street-1")
+            let code = try await directory.authorize(try Self.request(directory), userPrincipalName: "carol@contoso.com", password: "Sesame-Street-1")
+            let issued = try await directory.redeem(code: code, clientID: PublicClients.azureCLI, redirectURI: Self.redirect,
+                                                    codeVerifier: Self.verifier, scope: nil)
+            let claims = try await directory.authority.verify(issued.accessToken, audiences: [issued.audience])
+            #expect(claims.oid == user.objectID && claims.appid == PublicClients.azureCLI && issued.audience == "https://vault.localhost:8443")
+            await #expect(throws: DirectoryError.self) {
+                _ = try await directory.redeem(code: code, clientID: PublicClients.azureCLI, redirectURI: Self.redirect, codeVerifier: Self.verifier, scope: nil)
+            }
+            // Another client, another redirect, a wrong verifier, an expired code: each refused (and each code then spent).
+            for (client, redirect, verifier, wait) in [(PublicClients.portal, Self.redirect, Self.verifier, 0), (PublicClients.azureCLI, "http://localhost:9", Self.verifier, 0),
+                                                       (PublicClients.azureCLI, Self.redirect, String(repeating: "w", count: 43), 0),
+                                                       (PublicClients.azureCLI, Self.redirect, Self.verifier, 601)] {
+                let fresh = try await directory.authorize(try Self.request(directory), userPrincipalName: "carol@contoso.com", password: "Sesame-Street-1")
+                clock.advance(by: .seconds(wait))
+                let error = await #expect(throws: DirectoryError.self) {
+                    _ = try await directory.redeem(code: fresh, clientID: client, redirectURI: redirect, codeVerifier: verifier, scope: nil)
+                }
+                #expect(error?.code == .invalidGrant)
+            }
+        }
+    }
+
+    @Test func theRequestNamesAKnownClientARegisteredRedirectAndPKCE() async throws {
+        try await DirectoryUsersTests.withDirectory { directory, _ in
+            let challenge = Self.challenge(of: Self.verifier)
+            for (client, redirect, type, method) in [("unknown", Self.redirect, "code", "S256"), (PublicClients.azureCLI, "https://evil.example/", "code", "S256"),
+                                                     (PublicClients.portal, Self.redirect, "code", "S256"), (PublicClients.azureCLI, Self.redirect, "token", "S256"),
+                                                     (PublicClients.azureCLI, Self.redirect, "code", "plain")] {
+                #expect(throws: DirectoryError.self) {
+                    _ = try directory.authorizationRequest(clientID: client, redirectURI: redirect, responseType: type, scope: nil, state: nil,
+                                                           codeChallenge: challenge, codeChallengeMethod: method)
+                }
+            }
+            let portal = try directory.authorizationRequest(clientID: PublicClients.portal, redirectURI: "https://localhost:8443/portal/signin",
+                                                            responseType: "code", scope: nil, state: nil, codeChallenge: challenge, codeChallengeMethod: "S256")
+            #expect(portal.clientID == PublicClients.portal)
         }
     }
 }
