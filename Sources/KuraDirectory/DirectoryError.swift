@@ -41,6 +41,8 @@ extension DirectoryError.Code {
     public static let invalidGrant = Self(error: "invalid_grant", number: 70008, status: 400)
     /// A user's name or password is wrong (the same for both).
     public static let invalidCredentials = Self(error: "invalid_grant", number: 50126, status: 400)
+    /// More sign-ins at once than the directory checks.
+    public static let temporarilyUnavailable = Self(error: "temporarily_unavailable", number: 90033, status: 503)
     /// A user locked out after repeated wrong passwords.
     public static let accountLocked = Self(error: "invalid_grant", number: 50053, status: 400)
 }

@@ -44,14 +44,25 @@ extension DirectoryService {
         if let until = signIns.lockedUntil(name, now: now) {
             throw DirectoryError(.accountLocked, "Your account is locked because you've tried to sign in too many times with an incorrect user ID or password. Try again in \((until - now + 999) / 1000) s.")
         }
-        guard let user = try await store.principal(userPrincipalName: name), user.kind == .user, let stored = user.secretHash,
-              PasswordHash.verify(password, against: stored) else {
+        let user = try await store.principal(userPrincipalName: name)
+        // An unknown name costs the same scrypt as a wrong password: the time taken does not tell
+        // whether the name exists.
+        let stored = (user?.kind == .user ? user?.secretHash : nil) ?? Self.decoyHash
+        guard signIns.beginCheck() else {
+            throw DirectoryError(.temporarilyUnavailable, "Too many sign-ins are being checked at once; try again in a moment.")
+        }
+        let matches = PasswordHash.verify(password, against: stored)
+        signIns.endCheck()
+        guard let user, user.kind == .user, matches else {
             signIns.failed(name, now: now)
             throw DirectoryError(.invalidCredentials, "Error validating credentials due to invalid username or password.")
         }
         signIns.succeeded(name)
         return user
     }
+
+    /// A hash no password is known for, checked in place of an unknown user's.
+    static let decoyHash = (try? PasswordHash.make(SecretHash.generateSecret())) ?? ""
 
     /// `alias@domain`: an alias of letters, digits and `.-_'` (not starting or ending with `.`),
     /// a DNS name of at least two labels; 113 characters at most.
