@@ -26,8 +26,8 @@ public enum PasswordHash {
     /// what kura writes (so a forged hash cannot ask for unbounded work).
     public static func verify(_ password: String, against stored: String) -> Bool {
         let parts = stored.split(separator: "$", omittingEmptySubsequences: false)
-        guard parts.count == 6, parts[0] == "scrypt", let logRounds = Int(parts[1]), (10...20).contains(logRounds),
-              let blockSize = Int(parts[2]), (1...16).contains(blockSize), let parallelism = Int(parts[3]), (1...4).contains(parallelism),
+        guard parts.count == 6, parts[0] == "scrypt", let logRounds = Int(parts[1]), (14...16).contains(logRounds),
+              let blockSize = Int(parts[2]), blockSize == Self.blockSize, let parallelism = Int(parts[3]), parallelism == Self.parallelism,
               let salt = Data(base64Encoded: String(parts[4])), let expected = Data(base64Encoded: String(parts[5])), expected.count == hashBytes,
               let actual = try? derive(password, salt: salt, logRounds: logRounds, blockSize: blockSize, parallelism: parallelism)
         else { return false }

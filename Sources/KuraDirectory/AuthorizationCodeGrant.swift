@@ -24,6 +24,7 @@ public enum PublicClients {
     public static let portal = "5a9c2ed5-8b0e-4c6b-a3f1-6b7572610001"
     /// The Azure CLI's own client id (its interactive `az login` and MSAL's loopback redirects).
     public static let azureCLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+    static let known: Set<String> = [portal, azureCLI]
 
     /// Whether `client` may be sent back to `redirectURI`: the portal to its sign-in page on this
     /// installation's main endpoint; the CLI to a loopback address (`http://localhost[:port][/path]`).
@@ -31,7 +32,8 @@ public enum PublicClients {
         switch client.lowercased() {
         case portal: return redirectURI == endpoints.main + "/portal/signin"
         case azureCLI:
-            guard let url = URLComponents(string: redirectURI), url.scheme == "http", url.query == nil, url.fragment == nil else { return false }
+            guard let url = URLComponents(string: redirectURI), url.scheme == "http", url.query == nil, url.fragment == nil,
+                  url.user == nil, url.password == nil, !redirectURI.contains("\\") else { return false }
             return ["localhost", "127.0.0.1"].contains(url.host ?? "")
         default: return false
         }
@@ -70,6 +72,15 @@ final class AuthorizationCodes: Sendable {
 }
 
 extension DirectoryService {
+    /// The tenant segment of a sign-in path: this installation's tenant, or Entra ID's
+    /// `organizations` and `common`, which mean it here.
+    /// - Throws: ``DirectoryError`` `.tenantNotFound`.
+    public func requireSignInTenant(_ tenant: String) throws {
+        guard [authority.tenantID, "organizations", "common"].contains(tenant.lowercased()) else {
+            throw DirectoryError(.tenantNotFound, "Tenant '\(tenant)' not found. This installation's tenant is \(authority.tenantID).")
+        }
+    }
+
     /// `/authorize`'s parameters, checked before anyone is asked to sign in.
     /// - Throws: ``DirectoryError`` in Entra ID's words.
     public func authorizationRequest(clientID: String?, redirectURI: String?, responseType: String?, scope: String?, state: String?,
@@ -77,14 +88,21 @@ extension DirectoryService {
         guard let clientID, !clientID.isEmpty else {
             throw DirectoryError(.invalidRequest, "The request body must contain the following parameter: 'client_id'.")
         }
+        guard PublicClients.known.contains(clientID.lowercased()) else {
+            throw DirectoryError(.unknownClient, "Application with identifier '\(clientID)' was not found in the directory '\(authority.tenantID)'.")
+        }
         guard let redirectURI, PublicClients.allows(clientID, redirectURI: redirectURI, endpoints: endpoints) else {
             throw DirectoryError(.redirectMismatch, "The redirect URI '\(redirectURI ?? "")' specified in the request does not match the redirect URIs configured for the application '\(clientID)'.")
         }
         guard responseType == "code" else {
             throw DirectoryError(.unsupportedResponseType, "The provided value for the input parameter 'response_type' is not allowed for this request. Expected value is 'code'.")
         }
-        guard let codeChallenge, (43...128).contains(codeChallenge.count), codeChallengeMethod == "S256" else {
-            throw DirectoryError(.invalidRequest, "Proof Key for Code Exchange is required: send code_challenge (43-128 characters) with code_challenge_method=S256.")
+        guard let codeChallenge, (43...128).contains(codeChallenge.count), codeChallengeMethod == "S256",
+              codeChallenge.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_".contains($0)) }) else {
+            throw DirectoryError(.invalidRequest, "Proof Key for Code Exchange is required: send code_challenge (43-128 base64url characters) with code_challenge_method=S256.")
+        }
+        guard endpoints.audience(forResource: Self.resource(of: scope ?? "", default: endpoints.managementAudience)) != nil else {
+            throw DirectoryError(.invalidScope, "The provided value for the input parameter 'scope' is not valid: no resource of this installation is named in '\(scope ?? "")'.")
         }
         return AuthorizationRequest(clientID: clientID.lowercased(), redirectURI: redirectURI, scope: scope ?? "", state: state,
                                     codeChallenge: codeChallenge)

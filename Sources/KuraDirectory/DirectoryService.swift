@@ -25,6 +25,8 @@ public struct DirectoryService: Sendable {
     let identityPrincipal: @Sendable (ResourceID) async throws -> String?
     /// Users' failed sign-ins (``DirectoryUsers``).
     let signIns = SignInThrottle()
+    /// Where passwords are hashed and checked.
+    let passwordChecks = PasswordChecks()
     /// Authorization codes not yet redeemed (``AuthorizationCodeGrant``).
     let codes = AuthorizationCodes()
 

@@ -31,7 +31,7 @@ extension DirectoryService {
         }
         let objectID = UUID().uuidString.lowercased()
         let user = PrincipalRecord(objectID: objectID, appID: objectID, displayName: displayName, kind: .user,
-                                   secretHash: try PasswordHash.make(password), createdAt: clock.milliseconds, userPrincipalName: name)
+                                   secretHash: try await passwordChecks.hash(password), createdAt: clock.milliseconds, userPrincipalName: name)
         try await store.insertPrincipal(user)
         return user
     }
@@ -41,28 +41,27 @@ extension DirectoryService {
     ///   wrong password — or `.accountLocked` after repeated failures (``SignInThrottle``).
     public func signIn(userPrincipalName name: String, password: String) async throws -> PrincipalRecord {
         let now = clock.milliseconds
-        if let until = signIns.lockedUntil(name, now: now) {
+        do {
+            try signIns.attempt(name, now: now)
+        } catch .locked(let until) {
             throw DirectoryError(.accountLocked, "Your account is locked because you've tried to sign in too many times with an incorrect user ID or password. Try again in \((until - now + 999) / 1000) s.")
+        } catch .full {
+            throw DirectoryError(.temporarilyUnavailable, "Too many sign-in names are locked at once; try again later.")
         }
         let user = try await store.principal(userPrincipalName: name)
         // An unknown name costs the same scrypt as a wrong password: the time taken does not tell
         // whether the name exists.
         let stored = (user?.kind == .user ? user?.secretHash : nil) ?? Self.decoyHash
-        guard signIns.beginCheck() else {
-            throw DirectoryError(.temporarilyUnavailable, "Too many sign-ins are being checked at once; try again in a moment.")
-        }
-        let matches = PasswordHash.verify(password, against: stored)
-        signIns.endCheck()
-        guard let user, user.kind == .user, matches else {
-            signIns.failed(name, now: now)
+        guard try await passwordChecks.verify(password, against: stored), let user, user.kind == .user else {
             throw DirectoryError(.invalidCredentials, "Error validating credentials due to invalid username or password.")
         }
         signIns.succeeded(name)
         return user
     }
 
-    /// A hash no password is known for, checked in place of an unknown user's.
-    static let decoyHash = (try? PasswordHash.make(SecretHash.generateSecret())) ?? ""
+    /// The hash of a password nobody knows (made once, with kura's parameters), checked in place of
+    /// an unknown user's so that both cost the same.
+    static let decoyHash = "scrypt$15$8$1$65B/zbHvYXI8/BZqJDI8Yg==$GGiWXBeE3rmbalttnrTppkfJn3ibcvSkd6YGaM8TZfU="
 
     /// `alias@domain`: an alias of letters, digits and `.-_'` (not starting or ending with `.`),
     /// a DNS name of at least two labels; 113 characters at most.

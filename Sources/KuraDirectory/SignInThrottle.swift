@@ -4,56 +4,55 @@
 import KuraCore
 import Synchronization
 
-/// Counts each sign-in name's consecutive failures (on this node): after
-/// ``freeFailures`` wrong passwords, the name is locked for 2, 4, 8… seconds — at most
-/// ``longestLock`` — from the last failure, so a guesser gets a handful of tries a minute while a
-/// person who mistypes waits seconds. A success clears the count. Also bounds the password
-/// checks running at once.
+/// Counts each sign-in name's consecutive failures (on this node): after ``freeFailures`` wrong
+/// passwords, the name is locked for 2, 4, 8… seconds — at most ``longestLock`` — from the last
+/// failure, so a guesser gets a handful of tries a minute while a person who mistypes waits
+/// seconds. An attempt counts as a failure *before* its password is checked (and is cleared by a
+/// success), so guesses sent together cannot all pass the lock. Unknown names are counted like
+/// known ones, so the lock says nothing about which names exist.
 final class SignInThrottle: Sendable {
     static let freeFailures = 5
     /// Milliseconds.
     static let longestLock: Int64 = 15 * 60 * 1000
-    /// Names tracked at most (the oldest are forgotten past it, so failures cannot fill memory).
+    /// Names tracked at most: past it, only names no longer locked are forgotten, and while every
+    /// tracked name is locked a new name's attempt is refused (so a flood of names cannot unlock one).
     static let trackedNames = 10_000
     private let failures = Mutex<[String: (count: Int, last: Int64)]>([:])
-    /// Password checks running at once, at most: each takes 32 MiB and tens of milliseconds of
-    /// scrypt, and anyone may ask for one.
-    static let concurrentChecks = 8
-    private let checking = Mutex(0)
 
-    /// Takes a slot for a password check; false when all are taken.
-    func beginCheck() -> Bool {
-        checking.withLock { running in
-            guard running < Self.concurrentChecks else { return false }
-            running += 1
-            return true
-        }
+    /// Why an attempt may not be made now.
+    enum Refusal: Error {
+        /// Locked until these Unix milliseconds.
+        case locked(until: Int64)
+        /// Every tracked name is locked.
+        case full
     }
 
-    func endCheck() {
-        checking.withLock { $0 -= 1 }
-    }
-
-    /// When the name is locked, the Unix milliseconds it is locked until; nil when it may try now.
-    func lockedUntil(_ name: String, now: Int64) -> Int64? {
-        guard let entry = failures.withLock({ $0[name.lowercased()] }), entry.count >= Self.freeFailures else { return nil }
-        let until = entry.last + Self.lock(afterFailures: entry.count)
-        return until > now ? until : nil
-    }
-
-    func failed(_ name: String, now: Int64) {
-        failures.withLock { failures in
-            if failures.count >= Self.trackedNames, failures[name.lowercased()] == nil,
-               let oldest = failures.min(by: { $0.value.last < $1.value.last })?.key {
-                failures[oldest] = nil
+    /// Counts an attempt for `name` (as a failure until ``succeeded(_:)`` clears it).
+    /// - Throws: ``Refusal`` when the name is locked, or no name can be tracked.
+    func attempt(_ name: String, now: Int64) throws(Refusal) {
+        let key = name.lowercased()
+        let refusal: Refusal? = failures.withLock { failures in
+            if let entry = failures[key], entry.count >= Self.freeFailures {
+                let until = entry.last + Self.lock(afterFailures: entry.count)
+                if until > now { return .locked(until: until) }
             }
-            failures[name.lowercased(), default: (0, now)].count += 1
-            failures[name.lowercased()]?.last = now
+            if failures[key] == nil, failures.count >= Self.trackedNames {
+                guard let forgettable = failures.first(where: { !Self.isLocked($0.value, now: now) })?.key else { return .full }
+                failures[forgettable] = nil
+            }
+            failures[key, default: (0, now)].count += 1
+            failures[key]?.last = now
+            return nil
         }
+        if let refusal { throw refusal }
     }
 
     func succeeded(_ name: String) {
         _ = failures.withLock { $0.removeValue(forKey: name.lowercased()) }
+    }
+
+    static func isLocked(_ entry: (count: Int, last: Int64), now: Int64) -> Bool {
+        entry.count >= freeFailures && entry.last + lock(afterFailures: entry.count) > now
     }
 
     /// 2 s after the fifth failure, doubling with each, at most ``longestLock``.

@@ -35,6 +35,11 @@ package struct GraphUserRoutes {
             let name = try property("userPrincipalName", body["userPrincipalName"])
             let displayName = try property("displayName", body["displayName"])
             let password = try property("passwordProfile", body["passwordProfile"]?["password"])
+            // kura's users are all enabled: a request for a disabled one is refused, not quietly enabled.
+            if let enabled = body["accountEnabled"], enabled != true {
+                throw GraphError(status: .badRequest, code: "Request_BadRequest",
+                                 message: "Invalid value specified for property 'accountEnabled' of resource 'User': kura's users are enabled (true).")
+            }
             do {
                 let user = try await graph.directory.createUser(userPrincipalName: name, displayName: displayName, password: password)
                 return json(Self.document(user), status: .created)

@@ -153,9 +153,7 @@ package struct LoginRoutes {
                 issued = try await directory.clientCredentials(tenant: tenant, clientID: clientID, clientSecret: clientSecret,
                                                                resource: version == .v2 ? form["scope"] : form["resource"], version: version)
             case "authorization_code" where version == .v2:
-                guard tenant.lowercased() == directory.authority.tenantID || ["organizations", "common"].contains(tenant.lowercased()) else {
-                    throw DirectoryError(.tenantNotFound, "Tenant '\(tenant)' not found. This installation's tenant is \(directory.authority.tenantID).")
-                }
+                try directory.requireSignInTenant(tenant)
                 issued = try await directory.redeem(code: form["code"], clientID: clientID, redirectURI: form["redirect_uri"],
                                                     codeVerifier: form["code_verifier"], scope: form["scope"])
             default:

@@ -24,9 +24,9 @@ package struct SignInRoutes {
         router.get("/:tenant/oauth2/v2.0/authorize") { request, context -> Response in
             let form = FormParameters(request.uri.query)
             do {
-                try requireTenant(try context.parameters.require("tenant"))
+                try directory.requireSignInTenant(try context.parameters.require("tenant"))
                 _ = try authorizationRequest(form)
-                return Self.page(form, error: nil, status: .ok)
+                return Self.page(form, error: nil, status: .ok, sendsTo: form["redirect_uri"])
             } catch let error as DirectoryError {
                 return Self.page(nil, error: error.description, status: .badRequest)
             }
@@ -37,28 +37,22 @@ package struct SignInRoutes {
             let form = FormParameters(Substring(String(buffer: body)))
             let asked: AuthorizationRequest
             do {
-                try requireTenant(try context.parameters.require("tenant"))
+                try directory.requireSignInTenant(try context.parameters.require("tenant"))
                 asked = try authorizationRequest(form)
             } catch let error as DirectoryError {
                 return Self.page(nil, error: error.description, status: .badRequest)
             }
             do {
                 let code = try await directory.authorize(asked, userPrincipalName: form["login"] ?? "", password: form["passwd"] ?? "")
-                var target = URLComponents(string: asked.redirectURI) ?? URLComponents()
-                target.queryItems = [URLQueryItem(name: "code", value: code)] + (asked.state.map { [URLQueryItem(name: "state", value: $0)] } ?? [])
+                // Each value fully percent-encoded (`+` too, which a client would read as a space).
+                let query = [("code", code)] + (asked.state.map { [("state", $0)] } ?? [])
                 var response = Response(status: .found)
-                response.headers[.location] = target.string ?? asked.redirectURI
+                response.headers[.location] = asked.redirectURI + "?" + query.map { "\($0.0)=\(Self.queryValue($0.1))" }.joined(separator: "&")
                 response.headers[.cacheControl] = "no-store"
                 return response
             } catch let error as DirectoryError {
-                return Self.page(form, error: error.description, status: .ok)
+                return Self.page(form, error: error.description, status: .ok, sendsTo: asked.redirectURI)
             }
-        }
-    }
-
-    func requireTenant(_ tenant: String) throws {
-        guard tenant.lowercased() == directory.authority.tenantID || tenant.lowercased() == "organizations" || tenant.lowercased() == "common" else {
-            throw DirectoryError(.tenantNotFound, "Tenant '\(tenant)' not found. This installation's tenant is \(directory.authority.tenantID).")
         }
     }
 
@@ -68,8 +62,15 @@ package struct SignInRoutes {
                                            codeChallengeMethod: form["code_challenge_method"])
     }
 
-    /// The sign-in form (when `form` is a valid request) or only the error.
-    static func page(_ form: FormParameters?, error: String?, status: HTTPResponse.Status) -> Response {
+    static let contentSecurityPolicy = HTTPField.Name("Content-Security-Policy")!
+    static let frameOptions = HTTPField.Name("X-Frame-Options")!
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+    static let contentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+
+    /// The sign-in form (when `form` is a valid request) or only the error. `sendsTo` is the
+    /// checked redirect URI the form's answer redirects to: browsers hold a form's redirect to
+    /// `form-action` too.
+    static func page(_ form: FormParameters?, error: String?, status: HTTPResponse.Status, sendsTo redirect: String? = nil) -> Response {
         var html = """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -90,10 +91,21 @@ package struct SignInRoutes {
         var response = Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
                                 body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
         response.headers[.cacheControl] = "no-store"
-        response.headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        let origin = redirect.flatMap { URLComponents(string: $0) }.flatMap { url in
+            url.scheme.flatMap { scheme in url.host.map { "\(scheme)://\($0)" + (url.port.map { ":\($0)" } ?? "") } }
+        }
+        response.headers[contentSecurityPolicy] = "default-src 'none'; form-action 'self'\(origin.map { " " + $0 } ?? ""); frame-ancestors 'none'; base-uri 'none'"
+        response.headers[frameOptions] = "DENY"
+        response.headers[referrerPolicy] = "no-referrer"
+        response.headers[contentTypeOptions] = "nosniff"
         return response
+    }
+
+    /// `value` for a query: everything but unreserved characters percent-encoded.
+    static func queryValue(_ value: String) -> String {
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
     }
 
     /// `text` safe inside HTML text and double-quoted attributes.

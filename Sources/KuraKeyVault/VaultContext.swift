@@ -71,8 +71,11 @@ public enum VaultAuthorization {
             return
         }
         let wanted = route.permission.lowercased()
+        // An entry naming an application too (a compound identity) applies only when the caller
+        // acts through that application (a user's token carries its client's app id).
         let allowed = vault.accessPolicies.contains { entry in
             entry["objectId"]?.stringValue?.lowercased() == caller.objectID
+                && (entry["applicationId"]?.stringValue.map { $0.lowercased() == caller.appID.lowercased() } ?? true)
                 && (entry["permissions"]?["keys"]?.arrayValue ?? []).contains {
                     let name = $0.stringValue?.lowercased()
                     return name == wanted || name == "all"

@@ -116,14 +116,13 @@ public final class KuraServer: Sendable {
             let bootstrap = ManagementBootstrap(store: planes.stores.management, environment: planes.environment, registries: planes.registryResources,
                                                 access: planes.access)
             try await bootstrap.ensure(adminObjectID: admin.objectId)
-            if let user = admin.user {
-                // (A user another admin made under the same name first keeps it; this one is then not added.)
-                if try await planes.directory.principal(objectID: user.objectId) == nil,
-                   try await planes.directory.user(user.userPrincipalName) == nil {
-                    try await planes.directory.add(PrincipalRecord(
-                        objectID: user.objectId, appID: user.objectId, displayName: "kura admin", kind: .user,
-                        secretHash: try PasswordHash.make(user.password), createdAt: clock.milliseconds, userPrincipalName: user.userPrincipalName))
-                }
+            // The admin user is made once, when its credentials are: one an Owner deleted (or
+            // stripped of its role) later stays so. (A user another admin made under the same name
+            // first keeps it; this one is then not added.)
+            if newUser, let user = admin.user, try await planes.directory.user(user.userPrincipalName) == nil {
+                try await planes.directory.add(PrincipalRecord(
+                    objectID: user.objectId, appID: user.objectId, displayName: "kura admin", kind: .user,
+                    secretHash: try PasswordHash.make(user.password), createdAt: clock.milliseconds, userPrincipalName: user.userPrincipalName))
                 try await bootstrap.ensureOwner(user.objectId, principalType: "User")
             }
             // A create or update a crash interrupted (between its ARM record and its plane) is

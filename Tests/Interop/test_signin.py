@@ -66,7 +66,9 @@ def test_the_authorize_endpoint_refuses_what_entra_id_refuses(kura):
     base = f"https://localhost:{kura.port}/{creds['tenant']}/oauth2/v2.0/authorize"
     good = {"client_id": AZURE_CLI, "redirect_uri": REDIRECT, "response_type": "code", "scope": "openid",
             "code_challenge": "x" * 43, "code_challenge_method": "S256", "state": "s"}
-    cases = [({"redirect_uri": "https://evil.example/cb"}, "AADSTS50011"), ({"client_id": "00000000-0000-0000-0000-000000000000"}, "AADSTS50011"),
+    cases = [({"redirect_uri": "https://evil.example/cb"}, "AADSTS50011"), ({"client_id": "00000000-0000-0000-0000-000000000000"}, "AADSTS700016"),
+             ({"scope": "https://evil.example/.default"}, "AADSTS70011"), ({"code_challenge": "!" * 43}, "Proof Key for Code Exchange"),
+             ({"redirect_uri": "http://user:pw@localhost:8400"}, "AADSTS50011"),
              ({"code_challenge": None}, "Proof Key for Code Exchange is required"), ({"code_challenge_method": "plain"}, "Proof Key for Code Exchange"),
              ({"response_type": "token"}, "response_type")]
     for change, expected in cases:

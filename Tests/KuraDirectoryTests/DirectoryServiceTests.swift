@@ -107,6 +107,34 @@ import Crypto
         }
     }
 
+    /// Guesses sent together are counted before they are checked: no more than five reach the
+    /// password check, whatever the burst.
+    @Test func aBurstOfGuessesCannotPassTheLock() async throws {
+        try await Self.withDirectory { directory, _ in
+            _ = try await directory.createUser(userPrincipalName: "dora@contoso.com", displayName: "Dora", password: "Sesame-Street-1")
+            let outcomes = await withTaskGroup(of: DirectoryError.Code?.self) { group in
+                for index in 0..<30 {
+                    group.addTask {
+                        do {
+                            _ = try await directory.signIn(userPrincipalName: "dora@contoso.com", password: "guess\(index)")
+                            return nil
+                        } catch let error as DirectoryError {
+                            return error.code
+                        } catch {
+                            return nil
+                        }
+                    }
+                }
+                var outcomes: [DirectoryError.Code?] = []
+                for await outcome in group { outcomes.append(outcome) }
+                return outcomes
+            }
+            #expect(outcomes.filter { $0 == .invalidCredentials }.count <= 5, "\(outcomes)")
+            #expect(outcomes.contains { $0 == .accountLocked })
+            #expect(!outcomes.contains { $0 == nil })
+        }
+    }
+
     @Test func repeatedWrongPasswordsLockTheNameWithBackoff() async throws {
         try await Self.withDirectory { directory, clock in
             _ = try await directory.createUser(userPrincipalName: "bob@contoso.com", displayName: "Bob", password: "Sesame-Street-1")

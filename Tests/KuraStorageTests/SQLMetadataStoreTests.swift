@@ -23,8 +23,8 @@ import Testing
     @Test(arguments: Backend.allCases)
     func migrationsAreIdempotent(_ backend: Backend) async throws {
         try await Self.withStore(backend) { (store: SQLMetadataStore, _: Scratch) async throws in
-            #expect(try await store.migrate() == 6)
-            #expect(try await store.migrate() == 6)
+            #expect(try await store.migrate() == 7)
+            #expect(try await store.migrate() == 7)
         }
     }
 
@@ -36,7 +36,7 @@ import Testing
                 for store in stores { group.addTask { try await store.migrate() } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(versions == Array(repeating: 6, count: 3))
+            #expect(versions == Array(repeating: 7, count: 3))
             let registry = Self.registry("after-concurrent-migrations")
             try await stores[0].insertRegistry(registry)
             #expect(try await stores[2].registry(named: registry.name) != nil, "one schema, shared")
@@ -56,7 +56,7 @@ import Testing
             try await store.insertRegistry(registry)
             try await store.commitBlob(BlobRecord(registryID: registry.id, digest: Self.digest(1), size: 1, createdAt: 1), repository: "r", place: {})
             let reopened = try await scratch.open()
-            #expect(try await reopened.migrate() == 6)
+            #expect(try await reopened.migrate() == 7)
             #expect(try await reopened.registry(named: "durable") == registry)
             #expect(try await reopened.blob(registryID: registry.id, digest: Self.digest(1))?.size == 1)
             try await reopened.close()
