@@ -23,8 +23,11 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
     public var exp: ExpirationClaim
     /// Token version: `"1.0"` or `"2.0"`.
     public var ver: String
-    /// Always `"app"`: kura's principals are applications and identities, never users.
+    /// `"app"` for a service principal or managed identity, `"user"` for a signed-in user.
     public var idtyp: String
+    /// A user's sign-in name, display name and delegated permission (`user_impersonation`);
+    /// absent from application tokens.
+    public var upn, name, scp: String?
 
     /// Checks that are independent of the verifier's configuration are in ``TokenVerifier``.
     public func verify(using algorithm: some JWTAlgorithm) async throws {}

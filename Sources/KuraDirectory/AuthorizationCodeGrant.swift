@@ -137,7 +137,8 @@ extension DirectoryService {
         guard let audience = endpoints.audience(forResource: resource) else {
             throw DirectoryError(.invalidScope, "The provided value for the input parameter 'scope' is not valid: no resource of this installation is named in '\(scope ?? issued.request.scope)'.")
         }
-        let token = try await authority.issue(objectID: user.objectID, appID: issued.request.clientID, audience: audience, version: .v2)
+        let token = try await authority.issue(objectID: user.objectID, appID: issued.request.clientID, audience: audience, version: .v2,
+                                              user: (user.userPrincipalName ?? "", user.displayName))
         return IssuedToken(accessToken: token, appID: issued.request.clientID, audience: audience, expiresIn: TokenAuthority.lifetime,
                            issuedAt: Int(clock.milliseconds / 1000))
     }

@@ -84,14 +84,19 @@ public struct TokenAuthority: Sendable {
         version == .v2 ? "\(loginEndpoint)/\(tenantID)/v2.0" : "\(loginEndpoint)/\(tenantID)/"
     }
 
-    /// Signs an access token for a principal and a resource.
-    public func issue(objectID: String, appID: String, audience: String, version: Version) async throws -> String {
-        let now = clock.now()
+    /// Signs an access token for a principal and a resource; `user` (its sign-in and display name)
+    /// makes it a user's delegated token (`idtyp: user`, `upn`, `name`, `scp`), `appID` then being
+    /// the client the user signed in through.
+    public func issue(objectID: String, appID: String, audience: String, version: Version,
+                      user: (userPrincipalName: String, displayName: String)? = nil) async throws -> String {
+        // Whole seconds, as Entra ID writes them.
+        let now = Date(timeIntervalSince1970: clock.now().timeIntervalSince1970.rounded(.down))
         let claims = AccessTokenClaims(
             iss: IssuerClaim(value: issuer(version)), aud: AudienceClaim(value: [audience]), tid: tenantID, oid: objectID,
             appid: appID, sub: SubjectClaim(value: objectID), iat: IssuedAtClaim(value: now),
             nbf: NotBeforeClaim(value: now.addingTimeInterval(-5)),
-            exp: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(Self.lifetime))), ver: version.rawValue, idtyp: "app")
+            exp: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(Self.lifetime))), ver: version.rawValue,
+            idtyp: user == nil ? "app" : "user", upn: user?.userPrincipalName, name: user?.displayName, scp: user.map { _ in "user_impersonation" })
         var header = JWTHeader()
         header.typ = "JWT"
         return try await keys.sign(claims, kid: JWKIdentifier(string: keyID), header: header)

@@ -32,8 +32,12 @@ package struct GraphRoutes {
 
     package func add(to router: Router<KuraRequestContext>) {
         router.get("/v1.0/me") { request, _ -> Response in
-            try await authenticate(request)
-            throw GraphError(status: .badRequest, code: "BadRequest", message: "/me request is only valid with delegated authentication flow.")
+            let caller = try await authenticate(request)
+            // A user's (delegated) token names the user; an application's has no "me", as in Graph.
+            guard caller.idtyp == "user", let user = try await directory.principal(objectID: caller.oid.lowercased()), user.kind == .user else {
+                throw GraphError(status: .badRequest, code: "BadRequest", message: "/me request is only valid with delegated authentication flow.")
+            }
+            return json(GraphUserRoutes.document(user))
         }
         router.get("/v1.0/servicePrincipals") { request, _ -> Response in
             let caller = try await authenticate(request)

@@ -47,12 +47,23 @@ def test_msal_signs_the_admin_user_in_with_the_code_flow_and_pkce(kura):
     assert "access_token" in result, result
     token = claims(result["access_token"])
     assert token["oid"] == user["objectId"] and token["appid"] == AZURE_CLI and token["aud"] == "https://management.localhost/"
+    assert token["idtyp"] == "user" and token["upn"] == user["userPrincipalName"] and token["scp"] == "user_impersonation", token
+    assert isinstance(token["iat"], int) and isinstance(token["exp"], int)
 
     # The user is Owner: ARM answers it.
     subscription = installation(kura)["subscriptionId"]
     groups = session.get(f"https://localhost:{kura.port}/subscriptions/{subscription}/resourcegroups?api-version=2022-09-01",
                          headers={"Authorization": "Bearer " + result["access_token"]})
     assert groups.status_code == 200, groups.text
+
+    # A Graph token for the user: /v1.0/me answers the user (an application's token has no "me").
+    graph_flow = app.initiate_auth_code_flow([f"https://localhost:{kura.port}/.default"], redirect_uri=REDIRECT)
+    _, graph_fields = sign_in_form(session, graph_flow["auth_uri"])
+    graph_answer = session.post(endpoint, data={**graph_fields, "login": user["userPrincipalName"], "passwd": user["password"]},
+                                allow_redirects=False)
+    graph_result = app.acquire_token_by_auth_code_flow(graph_flow, dict(parse_qsl(urlparse(graph_answer.headers["Location"]).query)))
+    me = session.get(f"https://localhost:{kura.port}/v1.0/me", headers={"Authorization": "Bearer " + graph_result["access_token"]})
+    assert me.status_code == 200 and me.json()["userPrincipalName"] == user["userPrincipalName"], me.text
 
     # A code is used once.
     again = session.post(f"https://localhost:{kura.port}/{creds['tenant']}/oauth2/v2.0/token",

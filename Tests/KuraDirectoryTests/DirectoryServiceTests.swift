@@ -190,6 +190,7 @@ import Crypto
                                                     codeVerifier: Self.verifier, scope: nil)
             let claims = try await directory.authority.verify(issued.accessToken, audiences: [issued.audience])
             #expect(claims.oid == user.objectID && claims.appid == PublicClients.azureCLI && issued.audience == "https://vault.localhost:8443")
+            #expect(claims.idtyp == "user" && claims.upn == "carol@contoso.com" && claims.name == "Carol" && claims.scp == "user_impersonation")
             await #expect(throws: DirectoryError.self) {
                 _ = try await directory.redeem(code: code, clientID: PublicClients.azureCLI, redirectURI: Self.redirect, codeVerifier: Self.verifier, scope: nil)
             }
