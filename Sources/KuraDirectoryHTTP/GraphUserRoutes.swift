@@ -1,13 +1,13 @@
 // kura — a self-hosted encrypted container registry.
 // GraphUserRoutes: Microsoft Graph's `/v1.0/users`, as `az ad user create/show/list/delete` call it.
 
-package import KuraAPI
+import KuraAPI
 package import KuraHTTP
 import Foundation
 import HTTPTypes
 package import Hummingbird
 import KuraCore
-package import KuraDirectory
+import KuraDirectory
 
 /// `POST /v1.0/users` (create, as `az ad user create` sends it: `userPrincipalName`,
 /// `displayName`, `passwordProfile.password`, `accountEnabled`, `mailNickname`), `GET /v1.0/users`,

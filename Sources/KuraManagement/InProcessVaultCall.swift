@@ -1,7 +1,7 @@
 // kura — a self-hosted encrypted container registry.
 // InProcessVaultCall: a Key Vault operation this process makes for a principal, audited as over HTTPS.
 
-public import KuraAPI
+import KuraAPI
 import Foundation
 import KuraCore
 public import KuraDirectory

@@ -4,8 +4,8 @@
 public import KuraAPI
 import Foundation
 public import KuraCore
-public import KuraDirectory
-public import KuraKeyVault
+import KuraDirectory
+import KuraKeyVault
 
 /// A vault's keys through ARM (what a template's `Microsoft.KeyVault/vaults/keys` resource
 /// makes). Not stored as resources: each call goes to ``KeyVaultService``, authorized by the

@@ -194,10 +194,11 @@ import Testing
             // 799 finished deployments as a long history leaves them (written directly: 799 runs would only be slow)…
             for index in 0..<799 {
                 let id = try #require(ResourceID(parsing: Self.deployment(arm, "d\(index)")))
-                try await arm.planes.stores.management.insertResource(ResourceRecord(
+                let inserted = try await arm.planes.stores.management.insertResource(ResourceRecord(
                     id: id, document: ["id": .string(id.description), "name": .string(id.name), "type": "Microsoft.Resources/deployments",
                                        "properties": ["provisioningState": "Succeeded"]],
                     createdAt: Int64(index), updatedAt: Int64(index)))
+                #expect(inserted)
             }
             // …then two deployments run: the second is the 801st.
             arm.clock.advance(by: .seconds(3600))
