@@ -57,13 +57,7 @@ public struct KeyVaultService: Sendable {
     /// - Throws: ``KeyVaultError``.
     public func handle(_ route: KeyVaultRoute, body: JSONValue?, query: [String: String], vault: VaultContext,
                        caller: VaultCaller, authorization: Authorization = .vault) async throws -> Reply {
-        switch (authorization, route) {
-        case (.vault, _): try VaultAuthorization.check(route, caller: caller, vault: vault)
-        case (.management, .create), (.management, .get), (.management, .list): break
-        case (.management, _):
-            throw KeyVaultError.forbidden("The management plane may only create, read and list keys; '\(route.auditName)' needs the vault's own API.",
-                                          inner: "AccessDenied")
-        }
+        try VaultAuthorization.check(route, caller: caller, vault: vault, authorizedBy: authorization)
         switch route {
         case .create(let name): return try await create(name, body: try object(body), vault: vault, newOnly: authorization == .management)
         case .importKey(let name): return try await importKey(name, body: try object(body), vault: vault)

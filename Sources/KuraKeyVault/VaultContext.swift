@@ -61,8 +61,17 @@ public struct VaultCaller: Sendable {
 /// Who may do what in a vault: its access policies (by the caller's object id, Azure's
 /// permission names, `all` for everything) or, on an RBAC vault, the caller's role assignments.
 public enum VaultAuthorization {
-    /// - Throws: 403 `Forbidden` (innererror `AccessDenied`) naming the missing permission.
-    public static func check(_ route: KeyVaultRoute, caller: VaultCaller, vault: VaultContext) throws {
+    /// - Throws: 403 `Forbidden` (innererror `AccessDenied`) naming the missing permission, or —
+    ///   authorized by the management plane — any operation but create, get and list.
+    public static func check(_ route: KeyVaultRoute, caller: VaultCaller, vault: VaultContext,
+                             authorizedBy authorization: KeyVaultService.Authorization = .vault) throws {
+        switch (authorization, route) {
+        case (.vault, _): break
+        case (.management, .create), (.management, .get), (.management, .list): return
+        case (.management, _):
+            throw KeyVaultError.forbidden("The management plane may only create, read and list keys; '\(route.auditName)' needs the vault's own API.",
+                                          inner: "AccessDenied")
+        }
         if vault.rbacAuthorization {
             guard caller.grants.allows(dataAction: route.dataAction, at: vault.resourceID) else {
                 throw KeyVaultError.forbidden("Caller is not authorized to perform action on resource. If role assignments, deny assignments or role definitions were changed recently, please observe propagation time. Caller: appid=\(caller.appID);oid=\(caller.objectID) Action: '\(route.dataAction)' Resource: '\(vault.resourceID.description.lowercased())'",

@@ -32,6 +32,18 @@ public struct KeyVaultProvider: ResourceProvider, VaultDirectory {
         return context(of: resource)
     }
 
+    /// The stored vault `id` names, for a child of it (its access policies, its keys).
+    /// - Throws: `ResourceGroupNotFound`, then `ResourceNotFound`.
+    static func record(_ id: ResourceID, in store: any ManagementStore) async throws -> ResourceRecord {
+        guard let vault = try await store.resource(id: id) else {
+            if let group = id.resourceGroup, try await store.resource(id: ResourceID(subscription: id.subscription, resourceGroup: group)) == nil {
+                throw ManagementError.resourceGroupNotFound(group)
+            }
+            throw ManagementError.resourceNotFound(type: type, name: id.name, group: id.resourceGroup)
+        }
+        return vault
+    }
+
     /// The vault `resource` as the Key Vault plane works with it.
     func context(of resource: ResourceRecord) -> VaultContext {
         VaultContext(id: resource.id, document: resource.document,

@@ -18,6 +18,8 @@ public struct ManagementAPI: Sendable {
     let providers: [String: any ResourceProvider]
     /// Items per page of a list before a `nextLink` is given.
     let pageSize: Int
+    /// Largest request body ARM takes (bytes); a deployment's evaluated resource is held to it too.
+    public static let maximumBodyBytes = 4 << 20
     /// Template deployments (they apply resources through this API).
     public let deployments: DeploymentService
 

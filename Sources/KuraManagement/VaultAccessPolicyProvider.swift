@@ -34,13 +34,7 @@ public struct VaultAccessPolicyProvider: ResourceProvider {
             throw ManagementError(status: 405, code: "MethodNotAllowed", "The access policies of a vault are changed with PUT only.")
         }
         try request.caller.authorize("\(KeyVaultProvider.type)/accessPolicies/write", at: vaultID)
-        guard let vault = try await store.resource(id: vaultID) else {
-            if vaultID.resourceGroup.map({ _ in true }) == true,
-               try await store.resource(id: ResourceID(subscription: vaultID.subscription, resourceGroup: vaultID.resourceGroup)) == nil {
-                throw ManagementError.resourceGroupNotFound(vaultID.resourceGroup ?? "")
-            }
-            throw ManagementError.resourceNotFound(type: KeyVaultProvider.type, name: vaultID.name, group: vaultID.resourceGroup)
-        }
+        let vault = try await KeyVaultProvider.record(vaultID, in: store)
         try ManagementAPI.requireNoOperationInProgress(vault)
         let changes = request.body?.member(caseInsensitive: "properties")?.member(caseInsensitive: "accessPolicies") ?? []
         let updated = try AccessPolicies.apply(id.name, changes: changes, to: vault.document["properties"]?["accessPolicies"] ?? [],

@@ -107,13 +107,7 @@ public struct VaultKeyProvider: ResourceProvider {
 
     /// The vault `id` names, in its resource group.
     func vault(_ id: ResourceID) async throws -> VaultContext {
-        guard let record = try await store.resource(id: id) else {
-            if let group = id.resourceGroup, try await store.resource(id: ResourceID(subscription: id.subscription, resourceGroup: group)) == nil {
-                throw ManagementError.resourceGroupNotFound(group)
-            }
-            throw ManagementError.resourceNotFound(type: KeyVaultProvider.type, name: id.name, group: id.resourceGroup)
-        }
-        return vaults.context(of: record)
+        vaults.context(of: try await KeyVaultProvider.record(id, in: store))
     }
 
     func key(_ name: String, in vault: VaultContext, caller: ManagementCaller) async throws -> JSONValue {

@@ -26,7 +26,7 @@ package struct ManagementRoutes {
     }
 
     /// Largest accepted request body (ARM's own limit is 4 MiB).
-    package static let maximumBody = 4 << 20
+    package static let maximumBody = ManagementAPI.maximumBodyBytes
 
     package func add(to router: Router<KuraRequestContext>) {
         for method in [HTTPRequest.Method.get, .put, .patch, .delete, .post, .head] {

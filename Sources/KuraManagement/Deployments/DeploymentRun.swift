@@ -25,8 +25,6 @@ struct DeploymentRun: Sendable {
     static let retried: Set<String> = ["CustomerKeyNotUsable", "Conflict"]
     /// Resources of one wave applied at the same time, at most.
     static let parallelism = 8
-    /// Largest evaluated resource body: what ARM takes in one request (4 MiB).
-    static let maximumBodyBytes = 4 << 20
 
     /// Runs the deployment `id`: the end state — `Succeeded`, `Failed` (with the error) or
     /// `Canceled` — and the outputs.
@@ -92,9 +90,9 @@ struct DeploymentRun: Sendable {
     func attempt(_ step: TemplateStep) async -> Result<Int, ManagementError> {
         do {
             let body = try await step.body(plan.evaluator)
-            guard body.fits(within: Self.maximumBodyBytes) else {
+            guard body.fits(within: ManagementAPI.maximumBodyBytes) else {
                 throw ManagementError(status: 400, code: "InvalidTemplate",
-                                      "The resource '\(step.name)' evaluates to more than \(Self.maximumBodyBytes) bytes, more than a client may send for it.")
+                                      "The resource '\(step.name)' evaluates to more than \(ManagementAPI.maximumBodyBytes) bytes, more than a client may send for it.")
             }
             let version = step.apiVersion ?? APIVersionPolicy.latest(for: step.type) ?? ""
             // The caller's roles as they are now: one removed while the deployment runs stops it writing.
