@@ -46,6 +46,8 @@ let package = Package(
         // Hummingbird's own HTTP types: header names (HTTPField.Name) for OCI's headers.
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        // The portal's server-rendered pages.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Typed wire models the server writes and the CLI reads (token responses, error envelopes,
@@ -191,6 +193,14 @@ let package = Package(
             dependencies: ["KuraAPI", "KuraHTTP", "KuraDirectoryHTTP", "KuraManagement", "KuraTemplates", "KuraDirectory", "KuraCore"] + httpHalf,
             swiftSettings: swiftSettings
         ),
+        // The portal: the seed's pages in a browser, signed in through the login plane, over the
+        // same services the ARM and Key Vault planes call (no rule of its own).
+        .target(
+            name: "KuraPortal",
+            dependencies: ["KuraAPI", "KuraHTTP", "KuraCore", "KuraCrypto", "KuraDirectory", "KuraManagement", "KuraKeyVault",
+                           "KuraRegistry", .product(name: "Mustache", package: "swift-mustache")] + httpHalf,
+            swiftSettings: swiftSettings
+        ),
         // Composition root: data dir bootstrap, Hummingbird apps, host routing, TLS.
         .target(
             name: "KuraServer",
@@ -201,6 +211,7 @@ let package = Package(
                 "KuraRegistryHTTP",
                 "KuraKeyVaultHTTP",
                 "KuraManagementHTTP",
+                "KuraPortal",
                 "KuraCore",
                 "KuraCrypto",
                 "KuraStorage",
@@ -282,6 +293,11 @@ let package = Package(
             name: "KuraTestSupport",
             dependencies: ["KuraAPI", "KuraCore", "KuraStorage", "KuraDirectory", "KuraRegistry", "KuraKeyVault",
                            "KuraManagement"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KuraPortalTests",
+            dependencies: ["KuraPortal", "KuraCore", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -144,7 +144,7 @@ extension DirectoryService {
     }
 
     /// PKCE's S256: base64url(SHA-256(verifier)), unpadded.
-    static func challenge(of verifier: String) -> String {
+    public static func challenge(of verifier: String) -> String {
         Data(SHA256.hash(data: Data(verifier.utf8))).base64URLEncodedString()
     }
 

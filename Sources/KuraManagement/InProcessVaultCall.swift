@@ -1,14 +1,14 @@
 // kura — a self-hosted encrypted container registry.
 // InProcessVaultCall: a Key Vault operation this process makes for a principal, audited as over HTTPS.
 
-import KuraAPI
+public import KuraAPI
 import Foundation
 import KuraCore
 public import KuraDirectory
 public import KuraKeyVault
 
 /// One Key Vault operation made in process for `principal` — a registry's identity wrapping its
-/// data key, ARM creating or reading a key — through ``KeyVaultService`` and audited as the Key
+/// data key, ARM creating or reading a key, a portal user working with keys — through ``KeyVaultService`` and audited as the Key
 /// Vault plane audits a request: a change writes its entry in its own transaction, anything else
 /// (a refusal included) appends one afterwards.
 public struct InProcessVaultCall: Sendable {
@@ -27,7 +27,7 @@ public struct InProcessVaultCall: Sendable {
     /// Runs `route` in `vault` as `principal` (an object id), recorded as coming from `address`.
     /// - Throws: ``KeyVaultError`` (503 `ServiceUnavailable` when the audit entry cannot be
     ///   written: an operation is never reported done without its entry), or the store's error.
-    func perform(_ route: KeyVaultRoute, body: JSONValue?, query: [String: String] = [:], vault: VaultContext, principal: String, address: String,
+    public func perform(_ route: KeyVaultRoute, body: JSONValue?, query: [String: String] = [:], vault: VaultContext, principal: String, address: String,
                  authorization: KeyVaultService.Authorization) async throws -> KeyVaultService.Reply {
         let started = audit.clock.now()
         // A directory that cannot be read leaves the app id unknown; the call then fails on the

@@ -6,6 +6,7 @@ import KuraDirectoryHTTP
 import KuraRegistryHTTP
 import KuraKeyVaultHTTP
 import KuraManagementHTTP
+import KuraPortal
 public import Hummingbird
 public import KuraCore
 import KuraDirectory
@@ -23,10 +24,11 @@ public struct Hosts: Sendable {
     let vaults: KeyVaultPlane
     let audit: AuditRoutes
     let registries: RegistryPlane
+    let portal: PortalRoutes
 
     /// - Parameter identitySecret: what a workload presents to the managed-identity endpoint.
     public init(planes: Planes, config: KuraConfig, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-                identitySecret: String) {
+                identitySecret: String) throws {
         self.config = config
         self.metrics = metrics
         let login = LoginRoutes(directory: planes.directory, access: planes.access, subscriptionID: planes.installation.subscriptionId,
@@ -40,11 +42,17 @@ public struct Hosts: Sendable {
                                    content: planes.content, uploads: planes.uploads, authority: planes.authority,
                                    registryAudiences: Set(planes.endpoints.registryAudiences),
                                    principalRoles: { objectID, registry in try await planes.registryRoles(of: objectID, on: registry) })
+        portal = try PortalRoutes(services: PortalServices(
+            management: planes.management, directory: planes.directory, access: planes.access, vaults: planes.keyVaults,
+            vaultCalls: planes.vaultCalls, audit: planes.audit, provisioner: planes.provisioner, keyring: planes.keyring,
+            content: planes.content, subscriptionID: planes.installation.subscriptionId, sessions: PortalSessions(clock: planes.clock),
+            isOwner: { try await planes.isOwner($0) }))
     }
 
     /// The responder of every listener: host routing over all planes.
     public var responder: some HTTPResponder<KuraRequestContext> {
-        HostRouter(config: config, main: MainPlaneRoutes.router(metrics: metrics, login: login, management: management, audit: audit)
+        HostRouter(config: config, main: MainPlaneRoutes.router(metrics: metrics, login: login, management: management, audit: audit,
+                                                                   portal: portal)
             .buildResponder(), registries: registries, vaults: vaults)
     }
 }

@@ -136,7 +136,7 @@ public final class KuraServer: Sendable {
             }
             // A deployment a stop interrupted is marked Failed (never left Running).
             try await planes.management.deployments.failInterrupted()
-            return KuraServer(config: config, directory: directory, installation: installation, metadata: metadata, keys: keys,
+            return try KuraServer(config: config, directory: directory, installation: installation, metadata: metadata, keys: keys,
                               planes: planes, identitySecret: try directory.identityEndpointSecret(),
                               firstStart: created ? FirstStartReport(admin: admin, defaultRegistry: defaultRegistry) : nil,
                               newAdminUser: newUser ? admin.user : nil,
@@ -149,7 +149,7 @@ public final class KuraServer: Sendable {
 
     private init(config: KuraConfig, directory: DataDirectory, installation: Installation, metadata: SQLMetadataStore, keys: KeyHierarchy,
                  planes: Planes, identitySecret: String, firstStart: FirstStartReport?, newAdminUser: AdminCredentials.AdminUser?,
-                 tls: TLSConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger) {
+                 tls: TLSConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger) throws {
         self.config = config
         self.directory = directory
         self.installation = installation
@@ -161,7 +161,7 @@ public final class KuraServer: Sendable {
         self.tls = tls
         self.metrics = metrics
         self.logger = logger
-        self.hosts = Hosts(planes: planes, config: config, metrics: metrics, identitySecret: identitySecret)
+        self.hosts = try Hosts(planes: planes, config: config, metrics: metrics, identitySecret: identitySecret)
         self.keyMonitor = planes.customerKeyMonitor(interval: config.keyCheckInterval, logger: logger)
     }
 

@@ -6,15 +6,16 @@ import KuraDirectoryHTTP
 import KuraRegistryHTTP
 import KuraKeyVaultHTTP
 import KuraManagementHTTP
+import KuraPortal
 import Hummingbird
 import NIOCore
 import Prometheus
 
 /// Routes of `localhost:<port>`: `/healthz`, `/metrics`, the login plane (``LoginRoutes``) and the
-/// management plane (``ManagementRoutes``).
+/// management plane (``ManagementRoutes``), and the portal (``PortalRoutes``, `/` and `/portal/…`).
 enum MainPlaneRoutes {
     static func router(metrics: PrometheusCollectorRegistry, login: LoginRoutes, management: ManagementRoutes,
-                       audit: AuditRoutes) -> Router<KuraRequestContext> {
+                       audit: AuditRoutes, portal: PortalRoutes) -> Router<KuraRequestContext> {
         let router = Router(context: KuraRequestContext.self)
         // The host chain (HostChain's order): request id, metrics, Azure's error envelope.
         router.add(middleware: RequestIDMiddleware())
@@ -31,6 +32,7 @@ enum MainPlaneRoutes {
         login.add(to: router)
         management.add(to: router)
         audit.add(to: router)
+        portal.add(to: router)
         return router
     }
 }

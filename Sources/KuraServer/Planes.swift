@@ -70,6 +70,8 @@ public struct Planes: Sendable {
     public let deletedVaults: DeletedVaultProvider
     public let registryResources: ContainerRegistryProvider
     public let management: ManagementAPI
+    /// Key Vault operations made in process for a principal (a registry's identity, ARM, the portal).
+    public let vaultCalls: InProcessVaultCall
     /// The client of vaults elsewhere (its HTTPS client is shut down with the stores).
     let remoteVaults: RemoteKeyWrapClient
 
@@ -133,7 +135,7 @@ public struct Planes: Sendable {
                       registryTokens: await RegistryTokenService(hierarchy: keys, clock: clock),
                       blobCollector: BlobCollector(store: stores.content, blobs: blobs, grace: config.blobCollectionGrace, clock: clock),
                       environment: environment, keyVaults: keyVaults, deletedVaults: deletedVaults, registryResources: registryResources,
-                      management: management, remoteVaults: remoteVaults)
+                      management: management, vaultCalls: vaultCalls, remoteVaults: remoteVaults)
     }
 
     /// The roles `objectID` holds on `registry`: its role assignments at the registry's ARM id and above.

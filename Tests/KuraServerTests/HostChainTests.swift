@@ -55,7 +55,7 @@ import Testing
         let planes = try await Planes.assemble(stores: stores, blobs: EncryptedBlobStore(store: try await FileSystemBlobStore.open(root: root)),
                                                keys: KeyHierarchy(rootKey: SymmetricKey(size: .bits256)), installation: installation,
                                                config: KuraConfig())
-        let hosts = Hosts(planes: planes, config: KuraConfig(), identitySecret: "secret")
+        let hosts = try Hosts(planes: planes, config: KuraConfig(), identitySecret: "secret")
         let capture = LogCapture()
         let app = Application(responder: hosts.responder, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
                               logger: Logger(label: "test", factory: { _ in capture.handler() }))

@@ -1,0 +1,134 @@
+// kura — a self-hosted encrypted container registry.
+// PortalRequest: one signed-in request — its session, form, caller — and the calls a page makes.
+
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KuraAPI
+import KuraCore
+import KuraDirectory
+import KuraHTTP
+import KuraKeyVault
+import KuraManagement
+
+/// A portal request whose session is live (and, for a POST, whose form token matched). Pages call
+/// ARM and the vaults through it as the signed-in user: whatever that user may not do is refused
+/// by the same rule, with the same message, as it would be over the API.
+struct PortalRequest {
+    let http: Request
+    let context: KuraRequestContext
+    let session: PortalSessions.Session
+    /// The query's parameters (GET) or the form's fields (POST).
+    let form: FormParameters
+    let caller: ManagementCaller
+    let services: PortalServices
+    let view: PortalView
+
+    var subscriptionID: String { services.subscriptionID }
+    var subscriptionPath: String { "/subscriptions/\(subscriptionID)" }
+    var subscriptionScope: ResourceID { ResourceID(subscription: subscriptionID) }
+
+    /// A path parameter of the route (`:group`, `:vault`, …).
+    func parameter(_ name: String) throws -> String { try context.parameters.require(name) }
+
+    /// A form field, trimmed; "" when absent.
+    func field(_ name: String) -> String { (form[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    // MARK: Calls
+
+    /// An ARM call as the signed-in user, through ``ManagementAPI`` (the body answered, if any).
+    /// - Throws: ``ManagementError`` as ARM would answer it.
+    @discardableResult
+    func arm(_ method: String, _ path: String, apiVersion: String, body: JSONValue? = nil,
+             query: [String: String] = [:]) async throws -> JSONValue? {
+        var parameters = query
+        parameters["api-version"] = apiVersion
+        return try await services.management.handle(ManagementRequest(method: method, path: path, query: parameters, body: body,
+                                                                      caller: caller)).body
+    }
+
+    /// The `value` of an ARM list (every page of it).
+    func armList(_ path: String, apiVersion: String, query: [String: String] = [:]) async throws -> [JSONValue] {
+        var items: [JSONValue] = []
+        var parameters = query
+        while true {
+            let page = try await arm("GET", path, apiVersion: apiVersion, query: parameters)
+            items += page?["value"]?.arrayValue ?? []
+            guard let next = page?["nextLink"]?.stringValue, let token = URLComponents(string: next)?.queryItems?
+                .first(where: { $0.name == "$skiptoken" })?.value else { return items }
+            parameters["$skiptoken"] = token
+        }
+    }
+
+    /// A Key Vault operation in `vault` as the signed-in user: authorized by the vault's access
+    /// policies and audited as if it came over HTTPS from this browser's address.
+    /// - Throws: ``KeyVaultError`` (404 `VaultNotFound` for a vault that does not exist).
+    @discardableResult
+    func vault(_ route: KeyVaultRoute, in vault: String, body: JSONValue? = nil, query: [String: String] = [:]) async throws -> JSONValue? {
+        guard let context = try await services.vaults.vault(named: vault) else {
+            throw KeyVaultError(status: 404, code: "VaultNotFound", "No vault named '\(vault)' exists in this installation.")
+        }
+        var parameters = query
+        parameters["api-version"] = "7.6"
+        return try await services.vaultCalls.perform(route, body: body, query: parameters, vault: context, principal: session.objectID,
+                                                     address: self.context.clientAddress, authorization: .vault).body
+    }
+
+    /// Whether the user's roles allow `action` at `scope` (a page disables what they do not).
+    func may(_ action: String, at scope: ResourceID) -> Bool { caller.grants.allows(action: action, at: scope) }
+
+    /// Runs `call`; a plane's refusal comes back as its message (for the form to show beside the
+    /// field it concerns), anything else is thrown.
+    func refusal(of call: () async throws -> Void) async throws -> String? {
+        do {
+            try await call()
+            return nil
+        } catch {
+            guard let (_, message) = PortalRoutes.refusal(error) else { throw error }
+            return message
+        }
+    }
+
+    /// A deletion's confirmation: the `confirm` field must repeat `name`.
+    /// - Throws: ``PortalFailure`` 400 otherwise.
+    func requireConfirmation(of name: String) throws {
+        guard field("confirm") == name else { throw PortalFailure(400, "Type the name '\(name)' to confirm the deletion.") }
+    }
+
+    // MARK: Answers
+
+    func render(_ template: String, title: String, crumbs: [PortalView.Crumb], _ model: [String: Any],
+                status: HTTPResponse.Status = .ok) -> Response {
+        var notice: String?
+        if let text = session.drafts["notice"]?["text"] {
+            notice = text
+            services.sessions.updateDrafts(of: session.id) { $0["notice"] = nil }
+        }
+        return view.page(template, title: title, crumbs: [PortalView.Crumb("Home", "/portal/")] + crumbs, model: model,
+                         chrome: .init(userName: session.displayName, csrfToken: session.csrfToken, notice: notice), status: status)
+    }
+
+    /// 303 to `location` (a portal path), with a notice the next page shows.
+    func redirect(_ location: String, notice: String? = nil) -> Response {
+        if let notice { services.sessions.updateDrafts(of: session.id) { $0["notice"] = ["text": notice] } }
+        return PortalRoutes.seeOther(location)
+    }
+
+    /// The session's draft `name` (a wizard's fields so far).
+    func draft(_ name: String) -> [String: String] { session.drafts[name] ?? [:] }
+
+    func saveDraft(_ name: String, _ fields: [String: String]) {
+        services.sessions.updateDrafts(of: session.id) { $0[name] = fields }
+    }
+}
+
+/// A refusal the portal itself states (a missing field, a confirmation not typed): shown like an
+/// API's refusal, with its status.
+struct PortalFailure: Error {
+    let status: Int
+    let message: String
+    init(_ status: Int, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+}
