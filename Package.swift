@@ -198,7 +198,7 @@ let package = Package(
         .target(
             name: "KuraPortal",
             dependencies: ["KuraAPI", "KuraHTTP", "KuraCore", "KuraCrypto", "KuraDirectory", "KuraManagement", "KuraKeyVault",
-                           "KuraRegistry", .product(name: "Mustache", package: "swift-mustache")] + httpHalf,
+                           "KuraRegistry", "KuraTemplates", .product(name: "Mustache", package: "swift-mustache")] + httpHalf,
             swiftSettings: swiftSettings
         ),
         // Composition root: data dir bootstrap, Hummingbird apps, host routing, TLS.

@@ -28,7 +28,7 @@ enum PortalAssets {
         .topbar .brand { color: #fff; font-weight: 600; text-decoration: none; font-size: 17px; }
         .topbar .search { flex: 1; min-width: 160px; }
         .topbar .search input { width: 100%; max-width: 480px; padding: 5px 8px; border-radius: 4px; border: 0; }
-        .topbar .who { font-size: 13px; }
+        .topbar .who { font-size: 13px; } .topbar a.nav { color: #fff; font-size: 14px; }
         .topbar button.link { background: none; border: 1px solid #8a8886; color: #fff; padding: 3px 10px; border-radius: 4px; cursor: pointer; }
         .crumbs ol { list-style: none; display: flex; flex-wrap: wrap; gap: 4px; margin: 0; padding: 10px 16px 0; font-size: 13px; }
         .crumbs li + li::before { content: "›"; margin-right: 4px; color: var(--muted); }
@@ -55,6 +55,7 @@ enum PortalAssets {
         .form { background: #fff; padding: 16px; border: 1px solid var(--line); max-width: 640px; }
         .form.wide { max-width: 960px; }
         .form label, .filter label { display: block; font-weight: 600; margin: 12px 0 4px; }
+        .form textarea { width: 100%; font: 13px/1.4 ui-monospace, monospace; border: 1px solid #8a8886; border-radius: 4px; padding: 6px; }
         .form input:not([type=checkbox]):not([type=radio]), .form select { width: 100%; padding: 6px 8px; border: 1px solid #8a8886; border-radius: 4px; font: inherit; }
         .check { display: flex; gap: 8px; align-items: baseline; margin: 4px 0; }
         .check label, .form .check label { display: inline; font-weight: normal; margin: 0; }
@@ -100,19 +101,31 @@ enum PortalAssets {
             var label = button.textContent; button.textContent = "Copied"; setTimeout(function () { button.textContent = label; }, 1500);
           });
         });
-        (function () {
-          var status = document.getElementById("encryption-status");
-          if (!status || !window.fetch) return;
-          var seconds = Number(status.dataset.refresh || 5);
-          setInterval(function () {
-            fetch(window.location.pathname, { credentials: "same-origin" }).then(function (response) {
+        // A section with data-refresh="<seconds>" (a deployment running, a registry's key status)
+        // is fetched again on that period and replaced in place; it stops once the fresh copy no
+        // longer asks to be refreshed (a deployment that has finished).
+        document.querySelectorAll("[data-refresh][id]").forEach(function (section) {
+          if (!window.fetch) return;
+          var seconds = Number(section.dataset.refresh) || 5;
+          var timer = setInterval(function () {
+            fetch(window.location.pathname + window.location.search, { credentials: "same-origin" }).then(function (response) {
               return response.ok ? response.text() : null;
             }).then(function (html) {
               if (!html) return;
-              var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("encryption-status");
-              if (fresh) status.replaceChildren.apply(status, Array.from(fresh.childNodes));
+              var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(section.id);
+              if (!fresh) return;
+              section.replaceChildren.apply(section, Array.from(fresh.childNodes));
+              if (!fresh.hasAttribute("data-refresh")) clearInterval(timer);
             }).catch(function () {});
           }, seconds * 1000);
-        })();
+        });
+        // A template file read into its text box (the form posts text: no upload needed).
+        document.querySelectorAll("input[type=file][data-fills]").forEach(function (input) {
+          input.addEventListener("change", function () {
+            var target = document.getElementById(input.dataset.fills);
+            if (!input.files.length || !target) return;
+            input.files[0].text().then(function (text) { target.value = text; });
+          });
+        });
         """
 }

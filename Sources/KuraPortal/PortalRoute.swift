@@ -18,6 +18,6 @@ struct PortalRoute: Sendable {
     /// Every page of the portal.
     static var all: [PortalRoute] {
         HomePages.routes + IdentityPages.routes + VaultPages.routes + AccessPolicyPages.routes + KeyPages.routes + AuditPages.routes
-            + RegistryCreatePages.routes + KeyPickerPages.routes + RegistryPages.routes + AccessControlPages.routes
+            + RegistryCreatePages.routes + KeyPickerPages.routes + RegistryPages.routes + AccessControlPages.routes + DeploymentPages.routes
     }
 }

@@ -9,6 +9,7 @@ import re
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -81,7 +82,13 @@ class Portal:
 
     def navigate_by(self, element):
         page = self.find("html")
-        element.click()
+        try:
+            element.click()
+        except WebDriverException as error:
+            # chromedriver sometimes loses the clicked node when the click's navigation wins the
+            # race with its own bookkeeping; the click happened, the wait below sees the new page.
+            if "does not belong to the document" not in str(error):
+                raise
         WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(page))
         WebDriverWait(self.driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
         self.check_accessibility()

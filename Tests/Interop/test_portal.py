@@ -230,3 +230,159 @@ def Select_value(portal, css):
 def Select_text(portal, css):
     from selenium.webdriver.support.ui import Select
     return Select(portal.find(css)).first_selected_option.text
+
+
+# Who may see what, form tokens, the session cookie, users made by az and by kura.
+
+def http_sign_in(kura, user_principal_name, password):
+    """Signs in to the portal with requests (the browser's redirects by hand); returns (session, the last answer)."""
+    base = f"https://localhost:{kura.port}"
+    session = requests.Session()
+    session.verify = kura.ca_file
+    session.trust_env = False
+    start = session.get(base + "/portal/", allow_redirects=False)
+    assert start.status_code == 303 and "/oauth2/v2.0/authorize?" in start.headers["Location"], start.headers
+    authorize = urljoin(base, start.headers["Location"])
+    page = session.get(authorize)
+    fields = {name: html.unescape(value) for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text)}
+    answer = session.post(authorize, data={**fields, "login": user_principal_name, "passwd": password}, allow_redirects=False)
+    assert answer.status_code == 302 and answer.headers["Location"].startswith(base + "/portal/signin?"), answer.text
+    finished = session.get(answer.headers["Location"], allow_redirects=False)
+    assert finished.status_code == 303 and finished.headers["Location"] == "/portal/", finished.text
+    return session, finished
+
+
+def form_token(session, kura, path="/portal/groups/new"):
+    page = session.get(f"https://localhost:{kura.port}{path}")
+    assert page.status_code == 200, page.text
+    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+
+
+def kura_cli(kura, tmp_path, *args):
+    config = str(tmp_path / "kura-config")
+    env = dict(os.environ, KURA_CONFIG_DIR=config)
+    if not os.path.exists(config):
+        logged_in = subprocess.run([kura_binary(), "login", "--local", "--data-dir", kura.data_dir, "--server", f"https://localhost:{kura.port}"],
+                                   capture_output=True, text=True, env=env, timeout=120)
+        assert logged_in.returncode == 0, logged_in.stderr
+    return subprocess.run([kura_binary(), *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_a_user_without_roles_sees_no_resources_and_no_create_buttons(kura, browser, tmp_path):
+    made = kura_cli(kura, tmp_path, "group", "create", "--name", "PortalHiddenRG", "--location", "japaneast")
+    assert made.returncode == 0, made.stderr
+    user = kura_cli(kura, tmp_path, "ad", "user", "create", "--display-name", "Nora Norole", "--password", "Sesame-Street-7",
+                    "--user-principal-name", "nora@kura.local")
+    assert user.returncode == 0, user.stderr
+    portal = browser
+    portal.sign_in("nora@kura.local", "Sesame-Street-7")
+    assert portal.text("[data-testid=signed-in-user]") == "Nora Norole"
+    assert portal.finds("#no-resources") and portal.finds("#no-create")
+    assert "PortalHiddenRG" not in portal.driver.page_source
+    assert not portal.finds("a.button[href^='/portal/'][href$='/new']"), "no create button"
+    portal.shot("no-roles-home")
+    # A page reached by its address answers ARM's refusal, nothing of the group.
+    portal.go("/portal/groups/PortalHiddenRG")
+    assert "AuthorizationFailed" in portal.text("#error-message") or "does not have authorization" in portal.text("#error-message")
+    assert "japaneast" not in portal.driver.page_source
+    portal.shot("no-roles-refused")
+
+
+def test_forms_need_this_sessions_token_and_the_cookie_is_host_only_secure_httponly_lax(kura, tmp_path):
+    creds = admin(kura)["user"]
+    first, signed_in = http_sign_in(kura, creds["userPrincipalName"], creds["password"])
+    second, _ = http_sign_in(kura, creds["userPrincipalName"], creds["password"])
+    cookie = signed_in.headers["Set-Cookie"]
+    session_cookie = next(part for part in re.split(r",\s*(?=__Host-)", cookie) if part.startswith("__Host-kura-session="))
+    attributes = [attribute.strip().lower() for attribute in session_cookie.split(";")[1:]]
+    assert {"path=/", "secure", "httponly", "samesite=lax"} <= set(attributes), session_cookie
+    assert not any(attribute.startswith("domain") for attribute in attributes), session_cookie
+
+    url = f"https://localhost:{kura.port}/portal/groups"
+    group = {"name": "PortalCsrfRG", "location": "japaneast"}
+    without = first.post(url, data=group, allow_redirects=False)
+    assert without.status_code == 403 and "form token" in without.text
+    foreign = first.post(url, data={**group, "csrf": form_token(second, kura)}, allow_redirects=False)
+    assert foreign.status_code == 403
+    own = form_token(first, kura)
+    elsewhere = first.post(url, data={**group, "csrf": own}, headers={"Origin": "https://evil.example"}, allow_redirects=False)
+    assert elsewhere.status_code == 403
+    anonymous = requests.post(url, data={**group, "csrf": own}, verify=kura.ca_file, allow_redirects=False)
+    assert anonymous.status_code == 403
+    listed = first.get(f"https://localhost:{kura.port}/portal/?search=PortalCsrfRG")
+    assert 'href="/portal/groups/PortalCsrfRG"' not in listed.text and "No resource groups match" in listed.text, "no refused form changed anything"
+    accepted = first.post(url, data={**group, "csrf": own}, allow_redirects=False)
+    assert accepted.status_code == 303 and accepted.headers["Location"] == "/portal/groups/PortalCsrfRG"
+
+    # Sign-out ends the session: its cookie no longer opens a page.
+    signed_out = first.post(f"https://localhost:{kura.port}/portal/signout", data={"csrf": own}, allow_redirects=False)
+    assert signed_out.status_code == 303
+    again = requests.get(f"https://localhost:{kura.port}/portal/", cookies={"__Host-kura-session": session_cookie.split(";")[0].split("=", 1)[1]},
+                         verify=kura.ca_file, allow_redirects=False)
+    assert again.status_code == 303 and "/oauth2/v2.0/authorize?" in again.headers["Location"]
+
+
+def test_users_made_by_az_and_by_kura_sign_in_to_the_portal(kura, browser, tmp_path):
+    creds = admin(kura)
+    az = Az(str(tmp_path / "az"), kura).login(creds["appId"], creds["password"], creds["tenant"])
+    az.json("ad", "user", "create", "--display-name", "Carol Az", "--password", "Sesame-Street-3", "--user-principal-name", "carol@contoso.com")
+    made = kura_cli(kura, tmp_path, "ad", "user", "create", "--display-name", "Dave Kura", "--password", "Sesame-Street-4",
+                    "--user-principal-name", "dave@contoso.com")
+    assert made.returncode == 0, made.stderr
+    portal = browser
+    portal.sign_in("carol@contoso.com", "Sesame-Street-3")
+    assert portal.heading() == "Home" and portal.text("[data-testid=signed-in-user]") == "Carol Az"
+    cookies = {cookie["name"]: cookie for cookie in portal.driver.get_cookies()}
+    session_cookie = cookies["__Host-kura-session"]
+    assert session_cookie["secure"] and session_cookie["httpOnly"] and session_cookie["sameSite"] == "Lax" and session_cookie["path"] == "/"
+    portal.shot("az-user-home")
+    portal.click(".signout button")
+    assert portal.heading() == "Signed out"
+    portal.sign_in("dave@contoso.com", "Sesame-Street-4")
+    assert portal.text("[data-testid=signed-in-user]") == "Dave Kura"
+    portal.shot("kura-user-home")
+
+
+def test_the_seeds_template_deploys_from_the_portal_and_its_progress_updates_in_place(kura, browser, tmp_path):
+    from test_templates import seed_template
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    creds = admin(kura)
+    az = Az(str(tmp_path / "az"), kura).login(creds["appId"], creds["password"], creds["tenant"])
+    az.ok("group", "create", "--name", "PortalTemplateRG", "--location", "japaneast", "-o", "none")
+    az.ok("keyvault", "create", "--name", "portaltplvault", "--resource-group", "PortalTemplateRG", "--enable-purge-protection",
+          "--enable-rbac-authorization", "false", "--no-self-perms", "-o", "none")
+    az.ok("keyvault", "set-policy", "--resource-group", "PortalTemplateRG", "--name", "portaltplvault", "--object-id", creds["objectId"],
+          "--key-permissions", "all", "-o", "none")
+    key_id = az.ok("keyvault", "key", "create", "--name", "tplkey", "--vault-name", "portaltplvault", "--query", "key.kid", "-o", "tsv").strip()
+    template = tmp_path / "CMKtemplate.json"
+    template.write_text(seed_template(), encoding="utf-8")
+
+    portal = browser
+    portal.sign_in(creds["user"]["userPrincipalName"], creds["user"]["password"])
+    portal.click_link("Deployments")
+    portal.click("#new-deployment")
+    portal.choose("#deployment-group", "PortalTemplateRG")
+    portal.fill("#deployment-name", "CMKtemplate")
+    portal.find("#template-file").send_keys(str(template))
+    WebDriverWait(portal.driver, 10).until(lambda d: '"Microsoft.ContainerRegistry/registries"' in portal.find("#template-text").get_attribute("value"))
+    portal.shot("template")
+    portal.click("#next-parameters")
+    labels = {label.get_attribute("for"): label.text.split(" ")[0] for label in portal.finds("label")}
+    fields = {name: f"#{field}" for field, name in labels.items()}
+    assert {"registry_name", "identity_name", "vault_name", "kek_id"} <= set(fields), labels
+    for name, value in (("registry_name", "portaltplregistry"), ("identity_name", "portaltplidentity"), ("vault_name", "portaltplvault"),
+                        ("kek_id", key_id)):
+        portal.fill(fields[name], value)
+    portal.shot("parameters")
+    portal.click("#deploy")
+    assert portal.heading() == "CMKtemplate" and "started" in portal.notice()
+    # The page follows the deployment: while it runs, its script fetches the status section again
+    # (a reload shows the same without script).
+    WebDriverWait(portal.driver, 60).until(lambda d: portal.text("#deployment-state") in ("Succeeded", "Failed"))
+    assert portal.text("#deployment-state") == "Succeeded", portal.text("#deployment-status")
+    assert "portaltplregistry" in portal.text("#operations")
+    portal.shot("deployment-succeeded")
+    portal.go("/portal/groups/PortalTemplateRG/registries/portaltplregistry/encryption")
+    assert portal.text("#cmk-status") == "Enabled" and portal.text("#key-identifier") == key_id and portal.text("#key-accessible") == "Yes"
+    portal.shot("template-registry-encryption")

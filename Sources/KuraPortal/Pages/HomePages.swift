@@ -33,7 +33,7 @@ enum HomePages {
         let scopes = [request.subscriptionScope] + groups.compactMap { $0["id"]?.stringValue.flatMap(ResourceID.init(parsing:)) }
         func canCreate(_ type: String) -> Bool { scopes.contains { request.may("\(type)/write", at: $0) } }
         return request.render("home", title: "Home", crumbs: [], [
-            "search": search,
+            "search": search, "searching": !search.isEmpty,
             "groups": groups.filter(matches).map(groupRow),
             "resources": resources.filter(matches).map(resourceRow),
             "hasAny": !groups.isEmpty || !resources.isEmpty,

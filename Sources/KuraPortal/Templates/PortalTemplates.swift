@@ -4,7 +4,7 @@
 /// The templates, each area's in its own file. Every page fills the `layout` template's `content`
 /// block; `{{…}}` escapes HTML (no template uses `{{{…}}}`).
 enum PortalTemplates {
-    static var all: [(String, String)] { LayoutTemplates.all + HomeTemplates.all + VaultTemplates.all + RegistryTemplates.all }
+    static var all: [(String, String)] { LayoutTemplates.all + HomeTemplates.all + VaultTemplates.all + RegistryTemplates.all + DeploymentTemplates.all }
 }
 
 /// The frame of every page: top bar (search, user, sign-out), breadcrumbs, notice, heading.
@@ -30,6 +30,7 @@ enum LayoutTemplates {
             <label for="global-search" class="visually-hidden">Search resources</label>
             <input id="global-search" name="search" type="search" placeholder="Search resources, groups…">
           </form>
+          <a class="nav" href="/portal/deployments">Deployments</a>
           <span class="who" data-testid="signed-in-user">{{name}}</span>
           <form method="post" action="/portal/signout" class="signout">
             <input type="hidden" name="csrf" value="{{csrf}}">
@@ -105,7 +106,7 @@ enum HomeTemplates {
           {{#groups}}<tr><td><a href="{{href}}">{{name}}</a></td><td>{{location}}</td></tr>{{/groups}}
           </tbody></table>
           {{/empty(groups)}}
-          {{#empty(groups)}}<p class="empty">No resource groups{{#search}} match “{{search}}”{{/search}}.{{#canCreateGroup}} Create one to hold the seed's identity, vault and registry.{{/canCreateGroup}}</p>{{/empty(groups)}}
+          {{#empty(groups)}}<p class="empty">No resource groups{{#searching}} match “{{search}}”{{/searching}}.{{#canCreateGroup}} Create one to hold the seed's identity, vault and registry.{{/canCreateGroup}}</p>{{/empty(groups)}}
         </section>
         <section aria-labelledby="resources-heading">
           <h2 id="resources-heading">Resources</h2>
@@ -114,7 +115,7 @@ enum HomeTemplates {
           {{#resources}}<tr><td>{{#href}}<a href="{{href}}">{{name}}</a>{{/href}}{{^href}}{{name}}{{/href}}</td><td>{{kind}}</td><td>{{group}}</td><td>{{location}}</td></tr>{{/resources}}
           </tbody></table>
           {{/empty(resources)}}
-          {{#empty(resources)}}<p class="empty" id="no-resources">No resources to show{{#search}} for “{{search}}”{{/search}}.</p>{{/empty(resources)}}
+          {{#empty(resources)}}<p class="empty" id="no-resources">No resources to show{{#searching}} for “{{search}}”{{/searching}}.</p>{{/empty(resources)}}
         </section>
         {{/content}}{{/layout}}
         """

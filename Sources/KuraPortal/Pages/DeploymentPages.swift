@@ -1,0 +1,196 @@
+// kura — a self-hosted encrypted container registry.
+// DeploymentPages: template deployments — list, deploy a custom template (template, then its
+// parameters as a form), follow a deployment's progress.
+
+import Foundation
+import Hummingbird
+import KuraAPI
+import KuraCore
+import KuraDirectory
+import KuraHTTP
+import KuraKeyVault
+import KuraManagement
+import KuraRegistry
+import KuraTemplates
+
+/// The seed's third way in the portal: its ARM template, uploaded (or pasted) and deployed to a
+/// resource group, as "Deploy a custom template" does. The template is read here only to build
+/// the parameters form; the deployment itself — validation, refusals, progress — is ARM's.
+enum DeploymentPages {
+    static var routes: [PortalRoute] {
+        [
+            .get("/portal/deployments", list),
+            .get("/portal/deployments/new", newDeployment),
+            .post("/portal/deployments/new", submit),
+            .get("/portal/groups/:group/deployments/:name", deployment),
+            .post("/portal/groups/:group/deployments/:name/cancel", cancel),
+        ]
+    }
+
+    static let draftName = "deployment"
+
+    static func link(_ group: String, _ name: String) -> String {
+        "/portal/groups/\(PortalLinks.escaped(group))/deployments/\(PortalLinks.escaped(name))"
+    }
+
+    @Sendable static func list(_ request: PortalRequest) async throws -> Response {
+        var rows: [[String: Any]] = []
+        for group in try await request.armList("\(request.subscriptionPath)/resourcegroups", apiVersion: APIVersions.groups) {
+            guard let name = group["name"]?.stringValue else { continue }
+            for deployment in try await request.armList("\(request.groupPath(name))/providers/Microsoft.Resources/deployments",
+                                                        apiVersion: APIVersions.resources) {
+                let deploymentName = deployment["name"]?.stringValue ?? ""
+                rows.append(["name": deploymentName, "group": name, "state": deployment["properties"]?["provisioningState"]?.stringValue ?? "",
+                             "timestamp": deployment["properties"]?["timestamp"]?.stringValue ?? "", "href": link(name, deploymentName)])
+            }
+        }
+        rows.sort { ($0["timestamp"] as? String ?? "") > ($1["timestamp"] as? String ?? "") }
+        return request.render("deployments", title: "Deployments", crumbs: [PortalView.Crumb("Deployments")], ["deployments": rows])
+    }
+
+    // MARK: Deploy a custom template
+
+    @Sendable static func newDeployment(_ request: PortalRequest) async throws -> Response {
+        let draft = request.draft(draftName)
+        if request.field("step") == "parameters", let template = draft["template"] {
+            return try await parametersPage(request, draft: draft, template: try parse(template), errors: [:], error: nil)
+        }
+        return try await templatePage(request, draft: draft, error: nil)
+    }
+
+    static func templatePage(_ request: PortalRequest, draft: [String: String], error: String?,
+                             status: HTTPResponse.Status = .ok) async throws -> Response {
+        request.render("deployment-new", title: "Custom deployment", crumbs: [PortalView.Crumb("Deployments", "/portal/deployments"),
+                                                                             PortalView.Crumb("Custom deployment")], [
+            "groups": try await request.groupChoices(selected: draft["group"]), "name": draft["name"] ?? "",
+            "template": draft["template"] ?? "", "error": error ?? false, "templateStep": true,
+        ], status: status)
+    }
+
+    /// The template's parameters as form fields: a list for `allowedValues`, a password field for
+    /// secure ones, a checkbox-like choice for booleans, JSON for objects and arrays.
+    static func parametersPage(_ request: PortalRequest, draft: [String: String], template: JSONValue, errors: [String: String],
+                               error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        var fields: [[String: Any]] = []
+        for (name, definition) in template.member(caseInsensitive: "parameters")?.objectValue ?? [:] {
+            let type = (definition.member(caseInsensitive: "type")?.stringValue ?? "string").lowercased()
+            let given = draft["parameter:\(name)"]
+            let fallback = definition.member(caseInsensitive: "defaultValue").map(Self.display) ?? ""
+            let allowed = definition.member(caseInsensitive: "allowedValues")?.arrayValue?.map(Self.display)
+            fields.append([
+                "name": name, "id": "parameter-\(fields.count)", "type": type,
+                "description": definition.member(caseInsensitive: "metadata")?.member(caseInsensitive: "description")?.stringValue ?? false,
+                "value": type.hasPrefix("secure") ? "" : (given ?? fallback), "hasDefault": definition.member(caseInsensitive: "defaultValue") != nil,
+                "secure": type.hasPrefix("secure"), "json": type == "object" || type == "array",
+                "choices": (allowed ?? []).map { ["value": $0, "selected": $0 == (given ?? fallback)] }, "hasChoices": allowed != nil,
+                "plain": allowed == nil && !type.hasPrefix("secure") && type != "object" && type != "array",
+                "error": errors[name] ?? false,
+            ])
+        }
+        return request.render("deployment-new", title: "Custom deployment", crumbs: [PortalView.Crumb("Deployments", "/portal/deployments"),
+                                                                                   PortalView.Crumb("Custom deployment")], [
+            "parametersStep": true, "group": draft["group"] ?? "", "name": draft["name"] ?? "", "fields": fields,
+            "error": error ?? false,
+        ], status: status)
+    }
+
+    /// A parameter value as the form shows it (strings bare, anything else as JSON).
+    static func display(_ value: JSONValue) -> String { value.stringValue ?? value.text }
+
+    static func parse(_ template: String) throws -> JSONValue {
+        do {
+            let parsed = try TemplateText.parse(Array(template.utf8))
+            return parsed.member(caseInsensitive: "template") ?? parsed
+        } catch {
+            throw PortalFailure(400, "The template is not valid JSON: \(error.message)")
+        }
+    }
+
+    @Sendable static func submit(_ request: PortalRequest) async throws -> Response {
+        var draft = request.draft(draftName)
+        switch request.field("action") {
+        case "parameters":
+            draft = ["group": request.field("group"), "name": request.field("name"), "template": request.form["template"] ?? ""]
+            request.saveDraft(draftName, draft)
+            do {
+                _ = try parse(draft["template"]!)
+            } catch let failure as PortalFailure {
+                return try await templatePage(request, draft: draft, error: failure.message, status: .badRequest)
+            }
+            return request.redirect("/portal/deployments/new?step=parameters")
+        case "deploy":
+            guard let text = draft["template"] else { return request.redirect("/portal/deployments/new") }
+            let template = try parse(text)
+            var parameters = JSONObject()
+            var errors: [String: String] = [:]
+            for (name, definition) in template.member(caseInsensitive: "parameters")?.objectValue ?? [:] {
+                let type = (definition.member(caseInsensitive: "type")?.stringValue ?? "string").lowercased()
+                let given = request.form["parameter:\(name)"] ?? ""
+                if !type.hasPrefix("secure") { draft["parameter:\(name)"] = given }
+                if given.isEmpty, definition.member(caseInsensitive: "defaultValue") != nil { continue }
+                switch type {
+                case "int":
+                    guard let number = Int64(given.trimmingCharacters(in: .whitespaces)) else { errors[name] = "Enter a whole number."; continue }
+                    parameters[name] = ["value": .integer(number)]
+                case "bool":
+                    parameters[name] = ["value": .bool(given == "true")]
+                case "object", "array":
+                    guard let value = try? JSONValue(parsing: given) else { errors[name] = "Enter JSON (\(type == "object" ? "{…}" : "[…]"))."; continue }
+                    parameters[name] = ["value": value]
+                default:
+                    parameters[name] = ["value": .string(given)]
+                }
+            }
+            request.saveDraft(draftName, draft)
+            guard errors.isEmpty else {
+                return try await parametersPage(request, draft: draft, template: template, errors: errors, error: nil, status: .badRequest)
+            }
+            let group = draft["group"] ?? "", name = draft["name"] ?? ""
+            if let refusal = try await request.refusal(of: {
+                try await request.arm("PUT", "\(request.groupPath(group))/providers/Microsoft.Resources/deployments/\(name)",
+                                      apiVersion: APIVersions.resources,
+                                      body: ["properties": ["mode": "Incremental", "template": template, "parameters": .object(parameters)]])
+            }) {
+                return try await parametersPage(request, draft: draft, template: template, errors: [:], error: refusal, status: .badRequest)
+            }
+            request.saveDraft(draftName, [:])
+            return request.redirect(link(group, name), notice: "Deployment '\(name)' started.")
+        default:
+            return request.redirect("/portal/deployments/new")
+        }
+    }
+
+    // MARK: One deployment
+
+    @Sendable static func deployment(_ request: PortalRequest) async throws -> Response {
+        let (group, name) = (try request.parameter("group"), try request.parameter("name"))
+        let path = "\(request.groupPath(group))/providers/Microsoft.Resources/deployments/\(name)"
+        let deployment = try await request.arm("GET", path, apiVersion: APIVersions.resources)
+        let properties = deployment?["properties"]
+        let state = properties?["provisioningState"]?.stringValue ?? ""
+        let operations = try await request.armList(path + "/operations", apiVersion: APIVersions.resources).map { operation -> [String: Any] in
+            let details = operation["properties"]
+            return ["resource": details?["targetResource"]?["resourceName"]?.stringValue ?? "",
+                    "type": details?["targetResource"]?["resourceType"]?.stringValue ?? "",
+                    "state": details?["provisioningState"]?.stringValue ?? "", "status": details?["statusCode"]?.stringValue ?? "",
+                    "message": details?["statusMessage"]?["message"]?.stringValue ?? ""]
+        }
+        let outputs = (properties?["outputs"]?.objectValue ?? [:]).map { key, value -> [String: Any] in
+            ["name": key, "value": value["value"].map(display) ?? ""]
+        }
+        let running = ["Accepted", "Running"].contains(state)
+        return request.render("deployment", title: name, crumbs: [PortalView.Crumb("Deployments", "/portal/deployments"), PortalView.Crumb(name)], [
+            "name": name, "group": group, "state": state, "running": running, "failed": state == "Failed",
+            "timestamp": properties?["timestamp"]?.stringValue ?? "", "duration": properties?["duration"]?.stringValue ?? "",
+            "error": properties?["error"]?["message"]?.stringValue ?? false, "operations": operations, "outputs": outputs,
+            "cancelAction": link(group, name) + "/cancel",
+        ])
+    }
+
+    @Sendable static func cancel(_ request: PortalRequest) async throws -> Response {
+        let (group, name) = (try request.parameter("group"), try request.parameter("name"))
+        try await request.arm("POST", "\(request.groupPath(group))/providers/Microsoft.Resources/deployments/\(name)/cancel",
+                              apiVersion: APIVersions.resources)
+        return request.redirect(link(group, name), notice: "Deployment '\(name)' canceled.")
+    }
+}
