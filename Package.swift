@@ -198,7 +198,8 @@ let package = Package(
         .target(
             name: "KuraPortal",
             dependencies: ["KuraAPI", "KuraHTTP", "KuraCore", "KuraCrypto", "KuraDirectory", "KuraManagement", "KuraKeyVault",
-                           "KuraRegistry", "KuraTemplates", .product(name: "Mustache", package: "swift-mustache")] + httpHalf,
+                           "KuraRegistry", "KuraTemplates", .product(name: "Mustache", package: "swift-mustache"),
+                           .product(name: "Crypto", package: "swift-crypto")] + httpHalf,
             swiftSettings: swiftSettings
         ),
         // Composition root: data dir bootstrap, Hummingbird apps, host routing, TLS.
@@ -297,7 +298,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KuraPortalTests",
-            dependencies: ["KuraPortal", "KuraCore", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["KuraPortal", "KuraCore", "KuraDirectory", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

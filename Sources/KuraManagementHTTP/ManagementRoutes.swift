@@ -40,12 +40,28 @@ package struct ManagementRoutes {
         return lowered.contains("/providers/microsoft.resources/deployments/") || lowered.range(of: #"/resourcegroups/[^/]+/deployments/"#, options: .regularExpression) != nil
     }
 
+    /// The request's path with each segment percent-decoded, as ARM reads it (`az` encodes names:
+    /// `grp(1)` arrives as `grp%281%29`, `日本` as `%E6%97%A5%E6%9C%AC`); nil when a segment is not
+    /// valid percent-encoding or decodes to hold a `/` (a name never does).
+    static func decodedPath(_ raw: String) -> String? {
+        var segments: [String] = []
+        for segment in raw.split(separator: "/", omittingEmptySubsequences: false) {
+            guard let decoded = segment.removingPercentEncoding, !decoded.contains("/") else { return nil }
+            segments.append(decoded)
+        }
+        return segments.joined(separator: "/")
+    }
+
     package func handle(_ request: Request) async throws -> Response {
         let claims = try await login.requireManagementToken(request)
+        guard let path = Self.decodedPath(request.uri.path) else {
+            throw AzureError(status: .badRequest, code: "InvalidRequestUri",
+                             message: "The request URI '\(request.uri.path)' is not valid: a path segment is not valid percent-encoding or encodes '/'.")
+        }
         var mutable = request
         let bytes = try await mutable.collectBody(upTo: Self.maximumBody)
         var body: JSONValue?
-        if bytes.readableBytes > 0, Self.isDeployment(request.uri.path) {
+        if bytes.readableBytes > 0, Self.isDeployment(path) {
             // az splices the template file in verbatim (comments, a bare `template:` key).
             do {
                 body = try TemplateText.parse(Array(bytes.readableBytesView))
@@ -65,7 +81,7 @@ package struct ManagementRoutes {
         let caller = ManagementCaller(objectID: claims.oid, grants: try await login.access.grants(of: claims.oid))
         let reply: ManagementReply
         do {
-            reply = try await api.handle(ManagementRequest(method: request.method.rawValue, path: request.uri.path, query: query,
+            reply = try await api.handle(ManagementRequest(method: request.method.rawValue, path: path, query: query,
                                                            body: body, caller: caller, ifMatch: request.headers[.ifMatch],
                                                            ifNoneMatch: request.headers[.ifNoneMatch]))
         } catch let error as ManagementError {

@@ -36,6 +36,9 @@ enum PortalAssets {
         h1 { font-size: 24px; font-weight: 600; margin: 8px 0 16px; }
         h2 { font-size: 17px; font-weight: 600; margin: 20px 0 8px; }
         .notice { margin: 10px 16px 0; padding: 8px 12px; background: #dff6dd; border-left: 4px solid var(--ok); }
+        #notifications:not(:empty) { margin: 10px 16px 0; padding: 4px 12px; background: #fff; border: 1px solid var(--line); }
+        .notifications ul { margin: 4px 0; padding-left: 18px; } .notifications li.running::after { content: " …"; }
+        main .notifications { margin: 0; }
         .error { color: var(--danger); } p.error { background: #fde7e9; padding: 8px 12px; border-left: 4px solid var(--danger); }
         .ok { color: var(--ok); }
         .hint, .muted { color: var(--muted); font-size: 13px; } .warning { color: #8a3707; }
@@ -104,12 +107,18 @@ enum PortalAssets {
         // A section with data-refresh="<seconds>" (a deployment running, a registry's key status)
         // is fetched again on that period and replaced in place; it stops once the fresh copy no
         // longer asks to be refreshed (a deployment that has finished).
+        // With data-source, the section comes from that page instead (the notifications), fetched
+        // at once and then on the period.
         document.querySelectorAll("[data-refresh][id]").forEach(function (section) {
           if (!window.fetch) return;
           var seconds = Number(section.dataset.refresh) || 5;
-          var timer = setInterval(function () {
-            fetch(window.location.pathname + window.location.search, { credentials: "same-origin" }).then(function (response) {
-              return response.ok ? response.text() : null;
+          var source = section.dataset.source || (window.location.pathname + window.location.search);
+          var refresh = function () {
+            // Marked as a refresh: it does not keep an idle session alive, and a session that has
+            // ended answers 401 (no sign-in is started behind the user's back): polling stops.
+            fetch(source, { credentials: "same-origin", redirect: "manual", headers: { "X-Kura-Refresh": "1" } }).then(function (response) {
+              if (!response.ok) { clearInterval(timer); return null; }
+              return response.text();
             }).then(function (html) {
               if (!html) return;
               var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(section.id);
@@ -117,7 +126,9 @@ enum PortalAssets {
               section.replaceChildren.apply(section, Array.from(fresh.childNodes));
               if (!fresh.hasAttribute("data-refresh")) clearInterval(timer);
             }).catch(function () {});
-          }, seconds * 1000);
+          };
+          var timer = setInterval(refresh, seconds * 1000);
+          if (section.dataset.source) refresh();
         });
         // A template file read into its text box (the form posts text: no upload needed).
         document.querySelectorAll("input[type=file][data-fills]").forEach(function (input) {

@@ -24,10 +24,21 @@ enum ResourceTypes {
 
 extension PortalRequest {
     /// `/subscriptions/{s}/resourceGroups/{group}`.
-    func groupPath(_ group: String) -> String { "\(subscriptionPath)/resourceGroups/\(group)" }
+    func groupPath(_ group: String) -> String { "\(subscriptionPath)/resourceGroups/\(Self.segment(group))" }
 
     /// `/subscriptions/{s}/resourceGroups/{group}/providers/{type}/{name}`.
-    func resourcePath(_ group: String, _ type: String, _ name: String) -> String { "\(groupPath(group))/providers/\(type)/\(name)" }
+    func resourcePath(_ group: String, _ type: String, _ name: String) -> String {
+        "\(groupPath(group))/providers/\(type)/\(Self.segment(name))"
+    }
+
+    /// `/subscriptions/{s}/resourceGroups/{group}/providers/Microsoft.Resources/deployments/{name}`.
+    func deploymentPath(_ group: String, _ name: String) -> String {
+        "\(groupPath(group))/providers/Microsoft.Resources/deployments/\(Self.segment(name))"
+    }
+
+    /// A name as one segment of an ARM path: a `/` typed into a name field stays inside the name
+    /// (which ARM then refuses as a name) instead of adding path segments.
+    static func segment(_ name: String) -> String { name.replacingOccurrences(of: "/", with: "%2F") }
 
     func resourceID(_ group: String, _ type: String, _ name: String) -> ResourceID {
         .resource(subscription: subscriptionID, resourceGroup: group, type: type, name: name)
@@ -39,8 +50,8 @@ extension PortalRequest {
 enum PortalLinks {
     /// The portal page of the resource `id` (nil for a type the portal has no page for).
     static func page(of id: ResourceID) -> String? {
-        guard let group = id.resourceGroup else { return nil }
-        let base = "/portal/groups/\(escaped(group))"
+        guard let groupName = id.resourceGroup else { return nil }
+        let base = group(groupName)
         switch id.type.lowercased() {
         case ResourceTypes.identity.lowercased(): return "\(base)/identities/\(escaped(id.name))"
         case ResourceTypes.vault.lowercased(): return "\(base)/vaults/\(escaped(id.name))"
@@ -50,10 +61,15 @@ enum PortalLinks {
         }
     }
 
-    /// A path segment, percent-encoded.
+    /// A path segment or query value, percent-encoded: everything but ASCII letters, digits and `-._~`.
     static func escaped(_ segment: String) -> String {
-        segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? segment
+        segment.addingPercentEncoding(withAllowedCharacters: unreserved) ?? segment
     }
+
+    static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+
+    /// A resource group's page.
+    static func group(_ name: String) -> String { "/portal/groups/\(escaped(name))" }
 
     /// A query value, percent-encoded.
     static func query(_ value: String) -> String { escaped(value) }

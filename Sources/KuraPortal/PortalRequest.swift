@@ -23,13 +23,22 @@ struct PortalRequest {
     let caller: ManagementCaller
     let services: PortalServices
     let view: PortalView
+    /// A page's own background refresh (it leaves the session's notice for the next page).
+    let isRefresh: Bool
 
     var subscriptionID: String { services.subscriptionID }
     var subscriptionPath: String { "/subscriptions/\(subscriptionID)" }
     var subscriptionScope: ResourceID { ResourceID(subscription: subscriptionID) }
 
-    /// A path parameter of the route (`:group`, `:vault`, …).
-    func parameter(_ name: String) throws -> String { try context.parameters.require(name) }
+    /// A path parameter of the route (`:group`, `:vault`, …), percent-decoded (the portal's links
+    /// encode every character but ASCII letters, digits and `-._~`).
+    /// - Throws: ``PortalFailure`` 400 for one that does not decode or holds a `/`.
+    func parameter(_ name: String) throws -> String {
+        guard let value = try context.parameters.require(name).removingPercentEncoding, !value.isEmpty, !value.contains("/") else {
+            throw PortalFailure(400, "The address names no valid \(name).")
+        }
+        return value
+    }
 
     /// A form field, trimmed; "" when absent.
     func field(_ name: String) -> String { (form[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
@@ -74,18 +83,40 @@ struct PortalRequest {
                                                      address: self.context.clientAddress, authorization: .vault).body
     }
 
+    /// Reads the resource `id` through ARM (so it exists, in its group, and the user may see it),
+    /// then requires the user's roles to allow `<type>/<action>` on it — what ARM will require of
+    /// the change the page prepares.
+    /// - Throws: ARM's refusal, or ARM's `AuthorizationFailed` for the action.
+    func requireWrite(of id: ResourceID, action: String, path: String, apiVersion: String) async throws {
+        try await arm("GET", path, apiVersion: apiVersion)
+        try caller.authorize("\(id.type)/\(action)", at: id)
+    }
+
+    /// Every item of a Key Vault list (`list`, `listVersions`, `listDeleted`), page after page.
+    func vaultItems(_ route: KeyVaultRoute, in vault: String) async throws -> [JSONValue] {
+        var items: [JSONValue] = []
+        var query = ["maxresults": "25"]
+        while true {
+            let page = try await self.vault(route, in: vault, query: query)
+            items += page?["value"]?.arrayValue ?? []
+            guard let next = page?["nextLink"]?.stringValue, let token = URLComponents(string: next)?.queryItems?
+                .first(where: { $0.name == "$skiptoken" })?.value else { return items }
+            query["$skiptoken"] = token
+        }
+    }
+
     /// Whether the user's roles allow `action` at `scope` (a page disables what they do not).
     func may(_ action: String, at scope: ResourceID) -> Bool { caller.grants.allows(action: action, at: scope) }
 
-    /// Runs `call`; a plane's refusal comes back as its message (for the form to show beside the
-    /// field it concerns), anything else is thrown.
-    func refusal(of call: () async throws -> Void) async throws -> String? {
+    /// Runs `call`; a plane's refusal comes back (for the form to show beside the field it
+    /// concerns), anything else is thrown.
+    func refusal(of call: () async throws -> Void) async throws -> Refusal? {
         do {
             try await call()
             return nil
         } catch {
-            guard let (_, message) = PortalRoutes.refusal(error) else { throw error }
-            return message
+            guard let refusal = PortalRoutes.refusal(error) else { throw error }
+            return refusal
         }
     }
 
@@ -100,12 +131,14 @@ struct PortalRequest {
     func render(_ template: String, title: String, crumbs: [PortalView.Crumb], _ model: [String: Any],
                 status: HTTPResponse.Status = .ok) -> Response {
         var notice: String?
-        if let text = session.drafts["notice"]?["text"] {
+        if !isRefresh, let text = session.drafts["notice"]?["text"] {
             notice = text
             services.sessions.updateDrafts(of: session.id) { $0["notice"] = nil }
         }
         return view.page(template, title: title, crumbs: [PortalView.Crumb("Home", "/portal/")] + crumbs, model: model,
-                         chrome: .init(userName: session.displayName, csrfToken: session.csrfToken, notice: notice), status: status)
+                         chrome: .init(userName: session.displayName, csrfToken: session.csrfToken, notice: notice,
+                                       tracking: !(session.drafts[NotificationPages.draftName] ?? [:]).isEmpty),
+                         status: status)
     }
 
     /// 303 to `location` (a portal path), with a notice the next page shows.
@@ -119,6 +152,36 @@ struct PortalRequest {
 
     func saveDraft(_ name: String, _ fields: [String: String]) {
         services.sessions.updateDrafts(of: session.id) { $0[name] = fields }
+    }
+}
+
+/// A plane's refusal as a page shows it: its status, code and message, in the plane's words.
+struct Refusal: Sendable {
+    let status: Int
+    let code: String
+    let message: String
+
+    /// The form field the refusal concerns: the first of `fields` (in order) one of whose
+    /// keywords appears in the refusal's code or message; nil for a refusal of the whole form.
+    func field(among fields: [(name: String, keywords: [String])]) -> String? {
+        fields.first { field in
+            field.keywords.contains { code.localizedCaseInsensitiveContains($0) || message.localizedCaseInsensitiveContains($0) }
+        }?.name
+    }
+
+    /// A form's error members: `errors.<field>` beside the field it concerns, else `error` above the form.
+    func formModel(fields: [(name: String, keywords: [String])]) -> [String: Any] {
+        guard let field = field(among: fields) else { return ["error": message, "errors": [String: String]()] }
+        return ["error": false, "errors": [field: message]]
+    }
+
+    /// A form model without a refusal.
+    static var none: [String: Any] { ["error": false, "errors": [String: String]()] }
+}
+
+extension Optional where Wrapped == Refusal {
+    func formModel(fields: [(name: String, keywords: [String])]) -> [String: Any] {
+        map { $0.formModel(fields: fields) } ?? Refusal.none
     }
 }
 

@@ -14,10 +14,10 @@ import KuraRegistry
 import Logging
 import NIOCore
 
-/// The portal's routes. A page needs a live session: a browser without one is sent to sign in
-/// through the login plane (the code flow with PKCE, as the portal client, the verifier kept
-/// here and the `state` bound to the browser by a cookie) and brought back to the page it asked
-/// for. Every POST must carry the session's form token (and, when the browser names one, this
+/// The portal's routes. A page needs a live session of a user who still exists: a browser without
+/// one is sent to sign in through the login plane (the code flow with PKCE, as the portal client,
+/// the `state` bound to the browser by a signed cookie) and brought back to the page it asked for.
+/// Every POST must carry the session's form token (and, when the browser names one, this
 /// installation's origin): without it the answer is 403 and nothing changes.
 package struct PortalRoutes: Sendable {
     let services: PortalServices
@@ -27,8 +27,9 @@ package struct PortalRoutes: Sendable {
     /// a domain, from this host.
     static let sessionCookie = "__Host-kura-session"
     static let signInCookie = "__Host-kura-signin"
-    /// Largest form accepted (an imported PEM or a template fits).
-    static let maximumForm = 4 << 20
+    /// Marks a page's own background refresh (portal.js): it does not restart the session's idle
+    /// timer, and without a session it is answered 401 rather than sent to sign in.
+    static let refreshHeader = HTTPField.Name("X-Kura-Refresh")!
 
     package init(services: PortalServices) throws {
         self.services = services
@@ -44,19 +45,22 @@ package struct PortalRoutes: Sendable {
             PortalHeaders.apply(to: &response, cacheable: true)
             return response
         }
-        router.get("/portal/signin") { request, _ in await finishSignIn(request) }
+        router.get("/portal/signin") { request, context in await finishSignIn(request, logger: context.logger) }
         router.get("/portal/signedout") { _, _ in
             view.page("signedout", title: "Signed out", crumbs: [], model: [:], chrome: .init(userName: nil, csrfToken: nil, notice: nil))
         }
-        post("/portal/signout", on: router) { request in
+        post("/portal/signout", formLimit: PortalRoute.formLimit, on: router) { request in
             services.sessions.end(request.session.id)
             var response = Self.seeOther("/portal/signedout")
             response.setCookie(Self.expired(Self.sessionCookie))
             return response
         }
+        // Anything else under /portal: the portal's own 404, with its headers.
+        router.get("/portal/**") { _, _ in Self.notFound }
+        router.post("/portal/**") { _, _ in Self.notFound }
         for route in PortalRoute.all {
             switch route.method {
-            case .post: post(route.path, on: router, route.handler)
+            case .post: post(route.path, formLimit: route.formLimit, on: router, route.handler)
             default: get(route.path, on: router, route.handler)
             }
         }
@@ -66,61 +70,79 @@ package struct PortalRoutes: Sendable {
 
     func get(_ path: String, on router: Router<KuraRequestContext>, _ handler: @escaping PortalRoute.Handler) {
         router.get(RouterPath(path)) { request, context in
-            guard let session = services.sessions.session(request.cookies[Self.sessionCookie]?.value) else {
-                return beginSignIn(returnTo: request.uri.path.hasPrefix("/portal/") ? request.uri.string : "/portal/")
+            let refresh = request.headers[Self.refreshHeader] != nil
+            guard let session = await liveSession(request, touch: !refresh) else {
+                if refresh { return PortalView.html("<!doctype html><title>Signed out</title>", status: .unauthorized) }
+                let asked = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+                return beginSignIn(returnTo: request.uri.path.hasPrefix("/portal/") ? asked : "/portal/")
             }
-            return await respond(request, context, session: session, form: FormParameters(request.uri.query), handler)
+            return await respond(request, context, session: session, form: FormParameters(request.uri.query), refresh: refresh, handler)
         }
     }
 
-    func post(_ path: String, on router: Router<KuraRequestContext>, _ handler: @escaping PortalRoute.Handler) {
+    func post(_ path: String, formLimit: Int, on router: Router<KuraRequestContext>, _ handler: @escaping PortalRoute.Handler) {
         router.post(RouterPath(path)) { request, context in
-            let session = services.sessions.session(request.cookies[Self.sessionCookie]?.value)
-            var mutable = request
-            let body = try await mutable.collectBody(upTo: Self.maximumForm)
-            let form = FormParameters(Substring(String(buffer: body)))
-            // A form from another site (its Origin), without this session's token, or with another session's: refused.
+            // A form from another site (its Origin), without a session, without this session's
+            // token or with another session's: refused, the session checked before the body is read.
             let origin = request.headers[.origin]
-            guard let session, origin == nil || origin == services.endpoints.main,
-                  constantTimeEquals(form["csrf"] ?? "", session.csrfToken) else {
-                return view.page("error", title: "Forbidden", crumbs: [],
-                                 model: ["message": "This form did not come from your current session (its form token is missing or belongs to another session). Reload the page and try again."],
-                                 chrome: .init(userName: session?.displayName, csrfToken: nil, notice: nil), status: .forbidden)
+            guard let session = await liveSession(request, touch: true), origin == nil || origin == services.endpoints.main else {
+                return forbidden(nil)
             }
-            return await respond(request, context, session: session, form: form, handler)
+            var mutable = request
+            let form = FormParameters(Substring(String(buffer: try await mutable.collectBody(upTo: formLimit))))
+            guard constantTimeEquals(form["csrf"] ?? "", session.csrfToken) else { return forbidden(session) }
+            return await respond(request, context, session: session, form: form, refresh: false, handler)
         }
+    }
+
+    func forbidden(_ session: PortalSessions.Session?) -> Response {
+        view.page("error", title: "Forbidden", crumbs: [],
+                  model: ["message": "This form did not come from your current session (its form token is missing or belongs to another session). Reload the page and try again."],
+                  chrome: .init(userName: session?.displayName, csrfToken: nil, notice: nil), status: .forbidden)
+    }
+
+    /// The request's session, when it is live and its user still exists (a deleted user's
+    /// sessions end at their next request).
+    func liveSession(_ request: Request, touch: Bool) async -> PortalSessions.Session? {
+        guard let session = services.sessions.session(request.cookies[Self.sessionCookie]?.value, touch: touch) else { return nil }
+        guard ((try? await services.directory.principal(objectID: session.objectID)) ?? nil) != nil else {
+            services.sessions.end(session.id)
+            return nil
+        }
+        return session
     }
 
     /// Runs a page for a live session; a refusal from any plane becomes an error page with the
     /// plane's own message and status (a failure no plane named: 500, logged, nothing shown of it).
-    func respond(_ request: Request, _ context: KuraRequestContext, session: PortalSessions.Session, form: FormParameters,
+    func respond(_ request: Request, _ context: KuraRequestContext, session: PortalSessions.Session, form: FormParameters, refresh: Bool,
                  _ handler: PortalRoute.Handler) async -> Response {
         let chrome = PortalView.Chrome(userName: session.displayName, csrfToken: session.csrfToken, notice: nil)
         do {
             let caller = ManagementCaller(objectID: session.objectID, grants: try await services.access.grants(of: session.objectID))
             return try await handler(PortalRequest(http: request, context: context, session: session, form: form, caller: caller,
-                                                   services: services, view: view))
+                                                   services: services, view: view, isRefresh: refresh))
         } catch {
-            guard let (status, message) = Self.refusal(error) else {
+            guard let refusal = Self.refusal(error) else {
                 context.logger.error("portal page failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
                 return view.page("error", title: "Something went wrong", crumbs: [PortalView.Crumb("Home", "/portal/")],
                                  model: ["message": "The request failed inside kura; the server's log has the details."], chrome: chrome,
                                  status: .internalServerError)
             }
+            let status = refusal.status
             return view.page("error", title: status == 403 ? "Not authorized" : (status == 404 ? "Not found" : "Request refused"),
-                             crumbs: [PortalView.Crumb("Home", "/portal/")], model: ["message": message], chrome: chrome,
+                             crumbs: [PortalView.Crumb("Home", "/portal/")], model: ["message": refusal.message], chrome: chrome,
                              status: HTTPResponse.Status(code: status))
         }
     }
 
-    /// The status and message of a plane's refusal, as its API would answer it.
-    static func refusal(_ error: any Error) -> (Int, String)? {
+    /// A plane's refusal as its API would answer it (nil for a failure no plane named).
+    static func refusal(_ error: any Error) -> Refusal? {
         switch error {
-        case let error as PortalFailure: (error.status, error.message)
-        case let error as ManagementError: (error.status, error.message)
-        case let error as KeyVaultError: (error.status, error.message)
-        case let error as DirectoryError: (400, error.description)
-        case let error as RegistryError: (error.code.status, error.description)
+        case let error as PortalFailure: Refusal(status: error.status, code: "", message: error.message)
+        case let error as ManagementError: Refusal(status: error.status, code: error.code, message: error.message)
+        case let error as KeyVaultError: Refusal(status: error.status, code: error.code, message: error.message)
+        case let error as DirectoryError: Refusal(status: 400, code: "", message: error.description)
+        case let error as RegistryError: Refusal(status: error.code.status, code: error.code.name, message: error.description)
         default: nil
         }
     }
@@ -129,7 +151,7 @@ package struct PortalRoutes: Sendable {
 
     /// Sends the browser to the login plane's sign-in page for the portal client.
     func beginSignIn(returnTo: String) -> Response {
-        let (state, challenge) = services.sessions.beginSignIn(returnTo: returnTo)
+        let (state, challenge, cookie) = services.sessions.beginSignIn(returnTo: returnTo)
         var query = URLComponents()
         query.queryItems = [
             URLQueryItem(name: "client_id", value: PublicClients.portal),
@@ -141,14 +163,14 @@ package struct PortalRoutes: Sendable {
             URLQueryItem(name: "code_challenge_method", value: "S256"),
         ]
         var response = Self.seeOther("/\(services.directory.authority.tenantID)/oauth2/v2.0/authorize?\(query.percentEncodedQuery ?? "")")
-        response.setCookie(Cookie(name: Self.signInCookie, value: state, maxAge: Int(PortalSessions.signInTimeout / 1000), path: "/",
+        response.setCookie(Cookie(name: Self.signInCookie, value: cookie, maxAge: Int(PortalSessions.signInTimeout / 1000), path: "/",
                                   secure: true, httpOnly: true, sameSite: .lax))
         return response
     }
 
-    /// The login plane's answer: the code is redeemed with the verifier kept for its `state`, the
-    /// token verified like any management token, and a session started for the user it names.
-    func finishSignIn(_ request: Request) async -> Response {
+    /// The login plane's answer: the code is redeemed with the verifier of its `state`, the token
+    /// verified like any management token, and a session started for the user it names.
+    func finishSignIn(_ request: Request, logger: Logger) async -> Response {
         let query = FormParameters(request.uri.query)
         let chrome = PortalView.Chrome(userName: nil, csrfToken: nil, notice: nil)
         func failed(_ message: String) -> Response {
@@ -157,9 +179,10 @@ package struct PortalRoutes: Sendable {
             response.setCookie(Self.expired(Self.signInCookie))
             return response
         }
-        if let error = query["error"] { return failed("The sign-in was not completed: \(error) \(query["error_description"] ?? "")") }
-        guard let state = query["state"], let cookie = request.cookies[Self.signInCookie]?.value, constantTimeEquals(state, cookie),
-              let pending = services.sessions.finishSignIn(state: state) else {
+        // An error's own text is not shown: anyone can send a browser here with any text.
+        if query["error"] != nil { return failed("The sign-in was not completed. Sign in again.") }
+        guard let state = query["state"], let pending = services.sessions.finishSignIn(state: state,
+                                                                                     cookie: request.cookies[Self.signInCookie]?.value) else {
             return failed("This sign-in was not started in this browser, or took longer than ten minutes. Sign in again.")
         }
         do {
@@ -179,7 +202,8 @@ package struct PortalRoutes: Sendable {
         } catch let error as DirectoryError {
             return failed(error.description)
         } catch {
-            return failed("The sign-in could not be completed: \(error)")
+            logger.error("portal sign-in failed", metadata: ["error": "\(String(reflecting: error))"])
+            return failed("The sign-in could not be completed; the server's log has the details.")
         }
     }
 

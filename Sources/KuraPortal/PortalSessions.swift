@@ -1,14 +1,18 @@
 // kura — a self-hosted encrypted container registry.
 // PortalSessions: who is signed in to the portal, and the sign-ins under way.
 
+import Crypto
+import Foundation
 public import KuraCore
 import KuraDirectory
 import KuraCrypto
 import Synchronization
 
-/// The portal's sessions and pending sign-ins, in this process's memory (a restart signs everyone
-/// out). A session ends after ``idleTimeout`` without a request or ``absoluteTimeout`` after its
-/// sign-in, whichever comes first, and at sign-out. Times are Unix milliseconds of the clock given.
+/// The portal's sessions, in this process's memory (a restart signs everyone out). A session ends
+/// after ``idleTimeout`` without a request or ``absoluteTimeout`` after its sign-in, whichever
+/// comes first, and at sign-out. A sign-in under way is kept by the browser, not here (see
+/// ``beginSignIn(returnTo:)``), so no number of unfinished sign-ins can push out anyone's. Times
+/// are Unix milliseconds of the clock given.
 public final class PortalSessions: Sendable {
     /// One signed-in browser. `id` is the cookie's value; `csrfToken` is what every form of the
     /// session must send back (a form of another session, or none, is refused).
@@ -25,11 +29,10 @@ public final class PortalSessions: Sendable {
         public var drafts: [String: [String: String]] = [:]
     }
 
-    /// A sign-in sent to the login plane and not yet back: its PKCE verifier and where to return.
+    /// A sign-in sent to the login plane and back: its PKCE verifier and where to return.
     struct PendingSignIn: Sendable {
         let verifier: String
         let returnTo: String
-        let startedAt: Int64
     }
 
     /// Milliseconds without a request after which a session ends (Azure's portal: one hour).
@@ -38,13 +41,17 @@ public final class PortalSessions: Sendable {
     public static let absoluteTimeout: Int64 = 12 * 60 * 60 * 1000
     /// Milliseconds a sign-in may take at the login plane (its codes live ten minutes).
     static let signInTimeout: Int64 = 10 * 60 * 1000
-    /// Sessions and pending sign-ins held at most each (the oldest go first), so a flood of
-    /// sign-in starts cannot fill memory.
+    /// Sessions held at most (the least recently used go first), and per user.
     static let capacity = 10_000
+    static let perUser = 20
+    /// A session's drafts at most: how many, and their bytes (one deployment's template fits).
+    static let draftLimit = 16
+    static let draftBytesLimit = 5 << 20
 
     let clock: any WallClock
     private let sessions = Mutex<[String: Session]>([:])
-    private let pending = Mutex<[String: PendingSignIn]>([:])
+    /// Signs the sign-in cookies of this process (a restart forgets sign-ins under way).
+    private let signInKey = SymmetricKey(size: .bits256)
 
     public init(clock: any WallClock) { self.clock = clock }
 
@@ -55,6 +62,8 @@ public final class PortalSessions: Sendable {
                               displayName: displayName, csrfToken: SecretHash.generateSecret(), signedInAt: now, lastSeenAt: now)
         sessions.withLock { sessions in
             sessions = sessions.filter { Self.isLive($0.value, now: now) }
+            let mine = sessions.values.filter { $0.objectID == objectID }
+            if mine.count >= Self.perUser, let oldest = mine.min(by: { $0.lastSeenAt < $1.lastSeenAt }) { sessions[oldest.id] = nil }
             if sessions.count >= Self.capacity, let oldest = sessions.min(by: { $0.value.lastSeenAt < $1.value.lastSeenAt })?.key {
                 sessions[oldest] = nil
             }
@@ -63,8 +72,10 @@ public final class PortalSessions: Sendable {
         return session
     }
 
-    /// The live session `id` names, its idle timer restarted; nil (and forgotten) once it has timed out.
-    func session(_ id: String?) -> Session? {
+    /// The live session `id` names; nil (and forgotten) once it has timed out. A request restarts
+    /// its idle timer (`touch`) — a page's own background refresh does not, so an open tab does
+    /// not keep a session alive.
+    func session(_ id: String?, touch: Bool = true) -> Session? {
         guard let id else { return nil }
         let now = clock.milliseconds
         return sessions.withLock { sessions in
@@ -73,17 +84,25 @@ public final class PortalSessions: Sendable {
                 sessions[id] = nil
                 return nil
             }
-            session.lastSeenAt = now
-            sessions[id] = session
+            if touch {
+                session.lastSeenAt = now
+                sessions[id] = session
+            }
             return session
         }
     }
 
-    /// Changes the session's drafts (nothing when it has ended).
+    /// Changes the session's drafts (nothing when it has ended). A change that would take the
+    /// drafts past ``draftLimit`` or ``draftBytesLimit`` keeps only the drafts it changed.
     func updateDrafts(of id: String, _ change: @Sendable (inout [String: [String: String]]) -> Void) {
         sessions.withLock { sessions in
             guard var session = sessions[id] else { return }
+            let before = session.drafts
             change(&session.drafts)
+            let bytes = session.drafts.reduce(0) { $0 + $1.key.utf8.count + $1.value.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count } }
+            if session.drafts.count > Self.draftLimit || bytes > Self.draftBytesLimit {
+                session.drafts = session.drafts.filter { before[$0.key] != $0.value }
+            }
             sessions[id] = session
         }
     }
@@ -97,27 +116,35 @@ public final class PortalSessions: Sendable {
 
     // MARK: Sign-ins under way
 
-    /// Records a sign-in about to be sent to the login plane; returns its `state` (also the value
-    /// of the browser's sign-in cookie, so only the browser that started it can finish it) and the
-    /// PKCE verifier's S256 challenge.
-    func beginSignIn(returnTo: String) -> (state: String, challenge: String) {
+    /// A sign-in about to be sent to the login plane: its `state` (random), the PKCE challenge of
+    /// a verifier derived from the state under this process's key, and the browser's sign-in
+    /// cookie — state, where to return, and a MAC over both — so only the browser that started it
+    /// can finish it, within ``signInTimeout``. The code it brings back is used once by the login
+    /// plane, so a replayed state gets nothing.
+    func beginSignIn(returnTo: String) -> (state: String, challenge: String, cookie: String) {
         let state = SecretHash.generateSecret()
-        let verifier = SecretHash.generateSecret() + SecretHash.generateSecret()
-        let now = clock.milliseconds
-        pending.withLock { pending in
-            pending = pending.filter { now - $0.value.startedAt < Self.signInTimeout }
-            if pending.count >= Self.capacity, let oldest = pending.min(by: { $0.value.startedAt < $1.value.startedAt })?.key {
-                pending[oldest] = nil
-            }
-            pending[state] = PendingSignIn(verifier: verifier, returnTo: returnTo, startedAt: now)
-        }
-        return (state, DirectoryService.challenge(of: verifier))
+        let started = String(clock.milliseconds)
+        let payload = [state, started, Data(returnTo.utf8).base64URLEncodedString()].joined(separator: ".")
+        return (state, DirectoryService.challenge(of: verifier(of: state)), payload + "." + mac(payload))
     }
 
-    /// The sign-in `state` names, removed (a state is used once); nil when unknown or too old.
-    func finishSignIn(state: String) -> PendingSignIn? {
-        let now = clock.milliseconds
-        guard let found = pending.withLock({ $0.removeValue(forKey: state) }), now - found.startedAt < Self.signInTimeout else { return nil }
-        return found
+    /// The sign-in the browser's `cookie` holds for the login plane's answer with `state`; nil
+    /// when the cookie is not this process's, not for this state, or older than ``signInTimeout``.
+    func finishSignIn(state: String, cookie: String?) -> PendingSignIn? {
+        let parts = (cookie ?? "").split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 4 else { return nil }
+        let payload = parts[0...2].joined(separator: ".")
+        guard constantTimeEquals(parts[3], mac(payload)), constantTimeEquals(parts[0], state),
+              let started = Int64(parts[1]), (0..<Self.signInTimeout).contains(clock.milliseconds - started),
+              let returnTo = Data(base64URLEncoded: parts[2]).map({ String(decoding: $0, as: UTF8.self) }) else { return nil }
+        return PendingSignIn(verifier: verifier(of: state), returnTo: returnTo)
+    }
+
+    private func mac(_ text: String) -> String {
+        Data(HMAC<SHA256>.authenticationCode(for: Data(("kura-portal-signin|" + text).utf8), using: signInKey)).base64URLEncodedString()
+    }
+
+    private func verifier(of state: String) -> String {
+        Data(HMAC<SHA256>.authenticationCode(for: Data(("kura-portal-pkce|" + state).utf8), using: signInKey)).base64URLEncodedString()
     }
 }

@@ -30,6 +30,7 @@ struct PortalView: Sendable {
     /// The page's HTML.
     func render(_ template: String, title: String, crumbs: [Crumb], model: [String: Any], chrome: Chrome) -> String {
         var context = model
+        if let group = model["group"] as? String { context["groupHref"] = PortalLinks.group(group) }
         context["title"] = title
         context["crumbs"] = crumbs.enumerated().map { index, crumb -> [String: Any] in
             ["name": crumb.name, "href": crumb.href ?? "", "linked": crumb.href != nil, "last": index == crumbs.count - 1]
@@ -37,6 +38,7 @@ struct PortalView: Sendable {
         context["user"] = chrome.userName.map { ["name": $0] } ?? false
         context["csrf"] = chrome.csrfToken ?? ""
         context["notice"] = chrome.notice.map { ["text": $0] } ?? false
+        if context["tracking"] == nil { context["tracking"] = chrome.tracking }
         return library.render(context, withTemplate: template) ?? "<!doctype html><title>kura</title><p>The page could not be rendered.</p>"
     }
 
@@ -62,6 +64,8 @@ struct PortalView: Sendable {
         let userName: String?
         let csrfToken: String?
         let notice: String?
+        /// Whether the session has operations to report (the layout then loads the notifications).
+        var tracking = false
     }
 }
 

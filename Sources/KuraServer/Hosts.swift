@@ -46,7 +46,8 @@ public struct Hosts: Sendable {
             management: planes.management, directory: planes.directory, access: planes.access, vaults: planes.keyVaults,
             vaultCalls: planes.vaultCalls, audit: planes.audit, provisioner: planes.provisioner, keyring: planes.keyring,
             content: planes.content, subscriptionID: planes.installation.subscriptionId, sessions: PortalSessions(clock: planes.clock),
-            isOwner: { try await planes.isOwner($0) }))
+            isOwner: { try await planes.isOwner($0) },
+            registryRoles: { objectID, registry in try await planes.registryRoles(of: objectID, on: registry) }))
     }
 
     /// The responder of every listener: host routing over all planes.

@@ -9,7 +9,7 @@ import re
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -89,7 +89,7 @@ class Portal:
             # race with its own bookkeeping; the click happened, the wait below sees the new page.
             if "does not belong to the document" not in str(error):
                 raise
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(page))
+        WebDriverWait(self.driver, 30).until(lambda _: is_gone(page))
         WebDriverWait(self.driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
         self.check_accessibility()
 
@@ -162,6 +162,19 @@ class Portal:
             return problems;
         """)
         assert problems == [], (self.driver.current_url, problems)
+
+
+def is_gone(element):
+    """Whether the page `element` belonged to has been replaced (chromedriver says so in two ways)."""
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
 
 
 def xpath_literal(text):

@@ -116,6 +116,7 @@ def test_the_seeds_portal_flow_click_by_click(kura, browser, tmp_path):
     version = portal.text("#current-version")
     key_id = portal.text("#key-identifier")
     assert re.fullmatch(r"[0-9a-f]{32}", version) and key_id.endswith("/keys/portalkey/" + version)
+    assert portal.text("#versionless-identifier") == key_id.rsplit("/", 1)[0]
     portal.shot("key-current-version")
 
     # Create a resource > Container Registry: Basics, then Encryption with the key picker.
@@ -123,7 +124,7 @@ def test_the_seeds_portal_flow_click_by_click(kura, browser, tmp_path):
     portal.click_link("Container registry")
     portal.choose("#registry-group", "PortalSeedRG")
     portal.fill("#registry-name", "portalregistry")
-    portal.choose("#registry-sku", "Premium")
+    portal.choose("#registry-sku", "Standard")
     portal.shot("registry-basics")
     portal.click("#next-encryption")
     portal.check("Enabled (your key in a key vault wraps the registry's data key)")
@@ -138,7 +139,15 @@ def test_the_seeds_portal_flow_click_by_click(kura, browser, tmp_path):
     assert portal.find("#cmk-enabled").is_selected() and Select_text(portal, "#registry-identity") == "portalidentity"
     portal.shot("registry-encryption-tab")
     portal.click("#review-create")
-    assert portal.text("#review-sku") == "Premium" and portal.text("#review-cmk") == "Enabled" and portal.text("#review-key") == key_id
+    assert portal.text("#review-sku") == "Standard" and portal.text("#review-cmk") == "Enabled" and portal.text("#review-key") == key_id
+    # ARM's refusal, on the Basics tab beside the SKU; what was entered is kept.
+    portal.click("#create")
+    assert "CmkRequiresPremiumSku" in portal.text("#registry-sku-error") or "Premium" in portal.text("#registry-sku-error")
+    assert portal.find("#registry-name").get_attribute("value") == "portalregistry"
+    portal.shot("registry-needs-premium")
+    portal.choose("#registry-sku", "Premium")
+    portal.click("#review-create")
+    assert portal.text("#review-sku") == "Premium" and portal.text("#review-key") == key_id
     portal.shot("registry-review")
     portal.click("#create")
     assert portal.heading() == "portalregistry" and "created" in portal.notice()
@@ -173,7 +182,7 @@ def test_the_seeds_portal_flow_click_by_click(kura, browser, tmp_path):
     portal.shot("repositories")
 
     # Rotate to a new key on the Encryption page (the picker again).
-    portal.go("/portal/groups/PortalSeedRG/vaults/portalvault1/keys/new")
+    portal.go("/portal/groups/PortalSeedRG/vaults/portalvault1/new-key")
     portal.fill("#key-name", "portalkey2")
     portal.click("#create")
     new_key_id = portal.text("#key-identifier")
@@ -252,7 +261,7 @@ def http_sign_in(kura, user_principal_name, password):
     return session, finished
 
 
-def form_token(session, kura, path="/portal/groups/new"):
+def form_token(session, kura, path="/portal/new-group"):
     page = session.get(f"https://localhost:{kura.port}{path}")
     assert page.status_code == 200, page.text
     return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
@@ -283,9 +292,28 @@ def test_a_user_without_roles_sees_no_resources_and_no_create_buttons(kura, brow
     portal.shot("no-roles-home")
     # A page reached by its address answers ARM's refusal, nothing of the group.
     portal.go("/portal/groups/PortalHiddenRG")
-    assert "AuthorizationFailed" in portal.text("#error-message") or "does not have authorization" in portal.text("#error-message")
+    assert "does not have authorization" in portal.text("#error-message")
     assert "japaneast" not in portal.driver.page_source
     portal.shot("no-roles-refused")
+
+    # The principal picker lists the directory to no one ARM would not let write the policy.
+    session, _ = http_sign_in(kura, "nora@kura.local", "Sesame-Street-7")
+    token = form_token(session, kura, "/portal/")
+    base = f"https://localhost:{kura.port}/portal/groups/PortalHiddenRG/vaults/anyvault/access-policies/new"
+    searched = session.post(base, data={"csrf": token, "action": "search", "search": "a"})
+    assert searched.status_code in (403, 404) and "admin@kura.local" not in searched.text, searched.text
+
+    # Reader on a registry manages it but reads none of its content, as the registry plane says.
+    made = kura_cli(kura, tmp_path, "acr", "create", "--resource-group", "PortalHiddenRG", "--name", "portalreaderreg", "--sku", "Basic")
+    assert made.returncode == 0, made.stderr
+    registry_id = json.loads(made.stdout)["id"]
+    assigned = kura_cli(kura, tmp_path, "role", "assignment", "create", "--assignee", "nora@kura.local", "--role", "Reader", "--scope", registry_id)
+    assert assigned.returncode == 0, assigned.stderr
+    portal.go("/portal/groups/PortalHiddenRG/registries/portalreaderreg")
+    assert portal.heading() == "portalreaderreg"
+    portal.click_link("Repositories")
+    assert "Reader manages a registry but reads none of its content" in portal.text("#error-message")
+    portal.shot("reader-repositories-refused")
 
 
 def test_forms_need_this_sessions_token_and_the_cookie_is_host_only_secure_httponly_lax(kura, tmp_path):
@@ -313,6 +341,13 @@ def test_forms_need_this_sessions_token_and_the_cookie_is_host_only_secure_httpo
     assert 'href="/portal/groups/PortalCsrfRG"' not in listed.text and "No resource groups match" in listed.text, "no refused form changed anything"
     accepted = first.post(url, data={**group, "csrf": own}, allow_redirects=False)
     assert accepted.status_code == 303 and accepted.headers["Location"] == "/portal/groups/PortalCsrfRG"
+
+    # Names that need percent-encoding: their pages open, and the CLI (through ARM) finds them.
+    for name in ("grp(1)", "日本語グループ"):
+        made = first.post(url, data={"name": name, "location": "japaneast", "csrf": own})
+        assert made.status_code == 200 and f"<h1>{name}</h1>" in made.text, made.text
+        shown = kura_cli(kura, tmp_path, "group", "show", "--name", name, "--query", "name", "-o", "tsv")
+        assert shown.returncode == 0 and shown.stdout.strip() == name, shown.stderr
 
     # Sign-out ends the session: its cookie no longer opens a page.
     signed_out = first.post(f"https://localhost:{kura.port}/portal/signout", data={"csrf": own}, allow_redirects=False)
@@ -383,6 +418,11 @@ def test_the_seeds_template_deploys_from_the_portal_and_its_progress_updates_in_
     assert portal.text("#deployment-state") == "Succeeded", portal.text("#deployment-status")
     assert "portaltplregistry" in portal.text("#operations")
     portal.shot("deployment-succeeded")
+    # Every page now carries the session's notifications, filled in by the page's script.
+    portal.go("/portal/")
+    WebDriverWait(portal.driver, 10).until(lambda d: "Succeeded" in portal.text("#notifications"))
+    assert "Deployment 'CMKtemplate' to 'PortalTemplateRG': Succeeded" in portal.text("#notifications")
+    portal.shot("notifications")
     portal.go("/portal/groups/PortalTemplateRG/registries/portaltplregistry/encryption")
     assert portal.text("#cmk-status") == "Enabled" and portal.text("#key-identifier") == key_id and portal.text("#key-accessible") == "Yes"
     portal.shot("template-registry-encryption")

@@ -1,5 +1,6 @@
 import Foundation
 import KuraCore
+import KuraDirectory
 @testable import KuraPortal
 import Testing
 
@@ -56,17 +57,55 @@ import Testing
         #expect(sessions.session(first.id) == nil, "a draft never brings an ended session back")
     }
 
-    @Test func aSignInStateIsUsedOnceAndOnlyWithinTenMinutes() {
+    @Test func aSignInIsFinishedOnlyWithItsOwnSignedCookieWithinTenMinutes() {
         let sessions = PortalSessions(clock: clock)
-        let (state, challenge) = sessions.beginSignIn(returnTo: "/portal/groups/rg")
-        #expect(challenge.count == 43 && state != challenge)
-        let pending = sessions.finishSignIn(state: state)
-        #expect(pending?.returnTo == "/portal/groups/rg")
-        #expect(sessions.finishSignIn(state: state) == nil, "one use")
+        let (state, challenge, cookie) = sessions.beginSignIn(returnTo: "/portal/groups/rg?tab=x")
+        #expect(challenge.count == 43 && state != challenge && cookie.hasPrefix(state + "."))
+        let pending = sessions.finishSignIn(state: state, cookie: cookie)
+        #expect(pending?.returnTo == "/portal/groups/rg?tab=x")
+        #expect(pending.map { DirectoryService.challenge(of: $0.verifier) } == challenge, "the verifier answers the challenge sent")
 
-        let (late, _) = sessions.beginSignIn(returnTo: "/portal/")
+        let (other, _, otherCookie) = sessions.beginSignIn(returnTo: "/portal/")
+        #expect(sessions.finishSignIn(state: other, cookie: cookie) == nil, "another sign-in's cookie")
+        #expect(sessions.finishSignIn(state: state, cookie: nil) == nil, "no cookie: another browser")
+        var forged = cookie.split(separator: ".").map(String.init)
+        forged[2] = Data("https://evil.example/".utf8).base64URLEncodedString()
+        #expect(sessions.finishSignIn(state: state, cookie: forged.joined(separator: ".")) == nil, "a changed return address")
+        #expect(PortalSessions(clock: clock).finishSignIn(state: state, cookie: cookie) == nil, "another process's key")
+
         clock.advance(by: .milliseconds(PortalSessions.signInTimeout))
-        #expect(sessions.finishSignIn(state: late) == nil)
-        #expect(sessions.finishSignIn(state: "made-up") == nil)
+        #expect(sessions.finishSignIn(state: other, cookie: otherCookie) == nil, "ten minutes are up")
+    }
+
+    @Test func aUserHoldsAtMostTwentySessionsAndDraftsStayBounded() {
+        let sessions = PortalSessions(clock: clock)
+        var started: [PortalSessions.Session] = []
+        for _ in 0..<(PortalSessions.perUser + 1) {
+            started.append(sessions.start(objectID: "busy", userPrincipalName: "b@kura.local", displayName: "B"))
+            clock.advance(by: .milliseconds(1))
+        }
+        #expect(sessions.session(started[0].id) == nil, "the least recently used went")
+        #expect(started.dropFirst().allSatisfy { sessions.session($0.id) != nil })
+
+        let session = started.last!
+        for index in 0..<(PortalSessions.draftLimit + 4) {
+            sessions.updateDrafts(of: session.id) { $0["draft-\(index)"] = ["field": "value"] }
+        }
+        #expect(sessions.session(session.id)!.drafts.count <= PortalSessions.draftLimit)
+        let huge = String(repeating: "x", count: PortalSessions.draftBytesLimit)
+        sessions.updateDrafts(of: session.id) { $0["big"] = ["template": huge] }
+        sessions.updateDrafts(of: session.id) { $0["big2"] = ["template": huge] }
+        let drafts = sessions.session(session.id)!.drafts
+        #expect(drafts.keys.sorted() == ["big2"], "past the byte limit only the latest change is kept")
+    }
+
+    @Test func aBackgroundRefreshDoesNotKeepASessionAlive() {
+        let sessions = PortalSessions(clock: clock)
+        let started = sessions.start(objectID: "user", userPrincipalName: "alice@kura.local", displayName: "Alice")
+        for _ in 0..<3 {
+            clock.advance(by: .milliseconds(PortalSessions.idleTimeout / 2))
+            _ = sessions.session(started.id, touch: false)
+        }
+        #expect(sessions.session(started.id) == nil)
     }
 }

@@ -28,7 +28,7 @@ enum AccessControlPages {
         return try await page(request, group, name, error: nil)
     }
 
-    static func page(_ request: PortalRequest, _ group: String, _ name: String, error: String?,
+    static func page(_ request: PortalRequest, _ group: String, _ name: String, error: Refusal?,
                      status: HTTPResponse.Status = .ok) async throws -> Response {
         let scope = request.resourcePath(group, ResourceTypes.registry, name)
         _ = try await RegistryPages.document(request, group, name)
@@ -45,30 +45,23 @@ enum AccessControlPages {
             let principal = try await request.services.directory.principal(objectID: principalID)
             let assignedAt = properties?["scope"]?.stringValue ?? ""
             let inherited = ResourceID(parsing: assignedAt).map { $0.key != registryID.key } ?? true
-            rows.append(["principal": principal?.displayName ?? principalID, "kind": principal.map(AccessPolicyPages.kindName) ?? "Unknown",
+            rows.append(["principal": principal?.displayName ?? principalID, "kind": principal.map(PrincipalPicker.kindName) ?? "Unknown",
                          "role": roleNames[(properties?["roleDefinitionId"]?.stringValue ?? "").lowercased()] ?? "",
                          "scope": inherited ? (assignedAt.isEmpty ? "" : "Inherited from \(assignedAt)") : "This resource",
                          "id": assignment["id"]?.stringValue ?? "", "removable": !inherited])
         }
         let search = request.field("search")
-        var candidates: [[String: Any]] = []
-        if !search.isEmpty {
-            for principal in try await request.services.directory.principals()
-            where [principal.displayName, principal.userPrincipalName ?? "", principal.appID].contains(where: { $0.localizedCaseInsensitiveContains(search) }) {
-                candidates.append(["objectId": principal.objectID, "name": principal.displayName, "kind": AccessPolicyPages.kindName(principal),
-                                   "detail": principal.userPrincipalName ?? principal.appID])
-                if candidates.count == 50 { break }
-            }
-        }
         let canWrite = request.may("Microsoft.Authorization/roleAssignments/write", at: registryID)
+        let candidates = canWrite ? try await PrincipalPicker.matches(search, request: request)
+            .map { PrincipalPicker.row($0, selected: request.field("principal")) } : []
         return request.render("access-control", title: "\(name) | Access control (IAM)",
                               crumbs: RegistryPages.crumbs(group, name, "Access control (IAM)"), [
             "name": name, "menu": RegistryPages.menu(group, name, current: "Access control (IAM)"), "assignments": rows,
             "roles": definitions.compactMap { definition -> [String: Any]? in
                 guard let id = definition["id"]?.stringValue, let role = definition["properties"]?["roleName"]?.stringValue else { return nil }
-                return ["id": id, "name": role]
+                return ["id": id, "name": role, "selected": id == request.field("role")]
             }.sorted { ($0["name"] as? String ?? "") < ($1["name"] as? String ?? "") },
-            "search": search, "searched": !search.isEmpty, "candidates": candidates, "canWrite": canWrite, "error": error ?? false,
+            "search": search, "searched": !search.isEmpty, "candidates": candidates, "canWrite": canWrite, "error": error?.message ?? false,
             "here": RegistryPages.link(group, name, "/access-control"),
             "addAction": RegistryPages.link(group, name, "/access-control/add"),
             "removeAction": RegistryPages.link(group, name, "/access-control/remove"),
@@ -78,7 +71,9 @@ enum AccessControlPages {
     @Sendable static func add(_ request: PortalRequest) async throws -> Response {
         let (group, name) = (try request.parameter("group"), try request.parameter("registry"))
         let role = request.field("role"), principalID = request.field("principal")
-        guard !principalID.isEmpty else { return try await page(request, group, name, error: "Select a member.", status: .badRequest) }
+        guard !principalID.isEmpty else {
+            return try await page(request, group, name, error: Refusal(status: 400, code: "", message: "Select a member."), status: .badRequest)
+        }
         let principal = try await request.services.directory.principal(objectID: principalID)
         let principalType = principal?.kind == .user ? "User" : "ServicePrincipal"
         let path = request.resourcePath(group, ResourceTypes.registry, name) + authorization + "/roleAssignments/\(UUID().uuidString.lowercased())"

@@ -62,7 +62,7 @@ enum AccessPolicyPages {
             func names(_ kind: String) -> String {
                 (entry["permissions"]?[kind]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")
             }
-            rows.append(["name": principal?.displayName ?? objectID, "kind": principal.map(kindName) ?? "Unknown principal",
+            rows.append(["name": principal?.displayName ?? objectID, "kind": principal.map(PrincipalPicker.kindName) ?? "Unknown principal",
                          "objectId": objectID, "keys": names("keys"), "secrets": names("secrets"), "certificates": names("certificates"),
                          "canWrite": canWrite])
         }
@@ -74,37 +74,22 @@ enum AccessPolicyPages {
         ])
     }
 
-    static func kindName(_ principal: PrincipalRecord) -> String {
-        switch principal.kind {
-        case .managedIdentity: "Managed identity"
-        case .servicePrincipal: "Application"
-        case .user: "User"
-        }
-    }
-
     @Sendable static func newPolicy(_ request: PortalRequest) async throws -> Response {
         let (group, vault) = (try request.parameter("group"), try request.parameter("vault"))
+        try await request.requireWrite(of: request.resourceID(group, ResourceTypes.vault, vault), action: "accessPolicies/write",
+                                       path: path(request, group, vault), apiVersion: APIVersions.vaults)
         let draft = request.draft(draftName(vault))
         return try await form(request, group: group, vault: vault, draft: draft, error: nil)
     }
 
     static func draftName(_ vault: String) -> String { "access-policy:\(vault.lowercased())" }
 
-    static func form(_ request: PortalRequest, group: String, vault: String, draft: [String: String], error: String?,
+    static func form(_ request: PortalRequest, group: String, vault: String, draft: [String: String], error: Refusal?,
                      status: HTTPResponse.Status = .ok) async throws -> Response {
         let checked = Set((draft["permissions"] ?? "").split(separator: " ").map(String.init))
         let search = draft["search"] ?? ""
         let selected = draft["principal"] ?? ""
-        var candidates: [[String: Any]] = []
-        if !search.isEmpty {
-            for principal in try await request.services.directory.principals()
-            where [principal.displayName, principal.userPrincipalName ?? "", principal.appID, principal.objectID]
-                .contains(where: { $0.localizedCaseInsensitiveContains(search) }) {
-                candidates.append(["objectId": principal.objectID, "name": principal.displayName, "kind": kindName(principal),
-                                   "detail": principal.userPrincipalName ?? principal.appID, "selected": principal.objectID == selected])
-                if candidates.count == 50 { break }
-            }
-        }
+        let candidates = try await PrincipalPicker.matches(search, request: request).map { PrincipalPicker.row($0, selected: selected) }
         let sections = groups.enumerated().map { index, group -> [String: Any] in
             ["heading": group.heading, "permissions": group.permissions.map { permission -> [String: Any] in
                 let value = "\(group.kind):\(permission.name)"
@@ -114,13 +99,15 @@ enum AccessPolicyPages {
         return request.render("access-policy-new", title: "Create an access policy",
                               crumbs: VaultPages.crumbs(group, vault, "Access policies") + [PortalView.Crumb("Create")], [
             "vault": vault, "sections": sections, "search": search, "candidates": candidates, "searched": !search.isEmpty,
-            "error": error ?? false, "action": VaultPages.link(group, vault, "/access-policies/new"),
+            "error": error?.message ?? false, "action": VaultPages.link(group, vault, "/access-policies/new"),
             "cancelHref": VaultPages.link(group, vault, "/access-policies"),
         ], status: status)
     }
 
     @Sendable static func addPolicy(_ request: PortalRequest) async throws -> Response {
         let (group, vault) = (try request.parameter("group"), try request.parameter("vault"))
+        try await request.requireWrite(of: request.resourceID(group, ResourceTypes.vault, vault), action: "accessPolicies/write",
+                                       path: path(request, group, vault), apiVersion: APIVersions.vaults)
         let permissions = request.form.all("permission")
         let draft = ["permissions": permissions.joined(separator: " "), "search": request.field("search"),
                      "principal": request.field("principal")]
@@ -130,7 +117,8 @@ enum AccessPolicyPages {
             return request.redirect(VaultPages.link(group, vault, "/access-policies/new"))
         }
         guard let objectID = draft["principal"], !objectID.isEmpty else {
-            return try await form(request, group: group, vault: vault, draft: draft, error: "Select a principal.", status: .badRequest)
+            return try await form(request, group: group, vault: vault, draft: draft,
+                                  error: Refusal(status: 400, code: "", message: "Select a principal."), status: .badRequest)
         }
         var granted: [String: [JSONValue]] = ["keys": [], "secrets": [], "certificates": []]
         for permission in permissions {

@@ -21,7 +21,7 @@ enum DeploymentPages {
         [
             .get("/portal/deployments", list),
             .get("/portal/deployments/new", newDeployment),
-            .post("/portal/deployments/new", submit),
+            .post("/portal/deployments/new", formLimit: ManagementAPI.maximumBodyBytes, submit),
             .get("/portal/groups/:group/deployments/:name", deployment),
             .post("/portal/groups/:group/deployments/:name/cancel", cancel),
         ]
@@ -30,7 +30,7 @@ enum DeploymentPages {
     static let draftName = "deployment"
 
     static func link(_ group: String, _ name: String) -> String {
-        "/portal/groups/\(PortalLinks.escaped(group))/deployments/\(PortalLinks.escaped(name))"
+        PortalLinks.group(group) + "/deployments/\(PortalLinks.escaped(name))"
     }
 
     @Sendable static func list(_ request: PortalRequest) async throws -> Response {
@@ -70,7 +70,7 @@ enum DeploymentPages {
     /// The template's parameters as form fields: a list for `allowedValues`, a password field for
     /// secure ones, a checkbox-like choice for booleans, JSON for objects and arrays.
     static func parametersPage(_ request: PortalRequest, draft: [String: String], template: JSONValue, errors: [String: String],
-                               error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+                               error: Refusal?, status: HTTPResponse.Status = .ok) async throws -> Response {
         var fields: [[String: Any]] = []
         for (name, definition) in template.member(caseInsensitive: "parameters")?.objectValue ?? [:] {
             let type = (definition.member(caseInsensitive: "type")?.stringValue ?? "string").lowercased()
@@ -90,7 +90,7 @@ enum DeploymentPages {
         return request.render("deployment-new", title: "Custom deployment", crumbs: [PortalView.Crumb("Deployments", "/portal/deployments"),
                                                                                    PortalView.Crumb("Custom deployment")], [
             "parametersStep": true, "group": draft["group"] ?? "", "name": draft["name"] ?? "", "fields": fields,
-            "error": error ?? false,
+            "error": error?.message ?? false,
         ], status: status)
     }
 
@@ -147,13 +147,14 @@ enum DeploymentPages {
             }
             let group = draft["group"] ?? "", name = draft["name"] ?? ""
             if let refusal = try await request.refusal(of: {
-                try await request.arm("PUT", "\(request.groupPath(group))/providers/Microsoft.Resources/deployments/\(name)",
+                try await request.arm("PUT", request.deploymentPath(group, name),
                                       apiVersion: APIVersions.resources,
                                       body: ["properties": ["mode": "Incremental", "template": template, "parameters": .object(parameters)]])
             }) {
                 return try await parametersPage(request, draft: draft, template: template, errors: [:], error: refusal, status: .badRequest)
             }
             request.saveDraft(draftName, [:])
+            NotificationPages.track(deployment: name, in: group, request: request)
             return request.redirect(link(group, name), notice: "Deployment '\(name)' started.")
         default:
             return request.redirect("/portal/deployments/new")
@@ -164,7 +165,7 @@ enum DeploymentPages {
 
     @Sendable static func deployment(_ request: PortalRequest) async throws -> Response {
         let (group, name) = (try request.parameter("group"), try request.parameter("name"))
-        let path = "\(request.groupPath(group))/providers/Microsoft.Resources/deployments/\(name)"
+        let path = request.deploymentPath(group, name)
         let deployment = try await request.arm("GET", path, apiVersion: APIVersions.resources)
         let properties = deployment?["properties"]
         let state = properties?["provisioningState"]?.stringValue ?? ""
@@ -189,7 +190,7 @@ enum DeploymentPages {
 
     @Sendable static func cancel(_ request: PortalRequest) async throws -> Response {
         let (group, name) = (try request.parameter("group"), try request.parameter("name"))
-        try await request.arm("POST", "\(request.groupPath(group))/providers/Microsoft.Resources/deployments/\(name)/cancel",
+        try await request.arm("POST", request.deploymentPath(group, name) + "/cancel",
                               apiVersion: APIVersions.resources)
         return request.redirect(link(group, name), notice: "Deployment '\(name)' canceled.")
     }

@@ -16,7 +16,7 @@ enum HomePages {
     static var routes: [PortalRoute] {
         [
             .get("/portal/", home),
-            .get("/portal/groups/new", newGroup),
+            .get("/portal/new-group", newGroup),
             .post("/portal/groups", createGroup),
             .get("/portal/groups/:group", group),
             .post("/portal/groups/:group/delete", deleteGroup),
@@ -46,7 +46,7 @@ enum HomePages {
 
     static func groupRow(_ group: JSONValue) -> [String: Any] {
         let name = group["name"]?.stringValue ?? ""
-        return ["name": name, "location": group["location"]?.stringValue ?? "", "href": "/portal/groups/\(PortalLinks.escaped(name))"]
+        return ["name": name, "location": group["location"]?.stringValue ?? "", "href": PortalLinks.group(name)]
     }
 
     static func resourceRow(_ resource: JSONValue) -> [String: Any] {
@@ -60,9 +60,12 @@ enum HomePages {
         groupForm(request, name: "", location: "japaneast", error: nil)
     }
 
-    static func groupForm(_ request: PortalRequest, name: String, location: String, error: String?, status: HTTPResponse.Status = .ok) -> Response {
+    /// Where a group's refusals belong.
+    static let groupFields: [(name: String, keywords: [String])] = [("location", ["location"]), ("name", ["ResourceGroup", "name"])]
+
+    static func groupForm(_ request: PortalRequest, name: String, location: String, error: Refusal?, status: HTTPResponse.Status = .ok) -> Response {
         request.render("group-new", title: "Create a resource group", crumbs: [PortalView.Crumb("Create a resource group")],
-                       ["name": name, "location": location, "error": error ?? false], status: status)
+                       ["name": name, "location": location].merging(error.formModel(fields: groupFields)) { $1 }, status: status)
     }
 
     @Sendable static func createGroup(_ request: PortalRequest) async throws -> Response {
@@ -72,7 +75,7 @@ enum HomePages {
         }) {
             return groupForm(request, name: name, location: location, error: refusal, status: .badRequest)
         }
-        return request.redirect("/portal/groups/\(PortalLinks.escaped(name))", notice: "Resource group '\(name)' created.")
+        return request.redirect(PortalLinks.group(name), notice: "Resource group '\(name)' created.")
     }
 
     @Sendable static func group(_ request: PortalRequest) async throws -> Response {
@@ -80,12 +83,13 @@ enum HomePages {
         let group = try await request.arm("GET", request.groupPath(name), apiVersion: APIVersions.groups)
         let resources = try await request.armList("\(request.groupPath(name))/resources", apiVersion: APIVersions.resources)
         return request.render("group", title: name, crumbs: [PortalView.Crumb(name)], [
-            "name": name,
+            "name": name, "nameQuery": PortalLinks.escaped(name),
             "location": group?["location"]?.stringValue ?? "",
             "id": group?["id"]?.stringValue ?? "",
             "resources": resources.map(resourceRow),
             "canDelete": request.may("\(ResourceTypes.group)/delete", at: request.groupID(name)),
-            "deleteAction": "/portal/groups/\(PortalLinks.escaped(name))/delete",
+            "deleteAction": PortalLinks.group(name) + "/delete", "confirmName": name,
+            "deleteWarning": "Everything the group holds is deleted with it.",
         ])
     }
 

@@ -24,12 +24,15 @@ enum IdentityPages {
         try await form(request, fields: ["group": request.field("group"), "location": "japaneast"], error: nil)
     }
 
-    static func form(_ request: PortalRequest, fields: [String: String], error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+    /// Where an identity's refusals belong.
+    static let formFields: [(name: String, keywords: [String])] = [("group", ["ResourceGroup"]), ("location", ["location"]), ("name", ["name"])]
+
+    static func form(_ request: PortalRequest, fields: [String: String], error: Refusal?, status: HTTPResponse.Status = .ok) async throws -> Response {
         request.render("identity-new", title: "Create user assigned managed identity",
                        crumbs: [PortalView.Crumb("Create user assigned managed identity")], [
                            "name": fields["name"] ?? "", "location": fields["location"] ?? "",
-                           "groups": try await request.groupChoices(selected: fields["group"]), "error": error ?? false,
-                       ], status: status)
+                           "groups": try await request.groupChoices(selected: fields["group"]),
+                       ].merging(error.formModel(fields: formFields)) { $1 }, status: status)
     }
 
     @Sendable static func createIdentity(_ request: PortalRequest) async throws -> Response {
@@ -41,14 +44,14 @@ enum IdentityPages {
         }) {
             return try await form(request, fields: fields, error: refusal, status: .badRequest)
         }
-        return request.redirect("/portal/groups/\(PortalLinks.escaped(group))/identities/\(PortalLinks.escaped(name))",
+        return request.redirect(PortalLinks.group(group) + "/identities/\(PortalLinks.escaped(name))",
                                 notice: "Managed identity '\(name)' created.")
     }
 
     @Sendable static func identity(_ request: PortalRequest) async throws -> Response {
         let (group, name) = (try request.parameter("group"), try request.parameter("name"))
         let identity = try await request.arm("GET", request.resourcePath(group, ResourceTypes.identity, name), apiVersion: APIVersions.identities)
-        return request.render("identity", title: name, crumbs: [PortalView.Crumb(group, "/portal/groups/\(PortalLinks.escaped(group))"),
+        return request.render("identity", title: name, crumbs: [PortalView.Crumb(group, PortalLinks.group(group)),
                                                                 PortalView.Crumb(name)], [
             "name": name, "group": group,
             "location": identity?["location"]?.stringValue ?? "",

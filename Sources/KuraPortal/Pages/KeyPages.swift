@@ -16,7 +16,7 @@ enum KeyPages {
     static var routes: [PortalRoute] {
         [
             .get("/portal/groups/:group/vaults/:vault/keys", list),
-            .get("/portal/groups/:group/vaults/:vault/keys/new", newKey),
+            .get("/portal/groups/:group/vaults/:vault/new-key", newKey),
             .post("/portal/groups/:group/vaults/:vault/keys", createKey),
             .get("/portal/groups/:group/vaults/:vault/keys/:key", key),
             .post("/portal/groups/:group/vaults/:vault/keys/:key/rotate", rotate),
@@ -36,16 +36,17 @@ enum KeyPages {
 
     @Sendable static func list(_ request: PortalRequest) async throws -> Response {
         let (group, vault) = (try request.parameter("group"), try request.parameter("vault"))
+        try await VaultPages.requireVault(request, group, vault)
         var keys: [[String: Any]] = []
         var deleted: [[String: Any]] = []
         var refusal: String?
         do {
-            for item in try await request.vault(.list, in: vault, query: ["maxresults": "25"])?["value"]?.arrayValue ?? [] {
+            for item in try await request.vaultItems(.list, in: vault) {
                 let name = lastSegment(item["kid"]?.stringValue ?? "")
                 keys.append(["name": name, "enabled": item["attributes"]?["enabled"]?.boolValue != false,
                              "updated": date(item["attributes"]?["updated"]?.integerValue), "href": VaultPages.link(group, vault, "/keys/\(PortalLinks.escaped(name))")])
             }
-            for item in try await request.vault(.listDeleted, in: vault)?["value"]?.arrayValue ?? [] {
+            for item in try await request.vaultItems(.listDeleted, in: vault) {
                 let name = lastSegment(item["kid"]?.stringValue ?? "")
                 deleted.append(["name": name, "deletedDate": date(item["deletedDate"]?.integerValue),
                                 "purgeDate": date(item["scheduledPurgeDate"]?.integerValue),
@@ -58,28 +59,34 @@ enum KeyPages {
         }
         return request.render("keys", title: "\(vault) | Keys", crumbs: VaultPages.crumbs(group, vault, "Keys"), [
             "vault": vault, "menu": VaultPages.menu(group, vault, current: "Keys"), "keys": keys, "deleted": deleted,
-            "hasDeleted": !deleted.isEmpty, "refusal": refusal ?? false, "newHref": VaultPages.link(group, vault, "/keys/new"),
+            "hasDeleted": !deleted.isEmpty, "refusal": refusal ?? false, "newHref": VaultPages.link(group, vault, "/new-key"),
         ])
     }
 
     @Sendable static func newKey(_ request: PortalRequest) async throws -> Response {
         let (group, vault) = (try request.parameter("group"), try request.parameter("vault"))
+        try await VaultPages.requireVault(request, group, vault)
         return form(request, group: group, vault: vault, fields: ["kty": "RSA", "size": "2048", "curve": "P-256", "enabled": "yes"], error: nil)
     }
 
-    static func form(_ request: PortalRequest, group: String, vault: String, fields: [String: String], error: String?,
+    /// Where a key's refusals belong.
+    static let formFields: [(name: String, keywords: [String])] = [("size", ["key_size", "key size"]), ("curve", ["crv", "curve"]),
+                                                                   ("kty", ["kty", "key type"]), ("name", ["name", "KeyExists"])]
+
+    static func form(_ request: PortalRequest, group: String, vault: String, fields: [String: String], error: Refusal?,
                      status: HTTPResponse.Status = .ok) -> Response {
         func options(_ values: [String], _ chosen: String?) -> [[String: Any]] { values.map { ["value": $0, "selected": $0 == chosen] } }
         return request.render("key-new", title: "Create a key", crumbs: VaultPages.crumbs(group, vault, "Keys") + [PortalView.Crumb("Create a key")], [
-            "vault": vault, "name": fields["name"] ?? "", "error": error ?? false,
+            "vault": vault, "name": fields["name"] ?? "",
             "types": options(["RSA", "EC"], fields["kty"]), "sizes": options(["2048", "3072", "4096"], fields["size"]),
             "curves": options(["P-256", "P-384", "P-521"], fields["curve"]), "enabled": fields["enabled"] != "no",
             "action": VaultPages.link(group, vault, "/keys"),
-        ], status: status)
+        ].merging(error.formModel(fields: formFields)) { $1 }, status: status)
     }
 
     @Sendable static func createKey(_ request: PortalRequest) async throws -> Response {
         let (group, vault) = (try request.parameter("group"), try request.parameter("vault"))
+        try await VaultPages.requireVault(request, group, vault)
         let fields = ["name": request.field("name"), "kty": request.field("kty"), "size": request.field("size"),
                       "curve": request.field("curve"), "enabled": request.field("enabled")]
         let name = fields["name"]!
@@ -96,11 +103,12 @@ enum KeyPages {
 
     @Sendable static func key(_ request: PortalRequest) async throws -> Response {
         let (group, vault, name) = (try request.parameter("group"), try request.parameter("vault"), try request.parameter("key"))
+        try await VaultPages.requireVault(request, group, vault)
         let current = try await request.vault(.get(name: name, version: nil), in: vault)
         let currentKid = current?["key"]?["kid"]?.stringValue ?? ""
         let base = VaultPages.link(group, vault, "/keys/\(PortalLinks.escaped(name))")
         var versions: [[String: Any]] = []
-        for item in try await request.vault(.listVersions(name: name), in: vault, query: ["maxresults": "25"])?["value"]?.arrayValue ?? [] {
+        for item in try await request.vaultItems(.listVersions(name: name), in: vault) {
             let kid = item["kid"]?.stringValue ?? ""
             let enabled = item["attributes"]?["enabled"]?.boolValue != false
             let version = lastSegment(kid)
@@ -113,14 +121,16 @@ enum KeyPages {
         return request.render("key", title: name, crumbs: VaultPages.crumbs(group, vault, "Keys") + [PortalView.Crumb(name)], [
             "vault": vault, "name": name, "menu": VaultPages.menu(group, vault, current: "Keys"),
             "kid": currentKid, "currentVersion": lastSegment(currentKid),
-            "versionless": currentKid.split(separator: "/").dropLast().joined(separator: "/"),
+            "versionless": currentKid.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"),
             "kty": current?["key"]?["kty"]?.stringValue ?? "", "versions": versions,
-            "rotateAction": "\(base)/rotate", "deleteAction": "\(base)/delete",
+            "rotateAction": "\(base)/rotate", "deleteAction": "\(base)/delete", "confirmName": name,
+            "deleteWarning": "A registry that uses this key loses access to its data until the key is recovered.",
         ])
     }
 
     @Sendable static func rotate(_ request: PortalRequest) async throws -> Response {
         let (group, vault, name) = (try request.parameter("group"), try request.parameter("vault"), try request.parameter("key"))
+        try await VaultPages.requireVault(request, group, vault)
         let bundle = try await request.vault(.rotate(name: name), in: vault)
         let version = lastSegment(bundle?["key"]?["kid"]?.stringValue ?? "")
         return request.redirect(VaultPages.link(group, vault, "/keys/\(PortalLinks.escaped(name))"),
@@ -129,6 +139,7 @@ enum KeyPages {
 
     @Sendable static func setEnabled(_ request: PortalRequest) async throws -> Response {
         let (group, vault, name) = (try request.parameter("group"), try request.parameter("vault"), try request.parameter("key"))
+        try await VaultPages.requireVault(request, group, vault)
         let version = try request.parameter("version")
         let enabled = request.field("enabled") == "true"
         try await request.vault(.update(name: name, version: version), in: vault, body: ["attributes": ["enabled": .bool(enabled)]])
@@ -138,6 +149,7 @@ enum KeyPages {
 
     @Sendable static func delete(_ request: PortalRequest) async throws -> Response {
         let (group, vault, name) = (try request.parameter("group"), try request.parameter("vault"), try request.parameter("key"))
+        try await VaultPages.requireVault(request, group, vault)
         try request.requireConfirmation(of: name)
         try await request.vault(.delete(name: name), in: vault)
         return request.redirect(VaultPages.link(group, vault, "/keys"), notice: "The key '\(name)' was deleted (it can be recovered until it is purged).")
@@ -145,12 +157,14 @@ enum KeyPages {
 
     @Sendable static func recover(_ request: PortalRequest) async throws -> Response {
         let (group, vault, name) = (try request.parameter("group"), try request.parameter("vault"), try request.parameter("key"))
+        try await VaultPages.requireVault(request, group, vault)
         try await request.vault(.recover(name: name), in: vault)
         return request.redirect(VaultPages.link(group, vault, "/keys/\(PortalLinks.escaped(name))"), notice: "The key '\(name)' was recovered.")
     }
 
     @Sendable static func purge(_ request: PortalRequest) async throws -> Response {
         let (group, vault, name) = (try request.parameter("group"), try request.parameter("vault"), try request.parameter("key"))
+        try await VaultPages.requireVault(request, group, vault)
         try request.requireConfirmation(of: name)
         try await request.vault(.purge(name: name), in: vault)
         return request.redirect(VaultPages.link(group, vault, "/keys"), notice: "The key '\(name)' was purged.")

@@ -47,13 +47,13 @@ enum KeyPickerPages {
             model["vaults"] = vaults.compactMap { $0["name"]?.stringValue }.map { ["name": $0, "href": href(vault: $0)] }
             model["step"] = "vault"
         } else if key.isEmpty {
-            let items = try await request.vault(.list, in: vault, query: ["maxresults": "25"])?["value"]?.arrayValue ?? []
+            let items = try await request.vaultItems(.list, in: vault)
             model["keys"] = items.compactMap { $0["kid"]?.stringValue }.map { KeyPages.lastSegment($0) }.map { ["name": $0, "href": href(vault: vault, key: $0)] }
             model["step"] = "key"
         } else {
             let current = try await request.vault(.get(name: key, version: nil), in: vault)?["key"]?["kid"]?.stringValue ?? ""
-            let versions = try await request.vault(.listVersions(name: key), in: vault, query: ["maxresults": "25"])?["value"]?.arrayValue ?? []
-            model["versionless"] = current.split(separator: "/").dropLast().joined(separator: "/")
+            let versions = try await request.vaultItems(.listVersions(name: key), in: vault)
+            model["versionless"] = current.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
             model["versions"] = versions.compactMap { item -> [String: Any]? in
                 guard let kid = item["kid"]?.stringValue else { return nil }
                 return ["kid": kid, "version": KeyPages.lastSegment(kid), "current": kid == current,

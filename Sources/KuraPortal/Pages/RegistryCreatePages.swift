@@ -28,16 +28,25 @@ enum RegistryCreatePages {
 
     @Sendable static func tab(_ request: PortalRequest) async throws -> Response {
         var draft = request.draft(draftName)
-        if draft.isEmpty {
-            draft = ["group": request.field("group"), "location": "japaneast", "sku": "Premium", "cmk": "disabled"]
-            request.saveDraft(draftName, draft)
-        }
+        if draft.isEmpty { draft = ["location": "japaneast", "sku": "Premium", "cmk": "disabled"] }
+        // "Create container registry" from a group's page names the group.
+        if !request.field("group").isEmpty { draft["group"] = request.field("group") }
+        request.saveDraft(draftName, draft)
         let current = ["basics", "encryption", "review"].contains(request.field("tab")) ? request.field("tab") : "basics"
         return try await page(request, draft: draft, tab: current, error: nil)
     }
 
-    static func page(_ request: PortalRequest, draft: [String: String], tab: String, error: String?,
+    /// Where a registry's refusals belong, and the tab each field is on.
+    static let formFields: [(name: String, keywords: [String])] = [
+        ("sku", ["Premium", "sku"]), ("group", ["ResourceGroup"]), ("keyId", ["KeyVault", "KeyIdentifier", "CustomerKey", "key"]),
+        ("identity", ["Identity"]), ("location", ["location"]), ("name", ["AlreadyInUse", "ResourceName", "registry name", "name"]),
+    ]
+    static let tabOfField = ["sku": "basics", "group": "basics", "location": "basics", "name": "basics", "keyId": "encryption", "identity": "encryption"]
+
+    static func page(_ request: PortalRequest, draft: [String: String], tab: String, error: Refusal?,
                      status: HTTPResponse.Status = .ok) async throws -> Response {
+        // A refusal about a field is shown on that field's tab, beside it.
+        let tab = error?.field(among: formFields).flatMap { tabOfField[$0] } ?? tab
         func options(_ values: [String], _ chosen: String?) -> [[String: Any]] { values.map { ["value": $0, "selected": $0 == chosen] } }
         var identities: [[String: Any]] = []
         if tab != "basics" {
@@ -56,8 +65,8 @@ enum RegistryCreatePages {
             "skus": options(["Basic", "Standard", "Premium"], draft["sku"]), "sku": draft["sku"] ?? "",
             "premium": draft["sku"] == "Premium",
             "cmkEnabled": draft["cmk"] == "enabled", "identities": identities, "identityName": identityName,
-            "keyId": draft["keyId"] ?? "", "error": error ?? false,
-        ], status: status)
+            "keyId": draft["keyId"] ?? "",
+        ].merging(error.formModel(fields: formFields)) { $1 }, status: status)
     }
 
     /// A tab's form: its fields are kept, then `action` says where to go — another tab, the key
@@ -80,12 +89,12 @@ enum RegistryCreatePages {
         var properties: JSONValue = ["adminUserEnabled": false]
         if draft["cmk"] == "enabled" {
             guard let identityID = draft["identity"], !identityID.isEmpty else {
-                return try await page(request, draft: draft, tab: "encryption", error: "Select the identity that reaches the key.",
-                                      status: .badRequest)
+                return try await page(request, draft: draft, tab: "encryption",
+                                      error: Refusal(status: 400, code: "", message: "Select the identity that reaches the key."), status: .badRequest)
             }
             guard let keyID = draft["keyId"], !keyID.isEmpty else {
-                return try await page(request, draft: draft, tab: "encryption", error: "Select an encryption key from a key vault.",
-                                      status: .badRequest)
+                return try await page(request, draft: draft, tab: "encryption",
+                                      error: Refusal(status: 400, code: "", message: "Select an encryption key from a key vault."), status: .badRequest)
             }
             body["identity"] = ["type": "UserAssigned", "userAssignedIdentities": .object(JSONObject([(identityID, .object([:]))]))]
             var clientID = ""

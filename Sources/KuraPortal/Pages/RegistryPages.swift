@@ -24,11 +24,11 @@ enum RegistryPages {
     }
 
     static func link(_ group: String, _ registry: String, _ page: String = "") -> String {
-        "/portal/groups/\(PortalLinks.escaped(group))/registries/\(PortalLinks.escaped(registry))\(page)"
+        PortalLinks.group(group) + "/registries/\(PortalLinks.escaped(registry))\(page)"
     }
 
     static func crumbs(_ group: String, _ registry: String, _ page: String? = nil) -> [PortalView.Crumb] {
-        [PortalView.Crumb(group, "/portal/groups/\(PortalLinks.escaped(group))"),
+        [PortalView.Crumb(group, PortalLinks.group(group)),
          PortalView.Crumb(registry, page == nil ? nil : link(group, registry))] + (page.map { [PortalView.Crumb($0)] } ?? [])
     }
 
@@ -66,7 +66,7 @@ enum RegistryPages {
         return try await encryptionPage(request, group, name, error: nil)
     }
 
-    static func encryptionPage(_ request: PortalRequest, _ group: String, _ name: String, error: String?,
+    static func encryptionPage(_ request: PortalRequest, _ group: String, _ name: String, error: Refusal?,
                                status: HTTPResponse.Status = .ok) async throws -> Response {
         let registry = try await document(request, group, name)
         let encryption = registry?["properties"]?["encryption"]
@@ -78,9 +78,11 @@ enum RegistryPages {
             let clientID = value["clientId"]?.stringValue ?? ""
             let shortName = String(id.split(separator: "/").last ?? "")
             if clientID == identityClientID { identityName = shortName }
-            identities.append(["id": id, "name": shortName, "clientId": clientID, "selected": clientID == identityClientID])
+            identities.append(["id": id, "name": shortName, "clientId": clientID])
         }
         let draft = request.draft(rotateDraft(group, name))
+        let chosenIdentity = draft["identity"].flatMap { $0.isEmpty ? nil : $0 } ?? identityClientID
+        identities = identities.map { var row = $0; row["selected"] = row["clientId"] as? String == chosenIdentity; return row }
         let canWrite = request.may("\(ResourceTypes.registry)/write", at: request.resourceID(group, ResourceTypes.registry, name))
         return request.render("registry-encryption", title: "\(name) | Encryption", crumbs: crumbs(group, name, "Encryption"), [
             "name": name, "menu": menu(group, name, current: "Encryption"),
@@ -92,9 +94,9 @@ enum RegistryPages {
             "lastKeyError": key?["lastKeyError"]?.stringValue ?? false,
             "lastRotation": key?["lastKeyRotationTimestamp"]?.stringValue ?? "never",
             "autoRotation": key?["keyRotationEnabled"]?.boolValue == true,
-            "identities": identities, "newKeyId": draft["keyId"] ?? "", "canWrite": canWrite, "error": error ?? false,
+            "identities": identities, "newKeyId": draft["keyId"] ?? "", "canWrite": canWrite,
             "pickerFor": "rotate:\(group)/\(name)", "rotateAction": link(group, name, "/encryption/rotate"),
-        ], status: status)
+        ].merging(error.formModel(fields: [("identity", ["Identity"]), ("keyId", ["key"])])) { $1 }, status: status)
     }
 
     /// Rotate key: the registry's encryption key (and identity) changed through ARM, as `az acr
@@ -102,13 +104,16 @@ enum RegistryPages {
     @Sendable static func rotate(_ request: PortalRequest) async throws -> Response {
         let (group, name) = (try request.parameter("group"), try request.parameter("registry"))
         let draftName = rotateDraft(group, name)
-        request.saveDraft(draftName, ["keyId": request.field("keyId")])
+        try await request.requireWrite(of: request.resourceID(group, ResourceTypes.registry, name), action: "write",
+                                       path: request.resourcePath(group, ResourceTypes.registry, name), apiVersion: APIVersions.registries)
+        request.saveDraft(draftName, ["keyId": request.field("keyId"), "identity": request.field("identity")])
         if request.field("action") == "picker" {
             return request.redirect("/portal/key-picker?for=\(PortalLinks.query("rotate:\(group)/\(name)"))")
         }
         let keyID = request.field("keyId"), clientID = request.field("identity")
         guard !keyID.isEmpty else {
-            return try await encryptionPage(request, group, name, error: "Select the new key from a key vault, or enter its key identifier.",
+            return try await encryptionPage(request, group, name, error: Refusal(status: 400, code: "KeyIdentifier",
+                                                                                 message: "Select the new key from a key vault, or enter its key identifier."),
                                             status: .badRequest)
         }
         if let refusal = try await request.refusal(of: {
@@ -122,19 +127,27 @@ enum RegistryPages {
         return request.redirect(link(group, name, "/encryption"), notice: "The registry's key was rotated to \(keyID).")
     }
 
-    /// The registry's content as the registry plane serves it: with its data key, which a revoked
-    /// customer key withholds (the page then shows the registry plane's refusal).
-    static func context(_ request: PortalRequest, _ group: String, _ name: String) async throws -> RegistryContext {
-        _ = try await document(request, group, name)  // the user may read the registry
+    /// The registry's content as the registry plane serves it, when the registry plane would let
+    /// the user `action` (`catalog`, or a repository's `pull` or `delete`): with its data key, which
+    /// a revoked customer key withholds (the page then shows the registry plane's refusal).
+    static func context(_ request: PortalRequest, _ group: String, _ name: String, _ needed: AccessScope,
+                        action: String) async throws -> RegistryContext {
+        _ = try await document(request, group, name)  // the registry exists in this group and the user may see it
         guard let record = try await request.services.provisioner.registry(named: name) else {
             throw PortalFailure(404, "The registry '\(name)' has no content store.")
+        }
+        let roles = try await request.services.registryRoles(request.session.objectID, record)
+        guard let granted = RegistryAuthorizer.grant(needed, to: .principal(objectID: request.session.objectID), in: record, roles: roles),
+              granted.actions.contains(action) else {
+            throw PortalFailure(403, "The signed-in user may not \(action == "*" ? "list the repositories of" : action + " in") registry '\(name)': "
+                + "that needs a registry role (AcrPull, AcrPush, AcrDelete, Contributor or Owner) on it; Reader manages a registry but reads none of its content.")
         }
         return RegistryContext(record: record, dataKey: try await request.services.keyring.dataKey(for: record))
     }
 
     @Sendable static func repositories(_ request: PortalRequest) async throws -> Response {
         let (group, name) = (try request.parameter("group"), try request.parameter("registry"))
-        let registry = try await context(request, group, name)
+        let registry = try await context(request, group, name, .catalog, action: "*")
         var rows: [[String: Any]] = []
         for repository in try await request.services.content.catalog(registry, after: nil, limit: 1000) {
             var tags = 0
@@ -152,7 +165,7 @@ enum RegistryPages {
     @Sendable static func repository(_ request: PortalRequest) async throws -> Response {
         let (group, name) = (try request.parameter("group"), try request.parameter("registry"))
         guard let repositoryName = RepositoryName(request.field("name")) else { throw PortalFailure(400, "That is not a repository name.") }
-        let registry = try await context(request, group, name)
+        let registry = try await context(request, group, name, .repository(repositoryName, "pull"), action: "pull")
         let manifests = try await request.services.content.manifests(registry, repository: repositoryName, after: nil, limit: 1000)
         let rows = manifests.map { entry -> [String: Any] in
             let platform = [entry.manifest.os, entry.manifest.architecture].compactMap { $0 }.joined(separator: "/")
@@ -163,8 +176,10 @@ enum RegistryPages {
         return request.render("repository", title: request.field("name"),
                               crumbs: crumbs(group, name, "Repositories") + [PortalView.Crumb(request.field("name"))], [
             "name": name, "repository": request.field("name"), "menu": menu(group, name, current: "Repositories"), "manifests": rows,
-            "canDelete": request.may("\(ResourceTypes.registry)/write", at: request.resourceID(group, ResourceTypes.registry, name)),
-            "deleteAction": link(group, name, "/repository/delete"),
+            "canDelete": try await request.services.registryRoles(request.session.objectID, registry.record)
+                .contains { $0.repositoryActions.contains("delete") },
+            "deleteAction": link(group, name, "/repository/delete"), "confirmName": request.field("name"),
+            "deleteWarning": "Every tag and manifest of the repository is deleted.",
         ])
     }
 
@@ -172,11 +187,8 @@ enum RegistryPages {
         let (group, name) = (try request.parameter("group"), try request.parameter("registry"))
         let repository = request.field("name")
         guard let repositoryName = RepositoryName(repository) else { throw PortalFailure(400, "That is not a repository name.") }
+        let registry = try await context(request, group, name, .repository(repositoryName, "delete"), action: "delete")
         try request.requireConfirmation(of: repository)
-        let registry = try await context(request, group, name)
-        guard request.may("\(ResourceTypes.registry)/write", at: request.resourceID(group, ResourceTypes.registry, name)) else {
-            throw PortalFailure(403, "Deleting a repository needs a role that may write the registry (Owner or Contributor).")
-        }
         let deletion = try await request.services.content.deleteRepository(registry, repository: repositoryName)
         return request.redirect(link(group, name, "/repositories"),
                                 notice: "Repository '\(repository)' deleted (\(deletion.manifests.count) manifests, \(deletion.tags.count) tags).")

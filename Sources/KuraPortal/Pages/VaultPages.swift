@@ -31,12 +31,18 @@ enum VaultPages {
                        error: nil)
     }
 
-    static func form(_ request: PortalRequest, fields: [String: String], error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+    /// Where a vault's refusals belong.
+    static let formFields: [(name: String, keywords: [String])] = [
+        ("group", ["ResourceGroup"]), ("retention", ["softDeleteRetention", "retain"]), ("purgeProtection", ["PurgeProtection"]),
+        ("location", ["location"]), ("name", ["VaultName", "vault name", "name"]),
+    ]
+
+    static func form(_ request: PortalRequest, fields: [String: String], error: Refusal?, status: HTTPResponse.Status = .ok) async throws -> Response {
         request.render("vault-new", title: "Create a key vault", crumbs: [PortalView.Crumb("Create a key vault")], [
             "name": fields["name"] ?? "", "location": fields["location"] ?? "", "retention": fields["retention"] ?? "90",
             "purgeProtection": fields["purgeProtection"] == "on",
-            "groups": try await request.groupChoices(selected: fields["group"]), "error": error ?? false,
-        ], status: status)
+            "groups": try await request.groupChoices(selected: fields["group"]),
+        ].merging(error.formModel(fields: formFields)) { $1 }, status: status)
     }
 
     @Sendable static func createVault(_ request: PortalRequest) async throws -> Response {
@@ -44,7 +50,8 @@ enum VaultPages {
                       "retention": request.field("retention"), "purgeProtection": request.field("purgeProtection")]
         let (group, name) = (fields["group"]!, fields["name"]!)
         guard let retention = Int64(fields["retention"]!) else {
-            return try await form(request, fields: fields, error: "Days to retain deleted vaults must be a whole number from 7 to 90.",
+            return try await form(request, fields: fields,
+                                  error: Refusal(status: 400, code: "", message: "Days to retain deleted vaults must be a whole number from 7 to 90."),
                                   status: .badRequest)
         }
         var properties: JSONValue = [
@@ -68,13 +75,20 @@ enum VaultPages {
         return request.redirect(link(group, name), notice: "Key vault '\(name)' created.")
     }
 
+    /// The vault's ARM document: it exists in this group and the user may see it (Azure's portal
+    /// reaches a vault's keys only through the vault's resource).
+    @discardableResult
+    static func requireVault(_ request: PortalRequest, _ group: String, _ vault: String) async throws -> JSONValue? {
+        try await request.arm("GET", request.resourcePath(group, ResourceTypes.vault, vault), apiVersion: APIVersions.vaults)
+    }
+
     static func link(_ group: String, _ vault: String, _ page: String = "") -> String {
-        "/portal/groups/\(PortalLinks.escaped(group))/vaults/\(PortalLinks.escaped(vault))\(page)"
+        PortalLinks.group(group) + "/vaults/\(PortalLinks.escaped(vault))\(page)"
     }
 
     /// The vault's crumbs: its group, itself (linked when `page` is a page of it), the page.
     static func crumbs(_ group: String, _ vault: String, _ page: String? = nil) -> [PortalView.Crumb] {
-        [PortalView.Crumb(group, "/portal/groups/\(PortalLinks.escaped(group))"), PortalView.Crumb(vault, page == nil ? nil : link(group, vault))]
+        [PortalView.Crumb(group, PortalLinks.group(group)), PortalView.Crumb(vault, page == nil ? nil : link(group, vault))]
             + (page.map { [PortalView.Crumb($0)] } ?? [])
     }
 
@@ -87,7 +101,7 @@ enum VaultPages {
 
     @Sendable static func vault(_ request: PortalRequest) async throws -> Response {
         let (group, name) = (try request.parameter("group"), try request.parameter("vault"))
-        let vault = try await request.arm("GET", request.resourcePath(group, ResourceTypes.vault, name), apiVersion: APIVersions.vaults)
+        let vault = try await requireVault(request, group, name)
         let properties = vault?["properties"]
         return request.render("vault", title: name, crumbs: crumbs(group, name), [
             "name": name, "group": group, "menu": menu(group, name, current: "Overview"),

@@ -57,7 +57,7 @@ enum DeploymentTemplates {
         {{<layout}}{{$content}}
         <section id="deployment-status"{{#running}} data-refresh="2"{{/running}}>
         <dl class="essentials">
-          <dt>Resource group</dt><dd><a href="/portal/groups/{{group}}">{{group}}</a></dd>
+          <dt>Resource group</dt><dd><a href="{{groupHref}}">{{group}}</a></dd>
           <dt>Status</dt><dd id="deployment-state" class="{{#failed}}error{{/failed}}">{{state}}</dd>
           <dt>Time</dt><dd>{{timestamp}}</dd><dt>Duration</dt><dd>{{duration}}</dd>
         </dl>

@@ -9,7 +9,18 @@ enum PortalTemplates {
 
 /// The frame of every page: top bar (search, user, sign-out), breadcrumbs, notice, heading.
 enum LayoutTemplates {
-    static let all = [("layout", layout), ("menu", menu), ("error", error), ("signedout", signedOut), ("formerror", formError)]
+    static let all = [("layout", layout), ("menu", menu), ("error", error), ("signedout", signedOut), ("formerror", formError),
+                      ("notifications", notifications)]
+
+    /// The operations this session started; refreshed in place while one runs.
+    static let notifications = """
+        {{<layout}}{{$content}}
+        <section id="notifications" class="notifications" aria-label="Notifications" aria-live="polite"{{#running}} data-refresh="3" data-source="/portal/notifications"{{/running}}>
+        {{#empty(items)}}<p class="empty">No operations started in this session.</p>{{/empty(items)}}
+        <ul>{{#items}}<li class="{{#running}}running{{/running}}{{#failed}} error{{/failed}}"><a href="{{href}}">{{text}}</a></li>{{/items}}</ul>
+        </section>
+        {{/content}}{{/layout}}
+        """
 
     static let layout = """
         <!doctype html>
@@ -44,6 +55,7 @@ enum LayoutTemplates {
         </ol></nav>
         {{/empty(crumbs)}}
         {{#notice}}<div class="notice" role="status" id="notice">{{text}}</div>{{/notice}}
+        {{#tracking}}<section id="notifications" class="notifications" aria-label="Notifications" aria-live="polite" data-refresh="3" data-source="/portal/notifications"></section>{{/tracking}}
         <main id="main">
         <h1>{{title}}</h1>
         {{$content}}{{/content}}
@@ -88,7 +100,7 @@ enum HomeTemplates {
         {{<layout}}{{$content}}
         <section aria-labelledby="create-heading" class="create">
           <h2 id="create-heading">Create a resource</h2>
-          {{#canCreateGroup}}<a class="button" href="/portal/groups/new">Resource group</a>{{/canCreateGroup}}
+          {{#canCreateGroup}}<a class="button" href="/portal/new-group">Resource group</a>{{/canCreateGroup}}
           {{#canCreateIdentity}}<a class="button" href="/portal/identities/new">Managed identity</a>{{/canCreateIdentity}}
           {{#canCreateVault}}<a class="button" href="/portal/vaults/new">Key vault</a>{{/canCreateVault}}
           {{#canCreateRegistry}}<a class="button" href="/portal/registries/new">Container registry</a>{{/canCreateRegistry}}
@@ -127,8 +139,10 @@ enum HomeTemplates {
           {{>formerror}}
           <label for="group-name">Resource group name</label>
           <input id="group-name" name="name" value="{{name}}" required maxlength="90" autocomplete="off">
+          {{#errors.name}}<p class="error field-error" role="alert" id="group-name-error">{{errors.name}}</p>{{/errors.name}}
           <label for="group-location">Region</label>
           <input id="group-location" name="location" value="{{location}}" required>
+          {{#errors.location}}<p class="error field-error" role="alert" id="group-location-error">{{errors.location}}</p>{{/errors.location}}
           <div class="actions"><button type="submit" class="primary" id="create">Create</button> <a href="/portal/">Cancel</a></div>
         </form>
         {{/content}}{{/layout}}
@@ -138,9 +152,9 @@ enum HomeTemplates {
         {{<layout}}{{$content}}
         <dl class="essentials"><dt>Location</dt><dd>{{location}}</dd><dt>Resource ID</dt><dd><code>{{id}}</code> <button type="button" class="copy" data-copy="{{id}}">Copy</button></dd></dl>
         <p class="create">
-          <a class="button" href="/portal/identities/new?group={{name}}">Create managed identity</a>
-          <a class="button" href="/portal/vaults/new?group={{name}}">Create key vault</a>
-          <a class="button" href="/portal/registries/new?group={{name}}">Create container registry</a>
+          <a class="button" href="/portal/identities/new?group={{nameQuery}}">Create managed identity</a>
+          <a class="button" href="/portal/vaults/new?group={{nameQuery}}">Create key vault</a>
+          <a class="button" href="/portal/registries/new?group={{nameQuery}}">Create container registry</a>
         </p>
         <h2>Resources</h2>
         {{^empty(resources)}}
@@ -153,12 +167,14 @@ enum HomeTemplates {
         {{/content}}{{/layout}}
         """
 
-    /// A deletion form that asks for the name to be typed (works without script).
+    /// A deletion form that asks for `confirmName` to be typed (works without script); the page's
+    /// model gives `deleteAction` and `deleteWarning`, and `repository` for a repository's form.
     static let confirmDelete = """
-        <details class="danger"><summary>Delete {{name}}</summary>
+        <details class="danger"><summary>Delete {{confirmName}}</summary>
         <form method="post" action="{{deleteAction}}">
           <input type="hidden" name="csrf" value="{{csrf}}">
-          <label for="confirm-delete">Type <strong>{{name}}</strong> to confirm. Everything it holds is deleted.</label>
+          {{#repository}}<input type="hidden" name="name" value="{{repository}}">{{/repository}}
+          <label for="confirm-delete">Type <strong>{{confirmName}}</strong> to confirm. {{deleteWarning}}</label>
           <input id="confirm-delete" name="confirm" required autocomplete="off">
           <button type="submit" class="danger">Delete</button>
         </form></details>
@@ -171,11 +187,14 @@ enum HomeTemplates {
           {{>formerror}}
           <label for="identity-group">Resource group</label>
           <select id="identity-group" name="group" required>{{#groups}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/groups}}</select>
-          {{#empty(groups)}}<p class="hint">There is no resource group yet: <a href="/portal/groups/new">create one</a> first.</p>{{/empty(groups)}}
+          {{#errors.group}}<p class="error field-error" role="alert" id="identity-group-error">{{errors.group}}</p>{{/errors.group}}
+          {{#empty(groups)}}<p class="hint">There is no resource group yet: <a href="/portal/new-group">create one</a> first.</p>{{/empty(groups)}}
           <label for="identity-location">Region</label>
           <input id="identity-location" name="location" value="{{location}}" required>
+          {{#errors.location}}<p class="error field-error" role="alert" id="identity-location-error">{{errors.location}}</p>{{/errors.location}}
           <label for="identity-name">Name</label>
           <input id="identity-name" name="name" value="{{name}}" required autocomplete="off">
+          {{#errors.name}}<p class="error field-error" role="alert" id="identity-name-error">{{errors.name}}</p>{{/errors.name}}
           <div class="actions"><button type="submit" class="primary" id="create">Review + create</button> <a href="/portal/">Cancel</a></div>
         </form>
         {{/content}}{{/layout}}
@@ -184,7 +203,7 @@ enum HomeTemplates {
     static let identity = """
         {{<layout}}{{$content}}
         <dl class="essentials">
-          <dt>Resource group</dt><dd><a href="/portal/groups/{{group}}">{{group}}</a></dd>
+          <dt>Resource group</dt><dd><a href="{{groupHref}}">{{group}}</a></dd>
           <dt>Location</dt><dd>{{location}}</dd>
           <dt>Client ID</dt><dd><code id="client-id">{{clientId}}</code> <button type="button" class="copy" data-copy="{{clientId}}">Copy</button></dd>
           <dt>Object (principal) ID</dt><dd><code id="principal-id">{{principalId}}</code> <button type="button" class="copy" data-copy="{{principalId}}">Copy</button></dd>

@@ -18,14 +18,18 @@ enum RegistryTemplates {
           <h2>Project details</h2>
           <label for="registry-group">Resource group</label>
           <select id="registry-group" name="group" required>{{#groups}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/groups}}</select>
+          {{#errors.group}}<p class="error field-error" role="alert" id="registry-group-error">{{errors.group}}</p>{{/errors.group}}
           <h2>Instance details</h2>
           <label for="registry-name">Registry name</label>
           <input id="registry-name" name="name" value="{{name}}" required pattern="[A-Za-z0-9]{5,50}" autocomplete="off" aria-describedby="registry-name-hint">
+          {{#errors.name}}<p class="error field-error" role="alert" id="registry-name-error">{{errors.name}}</p>{{/errors.name}}
           <p class="hint" id="registry-name-hint">5–50 letters and digits, unique across the installation.</p>
           <label for="registry-location">Location</label>
           <input id="registry-location" name="location" value="{{location}}" required>
+          {{#errors.location}}<p class="error field-error" role="alert" id="registry-location-error">{{errors.location}}</p>{{/errors.location}}
           <label for="registry-sku">Pricing plan (SKU)</label>
           <select id="registry-sku" name="sku">{{#skus}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/skus}}</select>
+          {{#errors.sku}}<p class="error field-error" role="alert" id="registry-sku-error">{{errors.sku}}</p>{{/errors.sku}}
           <p class="hint">A customer-managed key needs the Premium plan.</p>
           <div class="actions"><button type="submit" name="action" value="review" id="review-create">Review + create</button>
           <button type="submit" name="action" value="encryption" class="primary" id="next-encryption">Next: Encryption</button></div>
@@ -38,10 +42,12 @@ enum RegistryTemplates {
           {{^premium}}<p class="hint warning">The Basics tab chose {{sku}}: a customer-managed key needs Premium.</p>{{/premium}}
           <label for="registry-identity">Identity (a user-assigned managed identity that may Get, Wrap Key and Unwrap Key in the vault)</label>
           <select id="registry-identity" name="identity"><option value="">Select an identity</option>{{#identities}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/identities}}</select>
+          {{#errors.identity}}<p class="error field-error" role="alert" id="registry-identity-error">{{errors.identity}}</p>{{/errors.identity}}
           {{#empty(identities)}}<p class="hint">You can see no managed identity: <a href="/portal/identities/new">create one</a>.</p>{{/empty(identities)}}
           <label for="registry-key">Encryption key (key identifier)</label>
           <div class="inline"><input id="registry-key" name="keyId" value="{{keyId}}" placeholder="https://<vault>.vault.localhost/keys/<key>[/<version>]" autocomplete="off">
           <button type="submit" name="action" value="picker" id="select-key">Select from Key Vault</button></div>
+          {{#errors.keyId}}<p class="error field-error" role="alert" id="registry-key-error">{{errors.keyId}}</p>{{/errors.keyId}}
           <p class="hint">A key identifier with a version pins that version; without one the registry follows the key's newest version.</p>
           <div class="actions"><button type="submit" name="action" value="basics" id="previous-basics">Previous</button>
           <button type="submit" name="action" value="review" class="primary" id="review-create">Review + create</button></div>
@@ -91,7 +97,7 @@ enum RegistryTemplates {
         {{<layout}}{{$content}}
         <div class="blade">{{>menu}}<section class="blade-body">
         <dl class="essentials">
-          <dt>Resource group</dt><dd><a href="/portal/groups/{{group}}">{{group}}</a></dd>
+          <dt>Resource group</dt><dd><a href="{{groupHref}}">{{group}}</a></dd>
           <dt>Login server</dt><dd><code id="login-server">{{loginServer}}</code> <button type="button" class="copy" data-copy="{{loginServer}}">Copy</button></dd>
           <dt>SKU</dt><dd>{{sku}}</dd><dt>Location</dt><dd>{{location}}</dd><dt>Created</dt><dd>{{created}}</dd>
           <dt>Admin user</dt><dd>{{#adminUser}}Enabled{{/adminUser}}{{^adminUser}}Disabled{{/adminUser}}</dd>
@@ -129,8 +135,10 @@ enum RegistryTemplates {
           <label for="rotate-key">New encryption key (key identifier)</label>
           <div class="inline"><input id="rotate-key" name="keyId" value="{{newKeyId}}" autocomplete="off">
           <button type="submit" name="action" value="picker" id="select-key">Select from Key Vault</button></div>
+          {{#errors.keyId}}<p class="error field-error" role="alert" id="rotate-key-error">{{errors.keyId}}</p>{{/errors.keyId}}
           <label for="rotate-identity">Identity</label>
           <select id="rotate-identity" name="identity">{{#identities}}<option value="{{clientId}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/identities}}</select>
+          {{#errors.identity}}<p class="error field-error" role="alert" id="rotate-identity-error">{{errors.identity}}</p>{{/errors.identity}}
           <div class="actions"><button type="submit" name="action" value="rotate" class="primary" id="rotate">Rotate key</button></div>
         </form>
         {{/canWrite}}
@@ -159,12 +167,7 @@ enum RegistryTemplates {
         <table id="manifests"><thead><tr><th scope="col">Tags</th><th scope="col">Digest</th><th scope="col">Platform</th><th scope="col">Size</th><th scope="col">Created</th></tr></thead><tbody>
         {{#manifests}}<tr><td>{{tags}}</td><td><code>{{digest}}</code></td><td>{{platform}}</td><td>{{size}}</td><td>{{created}}</td></tr>{{/manifests}}
         </tbody></table>
-        {{#canDelete}}
-        <details class="danger"><summary>Delete repository {{repository}}</summary>
-        <form method="post" action="{{deleteAction}}"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{repository}}">
-        <label for="confirm-delete">Type <strong>{{repository}}</strong> to delete it with every tag and manifest</label>
-        <input id="confirm-delete" name="confirm" required autocomplete="off"><button type="submit" class="danger">Delete</button></form></details>
-        {{/canDelete}}
+        {{#canDelete}}{{>confirm-delete}}{{/canDelete}}
         </section></div>
         {{/content}}{{/layout}}
         """
@@ -190,10 +193,11 @@ enum RegistryTemplates {
           <input type="hidden" name="csrf" value="{{csrf}}">
           {{>formerror}}
           <label for="role">Role</label>
-          <select id="role" name="role">{{#roles}}<option value="{{id}}">{{name}}</option>{{/roles}}</select>
+          <input type="hidden" name="search" value="{{search}}">
+          <select id="role" name="role">{{#roles}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/roles}}</select>
           <fieldset class="picker"><legend>Member</legend>
-          {{#candidates}}<div class="check"><input type="radio" name="principal" id="member-{{objectId}}" value="{{objectId}}"><label for="member-{{objectId}}">{{name}} <span class="muted">({{kind}}, {{detail}})</span></label></div>{{/candidates}}
-          {{#empty(candidates)}}<p class="empty">No member matches “{{search}}”.</p>{{/empty(candidates)}}
+          {{#candidates}}<div class="check"><input type="radio" name="principal" id="member-{{objectId}}" value="{{objectId}}"{{#selected}} checked{{/selected}}><label for="member-{{objectId}}">{{name}} <span class="muted">({{kind}}, {{detail}})</span></label></div>{{/candidates}}
+          {{#empty(candidates)}}<p class="empty">No member matches “{{search}}”. Owners of the subscription find members by any part of their name; others by their exact sign-in name, application id or object id.</p>{{/empty(candidates)}}
           </fieldset>
           <div class="actions"><button type="submit" class="primary">Review + assign</button></div>
         </form>

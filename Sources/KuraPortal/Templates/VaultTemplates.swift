@@ -14,19 +14,24 @@ enum VaultTemplates {
           <h2>Project details</h2>
           <label for="vault-group">Resource group</label>
           <select id="vault-group" name="group" required>{{#groups}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/groups}}</select>
-          {{#empty(groups)}}<p class="hint">There is no resource group yet: <a href="/portal/groups/new">create one</a> first.</p>{{/empty(groups)}}
+          {{#errors.group}}<p class="error field-error" role="alert" id="vault-group-error">{{errors.group}}</p>{{/errors.group}}
+          {{#empty(groups)}}<p class="hint">There is no resource group yet: <a href="/portal/new-group">create one</a> first.</p>{{/empty(groups)}}
           <h2>Instance details</h2>
           <label for="vault-name">Key vault name</label>
           <input id="vault-name" name="name" value="{{name}}" required minlength="3" maxlength="24" pattern="[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]" autocomplete="off" aria-describedby="vault-name-hint">
+          {{#errors.name}}<p class="error field-error" role="alert" id="vault-name-error">{{errors.name}}</p>{{/errors.name}}
           <p class="hint" id="vault-name-hint">3–24 letters, digits and hyphens; starts with a letter; unique across the installation.</p>
           <label for="vault-location">Region</label>
           <input id="vault-location" name="location" value="{{location}}" required>
+          {{#errors.location}}<p class="error field-error" role="alert" id="vault-location-error">{{errors.location}}</p>{{/errors.location}}
           <h2>Recovery options</h2>
           <p class="hint">Soft delete is always on: a deleted vault or key can be recovered during the retention period.</p>
           <label for="vault-retention">Days to retain deleted vaults (7–90)</label>
           <input id="vault-retention" name="retention" type="number" min="7" max="90" value="{{retention}}" required>
+          {{#errors.retention}}<p class="error field-error" role="alert" id="vault-retention-error">{{errors.retention}}</p>{{/errors.retention}}
           <div class="check"><input type="checkbox" id="vault-purge-protection" name="purgeProtection" value="on"{{#purgeProtection}} checked{{/purgeProtection}} aria-describedby="purge-hint">
           <label for="vault-purge-protection">Enable purge protection (enforce a mandatory retention period for deleted vaults and vault objects)</label></div>
+          {{#errors.purgeProtection}}<p class="error field-error" role="alert" id="vault-purge-protection-error">{{errors.purgeProtection}}</p>{{/errors.purgeProtection}}
           <p class="hint" id="purge-hint">A container registry's customer-managed key must live in a vault with soft delete <em>and</em> purge protection: without them a deleted key could be purged and the registry's data lost for good. Purge protection cannot be turned off once on.</p>
           <p class="hint">You are given an access policy with every key permission on the new vault, as Azure's portal does for its creator.</p>
           <div class="actions"><button type="submit" class="primary" id="create">Review + create</button> <a href="/portal/">Cancel</a></div>
@@ -38,7 +43,7 @@ enum VaultTemplates {
         {{<layout}}{{$content}}
         <div class="blade">{{>menu}}<section class="blade-body">
         <dl class="essentials">
-          <dt>Resource group</dt><dd><a href="/portal/groups/{{group}}">{{group}}</a></dd>
+          <dt>Resource group</dt><dd><a href="{{groupHref}}">{{group}}</a></dd>
           <dt>Location</dt><dd>{{location}}</dd>
           <dt>Vault URI</dt><dd><code id="vault-uri">{{uri}}</code> <button type="button" class="copy" data-copy="{{uri}}">Copy</button></dd>
           <dt>Soft delete</dt><dd>Enabled, {{retention}} days</dd>
@@ -86,7 +91,7 @@ enum VaultTemplates {
           <fieldset class="picker"><legend>Select a principal</legend>
           {{#candidates}}<div class="check"><input type="radio" name="principal" id="principal-{{objectId}}" value="{{objectId}}"{{#selected}} checked{{/selected}}>
           <label for="principal-{{objectId}}">{{name}} <span class="muted">({{kind}}, {{detail}})</span></label></div>{{/candidates}}
-          {{#empty(candidates)}}<p class="empty">No principal matches “{{search}}”.</p>{{/empty(candidates)}}
+          {{#empty(candidates)}}<p class="empty">No principal matches “{{search}}”. Owners of the subscription find principals by any part of their name; others by their exact sign-in name, application id or object id.</p>{{/empty(candidates)}}
           </fieldset>
           {{/searched}}
           <h2>3. Review + create</h2>
@@ -100,7 +105,7 @@ enum VaultTemplates {
         <div class="blade">{{>menu}}<section class="blade-body">
         {{#refusal}}<p class="error" role="alert">You are unauthorized to view these contents: {{refusal}}</p>{{/refusal}}
         {{^refusal}}
-        <p><a class="button" id="generate-key" href="{{newHref}}">+ Generate/Import</a></p>
+        <p><a class="button" id="generate-key" href="{{newHref}}">+ Generate</a></p>
         {{#empty(keys)}}<p class="empty">There are no keys in this vault. Generate one to use as a registry's customer-managed key.</p>{{/empty(keys)}}
         {{^empty(keys)}}
         <table id="keys"><thead><tr><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Updated</th></tr></thead><tbody>
@@ -131,12 +136,16 @@ enum VaultTemplates {
           <select id="key-options" name="option"><option value="generate" selected>Generate</option></select>
           <label for="key-name">Name</label>
           <input id="key-name" name="name" value="{{name}}" required pattern="[A-Za-z0-9-]{1,127}" autocomplete="off">
+          {{#errors.name}}<p class="error field-error" role="alert" id="key-name-error">{{errors.name}}</p>{{/errors.name}}
           <label for="key-type">Key type</label>
           <select id="key-type" name="kty">{{#types}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/types}}</select>
+          {{#errors.kty}}<p class="error field-error" role="alert" id="key-type-error">{{errors.kty}}</p>{{/errors.kty}}
           <label for="key-size">RSA key size</label>
           <select id="key-size" name="size">{{#sizes}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/sizes}}</select>
+          {{#errors.size}}<p class="error field-error" role="alert" id="key-size-error">{{errors.size}}</p>{{/errors.size}}
           <label for="key-curve">Elliptic curve name (EC keys)</label>
           <select id="key-curve" name="curve">{{#curves}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/curves}}</select>
+          {{#errors.curve}}<p class="error field-error" role="alert" id="key-curve-error">{{errors.curve}}</p>{{/errors.curve}}
           <fieldset><legend>Enabled?</legend>
           <div class="check"><input type="radio" id="key-enabled-yes" name="enabled" value="yes"{{#enabled}} checked{{/enabled}}><label for="key-enabled-yes">Yes</label></div>
           <div class="check"><input type="radio" id="key-enabled-no" name="enabled" value="no"{{^enabled}} checked{{/enabled}}><label for="key-enabled-no">No</label></div>
@@ -162,10 +171,7 @@ enum VaultTemplates {
         {{#versions}}<tr{{#current}} class="current"{{/current}}><td><code>{{version}}</code>{{#current}} <span class="badge">Current</span>{{/current}}</td><td>{{#enabled}}Enabled{{/enabled}}{{^enabled}}Disabled{{/enabled}}</td><td>{{created}}</td>
         <td><form method="post" action="{{toggleAction}}"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="enabled" value="{{toggleTo}}"><button type="submit">{{toggleLabel}}</button></form></td></tr>{{/versions}}
         </tbody></table>
-        <details class="danger"><summary>Delete {{name}}</summary>
-        <form method="post" action="{{deleteAction}}"><input type="hidden" name="csrf" value="{{csrf}}">
-        <label for="confirm-delete">Type <strong>{{name}}</strong> to confirm. A registry that uses this key loses access to its data until the key is recovered.</label>
-        <input id="confirm-delete" name="confirm" required autocomplete="off"><button type="submit" class="danger">Delete</button></form></details>
+        {{>confirm-delete}}
         </section></div>
         {{/content}}{{/layout}}
         """
