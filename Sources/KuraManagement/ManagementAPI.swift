@@ -35,6 +35,9 @@ public struct ManagementAPI: Sendable {
     }
 
     public func handle(_ request: ManagementRequest) async throws -> ManagementReply {
+        // Names compare as Unicode text in rules (Swift's `==`) but as bytes in the stores: one
+        // spelling (NFC) for both, so `café` written two ways is one resource, under one role.
+        let request = request.withPath(request.path.precomposedStringWithCanonicalMapping)
         guard let path = ManagementPath(path: request.path) else { throw ManagementError.noRoute(request.path) }
         switch path {
         case .resourceGroups(let subscription):
@@ -418,16 +421,24 @@ public struct ManagementAPI: Sendable {
             var query = request.query
             query["$skiptoken"] = String(end)
             let text = query.sorted { $0.key < $1.key }.map { "\(Self.escape($0.key))=\(Self.escape($0.value))" }.joined(separator: "&")
-            body["nextLink"] = .string("\(environment.endpoints.main)\(request.path)?\(text)")
+            let path = request.path.split(separator: "/", omittingEmptySubsequences: false).map { Self.escapePathSegment(String($0)) }
+            body["nextLink"] = .string("\(environment.endpoints.main)\(path.joined(separator: "/"))?\(text)")
         }
         return .ok(body)
     }
 
     static func escape(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~$")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+        text.addingPercentEncoding(withAllowedCharacters: queryCharacters) ?? text
     }
+
+    /// A path segment as a URL carries it (a name such as `日本` or `grp(1)` written once, encoded).
+    static func escapePathSegment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: pathSegmentCharacters) ?? text
+    }
+
+    static let asciiAlphanumerics = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    static let queryCharacters = CharacterSet(charactersIn: asciiAlphanumerics + "-._~$")
+    static let pathSegmentCharacters = CharacterSet(charactersIn: asciiAlphanumerics + "-._~()")
 
     func requireBody(_ request: ManagementRequest) throws -> JSONValue {
         guard let body = request.body, body.objectValue != nil else {

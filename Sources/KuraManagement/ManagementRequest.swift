@@ -33,6 +33,11 @@ public struct ManagementRequest: Sendable {
     }
 
     public var apiVersion: String? { query["api-version"] }
+
+    /// The same request for `path`.
+    func withPath(_ path: String) -> ManagementRequest {
+        ManagementRequest(method: method, path: path, query: query, body: body, caller: caller, ifMatch: ifMatch, ifNoneMatch: ifNoneMatch)
+    }
 }
 
 /// Who is calling: the token's principal and its role assignments.

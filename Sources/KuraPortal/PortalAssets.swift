@@ -130,6 +130,55 @@ enum PortalAssets {
           var timer = setInterval(refresh, seconds * 1000);
           if (section.dataset.source) refresh();
         });
+        // A private key file (PEM) converted to a JSON Web Key in the browser (WebCrypto): PKCS#8
+        // as it is, PKCS#1 RSA wrapped into PKCS#8 first. The key never leaves as PEM.
+        var pemToJWK = function (text) {
+          var match = /-----BEGIN ((?:RSA |EC )?PRIVATE KEY)-----([\\s\\S]*?)-----END/.exec(text);
+          if (!match) return Promise.reject(new Error("no PEM private key in the file"));
+          var der = Uint8Array.from(atob(match[2].replace(/\\s+/g, "")), function (c) { return c.charCodeAt(0); });
+          if (match[1] === "EC PRIVATE KEY") return Promise.reject(new Error("convert SEC1 EC keys to PKCS#8 first (openssl pkcs8 -topk8 -nocrypt)"));
+          if (match[1] === "RSA PRIVATE KEY") der = pkcs1ToPkcs8(der);
+          var attempts = [{ name: "RSA-OAEP", hash: "SHA-256" }, { name: "ECDSA", namedCurve: "P-256" },
+                          { name: "ECDSA", namedCurve: "P-384" }, { name: "ECDSA", namedCurve: "P-521" }];
+          var tryNext = function (index) {
+            if (index === attempts.length) return Promise.reject(new Error("not an RSA or EC private key"));
+            var usage = attempts[index].name === "ECDSA" ? ["sign"] : ["decrypt"];
+            return crypto.subtle.importKey("pkcs8", der, attempts[index], true, usage)
+              .then(function (key) { return crypto.subtle.exportKey("jwk", key); })
+              .catch(function () { return tryNext(index + 1); });
+          };
+          return tryNext(0).then(function (jwk) {
+            var out = { kty: jwk.kty };
+            ["n", "e", "d", "p", "q", "dp", "dq", "qi", "crv", "x", "y"].forEach(function (k) { if (jwk[k]) out[k] = jwk[k]; });
+            return JSON.stringify(out);
+          });
+        };
+        var derLength = function (n) {
+          if (n < 128) return [n];
+          var bytes = []; while (n > 0) { bytes.unshift(n & 255); n >>= 8; }
+          return [128 | bytes.length].concat(bytes);
+        };
+        var pkcs1ToPkcs8 = function (pkcs1) {
+          var algorithm = [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00];
+          var octets = [0x04].concat(derLength(pkcs1.length));
+          var body = [0x02, 0x01, 0x00].concat(algorithm, octets);
+          var total = body.length + pkcs1.length;
+          var head = [0x30].concat(derLength(total), body);
+          var out = new Uint8Array(head.length + pkcs1.length);
+          out.set(head, 0); out.set(pkcs1, head.length);
+          return out;
+        };
+        document.querySelectorAll("input[type=file][data-jwk-into]").forEach(function (input) {
+          input.addEventListener("change", function () {
+            var target = document.getElementById(input.dataset.jwkInto);
+            var options = document.getElementById("key-options");
+            if (!input.files.length || !target || !window.crypto || !crypto.subtle) return;
+            input.files[0].text().then(pemToJWK).then(function (jwk) {
+              target.value = jwk;
+              if (options) options.value = "import";
+            }).catch(function (error) { target.value = ""; alert("The file could not be read as a private key: " + error.message); });
+          });
+        });
         // A template file read into its text box (the form posts text: no upload needed).
         document.querySelectorAll("input[type=file][data-fills]").forEach(function (input) {
           input.addEventListener("change", function () {

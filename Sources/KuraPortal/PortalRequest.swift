@@ -58,14 +58,22 @@ struct PortalRequest {
 
     /// The `value` of an ARM list (every page of it).
     func armList(_ path: String, apiVersion: String, query: [String: String] = [:]) async throws -> [JSONValue] {
+        try await Self.everyPage(query) { try await arm("GET", path, apiVersion: apiVersion, query: $0) }
+    }
+
+    /// The `value`s of a list answered a page at a time, each page naming the next in its
+    /// `nextLink`'s `$skiptoken` (a token seen before ends the list).
+    static func everyPage(_ query: [String: String], _ page: ([String: String]) async throws -> JSONValue?) async throws -> [JSONValue] {
         var items: [JSONValue] = []
-        var parameters = query
+        var query = query
+        var seen: Set<String> = []
         while true {
-            let page = try await arm("GET", path, apiVersion: apiVersion, query: parameters)
-            items += page?["value"]?.arrayValue ?? []
-            guard let next = page?["nextLink"]?.stringValue, let token = URLComponents(string: next)?.queryItems?
-                .first(where: { $0.name == "$skiptoken" })?.value else { return items }
-            parameters["$skiptoken"] = token
+            let answer = try await page(query)
+            items += answer?["value"]?.arrayValue ?? []
+            guard let next = answer?["nextLink"]?.stringValue,
+                  let token = URLComponents(string: next)?.queryItems?.first(where: { $0.name == "$skiptoken" })?.value,
+                  seen.insert(token).inserted else { return items }
+            query["$skiptoken"] = token
         }
     }
 
@@ -94,15 +102,7 @@ struct PortalRequest {
 
     /// Every item of a Key Vault list (`list`, `listVersions`, `listDeleted`), page after page.
     func vaultItems(_ route: KeyVaultRoute, in vault: String) async throws -> [JSONValue] {
-        var items: [JSONValue] = []
-        var query = ["maxresults": "25"]
-        while true {
-            let page = try await self.vault(route, in: vault, query: query)
-            items += page?["value"]?.arrayValue ?? []
-            guard let next = page?["nextLink"]?.stringValue, let token = URLComponents(string: next)?.queryItems?
-                .first(where: { $0.name == "$skiptoken" })?.value else { return items }
-            query["$skiptoken"] = token
-        }
+        try await Self.everyPage(["maxresults": "25"]) { try await self.vault(route, in: vault, query: $0) }
     }
 
     /// Whether the user's roles allow `action` at `scope` (a page disables what they do not).
@@ -118,6 +118,13 @@ struct PortalRequest {
             guard let refusal = PortalRoutes.refusal(error) else { throw error }
             return refusal
         }
+    }
+
+    /// The form's required fields, each filled in (a browser checks them too).
+    /// - Throws: ``PortalFailure`` 400 naming those left empty.
+    func requireFields(_ names: String...) throws {
+        let empty = names.filter { field($0).isEmpty }
+        guard empty.isEmpty else { throw PortalFailure(400, "Fill in: \(empty.joined(separator: ", ")).") }
     }
 
     /// A deletion's confirmation: the `confirm` field must repeat `name`.
@@ -137,7 +144,7 @@ struct PortalRequest {
         }
         return view.page(template, title: title, crumbs: [PortalView.Crumb("Home", "/portal/")] + crumbs, model: model,
                          chrome: .init(userName: session.displayName, csrfToken: session.csrfToken, notice: notice,
-                                       tracking: !(session.drafts[NotificationPages.draftName] ?? [:]).isEmpty),
+                                       tracking: NotificationPages.isTracking(session, now: services.sessions.clock.milliseconds)),
                          status: status)
     }
 
@@ -161,16 +168,19 @@ struct Refusal: Sendable {
     let code: String
     let message: String
 
-    /// The form field the refusal concerns: the first of `fields` (in order) one of whose
-    /// keywords appears in the refusal's code or message; nil for a refusal of the whole form.
-    func field(among fields: [(name: String, keywords: [String])]) -> String? {
-        fields.first { field in
-            field.keywords.contains { code.localizedCaseInsensitiveContains($0) || message.localizedCaseInsensitiveContains($0) }
-        }?.name
+    /// The form field the refusal concerns: the first of `fields` whose codes include the
+    /// refusal's code, else the first whose words appear in the refusal's message with its quoted
+    /// values (the names and ids the user typed) left out; nil for a refusal of the whole form —
+    /// always for an authorization refusal, which is about who asks, not what was typed.
+    func field(among fields: [FormField]) -> String? {
+        guard !code.localizedCaseInsensitiveContains("Authorization") else { return nil }
+        if let byCode = fields.first(where: { $0.codes.contains { $0.caseInsensitiveCompare(code) == .orderedSame } }) { return byCode.name }
+        let text = message.replacingOccurrences(of: #"'[^']*'"#, with: "", options: .regularExpression)
+        return fields.first { $0.words.contains { text.localizedCaseInsensitiveContains($0) } }?.name
     }
 
     /// A form's error members: `errors.<field>` beside the field it concerns, else `error` above the form.
-    func formModel(fields: [(name: String, keywords: [String])]) -> [String: Any] {
+    func formModel(fields: [FormField]) -> [String: Any] {
         guard let field = field(among: fields) else { return ["error": message, "errors": [String: String]()] }
         return ["error": false, "errors": [field: message]]
     }
@@ -180,7 +190,7 @@ struct Refusal: Sendable {
 }
 
 extension Optional where Wrapped == Refusal {
-    func formModel(fields: [(name: String, keywords: [String])]) -> [String: Any] {
+    func formModel(fields: [FormField]) -> [String: Any] {
         map { $0.formModel(fields: fields) } ?? Refusal.none
     }
 }

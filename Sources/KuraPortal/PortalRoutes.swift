@@ -49,8 +49,16 @@ package struct PortalRoutes: Sendable {
         router.get("/portal/signedout") { _, _ in
             view.page("signedout", title: "Signed out", crumbs: [], model: [:], chrome: .init(userName: nil, csrfToken: nil, notice: nil))
         }
-        post("/portal/signout", formLimit: PortalRoute.formLimit, on: router) { request in
+        // Sign-out: a live session needs its form token (no other site signs a user out); one
+        // that has ended already is only forgotten by the browser.
+        let signOut = formHandler(formLimit: PortalRoute.formLimit) { request in
             services.sessions.end(request.session.id)
+            var response = Self.seeOther("/portal/signedout")
+            response.setCookie(Self.expired(Self.sessionCookie))
+            return response
+        }
+        router.post("/portal/signout") { request, context in
+            guard await liveSession(request, touch: false) == nil else { return try await signOut(request, context) }
             var response = Self.seeOther("/portal/signedout")
             response.setCookie(Self.expired(Self.sessionCookie))
             return response
@@ -73,15 +81,21 @@ package struct PortalRoutes: Sendable {
             let refresh = request.headers[Self.refreshHeader] != nil
             guard let session = await liveSession(request, touch: !refresh) else {
                 if refresh { return PortalView.html("<!doctype html><title>Signed out</title>", status: .unauthorized) }
+                // Back to the page asked for (a very long address would not fit the sign-in cookie).
                 let asked = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-                return beginSignIn(returnTo: request.uri.path.hasPrefix("/portal/") ? asked : "/portal/")
+                return beginSignIn(returnTo: request.uri.path.hasPrefix("/portal/") && asked.utf8.count <= 1024 ? asked : "/portal/")
             }
             return await respond(request, context, session: session, form: FormParameters(request.uri.query), refresh: refresh, handler)
         }
     }
 
     func post(_ path: String, formLimit: Int, on router: Router<KuraRequestContext>, _ handler: @escaping PortalRoute.Handler) {
-        router.post(RouterPath(path)) { request, context in
+        router.post(RouterPath(path), use: formHandler(formLimit: formLimit, handler))
+    }
+
+    /// A form's target: the session, its origin and form token checked before `handler` runs.
+    func formHandler(formLimit: Int, _ handler: @escaping PortalRoute.Handler) -> @Sendable (Request, KuraRequestContext) async throws -> Response {
+        { request, context in
             // A form from another site (its Origin), without a session, without this session's
             // token or with another session's: refused, the session checked before the body is read.
             let origin = request.headers[.origin]
@@ -89,7 +103,14 @@ package struct PortalRoutes: Sendable {
                 return forbidden(nil)
             }
             var mutable = request
-            let form = FormParameters(Substring(String(buffer: try await mutable.collectBody(upTo: formLimit))))
+            let body: ByteBuffer
+            do {
+                body = try await mutable.collectBody(upTo: formLimit)
+            } catch {
+                return view.page("error", title: "Too large", crumbs: [], model: ["message": "The form is larger than this page takes (\(formLimit >> 10) KiB)."],
+                                 chrome: .init(userName: session.displayName, csrfToken: nil, notice: nil), status: HTTPResponse.Status(code: 413))
+            }
+            let form = FormParameters(Substring(String(buffer: body)))
             guard constantTimeEquals(form["csrf"] ?? "", session.csrfToken) else { return forbidden(session) }
             return await respond(request, context, session: session, form: form, refresh: false, handler)
         }

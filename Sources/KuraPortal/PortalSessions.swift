@@ -27,6 +27,8 @@ public final class PortalSessions: Sendable {
         var lastSeenAt: Int64
         /// Half-filled wizards by name (`registry`: the create-registry tabs), their fields by name.
         public var drafts: [String: [String: String]] = [:]
+        /// The bytes of `drafts` (names and values).
+        var draftBytes = 0
     }
 
     /// A sign-in sent to the login plane and back: its PKCE verifier and where to return.
@@ -44,9 +46,11 @@ public final class PortalSessions: Sendable {
     /// Sessions held at most (the least recently used go first), and per user.
     static let capacity = 10_000
     static let perUser = 20
-    /// A session's drafts at most: how many, and their bytes (one deployment's template fits).
+    /// A session's drafts at most: how many, and their bytes (one deployment's template fits);
+    /// and all sessions' drafts together.
     static let draftLimit = 16
     static let draftBytesLimit = 5 << 20
+    static let totalDraftBytesLimit = 256 << 20
 
     let clock: any WallClock
     private let sessions = Mutex<[String: Session]>([:])
@@ -92,19 +96,42 @@ public final class PortalSessions: Sendable {
         }
     }
 
-    /// Changes the session's drafts (nothing when it has ended). A change that would take the
-    /// drafts past ``draftLimit`` or ``draftBytesLimit`` keeps only the drafts it changed.
+    /// Changes the session's drafts (nothing when it has ended). Past ``draftLimit`` or
+    /// ``draftBytesLimit`` the session's other drafts go, largest first; a change larger than
+    /// the limit by itself is not kept. Past ``totalDraftBytesLimit`` the drafts of the sessions
+    /// used least recently go.
     func updateDrafts(of id: String, _ change: @Sendable (inout [String: [String: String]]) -> Void) {
         sessions.withLock { sessions in
             guard var session = sessions[id] else { return }
             let before = session.drafts
             change(&session.drafts)
-            let bytes = session.drafts.reduce(0) { $0 + $1.key.utf8.count + $1.value.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count } }
-            if session.drafts.count > Self.draftLimit || bytes > Self.draftBytesLimit {
-                session.drafts = session.drafts.filter { before[$0.key] != $0.value }
+            let changed = Set(session.drafts.keys.filter { before[$0] != session.drafts[$0] })
+            for key in changed where Self.bytes(of: key, session.drafts[key] ?? [:]) > Self.draftBytesLimit { session.drafts[key] = before[key] }
+            var others = session.drafts.keys.filter { !changed.contains($0) }
+                .sorted { Self.bytes(of: $0, session.drafts[$0]!) > Self.bytes(of: $1, session.drafts[$1]!) }
+            while session.drafts.count > Self.draftLimit || Self.bytes(of: session.drafts) > Self.draftBytesLimit, !others.isEmpty {
+                session.drafts[others.removeFirst()] = nil
             }
+            session.draftBytes = Self.bytes(of: session.drafts)
             sessions[id] = session
+            var total = sessions.values.reduce(0) { $0 + $1.draftBytes }
+            guard total > Self.totalDraftBytesLimit else { return }
+            for var idle in sessions.values.filter({ $0.id != id && $0.draftBytes > 0 }).sorted(by: { $0.lastSeenAt < $1.lastSeenAt }) {
+                total -= idle.draftBytes
+                idle.drafts = [:]
+                idle.draftBytes = 0
+                sessions[idle.id] = idle
+                if total <= Self.totalDraftBytesLimit { break }
+            }
         }
+    }
+
+    static func bytes(of drafts: [String: [String: String]]) -> Int {
+        drafts.reduce(0) { $0 + bytes(of: $1.key, $1.value) }
+    }
+
+    static func bytes(of name: String, _ fields: [String: String]) -> Int {
+        name.utf8.count + fields.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
     }
 
     /// Ends the session (sign-out).

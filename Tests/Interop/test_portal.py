@@ -426,3 +426,120 @@ def test_the_seeds_template_deploys_from_the_portal_and_its_progress_updates_in_
     portal.go("/portal/groups/PortalTemplateRG/registries/portaltplregistry/encryption")
     assert portal.text("#cmk-status") == "Enabled" and portal.text("#key-identifier") == key_id and portal.text("#key-accessible") == "Yes"
     portal.shot("template-registry-encryption")
+
+
+def test_key_lifecycle_access_control_and_deletions_through_the_portals_forms(kura, tmp_path):
+    """The rest of the pages' forms, posted as the browser posts them: a key's versions, disable,
+    delete, recover, purge (refused under purge protection, in Key Vault's words); a registry's
+    role assignments; a repository and a group deleted only when their name is typed."""
+    creds = admin(kura)
+    session, _ = http_sign_in(kura, creds["user"]["userPrincipalName"], creds["user"]["password"])
+    base = f"https://localhost:{kura.port}"
+    token = form_token(session, kura)
+
+    def post(path, **fields):
+        return session.post(base + path, data={"csrf": token, **fields}, allow_redirects=False)
+
+    assert post("/portal/groups", name="PortalFormsRG", location="japaneast").status_code == 303
+    assert post("/portal/vaults", name="portalformsvault", group="PortalFormsRG", location="japaneast", retention="7",
+                purgeProtection="on").status_code == 303
+    keys = "/portal/groups/PortalFormsRG/vaults/portalformsvault"
+    assert post(keys + "/keys", name="formkey", kty="RSA", size="2048", curve="P-256", enabled="yes").status_code == 303
+    refused = post(keys + "/keys", name="bad key!", kty="RSA", size="2048", curve="P-256", enabled="yes")
+    assert refused.status_code == 400 and 'id="key-name-error"' in refused.text, refused.text
+    first = re.search(r'id="current-version">([0-9a-f]{32})<', session.get(base + keys + "/keys/formkey").text).group(1)
+    assert post(keys + "/keys/formkey/rotate").status_code == 303
+    page = session.get(base + keys + "/keys/formkey").text
+    second = re.search(r'id="current-version">([0-9a-f]{32})<', page).group(1)
+    assert second != first and page.count('<tr') >= 3, "both versions listed"
+    assert post(keys + f"/keys/formkey/versions/{first}/enabled", enabled="false").status_code == 303
+    assert re.search(rf"<code>{first}</code></td><td>Disabled", session.get(base + keys + "/keys/formkey").text)
+
+    assert post(keys + "/keys/formkey/delete", confirm="not-it").status_code == 400
+    assert post(keys + "/keys/formkey/delete", confirm="formkey").status_code == 303
+    listed = session.get(base + keys + "/keys").text
+    assert 'id="deleted-keys"' in listed and "formkey" in listed
+    purge = post(keys + "/deleted-keys/formkey/purge", confirm="formkey")
+    assert purge.status_code in (400, 403, 409) and "purge" in purge.text.lower(), purge.text
+    assert post(keys + "/deleted-keys/formkey/recover").status_code == 303
+    assert 'id="current-version">' + second in session.get(base + keys + "/keys/formkey").text
+
+    # Access control (IAM) of a registry: AcrPull for a user found by name, then removed.
+    made = kura_cli(kura, tmp_path, "ad", "user", "create", "--display-name", "Pat Puller", "--password", "Sesame-Street-8",
+                    "--user-principal-name", "pat@contoso.com")
+    assert made.returncode == 0, made.stderr
+    pat = json.loads(made.stdout)["id"]
+    assert kura_cli(kura, tmp_path, "acr", "create", "--resource-group", "PortalFormsRG", "--name", "portalformsreg",
+                    "--sku", "Basic").returncode == 0
+    iam = "/portal/groups/PortalFormsRG/registries/portalformsreg/access-control"
+    found = session.get(base + iam + "?search=Pat").text
+    assert f'value="{pat}"' in found
+    acr_pull = re.search(r'<option value="([^"]+)"[^>]*>AcrPull<', found).group(1)
+    assert post(iam + "/add", role=acr_pull, principal=pat, search="Pat").status_code == 303
+    listing = session.get(base + iam).text
+    assert "Pat Puller" in listing and "AcrPull" in listing
+    assignment = re.search(r'name="id" value="([^"]+)"><button type="submit" class="danger" aria-label="Remove AcrPull of Pat Puller"', listing).group(1)
+    assert post(iam + "/remove", id=assignment).status_code == 303
+    assert "Pat Puller" not in session.get(base + iam).text
+
+    # Deleting a group asks for its name.
+    assert post("/portal/groups/PortalFormsRG/delete", confirm="PortalFormsRG-typo").status_code == 400
+    assert post("/portal/groups/PortalFormsRG/delete", confirm="PortalFormsRG").status_code == 303
+    assert session.get(base + "/portal/groups/PortalFormsRG").status_code == 404
+
+
+def b64url_int(value):
+    import base64
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def test_a_private_key_file_is_imported_as_a_jwk_converted_in_the_browser(kura, browser, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    creds = admin(kura)
+    session, _ = http_sign_in(kura, creds["user"]["userPrincipalName"], creds["user"]["password"])
+    token = form_token(session, kura)
+    base = f"https://localhost:{kura.port}"
+    assert session.post(base + "/portal/groups", data={"csrf": token, "name": "PortalImportRG", "location": "japaneast"},
+                        allow_redirects=False).status_code == 303
+    assert session.post(base + "/portal/vaults", data={"csrf": token, "name": "portalimportvault", "group": "PortalImportRG",
+                                                       "location": "japaneast", "retention": "7", "purgeProtection": "on"},
+                        allow_redirects=False).status_code == 303
+    vault = "/portal/groups/PortalImportRG/vaults/portalimportvault"
+
+    # Without script: a JWK pasted into the form.
+    pasted = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    numbers = pasted.private_numbers()
+    jwk = {"kty": "RSA", "n": b64url_int(numbers.public_numbers.n), "e": b64url_int(numbers.public_numbers.e), "d": b64url_int(numbers.d),
+           "p": b64url_int(numbers.p), "q": b64url_int(numbers.q), "dp": b64url_int(numbers.dmp1), "dq": b64url_int(numbers.dmq1),
+           "qi": b64url_int(numbers.iqmp)}
+    imported = session.post(base + vault + "/keys", data={"csrf": token, "option": "import", "name": "pastedkey", "jwk": json.dumps(jwk),
+                                                           "enabled": "yes"}, allow_redirects=False)
+    assert imported.status_code == 303, imported.text
+    broken = session.post(base + vault + "/keys", data={"csrf": token, "option": "import", "name": "brokenkey",
+                                                         "jwk": json.dumps({"kty": "RSA", "n": jwk["n"]}), "enabled": "yes"})
+    assert broken.status_code == 400 and 'id="key-jwk-error"' in broken.text and "JWK" in broken.text, broken.text
+
+    # With script: a PKCS#1 PEM file, converted to a JWK in the browser (WebCrypto) before it is sent.
+    chosen = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = tmp_path / "key.pem"
+    pem.write_bytes(chosen.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                         serialization.NoEncryption()))
+    assert pem.read_text().startswith("-----BEGIN RSA PRIVATE KEY-----")
+    portal = browser
+    portal.sign_in(creds["user"]["userPrincipalName"], creds["user"]["password"], path=vault + "/keys")
+    portal.click("#generate-key")
+    portal.fill("#key-name", "importedkey")
+    portal.find("#key-file").send_keys(str(pem))
+    WebDriverWait(portal.driver, 10).until(lambda d: portal.find("#key-jwk").get_attribute("value").startswith("{"))
+    converted = json.loads(portal.find("#key-jwk").get_attribute("value"))
+    assert converted["n"] == b64url_int(chosen.private_numbers().public_numbers.n)
+    assert converted["d"] == b64url_int(chosen.private_numbers().d)
+    assert Select_value(portal, "#key-options") == "import"
+    portal.shot("import-form")
+    portal.click("#create")
+    assert portal.heading() == "importedkey" and portal.text("#key-identifier").endswith("/keys/importedkey/" + portal.text("#current-version"))
+    portal.shot("imported")

@@ -92,11 +92,34 @@ import Testing
             sessions.updateDrafts(of: session.id) { $0["draft-\(index)"] = ["field": "value"] }
         }
         #expect(sessions.session(session.id)!.drafts.count <= PortalSessions.draftLimit)
-        let huge = String(repeating: "x", count: PortalSessions.draftBytesLimit)
-        sessions.updateDrafts(of: session.id) { $0["big"] = ["template": huge] }
-        sessions.updateDrafts(of: session.id) { $0["big2"] = ["template": huge] }
-        let drafts = sessions.session(session.id)!.drafts
-        #expect(drafts.keys.sorted() == ["big2"], "past the byte limit only the latest change is kept")
+        let large = String(repeating: "x", count: PortalSessions.draftBytesLimit * 2 / 3)
+        sessions.updateDrafts(of: session.id) { $0["notice"] = ["text": "kept"] }
+        sessions.updateDrafts(of: session.id) { $0["big"] = ["template": large] }
+        sessions.updateDrafts(of: session.id) { $0["big2"] = ["template": large] }
+        var drafts = sessions.session(session.id)!.drafts
+        #expect(drafts["big2"] != nil && drafts["big"] == nil, "past the byte limit the largest other draft goes first")
+        #expect(drafts["notice"]?["text"] == "kept", "small drafts stay")
+        let oversized = String(repeating: "x", count: PortalSessions.draftBytesLimit + 1)
+        sessions.updateDrafts(of: session.id) { $0["huge"] = ["template": oversized] }
+        drafts = sessions.session(session.id)!.drafts
+        #expect(drafts["huge"] == nil && drafts["big2"] != nil, "a draft larger than the limit by itself is not kept")
+    }
+
+    @Test func allSessionsDraftsTogetherStayWithinTheirBudgetTheIdlestGoingFirst() {
+        let sessions = PortalSessions(clock: clock)
+        let perSession = PortalSessions.draftBytesLimit - 1024
+        let needed = PortalSessions.totalDraftBytesLimit / perSession + 2
+        var started: [PortalSessions.Session] = []
+        for index in 0..<needed {
+            let session = sessions.start(objectID: "user-\(index)", userPrincipalName: "u\(index)@kura.local", displayName: "U")
+            sessions.updateDrafts(of: session.id) { $0["deployment"] = ["template": String(repeating: "x", count: perSession)] }
+            started.append(session)
+            clock.advance(by: .milliseconds(1))
+        }
+        let kept = started.map { sessions.session($0.id, touch: false)?.drafts["deployment"] != nil }
+        #expect(kept.first == false, "the least recently used session's draft went")
+        #expect(kept.last == true)
+        #expect(kept.filter { $0 }.count * perSession <= PortalSessions.totalDraftBytesLimit)
     }
 
     @Test func aBackgroundRefreshDoesNotKeepASessionAlive() {

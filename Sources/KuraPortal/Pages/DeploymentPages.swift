@@ -21,7 +21,8 @@ enum DeploymentPages {
         [
             .get("/portal/deployments", list),
             .get("/portal/deployments/new", newDeployment),
-            .post("/portal/deployments/new", formLimit: ManagementAPI.maximumBodyBytes, submit),
+            // A template's form: ARM's 4 MiB, percent-encoded (up to three bytes each).
+            .post("/portal/deployments/new", formLimit: 3 * ManagementAPI.maximumBodyBytes, submit),
             .get("/portal/groups/:group/deployments/:name", deployment),
             .post("/portal/groups/:group/deployments/:name/cancel", cancel),
         ]
@@ -67,25 +68,67 @@ enum DeploymentPages {
         ], status: status)
     }
 
-    /// The template's parameters as form fields: a list for `allowedValues`, a password field for
-    /// secure ones, a checkbox-like choice for booleans, JSON for objects and arrays.
+    /// One of a template's parameters, as the form asks for it.
+    struct Parameter {
+        let name: String
+        let definition: JSONValue
+        /// `string`, `securestring`, `int`, `bool`, `object`, `secureobject` or `array` (lower-cased).
+        let type: String
+
+        var isSecure: Bool { type.hasPrefix("secure") }
+        var isJSON: Bool { ["object", "secureobject", "array"].contains(type) }
+        var hasDefault: Bool { definition.member(caseInsensitive: "defaultValue") != nil }
+        var fallback: String { definition.member(caseInsensitive: "defaultValue").map(DeploymentPages.display) ?? "" }
+        /// The values to choose from: `allowedValues`, or true/false for a bool; nil for free input.
+        var choices: [String]? {
+            if type == "bool" { return ["true", "false"] }
+            guard !isSecure, !isJSON else { return nil }
+            return definition.member(caseInsensitive: "allowedValues")?.arrayValue?.map(DeploymentPages.display)
+        }
+
+        /// The parameter's value from what was typed, as the template's type wants it.
+        /// - Throws: ``PortalFailure`` naming what to type instead.
+        func value(from given: String) throws -> JSONValue {
+            switch type {
+            case "int":
+                guard let number = Int64(given.trimmingCharacters(in: .whitespaces)) else { throw PortalFailure(400, "Enter a whole number.") }
+                return .integer(number)
+            case "bool":
+                guard ["true", "false"].contains(given) else { throw PortalFailure(400, "Choose true or false.") }
+                return .bool(given == "true")
+            case "object", "secureobject", "array":
+                guard let value = try? JSONValue(parsing: given), (type == "array") == (value.arrayValue != nil),
+                      (type == "array") || value.objectValue != nil else {
+                    throw PortalFailure(400, "Enter JSON (\(type == "array" ? "[…]" : "{…}")).")
+                }
+                return value
+            default:
+                return .string(given)
+            }
+        }
+    }
+
+    /// The template's parameters, in its order.
+    static func parameters(of template: JSONValue) -> [Parameter] {
+        (template.member(caseInsensitive: "parameters")?.objectValue ?? [:]).map { name, definition in
+            Parameter(name: name, definition: definition, type: (definition.member(caseInsensitive: "type")?.stringValue ?? "string").lowercased())
+        }
+    }
+
+    /// The template's parameters as form fields: a list for `allowedValues` and booleans, a
+    /// password field for secure strings, JSON for objects and arrays (secure ones never shown back).
     static func parametersPage(_ request: PortalRequest, draft: [String: String], template: JSONValue, errors: [String: String],
                                error: Refusal?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        var fields: [[String: Any]] = []
-        for (name, definition) in template.member(caseInsensitive: "parameters")?.objectValue ?? [:] {
-            let type = (definition.member(caseInsensitive: "type")?.stringValue ?? "string").lowercased()
-            let given = draft["parameter:\(name)"]
-            let fallback = definition.member(caseInsensitive: "defaultValue").map(Self.display) ?? ""
-            let allowed = definition.member(caseInsensitive: "allowedValues")?.arrayValue?.map(Self.display)
-            fields.append([
-                "name": name, "id": "parameter-\(fields.count)", "type": type,
-                "description": definition.member(caseInsensitive: "metadata")?.member(caseInsensitive: "description")?.stringValue ?? false,
-                "value": type.hasPrefix("secure") ? "" : (given ?? fallback), "hasDefault": definition.member(caseInsensitive: "defaultValue") != nil,
-                "secure": type.hasPrefix("secure"), "json": type == "object" || type == "array",
-                "choices": (allowed ?? []).map { ["value": $0, "selected": $0 == (given ?? fallback)] }, "hasChoices": allowed != nil,
-                "plain": allowed == nil && !type.hasPrefix("secure") && type != "object" && type != "array",
-                "error": errors[name] ?? false,
-            ])
+        let fields = parameters(of: template).enumerated().map { index, parameter -> [String: Any] in
+            let shown = parameter.isSecure ? "" : (draft["parameter:\(parameter.name)"] ?? parameter.fallback)
+            let choices = parameter.choices
+            return [
+                "name": parameter.name, "id": "parameter-\(index)", "type": parameter.type, "hasDefault": parameter.hasDefault,
+                "description": parameter.definition.member(caseInsensitive: "metadata")?.member(caseInsensitive: "description")?.stringValue ?? false,
+                "value": shown, "password": parameter.type == "securestring", "json": parameter.isJSON,
+                "choices": (choices ?? []).map { ["value": $0, "selected": $0 == shown] }, "hasChoices": choices != nil,
+                "plain": choices == nil && !parameter.isSecure && !parameter.isJSON, "error": errors[parameter.name] ?? false,
+            ]
         }
         return request.render("deployment-new", title: "Custom deployment", crumbs: [PortalView.Crumb("Deployments", "/portal/deployments"),
                                                                                    PortalView.Crumb("Custom deployment")], [
@@ -110,10 +153,19 @@ enum DeploymentPages {
         var draft = request.draft(draftName)
         switch request.field("action") {
         case "parameters":
-            draft = ["group": request.field("group"), "name": request.field("name"), "template": request.form["template"] ?? ""]
+            let template = request.form["template"] ?? ""
+            // The same template again (Previous, then Next) keeps the values typed for it.
+            let kept = draft["template"] == template ? draft.filter { $0.key.hasPrefix("parameter:") } : [:]
+            draft = ["group": request.field("group"), "name": request.field("name"), "template": template].merging(kept) { $1 }
             request.saveDraft(draftName, draft)
+            guard !draft["group"]!.isEmpty, !draft["name"]!.isEmpty else {
+                return try await templatePage(request, draft: draft, error: "Choose a resource group and name the deployment.", status: .badRequest)
+            }
+            guard template.utf8.count <= ManagementAPI.maximumBodyBytes else {
+                return try await templatePage(request, draft: draft, error: "The template is larger than ARM takes (4 MiB).", status: .badRequest)
+            }
             do {
-                _ = try parse(draft["template"]!)
+                _ = try parse(template)
             } catch let failure as PortalFailure {
                 return try await templatePage(request, draft: draft, error: failure.message, status: .badRequest)
             }
@@ -121,24 +173,16 @@ enum DeploymentPages {
         case "deploy":
             guard let text = draft["template"] else { return request.redirect("/portal/deployments/new") }
             let template = try parse(text)
-            var parameters = JSONObject()
+            var values = JSONObject()
             var errors: [String: String] = [:]
-            for (name, definition) in template.member(caseInsensitive: "parameters")?.objectValue ?? [:] {
-                let type = (definition.member(caseInsensitive: "type")?.stringValue ?? "string").lowercased()
-                let given = request.form["parameter:\(name)"] ?? ""
-                if !type.hasPrefix("secure") { draft["parameter:\(name)"] = given }
-                if given.isEmpty, definition.member(caseInsensitive: "defaultValue") != nil { continue }
-                switch type {
-                case "int":
-                    guard let number = Int64(given.trimmingCharacters(in: .whitespaces)) else { errors[name] = "Enter a whole number."; continue }
-                    parameters[name] = ["value": .integer(number)]
-                case "bool":
-                    parameters[name] = ["value": .bool(given == "true")]
-                case "object", "array":
-                    guard let value = try? JSONValue(parsing: given) else { errors[name] = "Enter JSON (\(type == "object" ? "{…}" : "[…]"))."; continue }
-                    parameters[name] = ["value": value]
-                default:
-                    parameters[name] = ["value": .string(given)]
+            for parameter in parameters(of: template) {
+                let given = request.form["parameter:\(parameter.name)"] ?? ""
+                if !parameter.isSecure { draft["parameter:\(parameter.name)"] = given }
+                if given.isEmpty, parameter.hasDefault { continue }
+                do {
+                    values[parameter.name] = ["value": try parameter.value(from: given)]
+                } catch let failure as PortalFailure {
+                    errors[parameter.name] = failure.message
                 }
             }
             request.saveDraft(draftName, draft)
@@ -149,7 +193,7 @@ enum DeploymentPages {
             if let refusal = try await request.refusal(of: {
                 try await request.arm("PUT", request.deploymentPath(group, name),
                                       apiVersion: APIVersions.resources,
-                                      body: ["properties": ["mode": "Incremental", "template": template, "parameters": .object(parameters)]])
+                                      body: ["properties": ["mode": "Incremental", "template": template, "parameters": .object(values)]])
             }) {
                 return try await parametersPage(request, draft: draft, template: template, errors: [:], error: refusal, status: .badRequest)
             }

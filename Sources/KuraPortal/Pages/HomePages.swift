@@ -60,15 +60,14 @@ enum HomePages {
         groupForm(request, name: "", location: "japaneast", error: nil)
     }
 
-    /// Where a group's refusals belong.
-    static let groupFields: [(name: String, keywords: [String])] = [("location", ["location"]), ("name", ["ResourceGroup", "name"])]
 
     static func groupForm(_ request: PortalRequest, name: String, location: String, error: Refusal?, status: HTTPResponse.Status = .ok) -> Response {
         request.render("group-new", title: "Create a resource group", crumbs: [PortalView.Crumb("Create a resource group")],
-                       ["name": name, "location": location].merging(error.formModel(fields: groupFields)) { $1 }, status: status)
+                       ["name": name, "location": location].merging(error.formModel(fields: [.location, .groupName])) { $1 }, status: status)
     }
 
     @Sendable static func createGroup(_ request: PortalRequest) async throws -> Response {
+        try request.requireFields("name", "location")
         let name = request.field("name"), location = request.field("location")
         if let refusal = try await request.refusal(of: {
             try await request.arm("PUT", request.groupPath(name), apiVersion: APIVersions.groups, body: ["location": .string(location)])

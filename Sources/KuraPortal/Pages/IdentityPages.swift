@@ -24,18 +24,17 @@ enum IdentityPages {
         try await form(request, fields: ["group": request.field("group"), "location": "japaneast"], error: nil)
     }
 
-    /// Where an identity's refusals belong.
-    static let formFields: [(name: String, keywords: [String])] = [("group", ["ResourceGroup"]), ("location", ["location"]), ("name", ["name"])]
 
     static func form(_ request: PortalRequest, fields: [String: String], error: Refusal?, status: HTTPResponse.Status = .ok) async throws -> Response {
         request.render("identity-new", title: "Create user assigned managed identity",
                        crumbs: [PortalView.Crumb("Create user assigned managed identity")], [
                            "name": fields["name"] ?? "", "location": fields["location"] ?? "",
                            "groups": try await request.groupChoices(selected: fields["group"]),
-                       ].merging(error.formModel(fields: formFields)) { $1 }, status: status)
+                       ].merging(error.formModel(fields: [.group, .location, .name])) { $1 }, status: status)
     }
 
     @Sendable static func createIdentity(_ request: PortalRequest) async throws -> Response {
+        try request.requireFields("name", "group", "location")
         let fields = ["name": request.field("name"), "group": request.field("group"), "location": request.field("location")]
         let (group, name) = (fields["group"]!, fields["name"]!)
         if let refusal = try await request.refusal(of: {

@@ -35,8 +35,7 @@ enum KeyPages {
     }
 
     @Sendable static func list(_ request: PortalRequest) async throws -> Response {
-        let (group, vault) = (try request.parameter("group"), try request.parameter("vault"))
-        try await VaultPages.requireVault(request, group, vault)
+        let (group, vault) = try await VaultPages.vaultOf(request)
         var keys: [[String: Any]] = []
         var deleted: [[String: Any]] = []
         var refusal: String?
@@ -64,14 +63,11 @@ enum KeyPages {
     }
 
     @Sendable static func newKey(_ request: PortalRequest) async throws -> Response {
-        let (group, vault) = (try request.parameter("group"), try request.parameter("vault"))
-        try await VaultPages.requireVault(request, group, vault)
-        return form(request, group: group, vault: vault, fields: ["kty": "RSA", "size": "2048", "curve": "P-256", "enabled": "yes"], error: nil)
+        let (group, vault) = try await VaultPages.vaultOf(request)
+        return form(request, group: group, vault: vault, fields: ["kty": "RSA", "size": "2048", "curve": "P-256", "enabled": "yes",
+                                                                  "option": "generate"], error: nil)
     }
 
-    /// Where a key's refusals belong.
-    static let formFields: [(name: String, keywords: [String])] = [("size", ["key_size", "key size"]), ("curve", ["crv", "curve"]),
-                                                                   ("kty", ["kty", "key type"]), ("name", ["name", "KeyExists"])]
 
     static func form(_ request: PortalRequest, group: String, vault: String, fields: [String: String], error: Refusal?,
                      status: HTTPResponse.Status = .ok) -> Response {
@@ -80,21 +76,30 @@ enum KeyPages {
             "vault": vault, "name": fields["name"] ?? "",
             "types": options(["RSA", "EC"], fields["kty"]), "sizes": options(["2048", "3072", "4096"], fields["size"]),
             "curves": options(["P-256", "P-384", "P-521"], fields["curve"]), "enabled": fields["enabled"] != "no",
+            "importing": fields["option"] == "import", "jwk": fields["jwk"] ?? "",
             "action": VaultPages.link(group, vault, "/keys"),
-        ].merging(error.formModel(fields: formFields)) { $1 }, status: status)
+        ].merging(error.formModel(fields: fields["option"] == "import" ? [.jwk, .keyName] : [.keySize, .curve, .keyType, .keyName])) { $1 }, status: status)
     }
 
     @Sendable static func createKey(_ request: PortalRequest) async throws -> Response {
-        let (group, vault) = (try request.parameter("group"), try request.parameter("vault"))
-        try await VaultPages.requireVault(request, group, vault)
-        let fields = ["name": request.field("name"), "kty": request.field("kty"), "size": request.field("size"),
-                      "curve": request.field("curve"), "enabled": request.field("enabled")]
-        let name = fields["name"]!
-        var body: JSONValue = ["kty": .string(fields["kty"]!), "attributes": ["enabled": .bool(fields["enabled"] != "no")]]
-        if fields["kty"] == "EC" { body["crv"] = .string(fields["curve"]!) } else { body["key_size"] = .integer(Int64(fields["size"]!) ?? 2048) }
+        let (group, vault) = try await VaultPages.vaultOf(request)
+        try request.requireFields("name")
+        let (name, kty, enabled) = (request.field("name"), request.field("kty"), request.field("enabled") != "no")
+        let fields = ["name": name, "kty": kty, "size": request.field("size"), "curve": request.field("curve"),
+                      "enabled": enabled ? "yes" : "no", "option": request.field("option"), "jwk": request.field("jwk")]
         if let refusal = try await request.refusal(of: {
             try KeyVaultService.validate(name: name)
-            try await request.vault(.create(name: name), in: vault, body: body)
+            if request.field("option") == "import" {
+                // Import: the key as the keys API takes it, a JWK (portal.js converts a PEM file into one).
+                guard let jwk = try? JSONValue(parsing: request.field("jwk")), jwk.objectValue != nil else {
+                    throw PortalFailure(400, "The key to import must be a JSON Web Key: {\"kty\": \"RSA\", \"n\": …} (a PEM file is converted in the browser).")
+                }
+                try await request.vault(.importKey(name: name), in: vault, body: ["key": jwk, "attributes": ["enabled": .bool(enabled)]])
+            } else {
+                var body: JSONValue = ["kty": .string(kty), "attributes": ["enabled": .bool(enabled)]]
+                if kty == "EC" { body["crv"] = .string(request.field("curve")) } else { body["key_size"] = .integer(Int64(request.field("size")) ?? 2048) }
+                try await request.vault(.create(name: name), in: vault, body: body)
+            }
         }) {
             return form(request, group: group, vault: vault, fields: fields, error: refusal, status: .badRequest)
         }
@@ -102,8 +107,8 @@ enum KeyPages {
     }
 
     @Sendable static func key(_ request: PortalRequest) async throws -> Response {
-        let (group, vault, name) = (try request.parameter("group"), try request.parameter("vault"), try request.parameter("key"))
-        try await VaultPages.requireVault(request, group, vault)
+        let (group, vault) = try await VaultPages.vaultOf(request)
+        let name = try request.parameter("key")
         let current = try await request.vault(.get(name: name, version: nil), in: vault)
         let currentKid = current?["key"]?["kid"]?.stringValue ?? ""
         let base = VaultPages.link(group, vault, "/keys/\(PortalLinks.escaped(name))")
@@ -129,8 +134,8 @@ enum KeyPages {
     }
 
     @Sendable static func rotate(_ request: PortalRequest) async throws -> Response {
-        let (group, vault, name) = (try request.parameter("group"), try request.parameter("vault"), try request.parameter("key"))
-        try await VaultPages.requireVault(request, group, vault)
+        let (group, vault) = try await VaultPages.vaultOf(request)
+        let name = try request.parameter("key")
         let bundle = try await request.vault(.rotate(name: name), in: vault)
         let version = lastSegment(bundle?["key"]?["kid"]?.stringValue ?? "")
         return request.redirect(VaultPages.link(group, vault, "/keys/\(PortalLinks.escaped(name))"),
@@ -138,8 +143,8 @@ enum KeyPages {
     }
 
     @Sendable static func setEnabled(_ request: PortalRequest) async throws -> Response {
-        let (group, vault, name) = (try request.parameter("group"), try request.parameter("vault"), try request.parameter("key"))
-        try await VaultPages.requireVault(request, group, vault)
+        let (group, vault) = try await VaultPages.vaultOf(request)
+        let name = try request.parameter("key")
         let version = try request.parameter("version")
         let enabled = request.field("enabled") == "true"
         try await request.vault(.update(name: name, version: version), in: vault, body: ["attributes": ["enabled": .bool(enabled)]])
@@ -148,23 +153,23 @@ enum KeyPages {
     }
 
     @Sendable static func delete(_ request: PortalRequest) async throws -> Response {
-        let (group, vault, name) = (try request.parameter("group"), try request.parameter("vault"), try request.parameter("key"))
-        try await VaultPages.requireVault(request, group, vault)
+        let (group, vault) = try await VaultPages.vaultOf(request)
+        let name = try request.parameter("key")
         try request.requireConfirmation(of: name)
         try await request.vault(.delete(name: name), in: vault)
         return request.redirect(VaultPages.link(group, vault, "/keys"), notice: "The key '\(name)' was deleted (it can be recovered until it is purged).")
     }
 
     @Sendable static func recover(_ request: PortalRequest) async throws -> Response {
-        let (group, vault, name) = (try request.parameter("group"), try request.parameter("vault"), try request.parameter("key"))
-        try await VaultPages.requireVault(request, group, vault)
+        let (group, vault) = try await VaultPages.vaultOf(request)
+        let name = try request.parameter("key")
         try await request.vault(.recover(name: name), in: vault)
         return request.redirect(VaultPages.link(group, vault, "/keys/\(PortalLinks.escaped(name))"), notice: "The key '\(name)' was recovered.")
     }
 
     @Sendable static func purge(_ request: PortalRequest) async throws -> Response {
-        let (group, vault, name) = (try request.parameter("group"), try request.parameter("vault"), try request.parameter("key"))
-        try await VaultPages.requireVault(request, group, vault)
+        let (group, vault) = try await VaultPages.vaultOf(request)
+        let name = try request.parameter("key")
         try request.requireConfirmation(of: name)
         try await request.vault(.purge(name: name), in: vault)
         return request.redirect(VaultPages.link(group, vault, "/keys"), notice: "The key '\(name)' was purged.")

@@ -18,11 +18,18 @@ enum NotificationPages {
     /// Milliseconds a finished operation stays listed.
     static let shownFor: Int64 = 30 * 60 * 1000
 
+    /// The session's operations still to be shown (started within ``shownFor``), by `group/name`.
+    static func live(_ drafts: [String: [String: String]], now: Int64) -> [String: Int64] {
+        (drafts[draftName] ?? [:]).compactMapValues { Int64($0) }.filter { $0.value > now - shownFor }
+    }
+
+    /// Whether every page should show the notifications region.
+    static func isTracking(_ session: PortalSessions.Session, now: Int64) -> Bool { !live(session.drafts, now: now).isEmpty }
+
     /// Remembers a deployment the user started (group and name), for the notifications.
     static func track(deployment name: String, in group: String, request: PortalRequest) {
-        var tracked = request.draft(draftName)
         let now = request.services.sessions.clock.milliseconds
-        tracked = tracked.filter { (Int64($0.value) ?? 0) > now - shownFor }
+        var tracked = live(request.session.drafts, now: now).mapValues(String.init)
         if tracked.count >= 10, let oldest = tracked.min(by: { (Int64($0.value) ?? 0) < (Int64($1.value) ?? 0) })?.key { tracked[oldest] = nil }
         tracked["\(group)/\(name)"] = String(now)
         request.saveDraft(draftName, tracked)
@@ -32,8 +39,9 @@ enum NotificationPages {
         let now = request.services.sessions.clock.milliseconds
         var rows: [(started: Int64, row: [String: Any])] = []
         var running = false
-        for (key, started) in request.draft(draftName) {
-            guard let started = Int64(started), started > now - shownFor else { continue }
+        let current = live(request.session.drafts, now: now)
+        request.saveDraft(draftName, current.mapValues(String.init))
+        for (key, started) in current {
             let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { continue }
             let state: String

@@ -4,10 +4,11 @@
 import Foundation
 import KuraDirectory
 
-/// The principal pickers' search. Graph lists the directory to Owners of the subscription only;
-/// the picker follows the same rule: an Owner finds principals by any part of their name, sign-in
-/// name, application id or object id, anyone else only by an exact sign-in name, application id
-/// or object id (what they already know), so the picker lists no one a caller may not look up.
+/// The principal pickers' search. Graph lists the directory, and looks principals up by name, for
+/// Owners of the subscription only; the picker follows the same rule: an Owner finds principals
+/// by any part of their name, sign-in name, application id or object id; anyone else only by an
+/// exact object id (what an access policy or role assignment names anyway), so the picker tells
+/// no one whether a name exists.
 enum PrincipalPicker {
     /// Matches shown at most.
     static let limit = 50
@@ -15,14 +16,14 @@ enum PrincipalPicker {
     static func matches(_ search: String, request: PortalRequest) async throws -> [PrincipalRecord] {
         let search = search.trimmingCharacters(in: .whitespaces)
         guard !search.isEmpty else { return [] }
-        let browses = try await request.services.isOwner(request.session.objectID)
+        guard try await request.services.isOwner(request.session.objectID) else {
+            return try await request.services.directory.principal(objectID: search.lowercased()).map { [$0] } ?? []
+        }
         var found: [PrincipalRecord] = []
-        for principal in try await request.services.directory.principals() {
-            let names = [principal.userPrincipalName ?? "", principal.appID, principal.objectID]
-            let matched = browses
-                ? (names + [principal.displayName]).contains { $0.localizedCaseInsensitiveContains(search) }
-                : names.contains { !$0.isEmpty && $0.caseInsensitiveCompare(search) == .orderedSame }
-            if matched { found.append(principal) }
+        for principal in try await request.services.directory.principals()
+        where [principal.displayName, principal.userPrincipalName ?? "", principal.appID, principal.objectID]
+            .contains(where: { $0.localizedCaseInsensitiveContains(search) }) {
+            found.append(principal)
             if found.count == limit { break }
         }
         return found

@@ -36,11 +36,8 @@ enum RegistryCreatePages {
         return try await page(request, draft: draft, tab: current, error: nil)
     }
 
-    /// Where a registry's refusals belong, and the tab each field is on.
-    static let formFields: [(name: String, keywords: [String])] = [
-        ("sku", ["Premium", "sku"]), ("group", ["ResourceGroup"]), ("keyId", ["KeyVault", "KeyIdentifier", "CustomerKey", "key"]),
-        ("identity", ["Identity"]), ("location", ["location"]), ("name", ["AlreadyInUse", "ResourceName", "registry name", "name"]),
-    ]
+    /// The fields a registry's refusals may concern, and the tab each is on.
+    static let formFields: [FormField] = [.sku, .group, .identity, .keyIdentifier, .location, .name]
     static let tabOfField = ["sku": "basics", "group": "basics", "location": "basics", "name": "basics", "keyId": "encryption", "identity": "encryption"]
 
     static func page(_ request: PortalRequest, draft: [String: String], tab: String, error: Refusal?,
@@ -85,6 +82,10 @@ enum RegistryCreatePages {
 
     static func create(_ request: PortalRequest, draft: [String: String]) async throws -> Response {
         let group = draft["group"] ?? "", name = draft["name"] ?? ""
+        guard !group.isEmpty, !name.isEmpty else {
+            return try await page(request, draft: draft, tab: "basics",
+                                  error: Refusal(status: 400, code: "", message: "Choose a resource group and name the registry."), status: .badRequest)
+        }
         var body: JSONValue = ["location": .string(draft["location"] ?? ""), "sku": ["name": .string(draft["sku"] ?? "")]]
         var properties: JSONValue = ["adminUserEnabled": false]
         if draft["cmk"] == "enabled" {

@@ -96,7 +96,7 @@ enum RegistryPages {
             "autoRotation": key?["keyRotationEnabled"]?.boolValue == true,
             "identities": identities, "newKeyId": draft["keyId"] ?? "", "canWrite": canWrite,
             "pickerFor": "rotate:\(group)/\(name)", "rotateAction": link(group, name, "/encryption/rotate"),
-        ].merging(error.formModel(fields: [("identity", ["Identity"]), ("keyId", ["key"])])) { $1 }, status: status)
+        ].merging(error.formModel(fields: [.identity, .keyIdentifier])) { $1 }, status: status)
     }
 
     /// Rotate key: the registry's encryption key (and identity) changed through ARM, as `az acr
@@ -149,7 +149,7 @@ enum RegistryPages {
         let (group, name) = (try request.parameter("group"), try request.parameter("registry"))
         let registry = try await context(request, group, name, .catalog, action: "*")
         var rows: [[String: Any]] = []
-        for repository in try await request.services.content.catalog(registry, after: nil, limit: 1000) {
+        for repository in try await catalog(request, registry) {
             var tags = 0
             if let repositoryName = RepositoryName(repository) {
                 tags = try await request.services.content.tagRecords(registry, repository: repositoryName, after: nil, limit: 1000).count
@@ -160,6 +160,20 @@ enum RegistryPages {
         return request.render("repositories", title: "\(name) | Repositories", crumbs: crumbs(group, name, "Repositories"), [
             "name": name, "menu": menu(group, name, current: "Repositories"), "repositories": rows,
         ])
+    }
+
+    /// Repositories listed at most on the page.
+    static let shownRepositories = 10_000
+
+    /// The registry's repositories, a thousand at a time.
+    static func catalog(_ request: PortalRequest, _ registry: RegistryContext) async throws -> [String] {
+        var names: [String] = []
+        while names.count < shownRepositories {
+            let page = try await request.services.content.catalog(registry, after: names.last, limit: 1000)
+            names += page
+            if page.count < 1000 { break }
+        }
+        return names
     }
 
     @Sendable static func repository(_ request: PortalRequest) async throws -> Response {
@@ -176,8 +190,10 @@ enum RegistryPages {
         return request.render("repository", title: request.field("name"),
                               crumbs: crumbs(group, name, "Repositories") + [PortalView.Crumb(request.field("name"))], [
             "name": name, "repository": request.field("name"), "menu": menu(group, name, current: "Repositories"), "manifests": rows,
-            "canDelete": try await request.services.registryRoles(request.session.objectID, registry.record)
-                .contains { $0.repositoryActions.contains("delete") },
+            "canDelete": RegistryAuthorizer.grant(.repository(repositoryName, "delete"), to: .principal(objectID: request.session.objectID),
+                                                  in: registry.record,
+                                                  roles: try await request.services.registryRoles(request.session.objectID, registry.record))?
+                .actions.contains("delete") == true,
             "deleteAction": link(group, name, "/repository/delete"), "confirmName": request.field("name"),
             "deleteWarning": "Every tag and manifest of the repository is deleted.",
         ])

@@ -31,21 +31,17 @@ enum VaultPages {
                        error: nil)
     }
 
-    /// Where a vault's refusals belong.
-    static let formFields: [(name: String, keywords: [String])] = [
-        ("group", ["ResourceGroup"]), ("retention", ["softDeleteRetention", "retain"]), ("purgeProtection", ["PurgeProtection"]),
-        ("location", ["location"]), ("name", ["VaultName", "vault name", "name"]),
-    ]
 
     static func form(_ request: PortalRequest, fields: [String: String], error: Refusal?, status: HTTPResponse.Status = .ok) async throws -> Response {
         request.render("vault-new", title: "Create a key vault", crumbs: [PortalView.Crumb("Create a key vault")], [
             "name": fields["name"] ?? "", "location": fields["location"] ?? "", "retention": fields["retention"] ?? "90",
             "purgeProtection": fields["purgeProtection"] == "on",
             "groups": try await request.groupChoices(selected: fields["group"]),
-        ].merging(error.formModel(fields: formFields)) { $1 }, status: status)
+        ].merging(error.formModel(fields: [.group, .retention, .purgeProtection, .location, .name])) { $1 }, status: status)
     }
 
     @Sendable static func createVault(_ request: PortalRequest) async throws -> Response {
+        try request.requireFields("name", "group", "location")
         let fields = ["name": request.field("name"), "group": request.field("group"), "location": request.field("location"),
                       "retention": request.field("retention"), "purgeProtection": request.field("purgeProtection")]
         let (group, name) = (fields["group"]!, fields["name"]!)
@@ -80,6 +76,13 @@ enum VaultPages {
     @discardableResult
     static func requireVault(_ request: PortalRequest, _ group: String, _ vault: String) async throws -> JSONValue? {
         try await request.arm("GET", request.resourcePath(group, ResourceTypes.vault, vault), apiVersion: APIVersions.vaults)
+    }
+
+    /// The `:group` and `:vault` of a vault's page, the vault required as ``requireVault`` does.
+    static func vaultOf(_ request: PortalRequest) async throws -> (group: String, vault: String) {
+        let (group, vault) = (try request.parameter("group"), try request.parameter("vault"))
+        try await requireVault(request, group, vault)
+        return (group, vault)
     }
 
     static func link(_ group: String, _ vault: String, _ page: String = "") -> String {

@@ -41,7 +41,7 @@ enum DeploymentTemplates {
           {{#fields}}
           <label for="{{id}}">{{name}} <span class="muted">({{type}}{{#hasDefault}}, has a default{{/hasDefault}})</span></label>
           {{#plain}}<input id="{{id}}" name="parameter:{{name}}" value="{{value}}"{{#description}} aria-describedby="{{id}}-hint"{{/description}}>{{/plain}}
-          {{#secure}}<input id="{{id}}" name="parameter:{{name}}" type="password" autocomplete="off">{{/secure}}
+          {{#password}}<input id="{{id}}" name="parameter:{{name}}" type="password" autocomplete="off">{{/password}}
           {{#json}}<textarea id="{{id}}" name="parameter:{{name}}" rows="4" spellcheck="false">{{value}}</textarea>{{/json}}
           {{#hasChoices}}<select id="{{id}}" name="parameter:{{name}}">{{#choices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/choices}}</select>{{/hasChoices}}
           {{#description}}<p class="hint" id="{{id}}-hint">{{description}}</p>{{/description}}

@@ -91,7 +91,7 @@ enum VaultTemplates {
           <fieldset class="picker"><legend>Select a principal</legend>
           {{#candidates}}<div class="check"><input type="radio" name="principal" id="principal-{{objectId}}" value="{{objectId}}"{{#selected}} checked{{/selected}}>
           <label for="principal-{{objectId}}">{{name}} <span class="muted">({{kind}}, {{detail}})</span></label></div>{{/candidates}}
-          {{#empty(candidates)}}<p class="empty">No principal matches “{{search}}”. Owners of the subscription find principals by any part of their name; others by their exact sign-in name, application id or object id.</p>{{/empty(candidates)}}
+          {{#empty(candidates)}}<p class="empty">No principal matches “{{search}}”. Owners of the subscription find principals by any part of their name; others by its exact object id.</p>{{/empty(candidates)}}
           </fieldset>
           {{/searched}}
           <h2>3. Review + create</h2>
@@ -105,7 +105,7 @@ enum VaultTemplates {
         <div class="blade">{{>menu}}<section class="blade-body">
         {{#refusal}}<p class="error" role="alert">You are unauthorized to view these contents: {{refusal}}</p>{{/refusal}}
         {{^refusal}}
-        <p><a class="button" id="generate-key" href="{{newHref}}">+ Generate</a></p>
+        <p><a class="button" id="generate-key" href="{{newHref}}">+ Generate/Import</a></p>
         {{#empty(keys)}}<p class="empty">There are no keys in this vault. Generate one to use as a registry's customer-managed key.</p>{{/empty(keys)}}
         {{^empty(keys)}}
         <table id="keys"><thead><tr><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Updated</th></tr></thead><tbody>
@@ -133,10 +133,11 @@ enum VaultTemplates {
           <input type="hidden" name="csrf" value="{{csrf}}">
           {{>formerror}}
           <label for="key-options">Options</label>
-          <select id="key-options" name="option"><option value="generate" selected>Generate</option></select>
+          <select id="key-options" name="option"><option value="generate"{{^importing}} selected{{/importing}}>Generate</option><option value="import"{{#importing}} selected{{/importing}}>Import</option></select>
           <label for="key-name">Name</label>
           <input id="key-name" name="name" value="{{name}}" required pattern="[A-Za-z0-9-]{1,127}" autocomplete="off">
           {{#errors.name}}<p class="error field-error" role="alert" id="key-name-error">{{errors.name}}</p>{{/errors.name}}
+          <fieldset><legend>Generate</legend>
           <label for="key-type">Key type</label>
           <select id="key-type" name="kty">{{#types}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/types}}</select>
           {{#errors.kty}}<p class="error field-error" role="alert" id="key-type-error">{{errors.kty}}</p>{{/errors.kty}}
@@ -146,6 +147,15 @@ enum VaultTemplates {
           <label for="key-curve">Elliptic curve name (EC keys)</label>
           <select id="key-curve" name="curve">{{#curves}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/curves}}</select>
           {{#errors.curve}}<p class="error field-error" role="alert" id="key-curve-error">{{errors.curve}}</p>{{/errors.curve}}
+          </fieldset>
+          <fieldset><legend>Import</legend>
+          <label for="key-file">Private key file (PEM: PKCS#8, or PKCS#1 for RSA)</label>
+          <input id="key-file" type="file" accept=".pem,.key,application/x-pem-file" data-jwk-into="key-jwk" aria-describedby="key-file-hint">
+          <p class="hint" id="key-file-hint">The file is converted to a JSON Web Key in this browser (it is sent as one, over HTTPS); without script, paste the JWK below.</p>
+          <label for="key-jwk">Key to import (JSON Web Key)</label>
+          <textarea id="key-jwk" name="jwk" rows="6" spellcheck="false" autocomplete="off">{{jwk}}</textarea>
+          {{#errors.jwk}}<p class="error field-error" role="alert" id="key-jwk-error">{{errors.jwk}}</p>{{/errors.jwk}}
+          </fieldset>
           <fieldset><legend>Enabled?</legend>
           <div class="check"><input type="radio" id="key-enabled-yes" name="enabled" value="yes"{{#enabled}} checked{{/enabled}}><label for="key-enabled-yes">Yes</label></div>
           <div class="check"><input type="radio" id="key-enabled-no" name="enabled" value="no"{{^enabled}} checked{{/enabled}}><label for="key-enabled-no">No</label></div>
