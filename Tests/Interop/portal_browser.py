@@ -101,6 +101,12 @@ class Portal:
     def choose(self, css, visible_text):
         Select(self.find(css)).select_by_visible_text(visible_text)
 
+    def selected_value(self, css):
+        return Select(self.find(css)).first_selected_option.get_attribute("value")
+
+    def selected_text(self, css):
+        return Select(self.find(css)).first_selected_option.text
+
     def check(self, label_text):
         """Ticks the checkbox or radio whose label reads `label_text` (the first such), as a person clicks the label."""
         label = self.driver.find_element(By.XPATH, f"//label[normalize-space(.)={xpath_literal(label_text)}]")

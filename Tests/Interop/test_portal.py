@@ -81,7 +81,7 @@ def test_the_seeds_portal_flow_click_by_click(kura, browser, tmp_path):
 
     # Managed identity (from the group's page: the group is chosen).
     portal.click_link("Create managed identity")
-    assert Select_value(portal, "#identity-group") == "PortalSeedRG"
+    assert portal.selected_value("#identity-group") == "PortalSeedRG"
     portal.fill("#identity-name", "portalidentity")
     portal.click("#create")
     assert portal.heading() == "portalidentity"
@@ -136,7 +136,7 @@ def test_the_seeds_portal_flow_click_by_click(kura, browser, tmp_path):
     portal.shot("key-picker")
     portal.click("#select")
     assert portal.find("#registry-key").get_attribute("value") == key_id
-    assert portal.find("#cmk-enabled").is_selected() and Select_text(portal, "#registry-identity") == "portalidentity"
+    assert portal.find("#cmk-enabled").is_selected() and portal.selected_text("#registry-identity") == "portalidentity"
     portal.shot("registry-encryption-tab")
     portal.click("#review-create")
     assert portal.text("#review-sku") == "Standard" and portal.text("#review-cmk") == "Enabled" and portal.text("#review-key") == key_id
@@ -231,14 +231,6 @@ def test_the_seeds_portal_flow_click_by_click(kura, browser, tmp_path):
     portal.shot("encryption-390x844")
 
 
-def Select_value(portal, css):
-    from selenium.webdriver.support.ui import Select
-    return Select(portal.find(css)).first_selected_option.get_attribute("value")
-
-
-def Select_text(portal, css):
-    from selenium.webdriver.support.ui import Select
-    return Select(portal.find(css)).first_selected_option.text
 
 
 # Who may see what, form tokens, the session cookie, users made by az and by kura.
@@ -379,17 +371,12 @@ def test_users_made_by_az_and_by_kura_sign_in_to_the_portal(kura, browser, tmp_p
 
 
 def test_the_seeds_template_deploys_from_the_portal_and_its_progress_updates_in_place(kura, browser, tmp_path):
-    from test_templates import seed_template
+    from test_templates import seed_template, seed_vault
     from selenium.webdriver.support.ui import WebDriverWait
 
     creds = admin(kura)
     az = Az(str(tmp_path / "az"), kura).login(creds["appId"], creds["password"], creds["tenant"])
-    az.ok("group", "create", "--name", "PortalTemplateRG", "--location", "japaneast", "-o", "none")
-    az.ok("keyvault", "create", "--name", "portaltplvault", "--resource-group", "PortalTemplateRG", "--enable-purge-protection",
-          "--enable-rbac-authorization", "false", "--no-self-perms", "-o", "none")
-    az.ok("keyvault", "set-policy", "--resource-group", "PortalTemplateRG", "--name", "portaltplvault", "--object-id", creds["objectId"],
-          "--key-permissions", "all", "-o", "none")
-    key_id = az.ok("keyvault", "key", "create", "--name", "tplkey", "--vault-name", "portaltplvault", "--query", "key.kid", "-o", "tsv").strip()
+    key_id = seed_vault(az, creds, "PortalTemplateRG", "portaltplvault", "tplkey")
     template = tmp_path / "CMKtemplate.json"
     template.write_text(seed_template(), encoding="utf-8")
 
@@ -538,7 +525,7 @@ def test_a_private_key_file_is_imported_as_a_jwk_converted_in_the_browser(kura, 
     converted = json.loads(portal.find("#key-jwk").get_attribute("value"))
     assert converted["n"] == b64url_int(chosen.private_numbers().public_numbers.n)
     assert converted["d"] == b64url_int(chosen.private_numbers().d)
-    assert Select_value(portal, "#key-options") == "import"
+    assert portal.selected_value("#key-options") == "import"
     portal.shot("import-form")
     portal.click("#create")
     assert portal.heading() == "importedkey" and portal.text("#key-identifier").endswith("/keys/importedkey/" + portal.text("#current-version"))

@@ -24,17 +24,23 @@ def seed_template():
     return text[start:text.index("```", start)]
 
 
+def seed_vault(az, creds, group, vault, key):
+    """The seed's previous section with the real az: a group, a vault with purge protection (the
+    admin service principal may use its keys), a key; returns the key's id."""
+    az.ok("group", "create", "--name", group, "--location", "eastus", "-o", "none")
+    az.ok("keyvault", "create", "--name", vault, "--resource-group", group, "--enable-purge-protection",
+          "--enable-rbac-authorization", "false", "--no-self-perms", "-o", "none")
+    az.ok("keyvault", "set-policy", "--resource-group", group, "--name", vault, "--object-id", creds["objectId"],
+          "--key-permissions", "all", "-o", "none")
+    return az.ok("keyvault", "key", "create", "--name", key, "--vault-name", vault, "--query", "key.kid", "--output", "tsv").strip()
+
+
 @pytest.fixture(scope="module")
 def vault(kura, tmp_path_factory):
     """The seed's previous section: a group, a vault with purge protection, a key."""
     creds = admin(kura)
     az = Az(str(tmp_path_factory.mktemp("az")), kura).login(creds["appId"], creds["password"], creds["tenant"])
-    az.ok("group", "create", "--name", "TemplateRG", "--location", "eastus", "-o", "none")
-    az.ok("keyvault", "create", "--name", "tplvault1", "--resource-group", "TemplateRG", "--enable-purge-protection",
-          "--enable-rbac-authorization", "false", "--no-self-perms", "-o", "none")
-    az.ok("keyvault", "set-policy", "--resource-group", "TemplateRG", "--name", "tplvault1", "--object-id", creds["objectId"],
-          "--key-permissions", "all", "-o", "none")
-    key_id = az.ok("keyvault", "key", "create", "--name", "tplkey", "--vault-name", "tplvault1", "--query", "key.kid", "--output", "tsv").strip()
+    key_id = seed_vault(az, creds, "TemplateRG", "tplvault1", "tplkey")
     path = str(tmp_path_factory.mktemp("template") / "CMKtemplate.json")
     with open(path, "w", encoding="utf-8") as f:
         f.write(seed_template())
