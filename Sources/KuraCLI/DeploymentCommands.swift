@@ -14,8 +14,7 @@ public struct DeploymentCommand: AsyncParsableCommand {
     static let apiVersion = "2025-04-01"
 
     static func path(_ client: KuraClient, _ group: String, _ name: String) -> String {
-        "/subscriptions/\(client.profile.subscription)/resourcegroups/\(KuraClient.pathSegment(group))/providers/Microsoft.Resources/deployments/"
-            + KuraClient.pathSegment(name)
+        client.groupPath(group) + "/providers/Microsoft.Resources/deployments/" + KuraClient.pathSegment(name)
     }
 
     struct Group: AsyncParsableCommand {
@@ -170,7 +169,7 @@ public struct DeploymentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try global.emit(try await global.withClient { client in
-                try await client.list("/subscriptions/\(client.profile.subscription)/resourcegroups/\(group)/providers/Microsoft.Resources/deployments",
+                try await client.list(client.groupPath(group) + "/providers/Microsoft.Resources/deployments",
                                       apiVersion: DeploymentCommand.apiVersion, of: Deployment.self)
             })
         }

@@ -13,7 +13,7 @@ public struct GroupCommand: AsyncParsableCommand {
     public init() {}
     static let apiVersion = "2024-11-01"
 
-    static func path(_ client: KuraClient, _ name: String) -> String { "/subscriptions/\(client.profile.subscription)/resourcegroups/\(name)" }
+    static func path(_ client: KuraClient, _ name: String) -> String { client.groupPath(name) }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a new resource group.", discussion: "Examples:\n  Create a resource group for the vault, the registry and the identity.\n    kura group create --name <resource-group-name> --location <location>")
@@ -87,7 +87,7 @@ extension KuraClient {
     /// The id of the `type` resource named `name`: in `group` when given, else found in the whole
     /// subscription through the generic resource list (as az does for `--name` alone).
     public func locate(_ type: String, named name: String, group: String?, notFound: String) async throws -> String {
-        if let group { return "/subscriptions/\(profile.subscription)/resourceGroups/\(group)/providers/\(type)/\(name)" }
+        if let group { return resourcePath(group: group, type: type, name: name) }
         let found = try await list("/subscriptions/\(profile.subscription)/resources", apiVersion: GroupCommand.apiVersion,
                                    query: [("$filter", "resourceType eq '\(type)'")], of: GenericResource.self)
         guard let match = found.first(where: { $0.name.lowercased() == name.lowercased() }) else {

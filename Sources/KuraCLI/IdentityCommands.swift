@@ -16,7 +16,7 @@ public struct IdentityCommand: AsyncParsableCommand {
     static let type = "Microsoft.ManagedIdentity/userAssignedIdentities"
 
     static func path(_ client: KuraClient, _ group: String, _ name: String) -> String {
-        "/subscriptions/\(client.profile.subscription)/resourceGroups/\(group)/providers/\(type)/\(name)"
+        client.resourcePath(group: group, type: type, name: name)
     }
 
     struct Create: AsyncParsableCommand {
@@ -59,7 +59,7 @@ public struct IdentityCommand: AsyncParsableCommand {
 
         func run() async throws {
             try global.emit(try await global.withClient { client in
-                let scope = "/subscriptions/\(client.profile.subscription)" + (group.map { "/resourceGroups/\($0)" } ?? "")
+                let scope = group.map(client.groupPath) ?? "/subscriptions/\(client.profile.subscription)"
                 let items = try await client.list("\(scope)/providers/\(IdentityCommand.type)", apiVersion: IdentityCommand.apiVersion,
                                                   of: UserAssignedIdentity.self)
                 return JSONValue.array(items.map(Flatten.resource))
@@ -107,7 +107,7 @@ enum Flatten {
 extension KuraClient {
     /// The location of a resource group (what az uses when `--location` is not given).
     public func groupLocation(_ group: String) async throws -> String {
-        try await arm("GET", "/subscriptions/\(profile.subscription)/resourcegroups/\(group)", apiVersion: GroupCommand.apiVersion,
+        try await arm("GET", groupPath(group), apiVersion: GroupCommand.apiVersion,
                       as: ResourceGroup.self).location
     }
 }

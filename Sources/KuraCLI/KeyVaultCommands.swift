@@ -18,7 +18,7 @@ public struct KeyVaultCommand: AsyncParsableCommand {
     static let type = "Microsoft.KeyVault/vaults"
 
     static func path(_ client: KuraClient, _ group: String, _ name: String) -> String {
-        "/subscriptions/\(client.profile.subscription)/resourceGroups/\(group)/providers/\(type)/\(name)"
+        client.resourcePath(group: group, type: type, name: name)
     }
 
     /// The vault's id, found by name in the subscription when no group is given (as az does).
@@ -85,7 +85,7 @@ public struct KeyVaultCommand: AsyncParsableCommand {
 
         func run() async throws {
             try global.emit(try await global.withClient { client in
-                let scope = "/subscriptions/\(client.profile.subscription)" + (group.map { "/resourceGroups/\($0)" } ?? "")
+                let scope = group.map(client.groupPath) ?? "/subscriptions/\(client.profile.subscription)"
                 return try await client.list("\(scope)/providers/\(KeyVaultCommand.type)", apiVersion: KeyVaultCommand.apiVersion, of: KeyVault.self)
             })
         }

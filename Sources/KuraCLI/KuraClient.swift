@@ -175,6 +175,16 @@ public final class KuraClient: Sendable {
         return Reply(status: Int(response.status.code), body: Array(bytes.readableBytesView))
     }
 
+    /// `/subscriptions/{s}/resourceGroups/{group}`, the name one encoded segment (``pathSegment(_:)``).
+    func groupPath(_ group: String) -> String {
+        "/subscriptions/\(profile.subscription)/resourceGroups/\(Self.pathSegment(group))"
+    }
+
+    /// `…/resourceGroups/{group}/providers/{type}/{name}`, both names encoded.
+    func resourcePath(group: String, type: String, name: String) -> String {
+        "\(groupPath(group))/providers/\(type)/\(Self.pathSegment(name))"
+    }
+
     /// `text` as one path segment: anything but letters, digits and `-._~()` percent-encoded, so
     /// a name cannot reach another path (`a/../b`) or start a query (`a?b`).
     static func pathSegment(_ text: String) -> String {

@@ -25,7 +25,7 @@ public struct RegistryCommand: AsyncParsableCommand {
     /// An identity given as a name (in `group`), a resource id, a GUID (kept verbatim) or `[system]`.
     static func identityID(_ client: KuraClient, _ identity: String, group: String) -> String {
         identity.hasPrefix("/") ? identity
-            : "/subscriptions/\(client.profile.subscription)/resourceGroups/\(group)/providers/Microsoft.ManagedIdentity/userAssignedIdentities/\(identity)"
+            : client.resourcePath(group: group, type: "Microsoft.ManagedIdentity/userAssignedIdentities", name: identity)
     }
 
     struct Create: AsyncParsableCommand {
@@ -70,7 +70,7 @@ public struct RegistryCommand: AsyncParsableCommand {
                     }
                 }
                 body["properties"] = .object(properties)
-                let path = "/subscriptions/\(client.profile.subscription)/resourceGroups/\(group)/providers/\(RegistryCommand.type)/\(name)"
+                let path = client.resourcePath(group: group, type: RegistryCommand.type, name: name)
                 return Flatten.resource(try await client.arm("PUT", path, apiVersion: RegistryCommand.apiVersion, body: .object(body),
                                                              as: ContainerRegistry.self))
             }, table: .registries)
@@ -100,7 +100,7 @@ public struct RegistryCommand: AsyncParsableCommand {
 
         func run() async throws {
             try global.emit(try await global.withClient { client in
-                let scope = "/subscriptions/\(client.profile.subscription)" + (group.map { "/resourceGroups/\($0)" } ?? "")
+                let scope = group.map(client.groupPath) ?? "/subscriptions/\(client.profile.subscription)"
                 let items = try await client.list("\(scope)/providers/\(RegistryCommand.type)", apiVersion: RegistryCommand.apiVersion,
                                                   of: ContainerRegistry.self)
                 return JSONValue.array(items.map(Flatten.resource))

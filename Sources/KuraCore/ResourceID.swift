@@ -1,6 +1,8 @@
 // kura — a self-hosted encrypted container registry.
 // ResourceID: ARM's resource ids, parsed, compared case-insensitively, printed as created.
 
+import Foundation
+
 /// An ARM resource id or scope:
 /// `/subscriptions/{s}[/resourceGroups/{rg}][/providers/{Namespace}/{type}/{name}[/{childType}/{childName}]…]`.
 ///
@@ -105,9 +107,16 @@ public struct ResourceID: Hashable, Sendable, CustomStringConvertible {
         return text
     }
 
-    /// The comparison key: the canonical form, lower-cased.
-    public var key: String { description.lowercased() }
+    /// The comparison key: the canonical form as a ``Swift/String/nameKey``.
+    public var key: String { description.nameKey }
 
     public static func == (lhs: ResourceID, rhs: ResourceID) -> Bool { lhs.key == rhs.key }
     public func hash(into hasher: inout Hasher) { hasher.combine(key) }
+}
+
+extension String {
+    /// The key two names compare by, ARM's way (without case) and the same whether the bytes are
+    /// compared (the stores) or the text (Swift's `==`, which is canonical equivalence): lower-cased,
+    /// then in NFC — lower-casing can leave marks out of canonical order (`İ` → `i` + U+0307).
+    public var nameKey: String { lowercased().precomposedStringWithCanonicalMapping }
 }

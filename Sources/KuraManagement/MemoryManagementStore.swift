@@ -24,9 +24,9 @@ public actor MemoryManagementStore: ManagementStore {
             idKey = resource.id.key
             id = resource.id.description
             subscriptionID = resource.id.subscription.lowercased()
-            resourceGroupKey = resource.id.resourceGroup?.lowercased() ?? ""
+            resourceGroupKey = resource.id.resourceGroup?.nameKey ?? ""
             typeKey = resource.id.type.lowercased()
-            nameKey = resource.id.name.lowercased()
+            nameKey = resource.id.name.nameKey
             document = Row.text(resource.document)
             createdAt = resource.createdAt
             updatedAt = resource.updatedAt
@@ -88,7 +88,7 @@ public actor MemoryManagementStore: ManagementStore {
 
     /// By id key.
     public func resources(type: String?, subscription: String, resourceGroup: String?) throws -> [ResourceRecord] {
-        let subscription = subscription.lowercased(), type = type?.lowercased(), group = resourceGroup?.lowercased()
+        let subscription = subscription.lowercased(), type = type?.lowercased(), group = resourceGroup?.nameKey
         return try records { row in
             row.subscriptionID.sameBytes(subscription) && (type.map { row.typeKey.sameBytes($0) } ?? true)
                 && (group.map { row.resourceGroupKey.sameBytes($0) } ?? true)
@@ -97,7 +97,7 @@ public actor MemoryManagementStore: ManagementStore {
 
     /// By id key.
     public func resources(type: String, named name: String) throws -> [ResourceRecord] {
-        let type = type.lowercased(), name = name.lowercased()
+        let type = type.lowercased(), name = name.nameKey
         return try records { $0.typeKey.sameBytes(type) && $0.nameKey.sameBytes(name) }
     }
 

@@ -18,11 +18,23 @@ public struct ResourceGroupService: Sendable {
         self.environment = environment
     }
 
-    /// Resource group names as ARM allows them: 1–90 of letters, digits, `_`, `-`, `.`, `(`, `)`,
-    /// not ending in `.`.
+    /// Resource group names as ARM allows them (`^[-\w._()]+$`, 1–90 long, not ending in `.`), with
+    /// .NET's meanings: a length in UTF-16 code units, `\w` a letter, nonspacing mark, decimal digit
+    /// or connector. Judged scalar by scalar: a joiner or any other format character hides inside
+    /// a "character" but is none of these.
     public static func isValidName(_ name: String) -> Bool {
-        (1...90).contains(name.count) && !name.hasSuffix(".")
-            && name.allSatisfy { $0.isLetter || $0.isNumber || "_-.()".contains($0) }
+        (1...90).contains(name.utf16.count) && !name.hasSuffix(".") && name.unicodeScalars.allSatisfy(isNameScalar)
+    }
+
+    /// A scalar of `[-\w._()]` as .NET reads it.
+    static func isNameScalar(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .nonspacingMark, .decimalNumber,
+             .connectorPunctuation:
+            true
+        default:
+            "-.()".unicodeScalars.contains(scalar)
+        }
     }
 
     /// Creates or updates a group (location cannot change).

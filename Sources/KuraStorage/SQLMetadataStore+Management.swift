@@ -18,8 +18,8 @@ extension SQLMetadataStore {
                 .columns("id_key", "id", "subscription_id", "resource_group_key", "type_key", "name_key", "document",
                          "created_at", "updated_at")
                 .values(SQLBind(resource.id.key), SQLBind(resource.id.description), SQLBind(resource.id.subscription.lowercased()),
-                        SQLBind(resource.id.resourceGroup?.lowercased() ?? ""), SQLBind(resource.id.type.lowercased()),
-                        SQLBind(resource.id.name.lowercased()), SQLBind(text), SQLBind(resource.createdAt), SQLBind(resource.updatedAt))
+                        SQLBind(resource.id.resourceGroup?.nameKey ?? ""), SQLBind(resource.id.type.lowercased()),
+                        SQLBind(resource.id.name.nameKey), SQLBind(text), SQLBind(resource.createdAt), SQLBind(resource.updatedAt))
                 .onConflict(with: ["id_key"]) { update in
                     update.set("document", to: SQLBind(text)).set("updated_at", to: SQLBind(resource.updatedAt))
                 }
@@ -34,8 +34,8 @@ extension SQLMetadataStore {
                 .columns("id_key", "id", "subscription_id", "resource_group_key", "type_key", "name_key", "document",
                          "created_at", "updated_at")
                 .values(SQLBind(resource.id.key), SQLBind(resource.id.description), SQLBind(resource.id.subscription.lowercased()),
-                        SQLBind(resource.id.resourceGroup?.lowercased() ?? ""), SQLBind(resource.id.type.lowercased()),
-                        SQLBind(resource.id.name.lowercased()), SQLBind(text), SQLBind(resource.createdAt), SQLBind(resource.updatedAt))
+                        SQLBind(resource.id.resourceGroup?.nameKey ?? ""), SQLBind(resource.id.type.lowercased()),
+                        SQLBind(resource.id.name.nameKey), SQLBind(text), SQLBind(resource.createdAt), SQLBind(resource.updatedAt))
                 .ignoringConflicts(with: ["id_key"])
                 .returning("id_key").all().isEmpty
         }
@@ -72,7 +72,7 @@ extension SQLMetadataStore {
             var query = database.select().columns("*").from("resources")
                 .where("subscription_id", .equal, SQLBind(subscription.lowercased()))
             if let type { query = query.where("type_key", .equal, SQLBind(type.lowercased())) }
-            if let resourceGroup { query = query.where("resource_group_key", .equal, SQLBind(resourceGroup.lowercased())) }
+            if let resourceGroup { query = query.where("resource_group_key", .equal, SQLBind(resourceGroup.nameKey)) }
             return try await query.orderBy("id_key").all().map(Self.resourceRecord)
         }
     }
@@ -80,7 +80,7 @@ extension SQLMetadataStore {
     public func resources(type: String, named name: String) async throws -> [ResourceRecord] {
         try await session { database in
             try await database.select().columns("*").from("resources")
-                .where("type_key", .equal, SQLBind(type.lowercased())).where("name_key", .equal, SQLBind(name.lowercased()))
+                .where("type_key", .equal, SQLBind(type.lowercased())).where("name_key", .equal, SQLBind(name.nameKey))
                 .orderBy("id_key").all().map(Self.resourceRecord)
         }
     }

@@ -13,12 +13,21 @@ public enum TemplateParameters {
         public var secure: Set<String>
     }
 
+    /// Parameters a template may declare, and a deployment give, at most (ARM's limit).
+    public static let maximumCount = 256
+
     /// - Throws: ``TemplateError`` naming a missing required parameter, an undeclared one, or a
     ///   value of the wrong type or outside its constraints.
     public static func resolve(declared: JSONValue?, given: JSONValue?, context: TemplateContext) async throws(TemplateError) -> Resolved {
         let declarations = declared?.objectValue ?? [:]
         let supplied = given?.objectValue ?? [:]
-        let undeclared = supplied.keys.filter { name in declarations.keys.allSatisfy { $0.lowercased() != name.lowercased() } }
+        guard declarations.count <= maximumCount, supplied.count <= maximumCount else {
+            throw .invalid("The template declares \(declarations.count) parameters and the deployment gives \(supplied.count); at most \(maximumCount) are allowed.")
+        }
+        let declaredNames = Set(declarations.keys.map { $0.lowercased() })
+        var suppliedByName: [String: JSONValue] = [:]
+        for (name, entry) in supplied where suppliedByName[name.lowercased()] == nil { suppliedByName[name.lowercased()] = entry }
+        let undeclared = supplied.keys.filter { !declaredNames.contains($0.lowercased()) }
         guard undeclared.isEmpty else {
             throw .invalid("The template parameters '\(undeclared.joined(separator: ", "))' in the parameters file are not valid; they are not present in the original template and can therefore not be provided at deployment time.")
         }
@@ -27,7 +36,7 @@ public enum TemplateParameters {
             let type = declaration.member(caseInsensitive: "type")?.stringValue?.lowercased() ?? ""
             if type.hasPrefix("secure") { resolved.secure.insert(name) }
             let value: JSONValue
-            if let entry = JSONValue.object(supplied).member(caseInsensitive: name) {
+            if let entry = suppliedByName[name.lowercased()] {
                 if entry.member(caseInsensitive: "reference") != nil {
                     throw .invalid("The template parameter '\(name)' refers to a Key Vault secret; kura's vaults hold keys only, so give its value.")
                 }

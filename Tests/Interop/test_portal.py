@@ -340,6 +340,10 @@ def test_forms_need_this_sessions_token_and_the_cookie_is_host_only_secure_httpo
         assert made.status_code == 200 and f"<h1>{name}</h1>" in made.text, made.text
         shown = kura_cli(kura, tmp_path, "group", "show", "--name", name, "--query", "name", "-o", "tsv")
         assert shown.returncode == 0 and shown.stdout.strip() == name, shown.stderr
+    # A name never becomes more of the path (the CLI encodes it): none of these reaches PortalCsrfRG.
+    for name in ("PortalCsrfRG/providers/Microsoft.KeyVault/vaults/x", "PortalCsrf%52G", "PortalCsrfRG?api-version=2022-09-01#"):
+        kura_cli(kura, tmp_path, "group", "delete", "--name", name, "--yes")
+        assert kura_cli(kura, tmp_path, "group", "show", "--name", "PortalCsrfRG").returncode == 0, name
 
     # Sign-out ends the session: its cookie no longer opens a page.
     signed_out = first.post(f"https://localhost:{kura.port}/portal/signout", data={"csrf": own}, allow_redirects=False)

@@ -30,4 +30,14 @@ import Testing
     func rejectsWhatIsNotAnID(_ text: String) {
         #expect(ResourceID(parsing: text) == nil)
     }
+
+    @Test func idsThatCompareEqualHaveTheSameKeyBytes() {
+        let spellings = [("v\u{130}\u{325}", "vi\u{325}\u{307}"), ("caf\u{e9}", "cafe\u{301}"), ("Grp(1)", "grp(1)"), ("\u{1E9E}", "\u{DF}")]
+        for (one, other) in spellings {
+            let first = ResourceID(subscription: "s", resourceGroup: one), second = ResourceID(subscription: "s", resourceGroup: other)
+            if first == second { #expect(Array(first.key.utf8) == Array(second.key.utf8), "\(one) / \(other)") }
+            #expect(Array(one.nameKey.utf8) == Array(one.nameKey.nameKey.utf8), "the key of a key is itself")
+        }
+        #expect(ResourceID(subscription: "s", resourceGroup: "v\u{130}\u{325}") == ResourceID(subscription: "s", resourceGroup: "vi\u{325}\u{307}"))
+    }
 }

@@ -62,6 +62,24 @@ import Testing
         }
     }
 
+    @Test func aNameIsOneResourceHoweverItsCharactersAreSpelled() async throws {
+        try await ManagementHarness.run { arm in
+            // `İ` lower-cases to `i` + U+0307, out of canonical order before U+0325: keys compared as
+            // text (roles) and as bytes (the stores) must still agree.
+            #expect(try await arm.send("PUT", arm.group("v\u{130}\u{325}"), ["location": "eastus"]).status == 201)
+            #expect(try await arm.send("PUT", arm.group("vi\u{325}\u{307}"), ["location": "eastus"]).status == 200)
+            #expect(try await arm.send("PUT", arm.group("caf\u{e9}"), ["location": "eastus"]).status == 201)
+            #expect(try await arm.send("PUT", arm.group("cafe\u{301}"), ["location": "eastus"]).status == 200, "NFD is the same group")
+            let names = (try await arm.send("GET", "/subscriptions/\(ManagementHarness.subscription)/resourcegroups").body?["value"]?.arrayValue ?? [])
+                .compactMap { $0["name"]?.stringValue?.nameKey }
+            #expect(names.filter { $0 == "v\u{130}\u{325}".nameKey }.count == 1 && names.filter { $0 == "caf\u{e9}".nameKey }.count == 1)
+            // A joiner or a combining mark alone is not a name character; lengths count UTF-16 units.
+            #expect(try await arm.error("PUT", arm.group("a\u{200D}b"), ["location": "eastus"])?.code == "InvalidResourceGroup")
+            #expect(try await arm.error("PUT", arm.group("e" + String(repeating: "\u{301}", count: 100)), ["location": "eastus"])?.code
+                    == "InvalidResourceGroup")
+        }
+    }
+
     @Test func missingGroupsAndResourcesAreARMErrors() async throws {
         try await ManagementHarness.run { arm in
             #expect(try await arm.error("GET", arm.group("nope"))?.code == "ResourceGroupNotFound")

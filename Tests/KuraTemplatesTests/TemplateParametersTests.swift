@@ -23,6 +23,15 @@ import Testing
         try await TemplateParameters.resolve(declared: declared, given: given, context: context)
     }
 
+    @Test func atMost256ParametersAreDeclaredOrGivenAndNamesMatchWithoutCase() async throws {
+        let many = JSONValue.object(JSONObject((0...TemplateParameters.maximumCount).map { ("p\($0)", ["type": "int", "defaultValue": 1]) }))
+        await #expect(throws: TemplateError.self) {
+            try await TemplateParameters.resolve(declared: many, given: nil, context: Self.context)
+        }
+        let resolved = try await Self.resolve(["NAME": ["value": "registry1"], "Days": ["value": 9]])
+        #expect(resolved.values["name"] == "registry1" && resolved.values["days"] == 9)
+    }
+
     @Test func givenValuesAndDefaultsResolveInOrder() async throws {
         let resolved = try await Self.resolve(["name": ["value": "registry1"], "days": ["value": "30"], "admin": ["value": "true"]])
         #expect(resolved.values["location"] == "westeurope" && resolved.values["sku"] == "Premium")

@@ -88,12 +88,13 @@ public final class DeploymentService: Sendable {
     /// `_`, `.`, `(` and `)`, not ending in `.`.
     /// - Throws: ``ManagementError`` `InvalidDeployment`, in ARM's words.
     static func validate(name: String) throws {
-        guard name.count <= 64 else {
+        guard name.utf16.count <= 64 else {
             throw ManagementError(status: 400, code: "InvalidDeployment",
-                                  "The provided deployment name '\(name)' has a length of '\(name.count)' which exceeds the maximum length of '64'. Please see https://aka.ms/arm-deploy for usage details.")
+                                  "The provided deployment name '\(name)' has a length of '\(name.utf16.count)' which exceeds the maximum length of '64'. Please see https://aka.ms/arm-deploy for usage details.")
         }
-        // `.`, `..` and a name ending in `.` would be read as a path step by clients.
-        guard !name.isEmpty, !name.hasSuffix("."), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.()".contains($0) }) else {
+        // `.`, `..` and a name ending in `.` would be read as a path step by clients; each scalar a
+        // letter, digit or one of `-_.()` (no combining marks or joiners hiding in a "character").
+        guard !name.isEmpty, !name.hasSuffix("."), name.unicodeScalars.allSatisfy(ResourceGroupService.isNameScalar) else {
             throw ManagementError(status: 400, code: "InvalidDeployment",
                                   "The provided deployment name '\(name)' is not valid: use letters, digits, '-', '_', '.', '(' and ')'. Please see https://aka.ms/arm-deploy for usage details.")
         }

@@ -52,8 +52,7 @@ enum AccessControlPages {
         }
         let search = request.field("search")
         let canWrite = request.may("Microsoft.Authorization/roleAssignments/write", at: registryID)
-        let candidates = canWrite ? try await PrincipalPicker.matches(search, request: request)
-            .map { PrincipalPicker.row($0, selected: request.field("principal")) } : []
+        let candidates = canWrite ? try await PrincipalPicker.rows(search, request: request, selected: request.field("principal")) : []
         return request.render("access-control", title: "\(name) | Access control (IAM)",
                               crumbs: RegistryPages.crumbs(group, name, "Access control (IAM)"), [
             "name": name, "menu": RegistryPages.menu(group, name, current: "Access control (IAM)"), "assignments": rows,

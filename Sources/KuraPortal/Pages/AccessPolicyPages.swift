@@ -89,7 +89,7 @@ enum AccessPolicyPages {
         let checked = Set((draft["permissions"] ?? "").split(separator: " ").map(String.init))
         let search = draft["search"] ?? ""
         let selected = draft["principal"] ?? ""
-        let candidates = try await PrincipalPicker.matches(search, request: request).map { PrincipalPicker.row($0, selected: selected) }
+        let candidates = try await PrincipalPicker.rows(search, request: request, selected: selected)
         let sections = groups.enumerated().map { index, group -> [String: Any] in
             ["heading": group.heading, "permissions": group.permissions.map { permission -> [String: Any] in
                 let value = "\(group.kind):\(permission.name)"

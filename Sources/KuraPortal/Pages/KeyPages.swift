@@ -76,7 +76,8 @@ enum KeyPages {
             "vault": vault, "name": fields["name"] ?? "",
             "types": options(["RSA", "EC"], fields["kty"]), "sizes": options(["2048", "3072", "4096"], fields["size"]),
             "curves": options(["P-256", "P-384", "P-521"], fields["curve"]), "enabled": fields["enabled"] != "no",
-            "importing": fields["option"] == "import", "jwk": fields["jwk"] ?? "",
+            // A private key is never sent back to the browser, even to the form it came from.
+            "importing": fields["option"] == "import", "jwk": "",
             "action": VaultPages.link(group, vault, "/keys"),
         ].merging(error.formModel(fields: fields["option"] == "import" ? [.jwk, .keyName] : [.keySize, .curve, .keyType, .keyName])) { $1 }, status: status)
     }

@@ -197,7 +197,7 @@ enum RegistryTemplates {
           <select id="role" name="role">{{#roles}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/roles}}</select>
           <fieldset class="picker"><legend>Member</legend>
           {{#candidates}}<div class="check"><input type="radio" name="principal" id="member-{{objectId}}" value="{{objectId}}"{{#selected}} checked{{/selected}}><label for="member-{{objectId}}">{{name}} <span class="muted">({{kind}}, {{detail}})</span></label></div>{{/candidates}}
-          {{#empty(candidates)}}<p class="empty">No member matches “{{search}}”. Owners of the subscription find members by any part of their name; others by its exact object id.</p>{{/empty(candidates)}}
+          {{#empty(candidates)}}<p class="empty">No member matches “{{search}}”. Owners of the subscription find members by any part of their name; others enter its object id.</p>{{/empty(candidates)}}
           </fieldset>
           <div class="actions"><button type="submit" class="primary">Review + assign</button></div>
         </form>

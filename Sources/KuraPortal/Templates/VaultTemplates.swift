@@ -91,7 +91,7 @@ enum VaultTemplates {
           <fieldset class="picker"><legend>Select a principal</legend>
           {{#candidates}}<div class="check"><input type="radio" name="principal" id="principal-{{objectId}}" value="{{objectId}}"{{#selected}} checked{{/selected}}>
           <label for="principal-{{objectId}}">{{name}} <span class="muted">({{kind}}, {{detail}})</span></label></div>{{/candidates}}
-          {{#empty(candidates)}}<p class="empty">No principal matches “{{search}}”. Owners of the subscription find principals by any part of their name; others by its exact object id.</p>{{/empty(candidates)}}
+          {{#empty(candidates)}}<p class="empty">No principal matches “{{search}}”. Owners of the subscription find principals by any part of their name; others enter its object id.</p>{{/empty(candidates)}}
           </fieldset>
           {{/searched}}
           <h2>3. Review + create</h2>
