@@ -193,6 +193,13 @@ let package = Package(
             dependencies: ["KuraAPI", "KuraHTTP", "KuraDirectoryHTTP", "KuraManagement", "KuraTemplates", "KuraDirectory", "KuraCore"] + httpHalf,
             swiftSettings: swiftSettings
         ),
+        // S3's protocol: AWS Signature Version 4 (no AWS SDK exists for Swift here); the S3 blob
+        // store builds on it.
+        .target(
+            name: "KuraS3",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // The portal: the seed's pages in a browser, signed in through the login plane, over the
         // same services the ARM and Key Vault planes call (no rule of its own).
         .target(
@@ -294,6 +301,12 @@ let package = Package(
             name: "KuraTestSupport",
             dependencies: ["KuraAPI", "KuraCore", "KuraStorage", "KuraDirectory", "KuraRegistry", "KuraKeyVault",
                            "KuraManagement"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KuraS3Tests",
+            dependencies: ["KuraS3"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
