@@ -23,35 +23,47 @@ public struct S3Request: Sendable {
     public var method: String
     /// `http` or `https`.
     public var scheme: String
-    /// The endpoint's host name or address (no port).
+    /// The endpoint's host name or address (no port; an IPv6 address with or without brackets).
     public var host: String
     /// nil, or the port given in the endpoint (a default port is left out of the `host` header).
     public var port: Int?
-    /// The path as sent, each byte but `A-Z a-z 0-9 - . _ ~ /` percent-encoded (``SigV4Signer/encodedPath(_:)``).
-    public var path: String
+    /// The object's path, not encoded: `/bucket/key` (path-style) or `/key` (virtual-host style).
+    public var rawPath: String
     /// Query parameters, not yet encoded, in any order (a key may repeat).
     public var query: [(name: String, value: String)]
-    /// Headers to send and sign (any case; values as sent).
+    /// Headers to send and sign (any case; values as sent). `Host`, `Date`, `Authorization` and the
+    /// `X-Amz-Date`/`-Content-SHA256`/`-Security-Token` headers are the signer's: given here, they are
+    /// ignored (the signer's own are the ones signed and sent).
     public var headers: [(name: String, value: String)]
     /// Hex SHA-256 of the body, or `UNSIGNED-PAYLOAD` (``SigV4Signer/unsignedPayload``).
     public var payloadHash: String
 
-    public init(method: String, scheme: String, host: String, port: Int? = nil, path: String, query: [(name: String, value: String)] = [],
+    public init(method: String, scheme: String, host: String, port: Int? = nil, rawPath: String, query: [(name: String, value: String)] = [],
                 headers: [(name: String, value: String)] = [], payloadHash: String) {
         self.method = method
         self.scheme = scheme
         self.host = host
         self.port = port
-        self.path = path
+        self.rawPath = rawPath
         self.query = query
         self.headers = headers
         self.payloadHash = payloadHash
     }
 
-    /// The `host` header: the host, with the port unless it is the scheme's default.
+    /// The path as sent and signed: `/` first, every byte but `A-Z a-z 0-9 - . _ ~ /` encoded.
+    public var path: String { SigV4Signer.encodedPath(rawPath.hasPrefix("/") ? rawPath : "/" + rawPath) }
+
+    /// The `host` header: the host (an IPv6 address in brackets), with the port unless it is the
+    /// scheme's default.
     public var hostHeader: String {
-        guard let port, port != (scheme == "https" ? 443 : 80) else { return host.lowercased() }
-        return "\(host.lowercased()):\(port)"
+        let name = host.contains(":") && !host.hasPrefix("[") ? "[\(host.lowercased())]" : host.lowercased()
+        guard let port, port != (scheme.lowercased() == "https" ? 443 : 80) else { return name }
+        return "\(name):\(port)"
+    }
+
+    /// The request's own headers that are signed and sent (``headers`` without the signer's).
+    public var ownHeaders: [(name: String, value: String)] {
+        headers.filter { !SigV4Signer.signerHeaders.contains(SigV4Signer.asciiLowercased($0.name)) }
     }
 
     /// The query as sent and as signed: each name and value encoded (``SigV4Signer/encoded(_:)``),
@@ -65,7 +77,7 @@ public struct S3Request: Sendable {
 
 /// Signs S3 requests with AWS Signature Version 4 (`AWS4-HMAC-SHA256`), as S3 checks them: the
 /// path signed as sent (S3 does not normalize it), the query and headers in canonical form, the
-/// payload's SHA-256 or `UNSIGNED-PAYLOAD`. Checked against botocore's `S3SigV4Auth` on 400
+/// payload's SHA-256 or `UNSIGNED-PAYLOAD`. Checked against botocore's `S3SigV4Auth` on 600
 /// requests (`Tests/KuraS3Tests`, cases from `scripts/sigv4-reference`).
 public struct SigV4Signer: Sendable {
     public let credentials: S3Credentials
@@ -104,13 +116,13 @@ public struct SigV4Signer: Sendable {
         // Headers signed: the request's own (but those proxies may change) and the added ones, with
         // `host`; names lower-cased, values trimmed with inner runs of spaces made one, repeats joined by `,`.
         var signed: [String: [String]] = ["host": [request.hostHeader]]
-        for (name, value) in request.headers + added where !Self.unsignedHeaders.contains(name.lowercased()) {
-            signed[name.lowercased(), default: []].append(value.split(whereSeparator: \.isWhitespace).joined(separator: " "))
+        for (name, value) in request.ownHeaders + added where !Self.unsignedHeaders.contains(Self.asciiLowercased(name)) {
+            signed[Self.asciiLowercased(name), default: []].append(Self.folded(value))
         }
         let names = signed.keys.sorted()
         let signedHeaders = names.joined(separator: ";")
         let canonicalRequest = [
-            request.method.uppercased(), request.path.isEmpty ? "/" : request.path, request.canonicalQuery,
+            request.method.uppercased(), request.path, request.canonicalQuery,
             names.map { "\($0):\(signed[$0]!.joined(separator: ","))" }.joined(separator: "\n") + "\n",
             signedHeaders, request.payloadHash,
         ].joined(separator: "\n")
@@ -123,6 +135,31 @@ public struct SigV4Signer: Sendable {
         let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
         let authorization = "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
         return Signature(headers: [("Authorization", authorization)] + added, canonicalRequest: canonicalRequest, stringToSign: stringToSign)
+    }
+
+    /// Headers only the signer writes.
+    static let signerHeaders: Set<String> = ["host", "date", "authorization", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token"]
+
+    /// A header value as signed: trimmed, each run of white space one space (white space as
+    /// Python's `str.split` knows it, which AWS's signers use: Unicode's, and U+001C–U+001F).
+    static func folded(_ value: String) -> String {
+        var words: [String] = []
+        var word = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            if scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value) {
+                if !word.isEmpty { words.append(String(word)) }
+                word = String.UnicodeScalarView()
+            } else {
+                word.append(scalar)
+            }
+        }
+        if !word.isEmpty { words.append(String(word)) }
+        return words.joined(separator: " ")
+    }
+
+    /// `text` with `A`–`Z` lower-cased and nothing else changed (header names are ASCII tokens).
+    static func asciiLowercased(_ text: String) -> String {
+        String(decoding: text.utf8.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
     }
 
     /// Headers never signed (a proxy may add, drop or change them), as AWS's signers leave them out.
@@ -155,11 +192,25 @@ public struct SigV4Signer: Sendable {
         return out
     }
 
-    /// `yyyyMMdd'T'HHmmss'Z'` in UTC (ISO 8601's basic format).
+    /// `yyyyMMdd'T'HHmmss'Z'` in UTC (ISO 8601's basic format), the second truncated as AWS's
+    /// signers do; computed from the Unix time (days to a civil date), no formatter.
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withYear, .withMonth, .withDay, .withTime, .withTimeZone]
-        return formatter.string(from: date)
+        let seconds = date.timeIntervalSince1970.isFinite ? Int64(date.timeIntervalSince1970.rounded(.down)) : 0
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let time = seconds - days * 86_400
+        // Howard Hinnant's civil_from_days.
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func padded(_ value: Int64, _ width: Int) -> String { String(value).leftPadded(to: width) }
+        return padded(year, 4) + padded(month, 2) + padded(day, 2) + "T" + padded(time / 3600, 2) + padded(time % 3600 / 60, 2)
+            + padded(time % 60, 2) + "Z"
     }
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
