@@ -175,8 +175,11 @@ public struct AuditLog: Sendable {
     }
 
     /// Recomputes the chain from the first entry.
-    public func verify(vault: String) async throws -> Verification {
-        let records = try await entries(vault: vault)
+    public func verify(vault: String) async throws -> Verification { Self.verify(try await entries(vault: vault)) }
+
+    /// Recomputes the chain of `records`: a vault's entries, all of them, in order (what
+    /// ``entries(vault:since:)`` answers without `since`).
+    public static func verify(_ records: [AuditRecord]) -> Verification {
         var previous = Self.genesis
         var expected: Int64 = 1
         for record in records {

@@ -71,9 +71,6 @@ enum PortalLinks {
     /// A resource group's page.
     static func group(_ name: String) -> String { "/portal/groups/\(escaped(name))" }
 
-    /// A query value, percent-encoded.
-    static func query(_ value: String) -> String { escaped(value) }
-
     /// A resource type as the portal names it.
     static func kind(of type: String) -> String {
         switch type.lowercased() {

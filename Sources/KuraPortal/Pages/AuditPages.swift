@@ -36,7 +36,9 @@ enum AuditPages {
             return name
         }
         var rows: [[String: Any]] = []
-        for record in try await request.services.audit.entries(vault: vault.lowercased()).reversed() {
+        // Read once: listed, and verified.
+        let records = try await request.services.audit.entries(vault: vault.lowercased())
+        for record in records.reversed() {
             guard let entry = try? JSONValue(parsing: Array(record.entry.utf8)) else { continue }
             let keyName = entry["keyName"]?.stringValue ?? ""
             let objectID = entry["callerObjectId"]?.stringValue ?? ""
@@ -51,7 +53,7 @@ enum AuditPages {
                          "result": code, "failed": code >= 400])
             if rows.count == shown { break }
         }
-        let verification = try await request.services.audit.verify(vault: vault.lowercased())
+        let verification = AuditLog.verify(records)
         return request.render("audit", title: "\(vault) | Audit", crumbs: VaultPages.crumbs(group, vault, "Audit"), [
             "vault": vault, "menu": VaultPages.menu(group, vault, current: "Audit"), "entries": rows, "key": key, "caller": caller,
             "intact": verification.isIntact, "count": verification.entries,

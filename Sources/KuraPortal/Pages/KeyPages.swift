@@ -154,11 +154,7 @@ enum KeyPages {
     }
 
     @Sendable static func delete(_ request: PortalRequest) async throws -> Response {
-        let (group, vault) = try await VaultPages.vaultOf(request)
-        let name = try request.parameter("key")
-        try request.requireConfirmation(of: name)
-        try await request.vault(.delete(name: name), in: vault)
-        return request.redirect(VaultPages.link(group, vault, "/keys"), notice: "The key '\(name)' was deleted (it can be recovered until it is purged).")
+        try await confirmedRemoval(request, route: KeyVaultRoute.delete(name:), done: "was deleted (it can be recovered until it is purged)")
     }
 
     @Sendable static func recover(_ request: PortalRequest) async throws -> Response {
@@ -169,10 +165,15 @@ enum KeyPages {
     }
 
     @Sendable static func purge(_ request: PortalRequest) async throws -> Response {
+        try await confirmedRemoval(request, route: KeyVaultRoute.purge(name:), done: "was purged")
+    }
+
+    /// Delete or purge: the key's name typed to confirm, the operation, back to the keys.
+    static func confirmedRemoval(_ request: PortalRequest, route: (String) -> KeyVaultRoute, done: String) async throws -> Response {
         let (group, vault) = try await VaultPages.vaultOf(request)
         let name = try request.parameter("key")
         try request.requireConfirmation(of: name)
-        try await request.vault(.purge(name: name), in: vault)
-        return request.redirect(VaultPages.link(group, vault, "/keys"), notice: "The key '\(name)' was purged.")
+        try await request.vault(route(name), in: vault)
+        return request.redirect(VaultPages.link(group, vault, "/keys"), notice: "The key '\(name)' \(done).")
     }
 }

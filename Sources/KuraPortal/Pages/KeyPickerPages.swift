@@ -38,7 +38,7 @@ enum KeyPickerPages {
         guard let target = target(purpose) else { throw PortalFailure(400, "The key picker was opened without a form to return to.") }
         let vault = request.field("vault"), key = request.field("key")
         func href(vault: String = "", key: String = "") -> String {
-            "/portal/key-picker?for=\(PortalLinks.query(purpose))&vault=\(PortalLinks.query(vault))&key=\(PortalLinks.query(key))"
+            "/portal/key-picker?for=\(PortalLinks.escaped(purpose))&vault=\(PortalLinks.escaped(vault))&key=\(PortalLinks.escaped(key))"
         }
         var model: [String: Any] = ["for": purpose, "vault": vault, "key": key, "cancelHref": target.returnTo,
                                     "vaultsHref": href(), "keysHref": href(vault: vault)]

@@ -108,7 +108,7 @@ enum RegistryPages {
                                        path: request.resourcePath(group, ResourceTypes.registry, name), apiVersion: APIVersions.registries)
         request.saveDraft(draftName, ["keyId": request.field("keyId"), "identity": request.field("identity")])
         if request.field("action") == "picker" {
-            return request.redirect("/portal/key-picker?for=\(PortalLinks.query("rotate:\(group)/\(name)"))")
+            return request.redirect("/portal/key-picker?for=\(PortalLinks.escaped("rotate:\(group)/\(name)"))")
         }
         let keyID = request.field("keyId"), clientID = request.field("identity")
         guard !keyID.isEmpty else {
@@ -131,7 +131,7 @@ enum RegistryPages {
     /// the user `action` (`catalog`, or a repository's `pull` or `delete`): with its data key, which
     /// a revoked customer key withholds (the page then shows the registry plane's refusal).
     static func context(_ request: PortalRequest, _ group: String, _ name: String, _ needed: AccessScope,
-                        action: String) async throws -> RegistryContext {
+                        action: String) async throws -> (registry: RegistryContext, roles: Set<RegistryRole>) {
         _ = try await document(request, group, name)  // the registry exists in this group and the user may see it
         guard let record = try await request.services.provisioner.registry(named: name) else {
             throw PortalFailure(404, "The registry '\(name)' has no content store.")
@@ -142,12 +142,12 @@ enum RegistryPages {
             throw PortalFailure(403, "The signed-in user may not \(action == "*" ? "list the repositories of" : action + " in") registry '\(name)': "
                 + "that needs a registry role (AcrPull, AcrPush, AcrDelete, Contributor or Owner) on it; Reader manages a registry but reads none of its content.")
         }
-        return RegistryContext(record: record, dataKey: try await request.services.keyring.dataKey(for: record))
+        return (RegistryContext(record: record, dataKey: try await request.services.keyring.dataKey(for: record)), roles)
     }
 
     @Sendable static func repositories(_ request: PortalRequest) async throws -> Response {
         let (group, name) = (try request.parameter("group"), try request.parameter("registry"))
-        let registry = try await context(request, group, name, .catalog, action: "*")
+        let (registry, _) = try await context(request, group, name, .catalog, action: "*")
         var rows: [[String: Any]] = []
         for repository in try await catalog(request, registry) {
             var tags = 0
@@ -155,7 +155,7 @@ enum RegistryPages {
                 tags = try await request.services.content.tagRecords(registry, repository: repositoryName, after: nil, limit: 1000).count
             }
             rows.append(["name": repository, "tags": tags,
-                         "href": link(group, name, "/repository?name=\(PortalLinks.query(repository))")])
+                         "href": link(group, name, "/repository?name=\(PortalLinks.escaped(repository))")])
         }
         return request.render("repositories", title: "\(name) | Repositories", crumbs: crumbs(group, name, "Repositories"), [
             "name": name, "menu": menu(group, name, current: "Repositories"), "repositories": rows,
@@ -179,7 +179,7 @@ enum RegistryPages {
     @Sendable static func repository(_ request: PortalRequest) async throws -> Response {
         let (group, name) = (try request.parameter("group"), try request.parameter("registry"))
         guard let repositoryName = RepositoryName(request.field("name")) else { throw PortalFailure(400, "That is not a repository name.") }
-        let registry = try await context(request, group, name, .repository(repositoryName, "pull"), action: "pull")
+        let (registry, roles) = try await context(request, group, name, .repository(repositoryName, "pull"), action: "pull")
         let manifests = try await request.services.content.manifests(registry, repository: repositoryName, after: nil, limit: 1000)
         let rows = manifests.map { entry -> [String: Any] in
             let platform = [entry.manifest.os, entry.manifest.architecture].compactMap { $0 }.joined(separator: "/")
@@ -192,7 +192,7 @@ enum RegistryPages {
             "name": name, "repository": request.field("name"), "menu": menu(group, name, current: "Repositories"), "manifests": rows,
             "canDelete": RegistryAuthorizer.grant(.repository(repositoryName, "delete"), to: .principal(objectID: request.session.objectID),
                                                   in: registry.record,
-                                                  roles: try await request.services.registryRoles(request.session.objectID, registry.record))?
+                                                  roles: roles)?
                 .actions.contains("delete") == true,
             "deleteAction": link(group, name, "/repository/delete"), "confirmName": request.field("name"),
             "deleteWarning": "Every tag and manifest of the repository is deleted.",
@@ -203,7 +203,7 @@ enum RegistryPages {
         let (group, name) = (try request.parameter("group"), try request.parameter("registry"))
         let repository = request.field("name")
         guard let repositoryName = RepositoryName(repository) else { throw PortalFailure(400, "That is not a repository name.") }
-        let registry = try await context(request, group, name, .repository(repositoryName, "delete"), action: "delete")
+        let (registry, _) = try await context(request, group, name, .repository(repositoryName, "delete"), action: "delete")
         try request.requireConfirmation(of: repository)
         let deletion = try await request.services.content.deleteRepository(registry, repository: repositoryName)
         return request.redirect(link(group, name, "/repositories"),
