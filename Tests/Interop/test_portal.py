@@ -391,7 +391,7 @@ def test_the_seeds_template_deploys_from_the_portal_and_its_progress_updates_in_
     portal.choose("#deployment-group", "PortalTemplateRG")
     portal.fill("#deployment-name", "CMKtemplate")
     portal.find("#template-file").send_keys(str(template))
-    WebDriverWait(portal.driver, 10).until(lambda d: '"Microsoft.ContainerRegistry/registries"' in portal.find("#template-text").get_attribute("value"))
+    WebDriverWait(portal.driver, 30).until(lambda d: '"Microsoft.ContainerRegistry/registries"' in portal.find("#template-text").get_attribute("value"))
     portal.shot("template")
     portal.click("#next-parameters")
     labels = {label.get_attribute("for"): label.text.split(" ")[0] for label in portal.finds("label")}
@@ -411,7 +411,7 @@ def test_the_seeds_template_deploys_from_the_portal_and_its_progress_updates_in_
     portal.shot("deployment-succeeded")
     # Every page now carries the session's notifications, filled in by the page's script.
     portal.go("/portal/")
-    WebDriverWait(portal.driver, 10).until(lambda d: "Succeeded" in portal.text("#notifications"))
+    WebDriverWait(portal.driver, 30).until(lambda d: "Succeeded" in portal.text("#notifications"))
     assert "Deployment 'CMKtemplate' to 'PortalTemplateRG': Succeeded" in portal.text("#notifications")
     portal.shot("notifications")
     portal.go("/portal/groups/PortalTemplateRG/registries/portaltplregistry/encryption")
@@ -525,7 +525,7 @@ def test_a_private_key_file_is_imported_as_a_jwk_converted_in_the_browser(kura, 
     portal.click("#generate-key")
     portal.fill("#key-name", "importedkey")
     portal.find("#key-file").send_keys(str(pem))
-    WebDriverWait(portal.driver, 10).until(lambda d: portal.find("#key-jwk").get_attribute("value").startswith("{"))
+    WebDriverWait(portal.driver, 30).until(lambda d: portal.find("#key-jwk").get_attribute("value").startswith("{"))
     converted = json.loads(portal.find("#key-jwk").get_attribute("value"))
     assert converted["n"] == b64url_int(chosen.private_numbers().public_numbers.n)
     assert converted["d"] == b64url_int(chosen.private_numbers().d)
